@@ -56,7 +56,7 @@ func TestParseSpecimens(t *testing.T) {
 				Format: TD1, DocumentCode: "I", IssuingState: "UTO", DocumentNumber: "D23145890",
 				Nationality: "UTO", BirthDate: Date{"740812", date(1974, 8, 12)}, Sex: "F",
 				ExpiryDate: Date{"120415", date(2012, 4, 15)},
-				Surname: "ERIKSSON", GivenNames: "ANNA MARIA",
+				Surname:    "ERIKSSON", GivenNames: "ANNA MARIA",
 				Lines: []string{utoTD1L1, utoTD1L2, utoTD1L3},
 				Checks: []Check{
 					{CheckDocumentNumber, "D23145890", '7', '7', true},
