@@ -383,7 +383,7 @@ func classify(resp *http.Response, body []byte) *vendor.Error {
 			e.Message = "Argos refused this server's IP address: it is not on the workspace's allow-list."
 		}
 	case http.StatusRequestEntityTooLarge:
-		e.Message = "Argos refused the image as too large."
+		e.Message = "Argos refused the request: image too large. Lower the maximum image size in the Argos settings."
 	case http.StatusBadRequest:
 		e.Message = "Argos refused the request as malformed."
 		if m := string(eb.Message); m != "" {
