@@ -163,3 +163,14 @@ func ctx(t *testing.T) context.Context {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// sentCallbacks waits until the fake has recorded n callbacks (it records after the receiver
+// answered, so a test that saw the callback arrive may be a moment early) and returns them.
+func sentCallbacks(t *testing.T, f *Fake, n int) []SentCallback {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(f.Callbacks()) < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return f.Callbacks()
+}
