@@ -168,6 +168,22 @@ func (c *Client) TestConnection(ctx context.Context) error {
 	return err
 }
 
+type attemptKey struct{}
+
+// WithAttempt tells the client which attempt of a job this is, so the vendor calls it records
+// carry the job's attempt number (the retry after a 401 counts one more). Without it calls start
+// at 1.
+func WithAttempt(ctx context.Context, attempt int) context.Context {
+	return context.WithValue(ctx, attemptKey{}, attempt)
+}
+
+func attemptFrom(ctx context.Context) int {
+	if n, ok := ctx.Value(attemptKey{}).(int); ok && n > 0 {
+		return n
+	}
+	return 1
+}
+
 // Request is one document to read.
 type Request struct {
 	Front []byte // JPEG or PNG; required
@@ -233,7 +249,8 @@ func (c *Client) OCR(ctx context.Context, req Request) (*Response, error) {
 	}
 
 	endpoint := c.base + c.cfg.OCRPath
-	for attempt := 1; ; attempt++ {
+	first := attemptFrom(ctx)
+	for attempt := first; ; attempt++ {
 		tok, err := c.token(ctx)
 		if err != nil {
 			return nil, err
@@ -252,7 +269,7 @@ func (c *Client) OCR(ctx context.Context, req Request) (*Response, error) {
 		}
 		// The access token died on the way (or the vendor revoked it): get another one and try
 		// once more; a second 401 means the credentials themselves are refused.
-		if resp.StatusCode == http.StatusUnauthorized && attempt == 1 {
+		if resp.StatusCode == http.StatusUnauthorized && attempt == first {
 			call.Meaning = "The access token was refused; renewing it and trying once more."
 			c.rec.RecordCall(call)
 			c.invalidate(tok)

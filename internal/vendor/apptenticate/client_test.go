@@ -501,6 +501,26 @@ func TestTokenEndpointFailures(t *testing.T) {
 	}
 }
 
+func TestWithAttempt(t *testing.T) {
+	e := setup(t, nil, nil)
+	ctx := WithAttempt(context.Background(), 3)
+	if _, err := e.client.OCR(ctx, Request{Front: front(t), DocumentType: Passport}); err != nil {
+		t.Fatal(err)
+	}
+	e.fake.ExpireTokens()
+	if _, err := e.client.OCR(ctx, Request{Front: front(t), DocumentType: Passport}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range e.rec.all() {
+		got = append(got, fmt.Sprintf("%s:%d:%d", c.Endpoint[strings.LastIndex(c.Endpoint[:len(c.Endpoint)-1], "/")+1:], c.HTTPStatus, c.Attempt))
+	}
+	want := "[token/:200:3 ocr/:200:3 ocr/:401:3 refresh/:200:3 ocr/:200:4]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("calls %v, want %s", got, want)
+	}
+}
+
 func TestContextCancelled(t *testing.T) {
 	e := setup(t, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())

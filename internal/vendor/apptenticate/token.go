@@ -167,7 +167,7 @@ func (c *Client) tokenCall(ctx context.Context, path string, form url.Values) (*
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	resp, body, call, verr := c.exchange(ctx, req, 1)
+	resp, body, call, verr := c.exchange(ctx, req, attemptFrom(ctx))
 	if verr != nil {
 		c.rec.RecordCall(call)
 		return nil, tokenPair{}, call, verr
