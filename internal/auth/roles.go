@@ -1,0 +1,108 @@
+// Package auth is who may do what: the three roles, the permission matrix, the signed-in principal
+// carried in a request's context, password hashing, and the sign-in throttling policy.
+package auth
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"kycdesk/internal/audit"
+	"kycdesk/internal/db"
+)
+
+// Role is a user's role.
+type Role = db.UserRole
+
+// The roles. Admin can do everything.
+const (
+	Reviewer = db.UserRoleReviewer
+	Manager  = db.UserRoleManager
+	Admin    = db.UserRoleAdmin
+)
+
+// Roles lists the roles in the order pages show them.
+var Roles = []Role{Reviewer, Manager, Admin}
+
+// Perm is one thing a role may do. Routes name the permission they need (see server/routes.go).
+type Perm string
+
+// Permissions.
+const (
+	PermCasesView     Perm = "cases.view"     // see the queue, cases, documents and images
+	PermCasesWork     Perm = "cases.work"     // create customers, upload, claim, note, run checks, decide, record liveness verdicts
+	PermCasesAssign   Perm = "cases.assign"   // assign a case to someone else
+	PermSecondReview  Perm = "cases.checker"  // confirm or return a decision under four-eyes
+	PermReports       Perm = "reports"        // export case lists, case reports, dashboard
+	PermAuditExport   Perm = "audit.export"   // export and verify the audit log
+	PermUsersManage   Perm = "users.manage"   // create users, change roles, disable, unlock
+	PermVendorsManage Perm = "vendors.manage" // vendor settings and credentials
+	PermTokensManage  Perm = "api_tokens"     // intake API tokens
+	PermAccount       Perm = "account"        // own sessions and password: every signed-in user
+)
+
+// PermInfo describes a permission for the README and the admin pages.
+type PermInfo struct {
+	Perm    Perm
+	Meaning string
+	Roles   []Role
+}
+
+// Matrix is the permission matrix: the one place that says which role may do what.
+var Matrix = []PermInfo{
+	{PermAccount, "See and revoke own sessions, change own password", []Role{Reviewer, Manager, Admin}},
+	{PermCasesView, "See the queue, cases, documents, images and check results", []Role{Reviewer, Manager, Admin}},
+	{PermCasesWork, "Create customers, upload images, claim cases, add notes, run checks, decide, record liveness verdicts", []Role{Reviewer, Admin}},
+	{PermCasesAssign, "Assign a case to another user", []Role{Manager, Admin}},
+	{PermSecondReview, "Confirm or return a decision under four-eyes (never one's own)", []Role{Manager, Admin}},
+	{PermReports, "Export case lists (CSV, XLSX), case reports (PDF), see the dashboard", []Role{Manager, Admin}},
+	{PermAuditExport, "Export and verify the audit log", []Role{Manager, Admin}},
+	{PermUsersManage, "Create users, change roles, disable, unlock, issue set-password links", []Role{Admin}},
+	{PermVendorsManage, "Configure vendors and their credentials", []Role{Admin}},
+	{PermTokensManage, "Create and revoke intake API tokens", []Role{Admin}},
+}
+
+var allowed = func() map[Role]map[Perm]bool {
+	m := map[Role]map[Perm]bool{}
+	for _, p := range Matrix {
+		for _, r := range p.Roles {
+			if m[r] == nil {
+				m[r] = map[Perm]bool{}
+			}
+			m[r][p.Perm] = true
+		}
+	}
+	return m
+}()
+
+// Can reports whether role may do p.
+func Can(role Role, p Perm) bool { return allowed[role][p] }
+
+// Principal is the signed-in user of a request.
+type Principal struct {
+	UserID             uuid.UUID
+	Email              string
+	Name               string
+	Role               Role
+	SessionID          uuid.UUID
+	MustChangePassword bool
+}
+
+// Can reports whether the principal may do p.
+func (p *Principal) Can(perm Perm) bool { return p != nil && Can(p.Role, perm) }
+
+// Actor is the principal as the audit log names it.
+func (p *Principal) Actor() audit.Actor { return audit.UserActor(p.UserID, p.Email) }
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the signed-in user, or nil.
+func PrincipalFrom(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}

@@ -1,0 +1,154 @@
+// Package config reads kycdesk's settings from environment variables and validates them at start,
+// so a mistyped value stops the process with a message that names the variable.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting kycdesk reads. See Vars for the names, defaults and meanings.
+type Config struct {
+	Env             string // "development" or "production"
+	Addr            string
+	BaseURL         string
+	DatabaseURL     string // empty: the private cluster under DataDir
+	DataDir         string
+	DBMaxConns      int32
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
+	CookieSecure    string // "auto", "true" or "false"
+	TrustProxy      bool
+	LogLevel        string
+	LockAfter       int
+	PasswordLinkTTL time.Duration
+	MetricsToken    string
+}
+
+// Var documents one environment variable.
+type Var struct {
+	Name, Default, Meaning string
+}
+
+// Vars lists every variable with its default, in the order the README shows them.
+var Vars = []Var{
+	{"KYCDESK_ENV", "development", "`development` or `production`. Production requires DATABASE_URL, secure cookies and https vendor URLs."},
+	{"KYCDESK_ADDR", "127.0.0.1:8080", "Address the HTTP server listens on."},
+	{"KYCDESK_BASE_URL", "http://KYCDESK_ADDR", "Public URL of the app, used in links that are handed out (set-password links)."},
+	{"DATABASE_URL", "(empty)", "PostgreSQL connection string. Empty: kycdesk starts its private cluster under the data directory."},
+	{"KYCDESK_DATA_DIR", ".data", "Where the private cluster, the image store and the local keys live."},
+	{"KYCDESK_DB_MAX_CONNS", "20", "Size of the database connection pool."},
+	{"KYCDESK_SESSION_IDLE", "30m", "A session ends after this long without a request."},
+	{"KYCDESK_SESSION_LIFETIME", "12h", "A session ends this long after sign-in, however active."},
+	{"KYCDESK_COOKIE_SECURE", "auto", "`auto` (Secure when served over TLS or KYCDESK_BASE_URL is https), `true` or `false`."},
+	{"KYCDESK_TRUST_PROXY", "false", "Take the client address from X-Forwarded-For (only behind a proxy you control)."},
+	{"KYCDESK_LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`. Logs are JSON lines on standard error."},
+	{"KYCDESK_LOCK_AFTER", "10", "Failed sign-ins on one email before the account is locked until an admin unlocks it (a growing delay starts after 5)."},
+	{"KYCDESK_PASSWORD_LINK_TTL", "72h", "How long a one-time set-password link stays valid."},
+	{"KYCDESK_METRICS_TOKEN", "(empty)", "When set, /metrics requires `Authorization: Bearer <token>`."},
+}
+
+// Load reads the environment. Every problem is reported, not only the first.
+func Load() (Config, error) {
+	var errs []error
+	get := func(name, def string) string {
+		if v, ok := os.LookupEnv(name); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+		return def
+	}
+	dur := func(name, def string) time.Duration {
+		v := get(name, def)
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q is not a positive duration (e.g. 30m, 12h)", name, v))
+		}
+		return d
+	}
+	integer := func(name, def string, lo, hi int) int {
+		v := get(name, def)
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			errs = append(errs, fmt.Errorf("%s=%q must be a whole number from %d to %d", name, v, lo, hi))
+		}
+		return n
+	}
+	boolean := func(name, def string) bool {
+		v := get(name, def)
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q must be true or false", name, v))
+		}
+		return b
+	}
+
+	c := Config{
+		Env:             get("KYCDESK_ENV", "development"),
+		Addr:            get("KYCDESK_ADDR", "127.0.0.1:8080"),
+		DatabaseURL:     get("DATABASE_URL", ""),
+		DataDir:         get("KYCDESK_DATA_DIR", ".data"),
+		DBMaxConns:      int32(integer("KYCDESK_DB_MAX_CONNS", "20", 2, 1000)),
+		SessionIdle:     dur("KYCDESK_SESSION_IDLE", "30m"),
+		SessionLifetime: dur("KYCDESK_SESSION_LIFETIME", "12h"),
+		CookieSecure:    get("KYCDESK_COOKIE_SECURE", "auto"),
+		TrustProxy:      boolean("KYCDESK_TRUST_PROXY", "false"),
+		LogLevel:        get("KYCDESK_LOG_LEVEL", "info"),
+		LockAfter:       integer("KYCDESK_LOCK_AFTER", "10", 6, 1000),
+		PasswordLinkTTL: dur("KYCDESK_PASSWORD_LINK_TTL", "72h"),
+		MetricsToken:    get("KYCDESK_METRICS_TOKEN", ""),
+	}
+	c.BaseURL = strings.TrimRight(get("KYCDESK_BASE_URL", "http://"+c.Addr), "/")
+
+	if c.Env != "development" && c.Env != "production" {
+		errs = append(errs, fmt.Errorf("KYCDESK_ENV=%q must be development or production", c.Env))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("KYCDESK_ADDR=%q must be host:port (e.g. 127.0.0.1:8080)", c.Addr))
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("KYCDESK_BASE_URL=%q must be an http(s) URL", c.BaseURL))
+	}
+	switch c.CookieSecure {
+	case "auto", "true", "false":
+	default:
+		errs = append(errs, fmt.Errorf("KYCDESK_COOKIE_SECURE=%q must be auto, true or false", c.CookieSecure))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("KYCDESK_LOG_LEVEL=%q must be debug, info, warn or error", c.LogLevel))
+	}
+	if c.SessionIdle > 0 && c.SessionLifetime > 0 && c.SessionIdle > c.SessionLifetime {
+		errs = append(errs, fmt.Errorf("KYCDESK_SESSION_IDLE (%s) cannot be longer than KYCDESK_SESSION_LIFETIME (%s)", c.SessionIdle, c.SessionLifetime))
+	}
+	if c.Env == "production" {
+		if c.DatabaseURL == "" {
+			errs = append(errs, errors.New("DATABASE_URL is required when KYCDESK_ENV=production"))
+		}
+		if c.CookieSecure == "false" {
+			errs = append(errs, errors.New("KYCDESK_COOKIE_SECURE=false is not allowed when KYCDESK_ENV=production"))
+		}
+	}
+	if abs, err := filepath.Abs(c.DataDir); err == nil {
+		c.DataDir = abs
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("configuration: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// Production reports whether kycdesk runs in production mode.
+func (c Config) Production() bool { return c.Env == "production" }
+
+// SecureCookies reports whether cookies must carry the Secure flag regardless of the request.
+func (c Config) SecureCookies() bool {
+	return c.CookieSecure == "true" || (c.CookieSecure == "auto" && strings.HasPrefix(c.BaseURL, "https://"))
+}

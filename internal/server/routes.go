@@ -1,0 +1,154 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"kycdesk/internal/apperr"
+	"kycdesk/internal/auth"
+	"kycdesk/internal/httpx"
+	"kycdesk/internal/sessions"
+	"kycdesk/static"
+)
+
+// Access is who may reach a route.
+type Access struct {
+	// Public routes need no sign-in (sign-in itself, set-password links, operator endpoints).
+	Public bool
+	// Perm is the permission a signed-in user needs. Every non-public route names one.
+	Perm auth.Perm
+}
+
+var (
+	public = Access{Public: true}
+	// signedIn is for what every signed-in user may do to their own account.
+	signedIn = Access{Perm: auth.PermAccount}
+)
+
+func need(p auth.Perm) Access { return Access{Perm: p} }
+
+// Route is one entry of the route table.
+type Route struct {
+	Method  string
+	Pattern string
+	Access  Access
+	Handler httpx.HandlerFunc
+}
+
+// nav is the top navigation; each entry shows only to those with its permission.
+var nav = []httpx.NavEntry{
+	{Label: "Users", Href: "/admin/users", Perm: auth.PermUsersManage},
+	{Label: "Account", Href: "/account", Perm: auth.PermAccount},
+}
+
+// Routes is every route kycdesk serves, with who may reach it: the authorization table. The
+// authorization-matrix test walks this list, so a route added here without a rule fails it.
+func (s *Server) Routes() []Route {
+	sh, uh := s.sessions, s.users
+	return []Route{
+		// Operators.
+		{"GET", "/healthz", public, s.healthz},
+		{"GET", "/readyz", public, s.readyz},
+		{"GET", "/metrics", public, s.metrics},
+
+		// Signing in and out.
+		{"GET", "/login", public, sh.LoginPage},
+		{"POST", "/login", public, sh.Login},
+		{"GET", "/set-password/{token}", public, sh.SetPasswordPage},
+		{"POST", "/set-password/{token}", public, sh.SetPassword},
+		{"POST", "/logout", signedIn, sh.Logout},
+
+		// Own account.
+		{"GET", "/", signedIn, s.home},
+		{"GET", "/account", signedIn, sh.Account},
+		{"POST", "/account/sessions/{id}/revoke", signedIn, sh.RevokeSession},
+		{"GET", "/account/password", signedIn, sh.PasswordPage},
+		{"POST", "/account/password", signedIn, sh.ChangePassword},
+
+		// Administration.
+		{"GET", "/admin/roles", need(auth.PermUsersManage), uh.Roles},
+		{"GET", "/admin/users", need(auth.PermUsersManage), uh.List},
+		{"GET", "/admin/users/new", need(auth.PermUsersManage), uh.New},
+		{"POST", "/admin/users", need(auth.PermUsersManage), uh.Create},
+		{"GET", "/admin/users/{id}", need(auth.PermUsersManage), uh.Show},
+		{"POST", "/admin/users/{id}/role", need(auth.PermUsersManage), uh.ChangeRole},
+		{"POST", "/admin/users/{id}/disable", need(auth.PermUsersManage), uh.Disable},
+		{"POST", "/admin/users/{id}/enable", need(auth.PermUsersManage), uh.Enable},
+		{"POST", "/admin/users/{id}/unlock", need(auth.PermUsersManage), uh.Unlock},
+		{"POST", "/admin/users/{id}/password-link", need(auth.PermUsersManage), uh.PasswordLink},
+		{"POST", "/admin/users/{id}/temporary-password", need(auth.PermUsersManage), uh.TemporaryPassword},
+	}
+}
+
+// Handler returns the whole HTTP handler: middleware, static files and the route table.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.Metrics.Middleware(s.Log), s.securityHeaders, s.recoverer, s.requestMeta, s.crossOrigin,
+		s.Store.Authenticate(s.Cfg.TrustProxy))
+	r.Method("GET", "/static/*", staticFiles(http.FS(static.FS)))
+	for _, rt := range s.Routes() {
+		h := http.Handler(s.R.Wrap(rt.Handler))
+		if !rt.Access.Public {
+			h = sessions.RequireUser(sessions.Require(s.R, rt.Access.Perm)(h))
+		}
+		r.Method(rt.Method, rt.Pattern, h)
+	}
+	r.NotFound(s.R.Wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return apperr.New(apperr.NotFound, "There is no page at this address.")
+	}))
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "Method not allowed.", http.StatusMethodNotAllowed)
+	})
+	return r
+}
+
+// home sends a user to the page their role starts from.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	p := auth.PrincipalFrom(r.Context())
+	for _, n := range nav {
+		if p.Can(n.Perm) {
+			http.Redirect(w, r, n.Href, http.StatusSeeOther)
+			return nil
+		}
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err := w.Write([]byte("ok\n"))
+	return err
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Pool.Ping(ctx); err != nil {
+		s.Log.WarnContext(r.Context(), "readiness: database unreachable", "error", err.Error())
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("database unreachable\n"))
+		return nil
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err := w.Write([]byte("ready\n"))
+	return err
+}
+
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) error {
+	if tok := s.Cfg.MetricsToken; tok != "" {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+tok)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "metrics need a bearer token", http.StatusUnauthorized)
+			return nil
+		}
+	}
+	promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	return nil
+}

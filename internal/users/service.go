@@ -1,0 +1,348 @@
+// Package users is the administration of users: creation with a temporary password or a one-time
+// set-password link, role changes, disabling (which ends every session at once), unlocking. The
+// admin pages and the `kycdesk user` command share the one Service.
+package users
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"kycdesk/internal/apperr"
+	"kycdesk/internal/audit"
+	"kycdesk/internal/auth"
+	"kycdesk/internal/db"
+)
+
+// Service changes users. Every method takes the acting user and writes its audit row in the same
+// transaction as the change.
+type Service struct {
+	Pool    *pgxpool.Pool
+	LinkTTL time.Duration
+	BaseURL string // for set-password links
+}
+
+// Setup says how a new user gets in.
+type Setup string
+
+// Setups.
+const (
+	SetupLink     Setup = "link"     // a one-time link to choose a password
+	SetupPassword Setup = "password" // a temporary password, changed at first sign-in
+	SetupGiven    Setup = "given"    // a password chosen by the caller (command line)
+)
+
+// NewUser is the input for Create.
+type NewUser struct {
+	Email    string
+	Name     string
+	Role     string
+	Setup    Setup
+	Password string // with SetupGiven
+}
+
+// Created is a new user and the secret to hand over, shown once.
+type Created struct {
+	User     db.User
+	Password string    // with SetupPassword (generated) or SetupGiven ("" then)
+	Link     string    // with SetupLink
+	Expires  time.Time // the link's expiry
+}
+
+// Public is a user as audit rows record it: never a password hash.
+func Public(u db.User) map[string]any {
+	return map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role,
+		"disabled": u.DisabledAt != nil, "locked": u.LockedAt != nil, "must_change_password": u.MustChangePassword}
+}
+
+// Validate checks a new user's fields and returns the normalised input.
+func Validate(in NewUser) (NewUser, error) {
+	errs := map[string]string{}
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	in.Name = strings.Join(strings.Fields(in.Name), " ")
+	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || !strings.Contains(in.Email, ".") || len(in.Email) > 320 {
+		errs["email"] = "Enter a valid email address, like name@example.com."
+	}
+	if in.Name == "" {
+		errs["name"] = "Enter the user's name."
+	} else if utf8.RuneCountInString(in.Name) > 120 {
+		errs["name"] = "Use at most 120 characters."
+	}
+	if !db.UserRole(in.Role).Valid() {
+		errs["role"] = "Choose reviewer, manager or admin."
+	}
+	switch in.Setup {
+	case SetupLink, SetupPassword:
+	case SetupGiven:
+		if err := auth.CheckPasswordPolicy(in.Password); err != nil {
+			errs["password"] = err.Error()
+		}
+	default:
+		errs["setup"] = "Choose how the user gets in."
+	}
+	if err := apperr.Fields(errs); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+// Create adds a user.
+func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewUser) (Created, error) {
+	in, err := Validate(in)
+	if err != nil {
+		return Created{}, err
+	}
+	var out Created
+	var hash *string
+	switch in.Setup {
+	case SetupPassword:
+		out.Password = auth.GeneratePassword()
+		h, err := auth.HashPassword(out.Password)
+		if err != nil {
+			return Created{}, err
+		}
+		hash = &h
+	case SetupGiven:
+		h, err := auth.HashPassword(in.Password)
+		if err != nil {
+			return Created{}, err
+		}
+		hash = &h
+	}
+	err = db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		u, err := q.CreateUser(ctx, db.CreateUserParams{Email: in.Email, Name: in.Name, Role: db.UserRole(in.Role),
+			PasswordHash: hash, MustChangePassword: in.Setup == SetupPassword})
+		if db.IsUniqueViolation(err, "users_email_key") {
+			return apperr.Field("email", "A user with this email already exists.")
+		}
+		if err != nil {
+			return err
+		}
+		out.User = u
+		if err := audit.Record(ctx, q, audit.Event{Actor: actor, Action: "user.create", SubjectType: "user", SubjectID: u.ID.String(),
+			After: map[string]any{"user": Public(u), "setup": in.Setup}}); err != nil {
+			return err
+		}
+		if in.Setup == SetupLink {
+			out.Link, out.Expires, err = s.issueLink(ctx, q, actor, u)
+		}
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) issueLink(ctx context.Context, q *db.Queries, actor audit.Actor, u db.User) (string, time.Time, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", time.Time{}, err
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	if err := q.RevokeUserPasswordTokens(ctx, u.ID); err != nil {
+		return "", time.Time{}, err
+	}
+	t, err := q.CreatePasswordToken(ctx, db.CreatePasswordTokenParams{UserID: u.ID, TokenHash: auth.TokenHash(token),
+		CreatedBy: actor.UserID, ExpiresAt: time.Now().Add(s.LinkTTL)})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if err := audit.Record(ctx, q, audit.Event{Actor: actor, Action: "user.password_link", SubjectType: "user", SubjectID: u.ID.String(),
+		After: map[string]any{"expires_at": t.ExpiresAt}}); err != nil {
+		return "", time.Time{}, err
+	}
+	return s.BaseURL + "/set-password/" + token, t.ExpiresAt, nil
+}
+
+// IssueLink replaces any open set-password link of the user with a new one.
+func (s *Service) IssueLink(ctx context.Context, actor audit.Actor, id uuid.UUID) (Created, error) {
+	var out Created
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		u, err := get(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		if u.DisabledAt != nil {
+			return apperr.Field("user", "Enable the user first.")
+		}
+		out.User = u
+		out.Link, out.Expires, err = s.issueLink(ctx, q, actor, u)
+		return err
+	})
+	return out, err
+}
+
+// TemporaryPassword replaces the user's password with a generated one that must be changed at the
+// next sign-in, and ends the user's sessions.
+func (s *Service) TemporaryPassword(ctx context.Context, actor audit.Actor, id uuid.UUID) (Created, error) {
+	var out Created
+	out.Password = auth.GeneratePassword()
+	hash, err := auth.HashPassword(out.Password)
+	if err != nil {
+		return Created{}, err
+	}
+	err = db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		u, err := get(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		if u.DisabledAt != nil {
+			return apperr.Field("user", "Enable the user first.")
+		}
+		if out.User, err = q.SetUserPassword(ctx, db.SetUserPasswordParams{ID: id, PasswordHash: &hash, MustChangePassword: true}); err != nil {
+			return err
+		}
+		n, err := q.DeleteUserSessions(ctx, id)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: actor, Action: "user.temporary_password", SubjectType: "user", SubjectID: id.String(),
+			After: map[string]any{"sessions_ended": n}})
+	})
+	return out, err
+}
+
+// ChangeRole sets a user's role. The last enabled admin cannot lose the role.
+func (s *Service) ChangeRole(ctx context.Context, actor audit.Actor, id uuid.UUID, role string) (db.User, error) {
+	if !db.UserRole(role).Valid() {
+		return db.User{}, apperr.Field("role", "Choose reviewer, manager or admin.")
+	}
+	var out db.User
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, tx pgx.Tx) error {
+		u, err := get(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		if u.Role == db.UserRole(role) {
+			out = u
+			return nil
+		}
+		if u.Role == db.UserRoleAdmin && u.DisabledAt == nil {
+			if err := lastAdminGuard(ctx, q, tx, "role", "This is the last admin: make another user admin first."); err != nil {
+				return err
+			}
+		}
+		out, err = q.UpdateUserProfile(ctx, db.UpdateUserProfileParams{ID: id, Name: u.Name, Role: db.UserRole(role)})
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: actor, Action: "user.role_change", SubjectType: "user", SubjectID: id.String(),
+			Before: map[string]any{"role": u.Role}, After: map[string]any{"role": out.Role}})
+	})
+	return out, err
+}
+
+// lastAdminGuard refuses a change that would leave no enabled admin. The advisory lock makes two
+// admins demoting each other at once take turns.
+func lastAdminGuard(ctx context.Context, q *db.Queries, tx pgx.Tx, field, msg string) error {
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(7361002)"); err != nil {
+		return err
+	}
+	n, err := q.CountActiveAdmins(ctx)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return apperr.Field(field, msg)
+	}
+	return nil
+}
+
+// Disable stops a user from signing in and ends all their sessions and open links at once.
+func (s *Service) Disable(ctx context.Context, actor audit.Actor, id uuid.UUID) (db.User, error) {
+	if actor.UserID != nil && *actor.UserID == id {
+		return db.User{}, apperr.Field("user", "You cannot disable yourself.")
+	}
+	var out db.User
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, tx pgx.Tx) error {
+		u, err := get(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		if u.DisabledAt != nil {
+			out = u
+			return nil
+		}
+		if u.Role == db.UserRoleAdmin {
+			if err := lastAdminGuard(ctx, q, tx, "user", "This is the last admin: it cannot be disabled."); err != nil {
+				return err
+			}
+		}
+		if out, err = q.DisableUser(ctx, id); err != nil {
+			return err
+		}
+		n, err := q.DeleteUserSessions(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := q.RevokeUserPasswordTokens(ctx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: actor, Action: "user.disable", SubjectType: "user", SubjectID: id.String(),
+			Before: Public(u), After: map[string]any{"user": Public(out), "sessions_ended": n}})
+	})
+	return out, err
+}
+
+// Enable lets a disabled user sign in again.
+func (s *Service) Enable(ctx context.Context, actor audit.Actor, id uuid.UUID) (db.User, error) {
+	var out db.User
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		u, err := get(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		if u.DisabledAt == nil {
+			out = u
+			return nil
+		}
+		if out, err = q.EnableUser(ctx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: actor, Action: "user.enable", SubjectType: "user", SubjectID: id.String(),
+			Before: Public(u), After: Public(out)})
+	})
+	return out, err
+}
+
+// Unlock lifts a lock after failed sign-ins and forgets those failures.
+func (s *Service) Unlock(ctx context.Context, actor audit.Actor, id uuid.UUID) (db.User, error) {
+	var out db.User
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		u, err := get(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		if err := q.ClearLoginThrottle(ctx, []string{"email:" + u.Email}); err != nil {
+			return err
+		}
+		if u.LockedAt == nil {
+			out = u
+			return nil
+		}
+		if out, err = q.UnlockUser(ctx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: actor, Action: "user.unlock", SubjectType: "user", SubjectID: id.String(),
+			Before: Public(u), After: Public(out)})
+	})
+	return out, err
+}
+
+func get(ctx context.Context, q *db.Queries, id uuid.UUID) (db.User, error) {
+	u, err := q.GetUser(ctx, id)
+	if db.IsNotFound(err) {
+		return u, apperr.New(apperr.NotFound, "No such user.")
+	}
+	if err != nil {
+		return u, fmt.Errorf("get user: %w", err)
+	}
+	return u, nil
+}
