@@ -117,7 +117,7 @@ func mustVendorError(t *testing.T, err error) *vendor.Error {
 	return ve
 }
 
-func readFixture(t *testing.T, name string) []byte {
+func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {
