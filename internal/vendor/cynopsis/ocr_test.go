@@ -403,7 +403,9 @@ func TestOCRAnswerDerivedFromTheImage(t *testing.T) {
 	})
 	add("declined", func(s *vendor.Subject) { s.Errors = map[vendor.Name]string{vendor.CynopsisOCR: "508"} })
 	add("resubmit", func(s *vendor.Subject) { s.Errors = map[vendor.Name]string{vendor.CynopsisOCR: "620"} })
-	add("failure", func(s *vendor.Subject) { s.Errors = map[vendor.Name]string{vendor.CynopsisOCR: "FAILURE: The image is blurry"} })
+	add("failure", func(s *vendor.Subject) {
+		s.Errors = map[vendor.Name]string{vendor.CynopsisOCR: "FAILURE: The image is blurry"}
+	})
 	add("other vendor error", func(s *vendor.Subject) { s.Errors = map[vendor.Name]string{vendor.Apptenticate: "826"} })
 	identify := func(img []byte) (vendor.Subject, bool) {
 		tag := string(bytes.TrimPrefix(img, jpeg))
