@@ -206,7 +206,8 @@ type wireUser struct {
 }
 
 func (u *wireUser) user() *UserInfo {
-	if u == nil {
+	// A member of the wrong type still leaves an allocated, empty user behind.
+	if u == nil || *u == (wireUser{}) {
 		return nil
 	}
 	return &UserInfo{ID: int64(u.ID), Email: string(u.Email), FirstName: string(u.FirstName),
