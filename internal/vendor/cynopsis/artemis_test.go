@@ -319,9 +319,18 @@ func TestArtemisRequestValidation(t *testing.T) {
 			_, err := e.client.CreateCustomer(c, CustomerRequest{ProfileReferenceID: "x", Particular: &Particular{DateOfBirth: "12/08/1974"}})
 			return err
 		}()},
-		{"no customer", func() error { _, err := e.client.UploadDocument(c, 0, DocumentRequest{Type: DocPassport}, jpeg, nil); return err }()},
-		{"no front", func() error { _, err := e.client.UploadDocument(c, 5, DocumentRequest{Type: DocPassport}, nil, nil); return err }()},
-		{"bad doc type", func() error { _, err := e.client.UploadDocument(c, 5, DocumentRequest{Type: "ID_CARD"}, jpeg, nil); return err }()},
+		{"no customer", func() error {
+			_, err := e.client.UploadDocument(c, 0, DocumentRequest{Type: DocPassport}, jpeg, nil)
+			return err
+		}()},
+		{"no front", func() error {
+			_, err := e.client.UploadDocument(c, 5, DocumentRequest{Type: DocPassport}, nil, nil)
+			return err
+		}()},
+		{"bad doc type", func() error {
+			_, err := e.client.UploadDocument(c, 5, DocumentRequest{Type: "ID_CARD"}, jpeg, nil)
+			return err
+		}()},
 		{"bad expiry", func() error {
 			_, err := e.client.UploadDocument(c, 5, DocumentRequest{Type: DocPassport, ExpiryDate: "2030-13-01"}, jpeg, nil)
 			return err
