@@ -113,14 +113,14 @@ func (cfg Config) validate() error {
 	bad := func(msg string) error {
 		return &vendor.Error{Vendor: vendor.CynopsisOCR, Kind: vendor.Invalid, Message: msg}
 	}
-	if err := checkURL(cfg.AuthURL, true); err != nil {
-		return bad("The Cynopsis auth URL " + err.Error())
+	if p := urlProblem(cfg.AuthURL, true); p != "" {
+		return bad("The Cynopsis auth URL " + p)
 	}
-	if err := checkURL(cfg.OCRURL, false); err != nil {
-		return bad("The Cynopsis OCR URL " + err.Error())
+	if p := urlProblem(cfg.OCRURL, false); p != "" {
+		return bad("The Cynopsis OCR URL " + p)
 	}
-	if err := checkURL(cfg.ArtemisURL, false); err != nil {
-		return bad("The Artemis URL " + err.Error())
+	if p := urlProblem(cfg.ArtemisURL, false); p != "" {
+		return bad("The Artemis URL " + p)
 	}
 	switch {
 	case cfg.OCRURL == "" && cfg.ArtemisURL == "":
@@ -139,22 +139,22 @@ func (cfg Config) validate() error {
 	return nil
 }
 
-// checkURL reports what is wrong with a base URL, in words that follow its name.
-func checkURL(s string, required bool) error {
+// urlProblem says what is wrong with a base URL, in words that follow its name; "" when nothing is.
+func urlProblem(s string, required bool) string {
 	if s == "" {
 		if required {
-			return errors.New("is missing.")
+			return "is missing."
 		}
-		return nil
+		return ""
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return errors.New("must be an http or https address such as https://crm-demo.cynopsis.co.")
+		return "must be an http or https address such as https://crm-demo.cynopsis.co."
 	}
 	if u.RawQuery != "" || u.User != nil {
-		return errors.New("must not carry a query string or credentials.")
+		return "must not carry a query string or credentials."
 	}
-	return nil
+	return ""
 }
 
 type attemptKey struct{}
@@ -268,6 +268,10 @@ func expiresIn(v any) (float64, bool) {
 	switch t := v.(type) {
 	case float64:
 		return t, true
+	case int64:
+		return float64(t), true
+	case int:
+		return float64(t), true
 	case json.Number:
 		f, err := t.Float64()
 		return f, err == nil

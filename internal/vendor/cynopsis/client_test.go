@@ -381,3 +381,40 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+func TestConfigurableOCRPath(t *testing.T) {
+	e := newEnv(t, nil, func(c *Config) { c.OCRPath = "/service/v3/ocr" })
+	if _, _, err := e.client.OCR(ctx(t), image("x"), nil, "", ""); mustVendorError(t, err).HTTPStatus != http.StatusNotFound {
+		t.Errorf("the fake answered a path it was not told to serve: %v", err)
+	}
+	e.fake.SetOCRPath("service/v3/ocr/")
+	if _, _, err := e.client.OCR(ctx(t), image("x"), nil, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.fake.RequestsTo(RouteOCR); len(r) != 1 || r[0].Path != "/service/v3/ocr" {
+		t.Errorf("OCR requests %+v", r)
+	}
+}
+
+func TestFormEncodedTokenAnswerLifetime(t *testing.T) {
+	tokens := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tokens++
+		w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+		_, _ = w.Write([]byte("access_token=abc&token_type=bearer&expires_in=600"))
+	}))
+	defer srv.Close()
+	c, err := New(Config{AuthURL: srv.URL, OCRURL: srv.URL, ClientID: "a", ClientSecret: "b", DomainID: 1}, srv.Client(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	c.now = func() time.Time { return start }
+	tok, err := c.accessToken(ctx(t), vendor.CynopsisOCR, 1)
+	if err != nil || tok != "abc" {
+		t.Fatalf("token %q %v", tok, err)
+	}
+	if want := start.Add(600*time.Second - time.Minute); !c.refreshAt.Equal(want) {
+		t.Errorf("refresh at %v, want %v", c.refreshAt, want)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -52,7 +53,8 @@ func (c *Client) OCR(ctx context.Context, front, back []byte, frontName, backNam
 			}
 			r, err := ParseOCR(b)
 			if err != nil {
-				if ve, isVE := err.(*vendor.Error); isVE {
+				var ve *vendor.Error
+				if errors.As(err, &ve) {
 					if !ok && ve.Kind == vendor.Transient {
 						return httpError(product, status, h, b)
 					}
