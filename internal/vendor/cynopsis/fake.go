@@ -53,9 +53,10 @@ const fakeKeepRequests = 500
 //
 // OCR answers are derived from the front image through the Identifier: the Subject's data, with
 // Misreads[vendor.CynopsisOCR] applied; Errors[vendor.CynopsisOCR] set to a docver reasonCode makes
-// the docver verdict declined (1xx, 5xx) or resubmission_requested (6xx) with that code, and set to
-// "FAILURE" or "FAILURE: words" makes the task fail. An image the Identifier does not know gets a
-// plausible generic reading.
+// the docver verdict declined (1xx, 5xx) or resubmission_requested (6xx) with that code; set to
+// "FAILURE" or "FAILURE: words" it makes the task fail (with those words as the description), and
+// set to anything else it makes the task fail with that value as the error code. An image the
+// Identifier does not know gets a plausible generic reading.
 //
 // Mount it under any prefix with http.StripPrefix. It is safe for concurrent use.
 type Fake struct {
@@ -362,12 +363,13 @@ func writeSpring(w http.ResponseWriter, r *http.Request, status int, msg string)
 	})
 }
 
-func mediaType(r *http.Request) (string, map[string]string) {
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+// mediaType is the request's Content-Type without parameters; "" when unreadable.
+func mediaType(r *http.Request) string {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
-		return "", nil
+		return ""
 	}
-	return mt, params
+	return mt
 }
 
 func readAll(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
@@ -385,7 +387,7 @@ func readAll(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 }
 
 func (f *Fake) serveToken(w http.ResponseWriter, r *http.Request, rec *FakeRequest) {
-	if mt, _ := mediaType(r); mt != "application/x-www-form-urlencoded" {
+	if mt := mediaType(r); mt != "application/x-www-form-urlencoded" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request",
 			"error_description": "the token request must be application/x-www-form-urlencoded"})
 		return
@@ -511,7 +513,7 @@ func readParts(w http.ResponseWriter, r *http.Request, rec *FakeRequest, allowed
 			writeSpring(w, r, status, msg)
 		}
 	}
-	if mt, _ := mediaType(r); mt != "multipart/form-data" {
+	if mt := mediaType(r); mt != "multipart/form-data" {
 		fail(http.StatusUnsupportedMediaType, "Content-Type must be multipart/form-data")
 		return nil, nil, false
 	}
@@ -606,7 +608,7 @@ func (f *Fake) ocrAnswer(front []byte) map[string]any {
 }
 
 func (f *Fake) serveCustomer(w http.ResponseWriter, r *http.Request, rec *FakeRequest) {
-	if mt, _ := mediaType(r); mt != "application/json" {
+	if mt := mediaType(r); mt != "application/json" {
 		writeSpring(w, r, http.StatusUnsupportedMediaType, "Content-Type '"+r.Header.Get("Content-Type")+"' is not supported")
 		return
 	}
@@ -878,7 +880,7 @@ func (f *Fake) lookupDocument(w http.ResponseWriter, r *http.Request) (*fakeDocu
 }
 
 func (f *Fake) serveLiveness(w http.ResponseWriter, r *http.Request, rec *FakeRequest) {
-	if mt, _ := mediaType(r); mt != "application/json" {
+	if mt := mediaType(r); mt != "application/json" {
 		writeSpring(w, r, http.StatusUnsupportedMediaType, "Content-Type '"+r.Header.Get("Content-Type")+"' is not supported")
 		return
 	}
@@ -910,7 +912,7 @@ func (f *Fake) serveLiveness(w http.ResponseWriter, r *http.Request, rec *FakeRe
 }
 
 func (f *Fake) serveDocumentOCR(w http.ResponseWriter, r *http.Request, rec *FakeRequest) {
-	if mt, _ := mediaType(r); mt != "application/json" {
+	if mt := mediaType(r); mt != "application/json" {
 		writeSpring(w, r, http.StatusUnsupportedMediaType, "Content-Type '"+r.Header.Get("Content-Type")+"' is not supported")
 		return
 	}
