@@ -108,7 +108,7 @@ type receiver struct {
 }
 
 func newReceiver(t *testing.T) (*receiver, *httptest.Server) {
-	r := &receiver{token: NewCallbackToken(), got: make(chan Callback, 8), bad: make(chan error, 8), raw: make(chan []byte, 8)}
+	r := &receiver{token: NewCallbackToken(), got: make(chan Callback, 64), bad: make(chan error, 64), raw: make(chan []byte, 64)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if !TokenEqual(req.URL.Query().Get("token"), r.token) {
 			http.Error(w, "not found", http.StatusNotFound)
