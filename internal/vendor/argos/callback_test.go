@@ -71,8 +71,8 @@ func TestParseCallbackFailure(t *testing.T) {
 func TestParseCallbackRefusesJunk(t *testing.T) {
 	for _, body := range []string{
 		``, `null`, `[]`, `"x"`, `{`, `<html></html>`,
-		`{"statusCode":200,"result":{"data":{}}}`,               // no transaction id
-		`{"statusCode":200,"transactionId":"t"}`,                // nothing to report
+		`{"statusCode":200,"result":{"data":{}}}`,                // no transaction id
+		`{"statusCode":200,"transactionId":"t"}`,                 // nothing to report
 		`{"statusCode":200,"transactionId":"t","result":"done"}`, // result not an object
 		`{"statusCode":"200","transactionId":{"id":1},"result":{}}`,
 	} {
