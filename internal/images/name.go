@@ -31,10 +31,10 @@ func SanitizeName(name string) string {
 	b.Grow(len(name))
 	for _, r := range name {
 		switch {
+		case unicode.IsSpace(r): // tabs and line breaks included
+			b.WriteRune(' ')
 		case unicode.IsControl(r), unicode.Is(unicode.Cf, r):
 			continue
-		case unicode.IsSpace(r):
-			b.WriteRune(' ')
 		default:
 			b.WriteRune(r)
 		}
