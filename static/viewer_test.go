@@ -235,7 +235,7 @@ func waitFor(t *testing.T, ctx context.Context, expr string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!(" + expr + ")"))
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
 		if err == nil && ok {
 			return
 		}
@@ -365,7 +365,7 @@ func TestViewerZoomsWithButtonsKeysAndWheel(t *testing.T) {
 	}
 
 	click := func(action string) {
-		do(t, ctx, chromedp.Click(chromedp.CSS(`[data-viewer-action="` + action + `"]`)))
+		do(t, ctx, chromedp.Click(chromedp.CSS(`[data-viewer-action="`+action+`"]`)))
 	}
 	click("zoom-in")
 	if s := state(t, ctx, first); s.Zoom != 1.25 || s.Label != "125%" {
@@ -415,7 +415,11 @@ func TestViewerZoomsWithButtonsKeysAndWheel(t *testing.T) {
 	if !near(x0, x1, 1) || !near(y0, y1, 1) {
 		t.Fatalf("wheel zoom moved the point under the pointer: (%.1f, %.1f) → (%.1f, %.1f)", x0, y0, x1, y1)
 	}
-	ctrl := func(p *input.DispatchMouseEventParams) { p.DeltaX = 1e-6; p.DeltaY = 40; p.Modifiers = int64(kb.ModifierCtrl) }
+	ctrl := func(p *input.DispatchMouseEventParams) {
+		p.DeltaX = 1e-6
+		p.DeltaY = 40
+		p.Modifiers = int64(kb.ModifierCtrl)
+	}
 	before := state(t, ctx, first).Zoom
 	do(t, ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseWheel, px, py, ctrl))
 	waitFor(t, ctx, fmt.Sprintf(`+document.querySelector(".viewer-stage").dataset.zoom < %g`, before))
@@ -477,7 +481,11 @@ func TestViewerPansByDragAndArrows(t *testing.T) {
 	r0 := rectOf(t, ctx, "#img-A img")
 
 	x, y := stage.Left+stage.Width/2, stage.Top+stage.Height/2
-	left := func(p *input.DispatchMouseEventParams) { p.Button = input.MouseButtonLeft; p.Buttons = 1; p.ClickCount = 1 }
+	left := func(p *input.DispatchMouseEventParams) {
+		p.Button = input.MouseButtonLeft
+		p.Buttons = 1
+		p.ClickCount = 1
+	}
 	do(t, ctx, chromedp.MouseEvent(chromedp.MousePressed, x, y, left))
 	for i := 1; i <= 6; i++ {
 		do(t, ctx, chromedp.MouseEvent(chromedp.MouseMoved, x+float64(i)*20, y+float64(i)*10, left))
@@ -616,7 +624,11 @@ func TestViewerBoxesStayOnTheImage(t *testing.T) {
 	// Dragged so that the marker stays on the stage, for the pixel checks.
 	stage := rectOf(t, ctx, ".viewer-stage")
 	x, y := stage.Left+stage.Width/2, stage.Top+stage.Height/2
-	left := func(p *input.DispatchMouseEventParams) { p.Button = input.MouseButtonLeft; p.Buttons = 1; p.ClickCount = 1 }
+	left := func(p *input.DispatchMouseEventParams) {
+		p.Button = input.MouseButtonLeft
+		p.Buttons = 1
+		p.ClickCount = 1
+	}
 	do(t, ctx, chromedp.MouseEvent(chromedp.MousePressed, x, y, left),
 		chromedp.MouseEvent(chromedp.MouseMoved, x+250, y+150, left),
 		chromedp.MouseEvent(chromedp.MouseReleased, x+250, y+150, left))
@@ -633,7 +645,7 @@ func TestViewerBoxesStayOnTheImage(t *testing.T) {
 	// The outline stays 2 px wide on the screen at any zoom: its width in image pixels times the
 	// image's scale on the screen (turned a quarter, so its height is its 1250 px width).
 	for _, zoom := range []string{"1", "3"} {
-		do(t, ctx, chromedp.Evaluate[chromedp.Void]("kycViewer.zoomBy(" + zoom + ")"))
+		do(t, ctx, chromedp.Evaluate[chromedp.Void]("kycViewer.zoomBy("+zoom+")"))
 		stroke := eval[float64](t, ctx, `parseFloat(getComputedStyle(document.querySelector("#img-A polygon")).strokeWidth)`)
 		if img := rectOf(t, ctx, "#img-A img"); !near(stroke*img.Height/1250, 2, 0.05) {
 			t.Fatalf("outline %.3f px on the screen at %+v", stroke*img.Height/1250, state(t, ctx, first))
