@@ -13,7 +13,7 @@ SELECT * FROM users WHERE email = lower(@email::text);
 SELECT * FROM users ORDER BY disabled_at IS NOT NULL, lower(name), email;
 
 -- name: ListActiveUsersByRole :many
-SELECT * FROM users WHERE disabled_at IS NULL AND role = ANY(@roles::user_role[]) ORDER BY lower(name);
+SELECT * FROM users WHERE disabled_at IS NULL AND role::text = ANY(@roles::text[]) ORDER BY lower(name);
 
 -- name: UpdateUserProfile :one
 UPDATE users SET name = @name, role = @role, updated_at = now()

@@ -82,3 +82,57 @@ func Ago(t time.Time, now time.Time) string {
 func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func i64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func statusBadge(s string) string {
+	switch s {
+	case "approved":
+		return "badge-ok"
+	case "rejected":
+		return "badge-bad"
+	case "escalated", "awaiting_resubmission":
+		return "badge-warn"
+	case "in_review", "pending_second_review":
+		return "badge-accent"
+	}
+	return ""
+}
+
+func outcomeBadge(o string) string {
+	switch o {
+	case "pass":
+		return "badge-ok"
+	case "fail":
+		return "badge-bad"
+	case "review":
+		return "badge-warn"
+	}
+	return ""
+}
+
+func outcomeLabel(o string) string {
+	switch o {
+	case "pass":
+		return "pass"
+	case "fail":
+		return "fail"
+	case "review":
+		return "review"
+	}
+	return "not run"
+}
+
+func boolText(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}

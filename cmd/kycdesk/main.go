@@ -166,7 +166,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	srv := server.New(cfg, pool, log)
+	srv, err := server.New(ctx, cfg, pool, log)
+	if err != nil {
+		return err
+	}
+	if *withDemo {
+		n, err := demo.EnsureCases(ctx, srv.CustomerService(), "reviewer2@kycdesk.local")
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			log.Info("demo cases created", "count", n)
+		}
+	}
 	fmt.Fprintf(stdout, "\nkycdesk is running at %s  (Ctrl-C stops it)\n", cfg.BaseURL)
 	if len(logins) > 0 {
 		fmt.Fprintln(stdout, "\nDemo logins:")

@@ -30,6 +30,9 @@ type Config struct {
 	LockAfter       int
 	PasswordLinkTTL time.Duration
 	MetricsToken    string
+	BlobURL         string
+	MaxUploadBytes  int64
+	SLA             time.Duration
 }
 
 // Var documents one environment variable.
@@ -53,6 +56,9 @@ var Vars = []Var{
 	{"KYCDESK_LOCK_AFTER", "10", "Failed sign-ins on one email before the account is locked until an admin unlocks it (a growing delay starts after 5)."},
 	{"KYCDESK_PASSWORD_LINK_TTL", "72h", "How long a one-time set-password link stays valid."},
 	{"KYCDESK_METRICS_TOKEN", "(empty)", "When set, /metrics requires `Authorization: Bearer <token>`."},
+	{"KYCDESK_BLOB_URL", "file://KYCDESK_DATA_DIR/blobs", "Where images are stored (gocloud.dev blob URL): a directory by default, `s3://bucket?region=…&endpoint=…` for S3 or an S3-compatible store."},
+	{"KYCDESK_MAX_UPLOAD_MB", "10", "Largest image or PDF accepted, in megabytes."},
+	{"KYCDESK_SLA_HOURS", "24", "A case open longer than this is marked as past its SLA in the queue."},
 }
 
 // Load reads the environment. Every problem is reported, not only the first.
@@ -103,6 +109,8 @@ func Load() (Config, error) {
 		LockAfter:       integer("KYCDESK_LOCK_AFTER", "10", 6, 1000),
 		PasswordLinkTTL: dur("KYCDESK_PASSWORD_LINK_TTL", "72h"),
 		MetricsToken:    get("KYCDESK_METRICS_TOKEN", ""),
+		MaxUploadBytes:  int64(integer("KYCDESK_MAX_UPLOAD_MB", "10", 1, 100)) << 20,
+		SLA:             time.Duration(integer("KYCDESK_SLA_HOURS", "24", 1, 24*365)) * time.Hour,
 	}
 	c.BaseURL = strings.TrimRight(get("KYCDESK_BASE_URL", "http://"+c.Addr), "/")
 
@@ -138,6 +146,10 @@ func Load() (Config, error) {
 	}
 	if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs
+	}
+	c.BlobURL = get("KYCDESK_BLOB_URL", "file://"+filepath.ToSlash(filepath.Join(c.DataDir, "blobs")))
+	if u, err := url.Parse(c.BlobURL); err != nil || u.Scheme == "" {
+		errs = append(errs, fmt.Errorf("KYCDESK_BLOB_URL=%q must be a blob URL such as file:///var/lib/kycdesk/blobs or s3://bucket", c.BlobURL))
 	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration: %w", errors.Join(errs...))

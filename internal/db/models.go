@@ -13,6 +13,207 @@ import (
 	"github.com/google/uuid"
 )
 
+type CaseStatus string
+
+const (
+	CaseStatusNew                  CaseStatus = "new"
+	CaseStatusInReview             CaseStatus = "in_review"
+	CaseStatusAwaitingResubmission CaseStatus = "awaiting_resubmission"
+	CaseStatusEscalated            CaseStatus = "escalated"
+	CaseStatusPendingSecondReview  CaseStatus = "pending_second_review"
+	CaseStatusApproved             CaseStatus = "approved"
+	CaseStatusRejected             CaseStatus = "rejected"
+)
+
+func (e *CaseStatus) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = CaseStatus(s)
+	case string:
+		*e = CaseStatus(s)
+	default:
+		return fmt.Errorf("unsupported scan type for CaseStatus: %T", src)
+	}
+	return nil
+}
+
+type NullCaseStatus struct {
+	CaseStatus CaseStatus
+	Valid      bool // Valid is true if CaseStatus is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullCaseStatus) Scan(value interface{}) error {
+	if value == nil {
+		ns.CaseStatus, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.CaseStatus.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullCaseStatus) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.CaseStatus), nil
+}
+
+func (e CaseStatus) Valid() bool {
+	switch e {
+	case CaseStatusNew,
+		CaseStatusInReview,
+		CaseStatusAwaitingResubmission,
+		CaseStatusEscalated,
+		CaseStatusPendingSecondReview,
+		CaseStatusApproved,
+		CaseStatusRejected:
+		return true
+	}
+	return false
+}
+
+func AllCaseStatusValues() []CaseStatus {
+	return []CaseStatus{
+		CaseStatusNew,
+		CaseStatusInReview,
+		CaseStatusAwaitingResubmission,
+		CaseStatusEscalated,
+		CaseStatusPendingSecondReview,
+		CaseStatusApproved,
+		CaseStatusRejected,
+	}
+}
+
+type DocumentType string
+
+const (
+	DocumentTypePassport        DocumentType = "passport"
+	DocumentTypeNationalID      DocumentType = "national_id"
+	DocumentTypeDrivingLicence  DocumentType = "driving_licence"
+	DocumentTypeResidencePermit DocumentType = "residence_permit"
+	DocumentTypeOther           DocumentType = "other"
+)
+
+func (e *DocumentType) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = DocumentType(s)
+	case string:
+		*e = DocumentType(s)
+	default:
+		return fmt.Errorf("unsupported scan type for DocumentType: %T", src)
+	}
+	return nil
+}
+
+type NullDocumentType struct {
+	DocumentType DocumentType
+	Valid        bool // Valid is true if DocumentType is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullDocumentType) Scan(value interface{}) error {
+	if value == nil {
+		ns.DocumentType, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.DocumentType.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullDocumentType) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.DocumentType), nil
+}
+
+func (e DocumentType) Valid() bool {
+	switch e {
+	case DocumentTypePassport,
+		DocumentTypeNationalID,
+		DocumentTypeDrivingLicence,
+		DocumentTypeResidencePermit,
+		DocumentTypeOther:
+		return true
+	}
+	return false
+}
+
+func AllDocumentTypeValues() []DocumentType {
+	return []DocumentType{
+		DocumentTypePassport,
+		DocumentTypeNationalID,
+		DocumentTypeDrivingLicence,
+		DocumentTypeResidencePermit,
+		DocumentTypeOther,
+	}
+}
+
+type ImageKind string
+
+const (
+	ImageKindFront  ImageKind = "front"
+	ImageKindBack   ImageKind = "back"
+	ImageKindSelfie ImageKind = "selfie"
+)
+
+func (e *ImageKind) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = ImageKind(s)
+	case string:
+		*e = ImageKind(s)
+	default:
+		return fmt.Errorf("unsupported scan type for ImageKind: %T", src)
+	}
+	return nil
+}
+
+type NullImageKind struct {
+	ImageKind ImageKind
+	Valid     bool // Valid is true if ImageKind is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullImageKind) Scan(value interface{}) error {
+	if value == nil {
+		ns.ImageKind, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.ImageKind.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullImageKind) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.ImageKind), nil
+}
+
+func (e ImageKind) Valid() bool {
+	switch e {
+	case ImageKindFront,
+		ImageKindBack,
+		ImageKindSelfie:
+		return true
+	}
+	return false
+}
+
+func AllImageKindValues() []ImageKind {
+	return []ImageKind{
+		ImageKindFront,
+		ImageKindBack,
+		ImageKindSelfie,
+	}
+}
+
 type UserRole string
 
 const (
@@ -74,6 +275,17 @@ func AllUserRoleValues() []UserRole {
 	}
 }
 
+type APIToken struct {
+	ID         uuid.UUID
+	Name       string
+	TokenHash  []byte
+	CreatedBy  *uuid.UUID
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	LastUsedIP string
+	RevokedAt  *time.Time
+}
+
 type AuditEvent struct {
 	ID          int64
 	At          time.Time
@@ -89,6 +301,88 @@ type AuditEvent struct {
 	RequestID   string
 	PrevHash    []byte
 	Hash        []byte
+}
+
+type Case struct {
+	ID             uuid.UUID
+	CustomerID     uuid.UUID
+	Status         CaseStatus
+	AssigneeID     *uuid.UUID
+	Nationality    string
+	SearchText     string
+	VendorOutcome  string
+	RiskFlag       bool
+	CreatedAt      time.Time
+	LastActivityAt time.Time
+	DecidedAt      *time.Time
+}
+
+type CaseNote struct {
+	ID        uuid.UUID
+	CaseID    uuid.UUID
+	AuthorID  uuid.UUID
+	Body      string
+	CreatedAt time.Time
+}
+
+type CaseStatusCount struct {
+	Status CaseStatus
+	N      int64
+}
+
+type Customer struct {
+	ID               uuid.UUID
+	ExternalRef      *string
+	GivenNames       string
+	Surname          string
+	DateOfBirth      *time.Time
+	Nationality      string
+	ResidenceCountry string
+	Email            string
+	Phone            string
+	Address          string
+	CreatedBy        *uuid.UUID
+	CreatedVia       string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+type Document struct {
+	ID             uuid.UUID
+	CustomerID     uuid.UUID
+	Type           DocumentType
+	IssuingCountry string
+	Number         string
+	IssueDate      *time.Time
+	ExpiryDate     *time.Time
+	CreatedBy      *uuid.UUID
+	CreatedAt      time.Time
+}
+
+type IdempotencyKey struct {
+	TokenID        uuid.UUID
+	Key            string
+	RequestHash    []byte
+	ResponseStatus int32
+	ResponseBody   []byte
+	CreatedAt      time.Time
+}
+
+type Image struct {
+	ID          uuid.UUID
+	CustomerID  uuid.UUID
+	DocumentID  *uuid.UUID
+	Kind        ImageKind
+	Sha256      string
+	ContentType string
+	SizeBytes   int64
+	Width       int32
+	Height      int32
+	HasThumb    bool
+	FileName    string
+	UploadedBy  *uuid.UUID
+	UploadedVia string
+	CreatedAt   time.Time
 }
 
 type LoginThrottle struct {

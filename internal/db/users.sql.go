@@ -153,10 +153,10 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 }
 
 const listActiveUsersByRole = `-- name: ListActiveUsersByRole :many
-SELECT id, email, name, role, password_hash, must_change_password, disabled_at, locked_at, created_at, updated_at FROM users WHERE disabled_at IS NULL AND role = ANY($1::user_role[]) ORDER BY lower(name)
+SELECT id, email, name, role, password_hash, must_change_password, disabled_at, locked_at, created_at, updated_at FROM users WHERE disabled_at IS NULL AND role::text = ANY($1::text[]) ORDER BY lower(name)
 `
 
-func (q *Queries) ListActiveUsersByRole(ctx context.Context, roles []UserRole) ([]User, error) {
+func (q *Queries) ListActiveUsersByRole(ctx context.Context, roles []string) ([]User, error) {
 	rows, err := q.db.Query(ctx, listActiveUsersByRole, roles)
 	if err != nil {
 		return nil, err

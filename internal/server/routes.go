@@ -12,6 +12,7 @@ import (
 	"kycdesk/internal/apperr"
 	"kycdesk/internal/auth"
 	"kycdesk/internal/httpx"
+	"kycdesk/internal/intake"
 	"kycdesk/internal/sessions"
 	"kycdesk/static"
 )
@@ -20,7 +21,9 @@ import (
 type Access struct {
 	// Public routes need no sign-in (sign-in itself, set-password links, operator endpoints).
 	Public bool
-	// Perm is the permission a signed-in user needs. Every non-public route names one.
+	// Token routes are the intake API: an API token, never a browser session.
+	Token bool
+	// Perm is the permission a signed-in user needs. Every other route names one.
 	Perm auth.Perm
 }
 
@@ -28,6 +31,7 @@ var (
 	public = Access{Public: true}
 	// signedIn is for what every signed-in user may do to their own account.
 	signedIn = Access{Perm: auth.PermAccount}
+	apiToken = Access{Token: true}
 )
 
 func need(p auth.Perm) Access { return Access{Perm: p} }
@@ -42,14 +46,16 @@ type Route struct {
 
 // nav is the top navigation; each entry shows only to those with its permission.
 var nav = []httpx.NavEntry{
+	{Label: "Queue", Href: "/cases", Perm: auth.PermCasesView},
 	{Label: "Users", Href: "/admin/users", Perm: auth.PermUsersManage},
+	{Label: "API tokens", Href: "/admin/api-tokens", Perm: auth.PermTokensManage},
 	{Label: "Account", Href: "/account", Perm: auth.PermAccount},
 }
 
 // Routes is every route kycdesk serves, with who may reach it: the authorization table. The
 // authorization-matrix test walks this list, so a route added here without a rule fails it.
 func (s *Server) Routes() []Route {
-	sh, uh := s.sessions, s.users
+	sh, uh, ch, cu, api := s.sessions, s.users, s.cases, s.customers, s.api
 	return []Route{
 		// Operators.
 		{"GET", "/healthz", public, s.healthz},
@@ -70,7 +76,35 @@ func (s *Server) Routes() []Route {
 		{"GET", "/account/password", signedIn, sh.PasswordPage},
 		{"POST", "/account/password", signedIn, sh.ChangePassword},
 
+		// The queue and cases.
+		{"GET", "/cases", need(auth.PermCasesView), ch.Queue},
+		{"POST", "/cases/next", need(auth.PermCasesWork), ch.Next},
+		{"GET", "/cases/{id}", need(auth.PermCasesView), ch.Show},
+		{"POST", "/cases/{id}/claim", need(auth.PermCasesWork), ch.Claim},
+		{"POST", "/cases/{id}/release", need(auth.PermCasesWork), ch.Release},
+		{"POST", "/cases/{id}/assign", need(auth.PermCasesAssign), ch.Assign},
+		{"POST", "/cases/{id}/notes", need(auth.PermCasesWork), ch.AddNote},
+
+		// Customers, documents, images.
+		{"GET", "/customers/new", need(auth.PermCasesWork), cu.New},
+		{"POST", "/customers", need(auth.PermCasesWork), cu.Create},
+		{"GET", "/customers/{id}/edit", need(auth.PermCasesWork), cu.Edit},
+		{"POST", "/customers/{id}", need(auth.PermCasesWork), cu.Update},
+		{"POST", "/customers/{id}/documents", need(auth.PermCasesWork), cu.AddDocument},
+		{"GET", "/images/{id}/{variant}", need(auth.PermCasesView), cu.Image},
+
+		// The intake API.
+		{"GET", "/api/v1/openapi.json", public, intake.OpenAPI},
+		{"POST", "/api/v1/customers", apiToken, api.CreateCustomer},
+		{"GET", "/api/v1/customers", apiToken, api.FindCustomer},
+		{"GET", "/api/v1/customers/{id}", apiToken, api.GetCustomer},
+		{"POST", "/api/v1/customers/{id}/documents", apiToken, api.AddDocument},
+		{"GET", "/api/v1/cases/{id}", apiToken, api.GetCase},
+
 		// Administration.
+		{"GET", "/admin/api-tokens", need(auth.PermTokensManage), s.tokens.List},
+		{"POST", "/admin/api-tokens", need(auth.PermTokensManage), s.tokens.Create},
+		{"POST", "/admin/api-tokens/{id}/revoke", need(auth.PermTokensManage), s.tokens.Revoke},
 		{"GET", "/admin/roles", need(auth.PermUsersManage), uh.Roles},
 		{"GET", "/admin/users", need(auth.PermUsersManage), uh.List},
 		{"GET", "/admin/users/new", need(auth.PermUsersManage), uh.New},
@@ -93,7 +127,10 @@ func (s *Server) Handler() http.Handler {
 	r.Method("GET", "/static/*", staticFiles(http.FS(static.FS)))
 	for _, rt := range s.Routes() {
 		h := http.Handler(s.R.Wrap(rt.Handler))
-		if !rt.Access.Public {
+		switch {
+		case rt.Access.Token:
+			h = intake.RequireToken(s.Pool, s.R, s.Cfg.TrustProxy)(h)
+		case !rt.Access.Public:
 			h = sessions.RequireUser(sessions.Require(s.R, rt.Access.Perm)(h))
 		}
 		r.Method(rt.Method, rt.Pattern, h)

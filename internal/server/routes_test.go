@@ -10,21 +10,21 @@ import (
 	"github.com/google/uuid"
 
 	"kycdesk/internal/auth"
-		"kycdesk/internal/testenv"
+	"kycdesk/internal/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 // concrete fills a route pattern's parameters with harmless values.
 func concrete(pattern string) string {
-	r := strings.NewReplacer("{id}", uuid.NewString(), "{token}", "not-a-token")
+	r := strings.NewReplacer("{id}", uuid.NewString(), "{token}", "not-a-token", "{variant}", "original")
 	return r.Replace(pattern)
 }
 
 func TestEveryRouteHasARule(t *testing.T) {
 	s := testenv.NewApp(t).Server
 	for _, rt := range s.Routes() {
-		if !rt.Access.Public && rt.Access.Perm == "" {
+		if !rt.Access.Public && !rt.Access.Token && rt.Access.Perm == "" {
 			t.Errorf("%s %s has no access rule", rt.Method, rt.Pattern)
 		}
 		if rt.Handler == nil {
@@ -41,6 +41,7 @@ func TestRouteAccess(t *testing.T) {
 	for _, r := range auth.Roles {
 		people[r] = app.CreateUser(t, string(r))
 	}
+	token := app.CreateAPIToken(t, "matrix")
 	for _, rt := range app.Server.Routes() {
 		path := concrete(rt.Pattern)
 		send := func(c *testenv.Client) testenv.Response {
@@ -50,6 +51,26 @@ func TestRouteAccess(t *testing.T) {
 			return c.PostForm(t, path, url.Values{})
 		}
 		t.Run(rt.Method+" "+rt.Pattern, func(t *testing.T) {
+			if rt.Access.Token {
+				// The API takes a token and nothing else: not a browser session, not a bad token.
+				for who, c := range map[string]*testenv.Client{"signed out": app.NewClient(), "admin session": app.SignIn(t, people[auth.Admin])} {
+					for _, tok := range []string{"", "kyc_wrong", "not-even-a-token"} {
+						res := c.API(t, rt.Method, path, tok, "application/json", []byte("{}"))
+						if res.Status != http.StatusUnauthorized || !strings.Contains(res.Header.Get("Content-Type"), "json") {
+							t.Errorf("%s with token %q: %d %s", who, tok, res.Status, res.Header.Get("Content-Type"))
+						}
+					}
+				}
+				res := app.NewClient().API(t, rt.Method, path, token, "application/json", []byte("{}"))
+				if res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden || res.Status >= 500 {
+					t.Errorf("with a token: %d %s", res.Status, res.Body)
+				}
+				// A token reaches only the API.
+				if r := app.NewClient().API(t, "GET", "/cases", token, "", nil); r.Status != http.StatusSeeOther {
+					t.Errorf("a token reached a page: %d", r.Status)
+				}
+				return
+			}
 			res := send(app.NewClient())
 			if !rt.Access.Public {
 				if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/login") {
@@ -149,4 +170,3 @@ func TestSecurityHeadersAndOperatorEndpoints(t *testing.T) {
 		t.Errorf("unknown page = %d", r.Status)
 	}
 }
-

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"kycdesk/internal/audit"
+	"kycdesk/internal/auth"
 	"kycdesk/internal/config"
 	"kycdesk/internal/db"
 	"kycdesk/internal/obs"
@@ -44,7 +46,7 @@ func (a *App) Logs() string {
 func Config() config.Config {
 	return config.Config{Env: "development", Addr: "127.0.0.1:0", BaseURL: "http://kycdesk.test", DBMaxConns: 10,
 		SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour, CookieSecure: "false", LogLevel: "debug",
-		LockAfter: 10, PasswordLinkTTL: 72 * time.Hour}
+		LockAfter: 10, PasswordLinkTTL: 72 * time.Hour, MaxUploadBytes: 10 << 20, SLA: 24 * time.Hour}
 }
 
 // NewApp starts the app on a fresh database. mutate, when given, adjusts the configuration.
@@ -60,16 +62,36 @@ func NewApp(t testing.TB, mutate ...func(*config.Config)) *App {
 	// The links the app hands out must point at the test server, so its address is known first.
 	ts := httptest.NewUnstartedServer(nil)
 	cfg.BaseURL = "http://" + ts.Listener.Addr().String()
-	srv := server.New(cfg, pool, log)
+	cfg.BlobURL = "file://" + t.TempDir() + "/blobs"
+	srv, err := server.New(context.Background(), cfg, pool, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, `"level":"ERROR"`) {
+				t.Log("app:", line)
+			}
+		}
+	})
 	return &App{URL: ts.URL, Pool: pool, Cfg: cfg, Server: srv, logs: logs}
 }
 
 type syncWriter struct {
 	mu sync.Mutex
 	b  strings.Builder
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
 
 func (w *syncWriter) Write(p []byte) (int, error) {
@@ -199,3 +221,31 @@ func (a *App) AuditActions(t testing.TB, subjectType, subjectID string) []string
 	return out
 }
 
+// CreateAPIToken adds an intake API token and returns its secret value.
+func (a *App) CreateAPIToken(t testing.TB, name string) string {
+	t.Helper()
+	secret := "kyc_test_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+	if _, err := db.New(a.Pool).CreateAPIToken(context.Background(), db.CreateAPITokenParams{Name: name, TokenHash: auth.TokenHash(secret)}); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+// API sends a request to the intake API with token (empty: none) and returns the response.
+func (c *Client) API(t testing.TB, method, path, token, contentType string, body []byte, header ...string) Response {
+	t.Helper()
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return c.Do(t, req)
+}

@@ -1,0 +1,301 @@
+package cases_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"kycdesk/internal/apperr"
+	"kycdesk/internal/audit"
+	"kycdesk/internal/auth"
+	"kycdesk/internal/cases"
+	"kycdesk/internal/customers"
+	"kycdesk/internal/db"
+	"kycdesk/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func newCase(t *testing.T, app *testenv.App, given, surname, nat, ref string) db.Case {
+	t.Helper()
+	svc := &customers.Service{Pool: app.Pool}
+	out, err := svc.Create(context.Background(), customers.Origin{Actor: audit.System, Via: "test"}, customers.Input{
+		GivenNames: given, Surname: surname, Nationality: nat, ExternalRef: ref,
+		Documents: []customers.DocumentInput{{Type: "passport", IssuingCountry: nat, Number: "P" + strings.ToUpper(ref)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Case
+}
+
+func principal(u testenv.User) *auth.Principal {
+	return &auth.Principal{UserID: u.ID, Email: u.Email, Role: auth.Role(u.Role)}
+}
+
+func TestEveryForbiddenTransitionIsRefused(t *testing.T) {
+	app := testenv.NewApp(t)
+	ctx := context.Background()
+	app.CreateUser(t, "reviewer") // the loop below assigns the case to someone
+	c := newCase(t, app, "Ann", "Case", "GBR", "t1")
+	for _, from := range cases.Statuses {
+		for _, to := range cases.Statuses {
+			if _, err := app.Pool.Exec(ctx, "UPDATE cases SET status = $1, assignee_id = (SELECT id FROM users LIMIT 1) WHERE id = $2", from, c.ID); err != nil {
+				// in_review needs an assignee: make one.
+				t.Fatal(err)
+			}
+			err := db.Transact(ctx, app.Pool, func(q *db.Queries, _ pgx.Tx) error {
+				_, err := cases.Transition(ctx, q, c.ID, from, to)
+				return err
+			})
+			if cases.CanTransition(from, to) != (err == nil) {
+				t.Errorf("%s → %s: allowed=%v, err=%v", from, to, cases.CanTransition(from, to), err)
+			}
+		}
+	}
+	// A transition from a status the case is no longer in is a conflict.
+	if _, err := app.Pool.Exec(ctx, "UPDATE cases SET status = 'approved' WHERE id = $1", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	err := db.Transact(ctx, app.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		_, err := cases.Transition(ctx, q, c.ID, cases.InReview, cases.Rejected)
+		return err
+	})
+	if apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("stale transition: %v", err)
+	}
+	// The counters followed every change.
+	var bad int
+	if err := app.Pool.QueryRow(ctx, `SELECT count(*) FROM case_status_counts k
+		WHERE k.n <> (SELECT count(*) FROM cases c WHERE c.status = k.status)`).Scan(&bad); err != nil || bad != 0 {
+		t.Fatalf("status counters drifted: %d %v", bad, err)
+	}
+}
+
+func TestTwoReviewersClaimingAtOnceExactlyOneWins(t *testing.T) {
+	app := testenv.NewApp(t)
+	svc := &cases.Service{Pool: app.Pool}
+	for round := 0; round < 10; round++ {
+		c := newCase(t, app, "Race", fmt.Sprint("Round", round), "FRA", fmt.Sprint("race-", round))
+		a, b := app.CreateUser(t, "reviewer"), app.CreateUser(t, "reviewer")
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, u := range []testenv.User{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = svc.Claim(context.Background(), principal(u), c.ID)
+			}()
+		}
+		wg.Wait()
+		wins := 0
+		for _, err := range errs {
+			if err == nil {
+				wins++
+			} else if apperr.CodeOf(err) != apperr.Conflict {
+				t.Fatalf("loser got %v, want a conflict", err)
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("round %d: %d winners", round, wins)
+		}
+		got, _ := db.New(app.Pool).GetCase(context.Background(), c.ID)
+		if got.Status != cases.InReview || got.AssigneeID == nil {
+			t.Fatalf("after the race: %s %v", got.Status, got.AssigneeID)
+		}
+	}
+}
+
+func TestOnlyTheAssigneeReleasesAndManagersAssign(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev, other := app.CreateUser(t, "reviewer"), app.CreateUser(t, "reviewer")
+	mgr := app.CreateUser(t, "manager")
+	c := newCase(t, app, "Ola", "Nordmann", "NOR", "a1")
+	rc, oc, mc := app.SignIn(t, rev), app.SignIn(t, other), app.SignIn(t, mgr)
+	path := "/cases/" + c.ID.String()
+	if r := rc.PostForm(t, path+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	// The other reviewer can neither claim nor release it.
+	oc.PostForm(t, path+"/claim", nil)
+	page := oc.Get(t, path)
+	if page.Doc(t).Find("#assignee-name").Text() != rev.Email[:0]+"Reviewer Tester" {
+		t.Logf("assignee shown: %q", page.Doc(t).Find("#assignee-name").Text())
+	}
+	if page.Doc(t).Find("#claim, #release").Length() != 0 {
+		t.Fatal("another reviewer is offered claim or release")
+	}
+	if r := oc.PostForm(t, path+"/release", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("release by another: %d", r.Status)
+	}
+	got, _ := db.New(app.Pool).GetCase(context.Background(), c.ID)
+	if got.AssigneeID == nil || *got.AssigneeID != rev.ID {
+		t.Fatal("another reviewer released the case")
+	}
+	// A reviewer cannot assign; a manager can.
+	if r := rc.PostForm(t, path+"/assign", url.Values{"assignee": {other.ID.String()}}); r.Status != http.StatusForbidden {
+		t.Fatalf("reviewer assigns: %d", r.Status)
+	}
+	if r := mc.PostForm(t, path+"/assign", url.Values{"assignee": {mgr.ID.String()}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("assigning to a manager (who does not work cases): %d", r.Status)
+	}
+	if r := mc.PostForm(t, path+"/assign", url.Values{"assignee": {other.ID.String()}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("manager assigns: %d", r.Status)
+	}
+	got, _ = db.New(app.Pool).GetCase(context.Background(), c.ID)
+	if *got.AssigneeID != other.ID {
+		t.Fatal("assignment not applied")
+	}
+	if r := oc.PostForm(t, path+"/release", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("release: %d", r.Status)
+	}
+	got, _ = db.New(app.Pool).GetCase(context.Background(), c.ID)
+	if got.AssigneeID != nil || got.Status != cases.New {
+		t.Fatalf("after release: %v %s", got.AssigneeID, got.Status)
+	}
+	actions := app.AuditActions(t, "case", c.ID.String())
+	for _, want := range []string{"case.claim", "case.assign", "case.release"} {
+		if !strings.Contains(strings.Join(actions, ","), want) {
+			t.Errorf("%s not audited: %v", want, actions)
+		}
+	}
+}
+
+func TestQueueFiltersSearchAndPages(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	ctx := context.Background()
+	var all []db.Case
+	for i := 0; i < 60; i++ {
+		nat := "GBR"
+		if i%3 == 0 {
+			nat = "DEU"
+		}
+		all = append(all, newCase(t, app, "Person", fmt.Sprintf("Number%02d", i), nat, fmt.Sprintf("ref-%02d", i)))
+	}
+	special := newCase(t, app, "José María", "Müller-Lüdenscheidt", "ESP", "ext-special")
+	// Spread creation times, so age order is well defined.
+	if _, err := app.Pool.Exec(ctx, "UPDATE cases SET created_at = now() - (interval '1 hour' * (100 - (SELECT count(*) FROM cases c2 WHERE c2.created_at < cases.created_at)))"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Pool.Exec(ctx, "UPDATE cases SET risk_flag = true, vendor_outcome = 'fail' WHERE id = $1", all[5].ID); err != nil {
+		t.Fatal(err)
+	}
+	c := app.SignIn(t, rev)
+	ids := func(r testenv.Response) []string {
+		var out []string
+		for _, n := range r.Doc(t).Find("#queue-table tbody tr").Nodes {
+			for _, a := range n.Attr {
+				if a.Key == "data-case" {
+					out = append(out, a.Val)
+				}
+			}
+		}
+		return out
+	}
+	first := c.Get(t, "/cases")
+	if got := len(ids(first)); got != cases.PageSize {
+		t.Fatalf("first page: %d rows", got)
+	}
+	if tab := strings.TrimSpace(first.Doc(t).Find(`.tabs a[data-status=new] .count`).Text()); tab != "61" {
+		t.Fatalf("new tab count %q", tab)
+	}
+	next := first.Doc(t).Find("#next-page").AttrOr("href", "")
+	second := c.Get(t, next)
+	seen := map[string]bool{}
+	for _, id := range append(ids(first), ids(second)...) {
+		if seen[id] {
+			t.Fatalf("case %s on two pages", id)
+		}
+		seen[id] = true
+	}
+	if len(seen) != 61 {
+		t.Fatalf("pages cover %d cases, want 61", len(seen))
+	}
+	for q, want := range map[string]int{
+		"?nationality=deu":               20,
+		"?q=mueller":                     0,
+		"?q=muller":                      1, // accents folded
+		"?q=LUDENSCHEIDT":                1, // case folded, partial
+		"?q=jose+maria":                  1,
+		"?q=ext-spec":                    1, // external reference
+		"?q=pref-07":                     1, // document number
+		"?risk=yes":                      1,
+		"?outcome=fail":                  1,
+		"?assignee=none&nationality=ESP": 1,
+		"?assignee=me":                   0,
+		"?q=100%25":                      0, // LIKE wildcards are literal
+	} {
+		r := c.Get(t, "/cases"+q)
+		if r.Status != http.StatusOK {
+			t.Fatalf("%s: %d", q, r.Status)
+		}
+		if got := len(ids(r)); got != want {
+			t.Errorf("%s: %d rows, want %d", q, got, want)
+		}
+	}
+	if r := c.Get(t, "/cases?nationality=Germany&from=yesterday"); r.Status != http.StatusUnprocessableEntity ||
+		r.Doc(t).Find("#nationality-error").Text() == "" || r.Doc(t).Find("#from-error").Text() == "" {
+		t.Fatalf("bad filters: %d", r.Status)
+	}
+	// htmx gets only the results, and the URL (pushed by htmx) holds the filters.
+	r := c.Get(t, "/cases?q=muller")
+	_ = r
+	req, _ := http.NewRequest("GET", app.URL+"/cases?q=muller", nil)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Target", "queue-results")
+	frag := c.Do(t, req)
+	if strings.Contains(frag.Body, "<html") || frag.Doc(t).Find("#queue-results").Length() != 1 || frag.Header.Get("Vary") == "" {
+		t.Fatal("htmx request did not get the fragment")
+	}
+	// Next case claims the oldest unassigned case of the view.
+	res := c.PostForm(t, "/cases/next", url.Values{"status": {"new"}, "nationality": {"ESP"}})
+	if res.Status != http.StatusSeeOther || res.Location != "/cases/"+special.ID.String() {
+		t.Fatalf("next case: %d %q", res.Status, res.Location)
+	}
+	res = c.PostForm(t, "/cases/next", url.Values{"status": {"new"}, "nationality": {"ESP"}})
+	if !strings.HasPrefix(res.Location, "/cases?") {
+		t.Fatalf("next case on an empty view: %q", res.Location)
+	}
+	if mine := c.Get(t, "/cases?status=in_review&assignee=me"); len(ids(mine)) != 1 {
+		t.Fatal("the claimed case is not in my in-review view")
+	}
+}
+
+func TestNotesAndTimeline(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	c := newCase(t, app, "Nora", "Notes", "SWE", "n1")
+	cl := app.SignIn(t, rev)
+	path := "/cases/" + c.ID.String()
+	if r := cl.PostForm(t, path+"/notes", url.Values{"body": {"   "}}, "HX-Request", "true"); r.Status != http.StatusUnprocessableEntity ||
+		r.Doc(t).Find("#body-error").Text() == "" {
+		t.Fatalf("empty note: %d", r.Status)
+	}
+	r := cl.PostForm(t, path+"/notes", url.Values{"body": {"<script>alert(1)</script> checked the\nphoto"}}, "HX-Request", "true")
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "&lt;script&gt;") || strings.Contains(r.Body, "<script>alert") {
+		t.Fatalf("note: %d", r.Status)
+	}
+	page := cl.Get(t, path)
+	if page.Doc(t).Find("#notes .note").Length() != 1 {
+		t.Fatal("note not listed")
+	}
+	tl := page.Doc(t).Find("#timeline li").Text()
+	for _, want := range []string{"added a note", "opened the case"} {
+		if !strings.Contains(tl, want) {
+			t.Errorf("timeline lacks %q: %s", want, tl)
+		}
+	}
+	if r := cl.Get(t, "/cases/"+uuid.NewString()); r.Status != http.StatusNotFound {
+		t.Fatalf("unknown case: %d", r.Status)
+	}
+	if r := cl.Get(t, "/cases/../../etc/passwd"); r.Status != http.StatusNotFound && r.Status != http.StatusSeeOther && r.Status != http.StatusMovedPermanently {
+		t.Fatalf("traversal id: %d", r.Status)
+	}
+}

@@ -1,0 +1,302 @@
+package cases
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"kycdesk/internal/apperr"
+	"kycdesk/internal/auth"
+	"kycdesk/internal/db"
+	"kycdesk/internal/httpx"
+	"kycdesk/web"
+)
+
+// Handler serves the queue and the case page.
+type Handler struct {
+	Pool    *pgxpool.Pool
+	Service *Service
+	R       *httpx.Renderer
+	SLA     time.Duration
+	// CaseView fills the parts of the case page other packages own (customer, documents, images,
+	// upload form), so this package need not know them.
+	CaseView func(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error
+}
+
+// Age says how long a case has been open ("3 h", "2 d 4 h").
+func Age(created, now time.Time) string {
+	d := now.Sub(created)
+	switch {
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + " min"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + " h"
+	default:
+		days := int(d.Hours()) / 24
+		return strconv.Itoa(days) + " d " + strconv.Itoa(int(d.Hours())-days*24) + " h"
+	}
+}
+
+func (h *Handler) workers(ctx context.Context) ([]web.Option, error) {
+	var roles []string
+	for _, r := range auth.Roles {
+		if auth.Can(r, auth.PermCasesWork) {
+			roles = append(roles, string(r))
+		}
+	}
+	list, err := db.New(h.Pool).ListActiveUsersByRole(ctx, roles)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]web.Option, 0, len(list))
+	for _, u := range list {
+		out = append(out, web.Option{Value: u.ID.String(), Label: u.Name})
+	}
+	return out, nil
+}
+
+// Queue shows the queue: tabs with counts, filters, one page of cases. An htmx request gets only
+// the results (tabs and table).
+func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p := auth.PrincipalFrom(ctx)
+	f, errs := ParseFilter(r.URL.Query(), p.UserID)
+	q := db.New(h.Pool)
+	page, err := List(ctx, q, f)
+	if err != nil {
+		return err
+	}
+	counts, err := Counts(ctx, q)
+	if err != nil {
+		return err
+	}
+	v := web.QueueView{Errors: errs, CanWork: p.Can(auth.PermCasesWork)}
+	v.Filter = web.QueueFilter{Status: string(f.Status), Assignee: r.URL.Query().Get("assignee"), Outcome: r.URL.Query().Get("outcome"),
+		Risk: r.URL.Query().Get("risk"), Nationality: r.URL.Query().Get("nationality"), From: r.URL.Query().Get("from"),
+		To: r.URL.Query().Get("to"), Q: f.Search, Sort: f.Sort}
+	for _, s := range Statuses {
+		v.Tabs = append(v.Tabs, web.QueueTab{Label: Label(s), Status: string(s), Count: counts[s],
+			Href: "/cases?" + f.WithStatus(s).Query().Encode(), Active: s == f.Status})
+	}
+	now := httpx.Now()
+	for _, row := range page.Rows {
+		v.Rows = append(v.Rows, web.QueueRow{ID: row.ID.String(), Name: row.Name, ExternalRef: row.ExternalRef, Nationality: row.Nationality,
+			Status: string(row.Status), StatusLabel: Label(row.Status), Assignee: row.AssigneeName, Outcome: row.VendorOutcome, Risk: row.Risk,
+			Age: Age(row.CreatedAt, now), Overdue: Open(row.Status) && now.Sub(row.CreatedAt) > h.SLA, LastActivity: row.LastActivityAt})
+	}
+	base := f.Query()
+	if page.Next != "" {
+		nv := f.Query()
+		nv.Set("after", page.Next)
+		v.NextHref = "/cases?" + nv.Encode()
+	}
+	if f.After != "" {
+		v.FirstHref = "/cases?" + base.Encode()
+	}
+	v.Paged = v.NextHref != "" || v.FirstHref != ""
+	for k, vals := range base {
+		if k != "assignee" { // "next case" is always for the viewer, over unassigned cases
+			v.NextCase = append(v.NextCase, web.Option{Value: k, Label: vals[0]})
+		}
+	}
+	if v.Assignees, err = h.workers(ctx); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if len(errs) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	w.Header().Add("Vary", "HX-Request")
+	if httpx.Fragment(r) && r.Header.Get("HX-Target") == "queue-results" {
+		return httpx.Render(w, r, status, web.QueueResults(v))
+	}
+	return h.R.Page(w, r, status, "Queue", web.QueuePage(v))
+}
+
+func caseID(r *http.Request) (uuid.UUID, error) {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		return id, apperr.New(apperr.NotFound, "No such case.")
+	}
+	return id, nil
+}
+
+// Show is the case page.
+func (h *Handler) Show(w http.ResponseWriter, r *http.Request) error {
+	v, err := h.view(r)
+	if err != nil {
+		return err
+	}
+	return h.R.WidePage(w, r, http.StatusOK, v.Customer.Name, web.CasePage(v))
+}
+
+func (h *Handler) view(r *http.Request) (web.CaseView, error) {
+	ctx := r.Context()
+	p := auth.PrincipalFrom(ctx)
+	id, err := caseID(r)
+	if err != nil {
+		return web.CaseView{}, err
+	}
+	q := db.New(h.Pool)
+	c, err := q.GetCaseView(ctx, id)
+	if db.IsNotFound(err) {
+		return web.CaseView{}, apperr.New(apperr.NotFound, "No such case.")
+	}
+	if err != nil {
+		return web.CaseView{}, err
+	}
+	now := httpx.Now()
+	mine := c.AssigneeID != nil && *c.AssigneeID == p.UserID
+	canWork := p.Can(auth.PermCasesWork)
+	open := Open(c.Status)
+	v := web.CaseView{ID: c.ID.String(), Status: string(c.Status), StatusLabel: Label(c.Status), IsMine: mine,
+		CanWork:    canWork && open && (c.AssigneeID == nil || mine),
+		CanClaim:   canWork && c.AssigneeID == nil && open && c.Status != PendingSecondReview,
+		CanRelease: mine && open,
+		CanAssign:  p.Can(auth.PermCasesAssign) && open && c.Status != PendingSecondReview,
+		CreatedAt:  c.CreatedAt, Age: Age(c.CreatedAt, now), Overdue: open && now.Sub(c.CreatedAt) > h.SLA}
+	if c.AssigneeName != nil {
+		v.Assignee = *c.AssigneeName
+	}
+	if v.CanAssign {
+		if v.Assignees, err = h.workers(ctx); err != nil {
+			return v, err
+		}
+	}
+	notes, err := q.ListCaseNotes(ctx, id)
+	if err != nil {
+		return v, err
+	}
+	for _, n := range notes {
+		v.Notes = append(v.Notes, web.NoteView{Author: n.AuthorName, At: n.CreatedAt, Body: n.Body})
+	}
+	events, err := q.ListCaseTimeline(ctx, db.ListCaseTimelineParams{CaseID: &id, MaxRows: 200})
+	if err != nil {
+		return v, err
+	}
+	for _, e := range events {
+		v.Timeline = append(v.Timeline, web.AuditRow{At: e.At, Actor: e.ActorLabel, Action: e.Action, Subject: Describe(e)})
+	}
+	if h.CaseView != nil {
+		if err := h.CaseView(ctx, c, p, &v); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// Claim takes the case.
+func (h *Handler) Claim(w http.ResponseWriter, r *http.Request) error {
+	return h.act(w, r, "You claimed the case.", func(p *auth.Principal, id uuid.UUID) error {
+		_, err := h.Service.Claim(r.Context(), p, id)
+		return err
+	})
+}
+
+// Release gives the case up.
+func (h *Handler) Release(w http.ResponseWriter, r *http.Request) error {
+	return h.act(w, r, "You released the case.", func(p *auth.Principal, id uuid.UUID) error {
+		_, err := h.Service.Release(r.Context(), p, id)
+		return err
+	})
+}
+
+// Assign gives the case to someone.
+func (h *Handler) Assign(w http.ResponseWriter, r *http.Request) error {
+	return h.act(w, r, "The case was assigned.", func(p *auth.Principal, id uuid.UUID) error {
+		assignee, err := uuid.Parse(r.PostFormValue("assignee"))
+		if err != nil {
+			return apperr.Field("assignee", "Choose who gets the case.")
+		}
+		_, err = h.Service.Assign(r.Context(), p, id, assignee)
+		return err
+	})
+}
+
+func (h *Handler) act(w http.ResponseWriter, r *http.Request, done string, fn func(p *auth.Principal, id uuid.UUID) error) error {
+	if err := httpx.ParseForm(w, r); err != nil {
+		return err
+	}
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	err = fn(auth.PrincipalFrom(r.Context()), id)
+	if fields := apperr.FieldsOf(err); fields != nil {
+		v, verr := h.view(r)
+		if verr != nil {
+			return verr
+		}
+		v.Errors = fields
+		return h.R.WidePage(w, r, http.StatusUnprocessableEntity, v.Customer.Name, web.CasePage(v))
+	}
+	if ae, ok := apperr.As(err); ok && ae.Code == apperr.Conflict {
+		httpx.SetFlash(w, "error", ae.Message)
+		return httpx.Redirect(w, r, "/cases/"+id.String())
+	}
+	if err != nil {
+		return err
+	}
+	httpx.SetFlash(w, "ok", done)
+	return httpx.Redirect(w, r, "/cases/"+id.String())
+}
+
+// Next claims the oldest unassigned case of the posted view and opens it.
+func (h *Handler) Next(w http.ResponseWriter, r *http.Request) error {
+	if err := httpx.ParseForm(w, r); err != nil {
+		return err
+	}
+	p := auth.PrincipalFrom(r.Context())
+	f, _ := ParseFilter(r.PostForm, p.UserID)
+	c, err := h.Service.Next(r.Context(), p, f)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		httpx.SetFlash(w, "error", "No unassigned case is left in this view.")
+		return httpx.Redirect(w, r, "/cases?"+f.Query().Encode())
+	}
+	if err != nil {
+		return err
+	}
+	return httpx.Redirect(w, r, "/cases/"+c.ID.String())
+}
+
+// AddNote adds a note; htmx gets the notes panel back.
+func (h *Handler) AddNote(w http.ResponseWriter, r *http.Request) error {
+	if err := httpx.ParseForm(w, r); err != nil {
+		return err
+	}
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	body := r.PostFormValue("body")
+	_, err = h.Service.AddNote(r.Context(), auth.PrincipalFrom(r.Context()), id, body)
+	fields := apperr.FieldsOf(err)
+	if err != nil && fields == nil {
+		return err
+	}
+	if !httpx.Fragment(r) {
+		if fields != nil {
+			v, verr := h.view(r)
+			if verr != nil {
+				return verr
+			}
+			v.NoteBody, v.NoteErrors = body, fields
+			return h.R.WidePage(w, r, http.StatusUnprocessableEntity, v.Customer.Name, web.CasePage(v))
+		}
+		return httpx.Redirect(w, r, "/cases/"+id.String()+"#notes")
+	}
+	v, err := h.view(r)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if fields != nil {
+		v.NoteBody, v.NoteErrors, status = body, fields, http.StatusUnprocessableEntity
+	}
+	return httpx.Render(w, r, status, web.NotesPanel(v))
+}

@@ -1,0 +1,297 @@
+package cases
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"kycdesk/internal/db"
+	"kycdesk/internal/normalize"
+)
+
+// PageSize is how many cases a queue page shows.
+const PageSize = 50
+
+// Filter is one view of the queue. It lives in the URL, so a view can be bookmarked and shared.
+type Filter struct {
+	Status        Status
+	Mine          bool       // assigned to the viewer
+	AssigneeID    *uuid.UUID // assigned to this user
+	Unassigned    bool
+	VendorOutcome *string // none, pass, review, fail
+	Risk          *bool
+	Nationality   *string // ISO 3166-1 alpha-3
+	CreatedFrom   *time.Time
+	CreatedTo     *time.Time // exclusive: the day after the "to" date
+	Search        string
+	Sort          string // "age" (oldest first) or "activity" (latest activity first)
+	After         string // keyset cursor
+
+	createdToDate string // the "to" date as typed, for links
+}
+
+var iso3 = regexp.MustCompile(`^[A-Z]{3}$`)
+
+// ParseFilter reads a queue view from the URL's query. Values that make no sense are reported per
+// field and left out of the filter, so the page still shows something.
+func ParseFilter(v url.Values, me uuid.UUID) (Filter, map[string]string) {
+	errs := map[string]string{}
+	f := Filter{Status: New, Sort: "age"}
+	if s := v.Get("status"); s != "" {
+		if db.CaseStatus(s).Valid() {
+			f.Status = db.CaseStatus(s)
+		} else {
+			errs["status"] = "Unknown status."
+		}
+	}
+	switch a := v.Get("assignee"); a {
+	case "", "any":
+	case "me":
+		f.Mine, f.AssigneeID = true, &me
+	case "none":
+		f.Unassigned = true
+	default:
+		if id, err := uuid.Parse(a); err == nil {
+			f.AssigneeID = &id
+		} else {
+			errs["assignee"] = "Unknown assignee."
+		}
+	}
+	if o := v.Get("outcome"); o != "" {
+		switch o {
+		case "none", "pass", "review", "fail":
+			f.VendorOutcome = &o
+		default:
+			errs["outcome"] = "Choose none, pass, review or fail."
+		}
+	}
+	switch r := v.Get("risk"); r {
+	case "":
+	case "yes", "no":
+		b := r == "yes"
+		f.Risk = &b
+	default:
+		errs["risk"] = "Choose yes or no."
+	}
+	if n := strings.ToUpper(strings.TrimSpace(v.Get("nationality"))); n != "" {
+		if iso3.MatchString(n) {
+			f.Nationality = &n
+		} else {
+			errs["nationality"] = "Use a three-letter country code, like GBR."
+		}
+	}
+	if d := v.Get("from"); d != "" {
+		if t, err := time.Parse("2006-01-02", d); err == nil {
+			f.CreatedFrom = &t
+		} else {
+			errs["from"] = "Use a date like 2026-01-31."
+		}
+	}
+	if d := v.Get("to"); d != "" {
+		if t, err := time.Parse("2006-01-02", d); err == nil {
+			end := t.AddDate(0, 0, 1)
+			f.CreatedTo, f.createdToDate = &end, d
+		} else {
+			errs["to"] = "Use a date like 2026-01-31."
+		}
+	}
+	if f.CreatedFrom != nil && f.CreatedTo != nil && !f.CreatedFrom.Before(*f.CreatedTo) {
+		errs["to"] = "The end date is before the start date."
+		f.CreatedTo = nil
+	}
+	f.Search = strings.TrimSpace(v.Get("q"))
+	if len(f.Search) > 200 {
+		f.Search = f.Search[:200]
+	}
+	switch s := v.Get("sort"); s {
+	case "", "age":
+	case "activity":
+		f.Sort = "activity"
+	default:
+		errs["sort"] = "Sort by age or activity."
+	}
+	f.After = v.Get("after")
+	return f, errs
+}
+
+// Query is the filter as URL parameters (without the cursor), for links that keep the view.
+func (f Filter) Query() url.Values {
+	v := url.Values{}
+	v.Set("status", string(f.Status))
+	switch {
+	case f.Mine:
+		v.Set("assignee", "me")
+	case f.Unassigned:
+		v.Set("assignee", "none")
+	case f.AssigneeID != nil:
+		v.Set("assignee", f.AssigneeID.String())
+	}
+	if f.VendorOutcome != nil {
+		v.Set("outcome", *f.VendorOutcome)
+	}
+	if f.Risk != nil {
+		v.Set("risk", map[bool]string{true: "yes", false: "no"}[*f.Risk])
+	}
+	if f.Nationality != nil {
+		v.Set("nationality", *f.Nationality)
+	}
+	if f.CreatedFrom != nil {
+		v.Set("from", f.CreatedFrom.Format("2006-01-02"))
+	}
+	if f.CreatedTo != nil {
+		v.Set("to", f.createdToDate)
+	}
+	if f.Search != "" {
+		v.Set("q", f.Search)
+	}
+	if f.Sort != "age" {
+		v.Set("sort", f.Sort)
+	}
+	return v
+}
+
+// WithStatus is the same view on another tab.
+func (f Filter) WithStatus(s Status) Filter {
+	f.Status = s
+	f.After = ""
+	return f
+}
+
+func (f Filter) searchArg() *string {
+	k := normalize.SearchKey(f.Search)
+	if k == "" {
+		return nil
+	}
+	// LIKE wildcards typed by the user are matched literally.
+	k = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(k)
+	return &k
+}
+
+func encodeCursor(t time.Time, id uuid.UUID) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMicro(), 10) + "." + id.String()))
+}
+
+func decodeCursor(s string) (*time.Time, *uuid.UUID, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, nil, false
+	}
+	ts, idText, ok := strings.Cut(string(b), ".")
+	if !ok {
+		return nil, nil, false
+	}
+	us, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return nil, nil, false
+	}
+	id, err := uuid.Parse(idText)
+	if err != nil {
+		return nil, nil, false
+	}
+	t := time.UnixMicro(us).UTC()
+	return &t, &id, true
+}
+
+// Row is one case in the queue.
+type Row struct {
+	ID             uuid.UUID
+	Status         Status
+	AssigneeID     *uuid.UUID
+	AssigneeName   string
+	Name           string
+	ExternalRef    string
+	Nationality    string
+	VendorOutcome  string
+	Risk           bool
+	CreatedAt      time.Time
+	LastActivityAt time.Time
+}
+
+// Page is one page of the queue.
+type Page struct {
+	Rows []Row
+	Next string // cursor of the next page, "" on the last
+}
+
+// List returns one page of the queue for f.
+func List(ctx context.Context, q *db.Queries, f Filter) (Page, error) {
+	var afterAt *time.Time
+	var afterID *uuid.UUID
+	if f.After != "" {
+		var ok bool
+		if afterAt, afterID, ok = decodeCursor(f.After); !ok {
+			afterAt, afterID = nil, nil
+		}
+	}
+	var rows []Row
+	switch f.Sort {
+	case "activity":
+		list, err := q.ListQueueByActivity(ctx, db.ListQueueByActivityParams{Status: f.Status, AssigneeID: f.AssigneeID,
+			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
+			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), AfterAt: afterAt, AfterID: afterID, PageSize: PageSize + 1})
+		if err != nil {
+			return Page{}, fmt.Errorf("queue: %w", err)
+		}
+		for _, r := range list {
+			rows = append(rows, Row{r.ID, r.Status, r.AssigneeID, deref(r.AssigneeName), name(r.GivenNames, r.Surname),
+				deref(r.ExternalRef), r.Nationality, r.VendorOutcome, r.RiskFlag, r.CreatedAt, r.LastActivityAt})
+		}
+	default:
+		list, err := q.ListQueueByAge(ctx, db.ListQueueByAgeParams{Status: f.Status, AssigneeID: f.AssigneeID,
+			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
+			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), AfterAt: afterAt, AfterID: afterID, PageSize: PageSize + 1})
+		if err != nil {
+			return Page{}, fmt.Errorf("queue: %w", err)
+		}
+		for _, r := range list {
+			rows = append(rows, Row{r.ID, r.Status, r.AssigneeID, deref(r.AssigneeName), name(r.GivenNames, r.Surname),
+				deref(r.ExternalRef), r.Nationality, r.VendorOutcome, r.RiskFlag, r.CreatedAt, r.LastActivityAt})
+		}
+	}
+	p := Page{Rows: rows}
+	if len(rows) > PageSize {
+		p.Rows = rows[:PageSize]
+		last := p.Rows[PageSize-1]
+		if f.Sort == "activity" {
+			p.Next = encodeCursor(last.LastActivityAt, last.ID)
+		} else {
+			p.Next = encodeCursor(last.CreatedAt, last.ID)
+		}
+	}
+	return p, nil
+}
+
+// Counts returns the number of cases per status, from the maintained counters.
+func Counts(ctx context.Context, q *db.Queries) (map[Status]int64, error) {
+	rows, err := q.CaseStatusCounts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("status counts: %w", err)
+	}
+	m := make(map[Status]int64, len(rows))
+	for _, r := range rows {
+		m[r.Status] = r.N
+	}
+	return m, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// name is a customer's name as the queue shows it: "SURNAME, Given names".
+func name(given, surname string) string {
+	if given == "" {
+		return surname
+	}
+	return surname + ", " + given
+}

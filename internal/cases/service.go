@@ -1,0 +1,178 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"kycdesk/internal/apperr"
+	"kycdesk/internal/audit"
+	"kycdesk/internal/auth"
+	"kycdesk/internal/db"
+)
+
+// Service changes cases. Each method is one transaction that writes its audit row with the change.
+type Service struct {
+	Pool *pgxpool.Pool
+}
+
+// Get returns a case or a not-found error.
+func Get(ctx context.Context, q *db.Queries, id uuid.UUID) (db.Case, error) {
+	c, err := q.GetCase(ctx, id)
+	if db.IsNotFound(err) {
+		return c, apperr.New(apperr.NotFound, "No such case.")
+	}
+	if err != nil {
+		return c, fmt.Errorf("get case: %w", err)
+	}
+	return c, nil
+}
+
+// RequireAssignee refuses anyone but the case's assignee: only the assignee acts on a case.
+func RequireAssignee(c db.Case, p *auth.Principal) error {
+	if c.AssigneeID == nil {
+		return apperr.New(apperr.Conflict, "Claim the case first: only its assignee can act on it.")
+	}
+	if *c.AssigneeID != p.UserID {
+		return apperr.New(apperr.Forbidden, "This case is assigned to someone else: only its assignee can act on it.")
+	}
+	return nil
+}
+
+func caseState(c db.Case) map[string]any {
+	return map[string]any{"status": c.Status, "assignee_id": c.AssigneeID}
+}
+
+// Claim assigns an unassigned open case to p. Of two reviewers claiming at once, exactly one wins;
+// the other gets a conflict.
+func (s *Service) Claim(ctx context.Context, p *auth.Principal, id uuid.UUID) (db.Case, error) {
+	var out db.Case
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		before, err := Get(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		out, err = q.ClaimCase(ctx, db.ClaimCaseParams{ID: id, UserID: &p.UserID})
+		if db.IsNotFound(err) {
+			if before.AssigneeID != nil && *before.AssigneeID == p.UserID {
+				out = before
+				return nil
+			}
+			if !Open(before.Status) || before.Status == PendingSecondReview {
+				return apperr.New(apperr.Conflict, "A case that is %s cannot be claimed.", strings.ToLower(Label(before.Status)))
+			}
+			return apperr.New(apperr.Conflict, "Someone else claimed this case first.")
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "case.claim", SubjectType: "case", SubjectID: id.String(),
+			CaseID: &id, Before: caseState(before), After: caseState(out)})
+	})
+	return out, err
+}
+
+// Release gives up p's own case.
+func (s *Service) Release(ctx context.Context, p *auth.Principal, id uuid.UUID) (db.Case, error) {
+	var out db.Case
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		before, err := Get(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		out, err = q.ReleaseCase(ctx, db.ReleaseCaseParams{ID: id, UserID: &p.UserID})
+		if db.IsNotFound(err) {
+			return apperr.New(apperr.Conflict, "Only the case's assignee can release it.")
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "case.release", SubjectType: "case", SubjectID: id.String(),
+			CaseID: &id, Before: caseState(before), After: caseState(out)})
+	})
+	return out, err
+}
+
+// Assign gives an open case to another user (a manager's move).
+func (s *Service) Assign(ctx context.Context, p *auth.Principal, id, assignee uuid.UUID) (db.Case, error) {
+	var out db.Case
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		before, err := Get(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		u, err := q.GetUser(ctx, assignee)
+		if db.IsNotFound(err) || (err == nil && (u.DisabledAt != nil || !auth.Can(u.Role, auth.PermCasesWork))) {
+			return apperr.Field("assignee", "Choose an active user who works cases.")
+		}
+		if err != nil {
+			return err
+		}
+		out, err = q.AssignCase(ctx, db.AssignCaseParams{ID: id, AssigneeID: &assignee})
+		if db.IsNotFound(err) {
+			return apperr.New(apperr.Conflict, "A case that is %s cannot be assigned.", strings.ToLower(Label(before.Status)))
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "case.assign", SubjectType: "case", SubjectID: id.String(),
+			CaseID: &id, Before: caseState(before), After: map[string]any{"status": out.Status, "assignee_id": out.AssigneeID, "assignee": u.Email}})
+	})
+	return out, err
+}
+
+// Next claims the oldest unassigned case of the queue f shows (its tab and filters) for p. It
+// returns a not-found error when that queue has none left.
+func (s *Service) Next(ctx context.Context, p *auth.Principal, f Filter) (db.Case, error) {
+	var out db.Case
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		var err error
+		out, err = q.ClaimNextCase(ctx, db.ClaimNextCaseParams{UserID: &p.UserID, Status: f.Status, VendorOutcome: f.VendorOutcome,
+			RiskFlag: f.Risk, Nationality: f.Nationality, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg()})
+		if db.IsNotFound(err) {
+			return apperr.New(apperr.NotFound, "No unassigned case is left in this queue.")
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "case.claim", SubjectType: "case", SubjectID: out.ID.String(),
+			CaseID: &out.ID, After: map[string]any{"status": out.Status, "assignee_id": out.AssigneeID, "via": "next case"}})
+	})
+	return out, err
+}
+
+// MaxNoteLength bounds a note.
+const MaxNoteLength = 10000
+
+// AddNote adds a note to a case. Anyone who works cases may note any case, assigned or not: a
+// note changes no decision, and a colleague's remark is often what the assignee needs.
+func (s *Service) AddNote(ctx context.Context, p *auth.Principal, id uuid.UUID, body string) (db.CaseNote, error) {
+	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
+	if body == "" {
+		return db.CaseNote{}, apperr.Field("body", "Write the note first.")
+	}
+	if utf8.RuneCountInString(body) > MaxNoteLength {
+		return db.CaseNote{}, apperr.Field("body", fmt.Sprintf("A note can be at most %d characters.", MaxNoteLength))
+	}
+	var out db.CaseNote
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		if _, err := Get(ctx, q, id); err != nil {
+			return err
+		}
+		var err error
+		if out, err = q.CreateNote(ctx, db.CreateNoteParams{CaseID: id, AuthorID: p.UserID, Body: body}); err != nil {
+			return err
+		}
+		if err := q.TouchCase(ctx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "case.note", SubjectType: "case", SubjectID: id.String(),
+			CaseID: &id, After: map[string]any{"note_id": out.ID, "body": body}})
+	})
+	return out, err
+}

@@ -1,0 +1,94 @@
+// Package cases is the unit of review: the case status state machine, the queue (tabs, filters,
+// search, keyset pages), assignment (claim, release, assign, next case), notes and the timeline.
+package cases
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"kycdesk/internal/apperr"
+	"kycdesk/internal/db"
+)
+
+// Status is a case's status.
+type Status = db.CaseStatus
+
+// The statuses.
+const (
+	New                  = db.CaseStatusNew
+	InReview             = db.CaseStatusInReview
+	AwaitingResubmission = db.CaseStatusAwaitingResubmission
+	Escalated            = db.CaseStatusEscalated
+	PendingSecondReview  = db.CaseStatusPendingSecondReview
+	Approved             = db.CaseStatusApproved
+	Rejected             = db.CaseStatusRejected
+)
+
+// Statuses lists the statuses in the order of the queue's tabs.
+var Statuses = []Status{New, InReview, AwaitingResubmission, Escalated, PendingSecondReview, Approved, Rejected}
+
+// Transitions is the state machine: the only status changes kycdesk makes. Every change goes
+// through Transition (or the claim/release/assign queries, whose CASE expressions make exactly
+// the new/awaiting → in review and in review → new moves listed here), as a guarded UPDATE.
+var Transitions = map[Status][]Status{
+	New:                  {InReview},
+	InReview:             {New, AwaitingResubmission, Escalated, PendingSecondReview, Approved, Rejected},
+	AwaitingResubmission: {InReview},
+	Escalated:            {InReview, PendingSecondReview, Approved, Rejected},
+	PendingSecondReview:  {InReview, Approved, Rejected},
+	Approved:             {},
+	Rejected:             {},
+}
+
+// CanTransition reports whether a case may go from one status to another.
+func CanTransition(from, to Status) bool {
+	for _, s := range Transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Open reports whether a case in status s is still being worked.
+func Open(s Status) bool { return s != Approved && s != Rejected }
+
+// Label is a status in words.
+func Label(s Status) string {
+	switch s {
+	case New:
+		return "New"
+	case InReview:
+		return "In review"
+	case AwaitingResubmission:
+		return "Awaiting resubmission"
+	case Escalated:
+		return "Escalated"
+	case PendingSecondReview:
+		return "Pending second review"
+	case Approved:
+		return "Approved"
+	case Rejected:
+		return "Rejected"
+	}
+	return string(s)
+}
+
+// Transition moves case id from `from` to `to` through q (the caller's transaction). A change the
+// state machine does not allow is refused; a case that is no longer in `from` (someone else acted
+// first) is a conflict.
+func Transition(ctx context.Context, q *db.Queries, id uuid.UUID, from, to Status) (db.Case, error) {
+	if !CanTransition(from, to) {
+		return db.Case{}, apperr.New(apperr.Conflict, "A case cannot go from %s to %s.", Label(from), Label(to))
+	}
+	c, err := q.TransitionCase(ctx, db.TransitionCaseParams{ID: id, FromStatus: from, ToStatus: to})
+	if db.IsNotFound(err) {
+		return db.Case{}, apperr.New(apperr.Conflict, "The case changed meanwhile (it is no longer %s). Reload to see it as it is now.", Label(from))
+	}
+	if err != nil {
+		return db.Case{}, fmt.Errorf("transition case: %w", err)
+	}
+	return c, nil
+}

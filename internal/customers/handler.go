@@ -1,0 +1,298 @@
+package customers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"kycdesk/internal/apperr"
+	"kycdesk/internal/audit"
+	"kycdesk/internal/auth"
+	"kycdesk/internal/db"
+	"kycdesk/internal/httpx"
+	"kycdesk/internal/images"
+	"kycdesk/web"
+)
+
+// Handler serves the customer forms, document uploads and the images themselves.
+type Handler struct {
+	Pool    *pgxpool.Pool
+	Service *Service
+	R       *httpx.Renderer
+}
+
+func origin(p *auth.Principal) Origin {
+	return Origin{Actor: p.Actor(), UserID: &p.UserID, Via: "browser"}
+}
+
+func formInput(r *http.Request) Input {
+	f := r.PostFormValue
+	return Input{ExternalRef: f("external_ref"), GivenNames: f("given_names"), Surname: f("surname"), DateOfBirth: f("date_of_birth"),
+		Nationality: f("nationality"), ResidenceCountry: f("residence_country"), Email: f("email"), Phone: f("phone"), Address: f("address")}
+}
+
+func formView(id string, in Input, errs map[string]string) web.CustomerForm {
+	return web.CustomerForm{ID: id, ExternalRef: in.ExternalRef, GivenNames: in.GivenNames, Surname: in.Surname, DateOfBirth: in.DateOfBirth,
+		Nationality: in.Nationality, ResidenceCountry: in.ResidenceCountry, Email: in.Email, Phone: in.Phone, Address: in.Address, Errors: errs}
+}
+
+// New shows the new-customer form.
+func (h *Handler) New(w http.ResponseWriter, r *http.Request) error {
+	return h.R.Page(w, r, http.StatusOK, "New customer", web.CustomerFormPage(web.CustomerForm{}))
+}
+
+// Create adds the customer, opens their case and goes to it, where documents are uploaded.
+func (h *Handler) Create(w http.ResponseWriter, r *http.Request) error {
+	if err := httpx.ParseForm(w, r); err != nil {
+		return err
+	}
+	in := formInput(r)
+	out, err := h.Service.Create(r.Context(), origin(auth.PrincipalFrom(r.Context())), in)
+	if fields := apperr.FieldsOf(err); fields != nil {
+		return h.R.Page(w, r, http.StatusUnprocessableEntity, "New customer", web.CustomerFormPage(formView("", formInput(r), fields)))
+	}
+	if err != nil {
+		return err
+	}
+	httpx.SetFlash(w, "ok", "The customer was created and their case opened. Add their documents below.")
+	return httpx.Redirect(w, r, "/cases/"+out.Case.ID.String())
+}
+
+func customerID(r *http.Request) (uuid.UUID, error) {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		return id, apperr.New(apperr.NotFound, "No such customer.")
+	}
+	return id, nil
+}
+
+// mayAct refuses a change to a customer whose open case is assigned to someone else: only the
+// assignee acts on a case. An unassigned case is open to anyone who works cases.
+func mayAct(ctx context.Context, q *db.Queries, p *auth.Principal, customerID uuid.UUID) (*db.Case, error) {
+	c, err := q.GetOpenCaseForCustomer(ctx, customerID)
+	if db.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.AssigneeID != nil && *c.AssigneeID != p.UserID {
+		return &c, apperr.New(apperr.Forbidden, "This customer's case is assigned to someone else: only its assignee can change it.")
+	}
+	return &c, nil
+}
+
+// Edit shows the customer form filled in.
+func (h *Handler) Edit(w http.ResponseWriter, r *http.Request) error {
+	id, err := customerID(r)
+	if err != nil {
+		return err
+	}
+	c, err := Get(r.Context(), db.New(h.Pool), id)
+	if err != nil {
+		return err
+	}
+	in := Input{GivenNames: c.GivenNames, Surname: c.Surname, DateOfBirth: dateText(c.DateOfBirth), Nationality: c.Nationality,
+		ResidenceCountry: c.ResidenceCountry, Email: c.Email, Phone: c.Phone, Address: c.Address}
+	return h.R.Page(w, r, http.StatusOK, "Edit customer", web.CustomerFormPage(formView(id.String(), in, nil)))
+}
+
+// Update saves the customer's data.
+func (h *Handler) Update(w http.ResponseWriter, r *http.Request) error {
+	if err := httpx.ParseForm(w, r); err != nil {
+		return err
+	}
+	id, err := customerID(r)
+	if err != nil {
+		return err
+	}
+	p := auth.PrincipalFrom(r.Context())
+	open, err := mayAct(r.Context(), db.New(h.Pool), p, id)
+	if err != nil {
+		return err
+	}
+	in := formInput(r)
+	if _, err = h.Service.Update(r.Context(), origin(p), id, in); err != nil {
+		if fields := apperr.FieldsOf(err); fields != nil {
+			return h.R.Page(w, r, http.StatusUnprocessableEntity, "Edit customer", web.CustomerFormPage(formView(id.String(), formInput(r), fields)))
+		}
+		return err
+	}
+	httpx.SetFlash(w, "ok", "The customer's data was saved.")
+	if open != nil {
+		return httpx.Redirect(w, r, "/cases/"+open.ID.String())
+	}
+	return httpx.Redirect(w, r, "/cases")
+}
+
+// DocumentForm is an empty add-document form for a customer.
+func (h *Handler) DocumentForm(customerID uuid.UUID) web.DocumentForm {
+	f := web.DocumentForm{Action: "/customers/" + customerID.String() + "/documents", Type: "passport", MaxBytes: h.Service.Limits.MaxBytes}
+	for _, t := range DocumentTypes {
+		f.Types = append(f.Types, web.Option{Value: t.Value, Label: t.Label})
+	}
+	return f
+}
+
+// AddDocument stores a new document with its images (multipart form, several files at once).
+func (h *Handler) AddDocument(w http.ResponseWriter, r *http.Request) error {
+	id, err := customerID(r)
+	if err != nil {
+		return err
+	}
+	p := auth.PrincipalFrom(r.Context())
+	open, err := mayAct(r.Context(), db.New(h.Pool), p, id)
+	if err != nil {
+		return err
+	}
+	files, err := ReadFiles(w, r, h.Service.Limits.MaxBytes)
+	if err != nil {
+		return err
+	}
+	d := DocumentInput{Type: r.PostFormValue("type"), IssuingCountry: r.PostFormValue("issuing_country"), Number: r.PostFormValue("number"),
+		IssueDate: r.PostFormValue("issue_date"), ExpiryDate: r.PostFormValue("expiry_date")}
+	if len(files) == 0 {
+		err = apperr.Field("front", "Choose at least one image of the document.")
+	} else {
+		_, _, err = h.Service.AddDocument(r.Context(), origin(p), id, d, files)
+	}
+	if fields := apperr.FieldsOf(err); fields != nil {
+		f := h.DocumentForm(id)
+		f.Type, f.IssuingCountry, f.Number, f.IssueDate, f.ExpiryDate = d.Type, d.IssuingCountry, d.Number, d.IssueDate, d.ExpiryDate
+		f.Errors = fields
+		if httpx.Fragment(r) {
+			return httpx.Render(w, r, http.StatusUnprocessableEntity, web.DocumentUploadForm(f))
+		}
+		return h.R.Page(w, r, http.StatusUnprocessableEntity, "Add a document", web.DocumentUploadForm(f))
+	}
+	if err != nil {
+		return err
+	}
+	httpx.SetFlash(w, "ok", fmt.Sprintf("The document and %d image(s) were added.", len(files)))
+	if open != nil {
+		return httpx.Redirect(w, r, "/cases/"+open.ID.String())
+	}
+	return httpx.Redirect(w, r, "/cases")
+}
+
+// ReadFiles reads the front, back and selfie files of a multipart request. The whole request is
+// bounded (three sides plus a few selfies at the largest size each), so an oversized post is
+// refused before it is read.
+func ReadFiles(w http.ResponseWriter, r *http.Request, maxFile int64) ([]File, error) {
+	limit := maxFile*6 + 1<<20
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &apperr.Error{Code: apperr.TooLarge, Message: fmt.Sprintf("The upload is larger than %d MB in all.", limit>>20), Err: err}
+		}
+		return nil, apperr.Field("front", "The upload could not be read. Choose the files again.")
+	}
+	var files []File
+	for _, kind := range []string{"front", "back", "selfie"} {
+		for _, fh := range r.MultipartForm.File[kind] {
+			if fh.Size > maxFile {
+				return nil, apperr.Field(kind, fmt.Sprintf("%s: the file is larger than %d MB.", images.SanitizeName(fh.Filename), maxFile>>20))
+			}
+			f, err := fh.Open()
+			if err != nil {
+				return nil, err
+			}
+			data, err := io.ReadAll(io.LimitReader(f, maxFile+1))
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, File{Kind: kind, Name: fh.Filename, Data: data})
+		}
+	}
+	return files, nil
+}
+
+// Image serves one stored image: "thumb", "display" (upright, no metadata) or "original" (the
+// bytes as uploaded). Every look at a display or original image is written to the audit log.
+func (h *Handler) Image(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		return apperr.New(apperr.NotFound, "No such image.")
+	}
+	variant := chi.URLParam(r, "variant")
+	q := db.New(h.Pool)
+	img, err := q.GetImage(ctx, id)
+	if db.IsNotFound(err) {
+		return apperr.New(apperr.NotFound, "No such image.")
+	}
+	if err != nil {
+		return err
+	}
+	var keyFn func(string) (string, error)
+	var ctype, ext string
+	switch variant {
+	case "thumb":
+		if !img.HasThumb {
+			return apperr.New(apperr.NotFound, "This file has no thumbnail.")
+		}
+		keyFn, ctype, ext = images.ThumbKey, "image/jpeg", "jpg"
+	case "display":
+		if !img.HasThumb { // a PDF has no display image: show the original
+			keyFn, ctype, ext = images.OriginalKey, img.ContentType, extension(img.ContentType)
+		} else {
+			keyFn, ctype, ext = images.DisplayKey, "image/jpeg", "jpg"
+		}
+	case "original":
+		keyFn, ctype, ext = images.OriginalKey, img.ContentType, extension(img.ContentType)
+	default:
+		return apperr.New(apperr.NotFound, "No such image.")
+	}
+	key, err := keyFn(img.Sha256)
+	if err != nil {
+		return err
+	}
+	rc, _, err := h.Service.Store.Open(ctx, key)
+	if errors.Is(err, images.ErrNotFound) {
+		return apperr.New(apperr.NotFound, "The image file is missing from the store.")
+	}
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if variant != "thumb" {
+		p := auth.PrincipalFrom(ctx)
+		err := db.Transact(ctx, h.Pool, func(q *db.Queries, _ pgx.Tx) error {
+			return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "image.view", SubjectType: "image", SubjectID: id.String(),
+				CaseID: openCase(ctx, q, img.CustomerID), After: map[string]any{"variant": variant, "kind": img.Kind, "sha256": img.Sha256}})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", ctype)
+	hd.Set("Cache-Control", "private, no-store")
+	if variant == "thumb" {
+		hd.Set("Cache-Control", "private, max-age=3600")
+	}
+	hd.Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s.%s"`, img.Kind, strings.ReplaceAll(id.String(), "-", "")[:12], ext))
+	hd.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	_, err = io.Copy(w, rc)
+	return err
+}
+
+func extension(ctype string) string {
+	switch ctype {
+	case "image/png":
+		return "png"
+	case "application/pdf":
+		return "pdf"
+	}
+	return "jpg"
+}

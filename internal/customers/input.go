@@ -1,0 +1,173 @@
+// Package customers is the intake of KYC subjects: a customer's declared data, their documents and
+// the images of those documents, whether entered by staff in the browser or pushed by an
+// onboarding front end through the API. Creating a customer opens their case.
+package customers
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"kycdesk/internal/db"
+)
+
+// Input is a customer's declared data. The same names are the form fields and the API's JSON keys.
+type Input struct {
+	ExternalRef      string          `json:"external_ref"`
+	GivenNames       string          `json:"given_names"`
+	Surname          string          `json:"surname"`
+	DateOfBirth      string          `json:"date_of_birth"` // YYYY-MM-DD
+	Nationality      string          `json:"nationality"`   // ISO 3166-1 alpha-3
+	ResidenceCountry string          `json:"residence_country"`
+	Email            string          `json:"email"`
+	Phone            string          `json:"phone"`
+	Address          string          `json:"address"`
+	Documents        []DocumentInput `json:"documents,omitempty"` // declared documents (API)
+}
+
+// DocumentInput is a document as declared.
+type DocumentInput struct {
+	Type           string `json:"type"` // passport, national_id, driving_licence, residence_permit, other
+	IssuingCountry string `json:"issuing_country"`
+	Number         string `json:"number"`
+	IssueDate      string `json:"issue_date"`
+	ExpiryDate     string `json:"expiry_date"`
+}
+
+// DocumentTypes lists the document types with their names in words.
+var DocumentTypes = []struct{ Value, Label string }{
+	{"passport", "Passport"}, {"national_id", "National ID"}, {"driving_licence", "Driving licence"},
+	{"residence_permit", "Residence permit"}, {"other", "Other"},
+}
+
+// DocumentTypeLabel is a document type in words.
+func DocumentTypeLabel(t db.DocumentType) string {
+	for _, d := range DocumentTypes {
+		if d.Value == string(t) {
+			return d.Label
+		}
+	}
+	return string(t)
+}
+
+var (
+	countryRe = regexp.MustCompile(`^[A-Z]{3}$`)
+	phoneRe   = regexp.MustCompile(`^\+?[0-9 ()./-]{4,32}$`)
+	refRe     = regexp.MustCompile(`^[A-Za-z0-9._:/-]{1,100}$`)
+	docNumRe  = regexp.MustCompile(`^[A-Za-z0-9 <./-]{1,40}$`)
+)
+
+func clean(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > max {
+		s = string([]rune(s)[:max])
+	}
+	return s
+}
+
+// cleanText keeps line breaks (addresses) but trims each line and removes control characters.
+func cleanText(s string, max int) string {
+	var lines []string
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if l = clean(l, max); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// parseDate reads YYYY-MM-DD; "" is no date.
+func parseDate(s string) (*time.Time, bool) {
+	if s == "" {
+		return nil, true
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return nil, false
+	}
+	return &t, true
+}
+
+// Normalise trims and upper-cases what needs it, in place, and returns field errors keyed by the
+// field's name (documents as documents[0].number).
+func (in *Input) Normalise(now time.Time) map[string]string {
+	errs := map[string]string{}
+	in.ExternalRef = strings.TrimSpace(in.ExternalRef)
+	in.GivenNames = clean(in.GivenNames, 200)
+	in.Surname = clean(in.Surname, 200)
+	in.DateOfBirth = strings.TrimSpace(in.DateOfBirth)
+	in.Nationality = strings.ToUpper(strings.TrimSpace(in.Nationality))
+	in.ResidenceCountry = strings.ToUpper(strings.TrimSpace(in.ResidenceCountry))
+	in.Email = strings.TrimSpace(in.Email)
+	in.Phone = strings.TrimSpace(in.Phone)
+	in.Address = cleanText(in.Address, 300)
+
+	if in.ExternalRef != "" && !refRe.MatchString(in.ExternalRef) {
+		errs["external_ref"] = "Use up to 100 letters, digits and . _ : / -"
+	}
+	if in.Surname == "" {
+		errs["surname"] = "Enter the surname."
+	}
+	if dob, ok := parseDate(in.DateOfBirth); !ok {
+		errs["date_of_birth"] = "Use a date like 1980-12-31."
+	} else if dob != nil && (dob.After(now) || dob.Year() < 1900) {
+		errs["date_of_birth"] = "The date of birth must be in the past (after 1900)."
+	}
+	if in.Nationality != "" && !countryRe.MatchString(in.Nationality) {
+		errs["nationality"] = "Use a three-letter country code (ISO 3166-1 alpha-3), like GBR."
+	}
+	if in.ResidenceCountry != "" && !countryRe.MatchString(in.ResidenceCountry) {
+		errs["residence_country"] = "Use a three-letter country code (ISO 3166-1 alpha-3), like GBR."
+	}
+	if in.Email != "" {
+		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 320 {
+			errs["email"] = "Enter a valid email address, like name@example.com."
+		}
+	}
+	if in.Phone != "" && !phoneRe.MatchString(in.Phone) {
+		errs["phone"] = "Use digits, spaces and + ( ) - only."
+	}
+	if len(in.Documents) > 10 {
+		errs["documents"] = "Declare at most 10 documents at once."
+	}
+	for i := range in.Documents {
+		for k, v := range in.Documents[i].Normalise() {
+			errs[fmt.Sprintf("documents[%d].%s", i, k)] = v
+		}
+	}
+	return errs
+}
+
+// Normalise checks a document's declared data in place and returns field errors.
+func (d *DocumentInput) Normalise() map[string]string {
+	errs := map[string]string{}
+	d.Type = strings.TrimSpace(d.Type)
+	d.IssuingCountry = strings.ToUpper(strings.TrimSpace(d.IssuingCountry))
+	d.Number = strings.ToUpper(clean(d.Number, 40))
+	d.IssueDate = strings.TrimSpace(d.IssueDate)
+	d.ExpiryDate = strings.TrimSpace(d.ExpiryDate)
+	if !db.DocumentType(d.Type).Valid() {
+		errs["type"] = "Choose passport, national_id, driving_licence, residence_permit or other."
+	}
+	if d.IssuingCountry != "" && !countryRe.MatchString(d.IssuingCountry) {
+		errs["issuing_country"] = "Use a three-letter country code (ISO 3166-1 alpha-3), like GBR."
+	}
+	if d.Number != "" && !docNumRe.MatchString(d.Number) {
+		errs["number"] = "Use letters, digits, spaces and < . / - only (at most 40)."
+	}
+	issue, ok1 := parseDate(d.IssueDate)
+	if !ok1 {
+		errs["issue_date"] = "Use a date like 2020-12-31."
+	}
+	expiry, ok2 := parseDate(d.ExpiryDate)
+	if !ok2 {
+		errs["expiry_date"] = "Use a date like 2030-12-31."
+	}
+	if issue != nil && expiry != nil && !expiry.After(*issue) {
+		errs["expiry_date"] = "The expiry date must be after the issue date."
+	}
+	return errs
+}

@@ -1,0 +1,354 @@
+package customers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"kycdesk/internal/apperr"
+	"kycdesk/internal/audit"
+	"kycdesk/internal/db"
+	"kycdesk/internal/images"
+	"kycdesk/internal/normalize"
+)
+
+// Service creates and changes customers, documents and images.
+type Service struct {
+	Pool   *pgxpool.Pool
+	Store  *images.Store
+	Limits images.Limits
+}
+
+// Origin is who brings the data: a signed-in user or an API token.
+type Origin struct {
+	Actor  audit.Actor
+	UserID *uuid.UUID // nil for an API token
+	Via    string     // "browser" or "api:<token name>"
+}
+
+// Created is a new customer with their open case and declared documents.
+type Created struct {
+	Customer  db.Customer
+	Case      db.Case
+	Documents []db.Document
+}
+
+func optDate(s string) *time.Time {
+	t, _ := parseDate(s)
+	return t
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// Public is a customer as audit rows record it.
+func Public(c db.Customer) map[string]any {
+	return map[string]any{"id": c.ID, "external_ref": c.ExternalRef, "given_names": c.GivenNames, "surname": c.Surname,
+		"date_of_birth": dateText(c.DateOfBirth), "nationality": c.Nationality, "residence_country": c.ResidenceCountry,
+		"email": c.Email, "phone": c.Phone, "address": c.Address}
+}
+
+func dateText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format("2006-01-02")
+}
+
+// Create adds a customer and opens their case (status new), with any declared documents.
+func (s *Service) Create(ctx context.Context, o Origin, in Input) (Created, error) {
+	if err := apperr.Fields(in.Normalise(time.Now())); err != nil {
+		return Created{}, err
+	}
+	var out Created
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		c, err := q.CreateCustomer(ctx, db.CreateCustomerParams{ExternalRef: optString(in.ExternalRef), GivenNames: in.GivenNames,
+			Surname: in.Surname, DateOfBirth: optDate(in.DateOfBirth), Nationality: in.Nationality, ResidenceCountry: in.ResidenceCountry,
+			Email: in.Email, Phone: in.Phone, Address: in.Address, CreatedBy: o.UserID, CreatedVia: o.Via})
+		if db.IsUniqueViolation(err, "customers_external_ref_key") {
+			return apperr.Field("external_ref", "A customer with this external reference already exists.")
+		}
+		if err != nil {
+			return err
+		}
+		out.Customer = c
+		numbers := []string{}
+		for _, d := range in.Documents {
+			doc, err := q.CreateDocument(ctx, db.CreateDocumentParams{CustomerID: c.ID, Type: db.DocumentType(d.Type),
+				IssuingCountry: d.IssuingCountry, Number: d.Number, IssueDate: optDate(d.IssueDate), ExpiryDate: optDate(d.ExpiryDate), CreatedBy: o.UserID})
+			if err != nil {
+				return err
+			}
+			out.Documents = append(out.Documents, doc)
+			numbers = append(numbers, d.Number)
+		}
+		out.Case, err = q.CreateCase(ctx, db.CreateCaseParams{CustomerID: c.ID, Nationality: c.Nationality,
+			SearchText: searchText(c, numbers)})
+		if err != nil {
+			return err
+		}
+		caseID := out.Case.ID
+		if err := audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "customer.create", SubjectType: "customer", SubjectID: c.ID.String(),
+			CaseID: &caseID, After: map[string]any{"customer": Public(c), "via": o.Via, "documents": in.Documents}}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "case.create", SubjectType: "case", SubjectID: caseID.String(),
+			CaseID: &caseID, After: map[string]any{"status": out.Case.Status, "customer_id": c.ID}})
+	})
+	return out, err
+}
+
+func searchText(c db.Customer, numbers []string) string {
+	parts := append([]string{c.GivenNames + " " + c.Surname, c.Surname + " " + c.GivenNames}, numbers...)
+	if c.ExternalRef != nil {
+		parts = append(parts, *c.ExternalRef)
+	}
+	return normalize.SearchText(parts...)
+}
+
+// refreshSearch recomputes the queue's search text and nationality for the customer's open case.
+func refreshSearch(ctx context.Context, q *db.Queries, c db.Customer) error {
+	docs, err := q.ListCustomerDocuments(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	numbers := make([]string, 0, len(docs))
+	for _, d := range docs {
+		numbers = append(numbers, d.Number)
+	}
+	return q.RefreshCaseSearch(ctx, db.RefreshCaseSearchParams{CustomerID: c.ID, SearchText: searchText(c, numbers), Nationality: c.Nationality})
+}
+
+// Get returns a customer or a not-found error.
+func Get(ctx context.Context, q *db.Queries, id uuid.UUID) (db.Customer, error) {
+	c, err := q.GetCustomer(ctx, id)
+	if db.IsNotFound(err) {
+		return c, apperr.New(apperr.NotFound, "No such customer.")
+	}
+	if err != nil {
+		return c, fmt.Errorf("get customer: %w", err)
+	}
+	return c, nil
+}
+
+// Update replaces a customer's declared data (the external reference stays: it is the onboarding
+// system's key). The audit row holds before and after.
+func (s *Service) Update(ctx context.Context, o Origin, id uuid.UUID, in Input) (db.Customer, error) {
+	in.Documents = nil
+	if err := apperr.Fields(in.Normalise(time.Now())); err != nil {
+		return db.Customer{}, err
+	}
+	var out db.Customer
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		before, err := q.GetCustomerForUpdate(ctx, id)
+		if db.IsNotFound(err) {
+			return apperr.New(apperr.NotFound, "No such customer.")
+		}
+		if err != nil {
+			return err
+		}
+		out, err = q.UpdateCustomer(ctx, db.UpdateCustomerParams{ID: id, GivenNames: in.GivenNames, Surname: in.Surname,
+			DateOfBirth: optDate(in.DateOfBirth), Nationality: in.Nationality, ResidenceCountry: in.ResidenceCountry,
+			Email: in.Email, Phone: in.Phone, Address: in.Address})
+		if err != nil {
+			return err
+		}
+		if err := refreshSearch(ctx, q, out); err != nil {
+			return err
+		}
+		ev := audit.Event{Actor: o.Actor, Action: "customer.update", SubjectType: "customer", SubjectID: id.String(),
+			Before: Public(before), After: Public(out)}
+		if c, err := q.GetOpenCaseForCustomer(ctx, id); err == nil {
+			ev.CaseID = &c.ID
+		}
+		return audit.Record(ctx, q, ev)
+	})
+	return out, err
+}
+
+// File is one uploaded file and what it shows.
+type File struct {
+	Kind string // front, back or selfie
+	Name string
+	Data []byte
+}
+
+// AddDocument adds a document with its images to a customer. Every file is validated before
+// anything is stored; a refused file is reported by its field ("front", "back", "selfie") with its
+// name and the reason, and nothing is kept. Images already known (same content) are stored once.
+func (s *Service) AddDocument(ctx context.Context, o Origin, customerID uuid.UUID, d DocumentInput, files []File) (db.Document, []db.Image, error) {
+	errs := d.Normalise()
+	uploads, ferrs := s.process(files)
+	for k, v := range ferrs {
+		errs[k] = v
+	}
+	if err := apperr.Fields(errs); err != nil {
+		return db.Document{}, nil, err
+	}
+	var doc db.Document
+	var imgs []db.Image
+	err := s.store(ctx, uploads, func(q *db.Queries) error {
+		c, err := Get(ctx, q, customerID)
+		if err != nil {
+			return err
+		}
+		doc, err = q.CreateDocument(ctx, db.CreateDocumentParams{CustomerID: customerID, Type: db.DocumentType(d.Type),
+			IssuingCountry: d.IssuingCountry, Number: d.Number, IssueDate: optDate(d.IssueDate), ExpiryDate: optDate(d.ExpiryDate), CreatedBy: o.UserID})
+		if err != nil {
+			return err
+		}
+		caseID := openCase(ctx, q, customerID)
+		if err := audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "document.add", SubjectType: "document", SubjectID: doc.ID.String(),
+			CaseID: caseID, After: map[string]any{"customer_id": customerID, "document": d, "via": o.Via}}); err != nil {
+			return err
+		}
+		imgs, err = s.insertImages(ctx, q, o, c.ID, &doc.ID, caseID, uploads)
+		if err != nil {
+			return err
+		}
+		return refreshSearch(ctx, q, c)
+	})
+	return doc, imgs, err
+}
+
+// AddImages adds images to an existing document of a customer (a new photo of a side, a selfie).
+func (s *Service) AddImages(ctx context.Context, o Origin, documentID uuid.UUID, files []File) ([]db.Image, error) {
+	if len(files) == 0 {
+		return nil, apperr.Field("front", "Choose at least one file.")
+	}
+	uploads, ferrs := s.process(files)
+	if err := apperr.Fields(ferrs); err != nil {
+		return nil, err
+	}
+	var imgs []db.Image
+	err := s.store(ctx, uploads, func(q *db.Queries) error {
+		doc, err := q.GetDocument(ctx, documentID)
+		if db.IsNotFound(err) {
+			return apperr.New(apperr.NotFound, "No such document.")
+		}
+		if err != nil {
+			return err
+		}
+		imgs, err = s.insertImages(ctx, q, o, doc.CustomerID, &doc.ID, openCase(ctx, q, doc.CustomerID), uploads)
+		return err
+	})
+	return imgs, err
+}
+
+type upload struct {
+	kind string
+	*images.Upload
+}
+
+func (s *Service) process(files []File) ([]upload, map[string]string) {
+	errs := map[string]string{}
+	var out []upload
+	for _, f := range files {
+		if f.Kind != "front" && f.Kind != "back" && f.Kind != "selfie" {
+			errs[f.Kind] = "Images are front, back or selfie."
+			continue
+		}
+		u, err := images.Process(f.Name, f.Data, s.Limits)
+		if err != nil {
+			var re *images.RejectError
+			if errors.As(err, &re) {
+				if prev := errs[f.Kind]; prev != "" {
+					errs[f.Kind] = prev + " " + re.Error()
+				} else {
+					errs[f.Kind] = re.Error()
+				}
+				continue
+			}
+			errs[f.Kind] = "The file could not be read."
+			continue
+		}
+		out = append(out, upload{kind: f.Kind, Upload: u})
+	}
+	return out, errs
+}
+
+// store saves the blobs, then runs fn in one transaction. When the transaction fails, the blobs it
+// would have referenced are removed again unless another image uses them: nothing half-stored.
+func (s *Service) store(ctx context.Context, uploads []upload, fn func(q *db.Queries) error) error {
+	var saved []string
+	for _, u := range uploads {
+		existed, err := s.known(ctx, u.SHA256)
+		if err != nil {
+			return err
+		}
+		if err := s.Store.Save(ctx, u.Upload); err != nil {
+			s.cleanup(saved)
+			return fmt.Errorf("store image: %w", err)
+		}
+		if !existed {
+			saved = append(saved, u.SHA256)
+		}
+	}
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error { return fn(q) })
+	if err != nil {
+		s.cleanup(saved)
+	}
+	return err
+}
+
+func (s *Service) known(ctx context.Context, sha string) (bool, error) {
+	n, err := db.New(s.Pool).CountImagesBySHA(ctx, sha)
+	return n > 0, err
+}
+
+func (s *Service) cleanup(shas []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, sha := range shas {
+		if used, err := s.known(ctx, sha); err == nil && !used {
+			_ = s.Store.Delete(ctx, sha)
+		}
+	}
+}
+
+func (s *Service) insertImages(ctx context.Context, q *db.Queries, o Origin, customerID uuid.UUID, documentID, caseID *uuid.UUID, uploads []upload) ([]db.Image, error) {
+	var out []db.Image
+	for _, u := range uploads {
+		img, err := q.CreateImage(ctx, db.CreateImageParams{CustomerID: customerID, DocumentID: documentID, Kind: db.ImageKind(u.kind),
+			Sha256: u.SHA256, ContentType: u.ContentType, SizeBytes: u.Size, Width: int32(u.Width), Height: int32(u.Height),
+			HasThumb: u.Thumb != nil, FileName: u.SafeName, UploadedBy: o.UserID, UploadedVia: o.Via})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, img)
+		if err := audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "image.upload", SubjectType: "image", SubjectID: img.ID.String(),
+			CaseID: caseID, After: map[string]any{"document_id": documentID, "kind": u.kind, "sha256": u.SHA256, "content_type": u.ContentType,
+				"size": u.Size, "width": u.Width, "height": u.Height, "file_name": u.SafeName, "via": o.Via}}); err != nil {
+			return nil, err
+		}
+	}
+	if caseID != nil {
+		if err := q.TouchCase(ctx, *caseID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func openCase(ctx context.Context, q *db.Queries, customerID uuid.UUID) *uuid.UUID {
+	c, err := q.GetOpenCaseForCustomer(ctx, customerID)
+	if err != nil {
+		return nil
+	}
+	return &c.ID
+}
+
+// Name is a customer's full name as pages show it.
+func Name(c db.Customer) string {
+	return strings.TrimSpace(c.GivenNames + " " + c.Surname)
+}

@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	cdp "github.com/chromedp/chromedp"
+
+	"kycdesk/internal/demo"
+	"kycdesk/internal/testenv"
+)
+
+func num(t *testing.T, ctx context.Context, js string) float64 {
+	t.Helper()
+	v, err := cdp.Run(ctx, cdp.Evaluate[float64](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+// TestReviewerWorksTheQueue: a reviewer filters the queue, opens a case, zooms and rotates an
+// image, adds a note, claims and releases the case.
+func TestReviewerWorksTheQueue(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	if _, err := demo.EnsureCases(context.Background(), app.Server.CustomerService(), ""); err != nil {
+		t.Fatal(err)
+	}
+	b := testenv.Browser(t)
+	do(t, b, cdp.Navigate(app.URL+"/cases"))
+	signIn(t, b, rev.Email, rev.Password)
+	do(t, b, cdp.WaitVisible(cdp.CSS("#queue-table")))
+	all := num(t, b, `document.querySelectorAll("#queue-table tbody tr").length`)
+	if all < 10 {
+		t.Fatalf("queue shows %v cases", all)
+	}
+	// Filter by nationality: htmx swaps only the results and the URL keeps the filter.
+	nat, err := cdp.Run(b, cdp.Evaluate[string](`document.querySelector("#queue-table tbody tr td:nth-child(3)").textContent.trim()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, b, cdp.SendKeys(cdp.CSS("#nationality"), nat), cdp.SetValue(cdp.CSS("#risk"), ""))
+	do(t, b, cdp.Evaluate[cdp.Void](`document.querySelector("#nationality").dispatchEvent(new Event("change", {bubbles: true}))`))
+	if _, err := cdp.Run(b, cdp.Poll[bool](`location.search.includes("nationality=`+nat+`")`)); err != nil {
+		t.Fatalf("the URL does not hold the filter: %v", err)
+	}
+	filtered := num(t, b, `document.querySelectorAll("#queue-table tbody tr").length`)
+	if filtered == 0 || filtered > all {
+		t.Fatalf("filtered rows: %v of %v", filtered, all)
+	}
+	rows, _ := cdp.Run(b, cdp.Evaluate[[]string](`[...document.querySelectorAll("#queue-table tbody tr td:nth-child(3)")].map(td => td.textContent.trim())`))
+	for _, n := range rows {
+		if n != nat {
+			t.Fatalf("row of nationality %q in a %q view", n, nat)
+		}
+	}
+	// Open the first case.
+	do(t, b, cdp.Click(cdp.CSS("#queue-table tbody tr a.case-link")), cdp.WaitVisible(cdp.CSS(".viewer-stage")))
+	// The image loads and can be zoomed and rotated.
+	if _, err := cdp.Run(b, cdp.Poll[bool](`(() => { const i = document.querySelector(".viewer-frame:not([hidden]) img"); return i && i.complete && i.naturalWidth > 0 })()`)); err != nil {
+		t.Fatalf("the image did not load: %v", err)
+	}
+	do(t, b, cdp.Click(cdp.CSS(`[data-viewer-action="zoom-in"]`)), cdp.Click(cdp.CSS(`[data-viewer-action="zoom-in"]`)))
+	if z := num(t, b, `parseFloat(document.querySelector(".viewer-stage").dataset.zoom)`); z <= 1 {
+		t.Fatalf("zoom after two zoom-ins: %v", z)
+	}
+	do(t, b, cdp.Click(cdp.CSS(`[data-viewer-action="rotate-right"]`)))
+	if r := num(t, b, `parseFloat(document.querySelector(".viewer-stage").dataset.rotation)`); r != 90 {
+		t.Fatalf("rotation: %v", r)
+	}
+	testenv.Screenshot(t, b, "case")
+	// Claim, note, release.
+	do(t, b, cdp.Click(cdp.CSS("#claim")), cdp.WaitVisible(cdp.CSS("#release")))
+	if s, _ := cdp.Run(b, cdp.Text(cdp.CSS("#case-status"))); strings.TrimSpace(s) != "In review" {
+		t.Fatalf("status after claim: %q", s)
+	}
+	do(t, b, cdp.SendKeys(cdp.CSS("#note-body"), "Checked the photo against the selfie."), cdp.Click(cdp.CSS("#note-form button[type=submit]")))
+	if _, err := cdp.Run(b, cdp.Poll[bool](`document.querySelectorAll("#notes .note").length === 1`)); err != nil {
+		t.Fatal("the note did not appear")
+	}
+	do(t, b, cdp.Click(cdp.CSS("#release")), cdp.WaitVisible(cdp.CSS("#claim")))
+	if s, _ := cdp.Run(b, cdp.Text(cdp.CSS("#case-status"))); strings.TrimSpace(s) != "New" {
+		t.Fatalf("status after release: %q", s)
+	}
+	tl, _ := cdp.Run(b, cdp.Text(cdp.CSS("#timeline")))
+	for _, want := range []string{"claimed the case", "added a note", "released the case", "viewed the"} {
+		if !strings.Contains(tl, want) {
+			t.Errorf("timeline lacks %q", want)
+		}
+	}
+}

@@ -1,0 +1,371 @@
+package intake
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"kycdesk/internal/apperr"
+	"kycdesk/internal/customers"
+	"kycdesk/internal/db"
+	"kycdesk/internal/httpx"
+)
+
+// API serves /api/v1.
+type API struct {
+	Pool      *pgxpool.Pool
+	Customers *customers.Service
+	Log       *slog.Logger
+}
+
+// maxJSON bounds a JSON request body.
+const maxJSON = 1 << 20
+
+func (a *API) origin(r *http.Request) customers.Origin {
+	t := TokenFrom(r.Context())
+	return customers.Origin{Actor: t.Actor(), Via: "api:" + t.Name}
+}
+
+// readBody reads the whole request body (bounded), for hashing and decoding.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &apperr.Error{Code: apperr.TooLarge, Message: fmt.Sprintf("The request body is larger than %d bytes.", limit)}
+		}
+		return nil, apperr.New(apperr.Invalid, "The request body could not be read.")
+	}
+	return b, nil
+}
+
+// idempotent runs fn once per Idempotency-Key: a request repeated with the same key and the same
+// body gets the first answer again (and creates nothing); the same key with another body is
+// refused. Requests without the header are simply run. Concurrent repeats wait for the first one.
+func (a *API) idempotent(w http.ResponseWriter, r *http.Request, body []byte, fn func() (int, any, error)) error {
+	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if key == "" {
+		status, v, err := fn()
+		if err != nil {
+			return err
+		}
+		return httpx.JSON(w, status, v)
+	}
+	if len(key) > 200 {
+		return apperr.Field("Idempotency-Key", "Use a key of at most 200 characters.")
+	}
+	t := TokenFrom(r.Context())
+	h := sha256.New()
+	h.Write([]byte(r.Method + " " + r.URL.Path + "\n" + r.Header.Get("Content-Type") + "\n"))
+	h.Write(body)
+	sum := h.Sum(nil)
+
+	ctx := r.Context()
+	conn, err := a.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	// One holder of (token, key) at a time, across instances: a session advisory lock.
+	lockKey := t.ID.String() + "\n" + key
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(hashtextextended($1, 7361))", lockKey); err != nil {
+		return err
+	}
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtextextended($1, 7361))", lockKey)
+	}()
+	q := db.New(conn)
+	prev, err := q.GetIdempotentResponse(ctx, db.GetIdempotentResponseParams{TokenID: t.ID, Key: key})
+	if err == nil {
+		if !bytes.Equal(prev.RequestHash, sum) {
+			return apperr.Field("Idempotency-Key", "This key was already used for a different request. Use a new key for a new request.")
+		}
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(int(prev.ResponseStatus))
+		_, err := w.Write(append(prev.ResponseBody, '\n'))
+		return err
+	}
+	if !db.IsNotFound(err) {
+		return err
+	}
+	status, v, err := fn()
+	if err != nil {
+		return err // refusals are not remembered: the client may fix the request and retry with the key
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := q.SaveIdempotentResponse(ctx, db.SaveIdempotentResponseParams{TokenID: t.ID, Key: key, RequestHash: sum,
+		ResponseStatus: int32(status), ResponseBody: out}); err != nil {
+		a.Log.ErrorContext(ctx, "idempotency key not saved", slog.String("error", err.Error()))
+	}
+	return httpx.JSON(w, status, json.RawMessage(out))
+}
+
+// decodeJSON decodes a strict JSON body: unknown fields are refused by name.
+func decodeJSON(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return apperr.New(apperr.Invalid, "The body is not valid JSON (at byte %d).", se.Offset)
+		case errors.As(err, &te):
+			return apperr.Field(te.Field, fmt.Sprintf("Expected %s.", te.Type))
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return apperr.Field(f, "Unknown field.")
+		case errors.Is(err, io.EOF):
+			return apperr.New(apperr.Invalid, "The body is empty: send a JSON object.")
+		}
+		return apperr.New(apperr.Invalid, "The body could not be read as JSON.")
+	}
+	if dec.More() {
+		return apperr.New(apperr.Invalid, "Send one JSON object.")
+	}
+	return nil
+}
+
+// CustomerJSON is a customer as the API returns it.
+type CustomerJSON struct {
+	ID               uuid.UUID      `json:"id"`
+	ExternalRef      *string        `json:"external_ref"`
+	GivenNames       string         `json:"given_names"`
+	Surname          string         `json:"surname"`
+	DateOfBirth      *string        `json:"date_of_birth"`
+	Nationality      string         `json:"nationality"`
+	ResidenceCountry string         `json:"residence_country"`
+	Email            string         `json:"email"`
+	Phone            string         `json:"phone"`
+	Address          string         `json:"address"`
+	CreatedAt        time.Time      `json:"created_at"`
+	Documents        []DocumentJSON `json:"documents"`
+	Cases            []CaseJSON     `json:"cases"`
+}
+
+// DocumentJSON is a document as the API returns it.
+type DocumentJSON struct {
+	ID             uuid.UUID   `json:"id"`
+	Type           string      `json:"type"`
+	IssuingCountry string      `json:"issuing_country"`
+	Number         string      `json:"number"`
+	IssueDate      *string     `json:"issue_date"`
+	ExpiryDate     *string     `json:"expiry_date"`
+	Images         []ImageJSON `json:"images"`
+}
+
+// ImageJSON is an image as the API returns it (its content is never sent back).
+type ImageJSON struct {
+	ID          uuid.UUID `json:"id"`
+	Kind        string    `json:"kind"`
+	SHA256      string    `json:"sha256"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	Width       int32     `json:"width"`
+	Height      int32     `json:"height"`
+}
+
+// CaseJSON is a case's state as the API returns it.
+type CaseJSON struct {
+	ID         uuid.UUID  `json:"id"`
+	CustomerID uuid.UUID  `json:"customer_id"`
+	Status     string     `json:"status"`
+	CreatedAt  time.Time  `json:"created_at"`
+	DecidedAt  *time.Time `json:"decided_at"`
+	// Decision is the case decision once one is final (approve, reject, request resubmission),
+	// null until then.
+	Decision *DecisionJSON `json:"decision"`
+}
+
+// DecisionJSON is a case's final decision.
+type DecisionJSON struct {
+	Outcome   string    `json:"outcome"`
+	Reason    string    `json:"reason"`
+	DecidedAt time.Time `json:"decided_at"`
+}
+
+func dateJSON(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.Format("2006-01-02")
+	return &s
+}
+
+func caseJSON(c db.Case) CaseJSON {
+	return CaseJSON{ID: c.ID, CustomerID: c.CustomerID, Status: string(c.Status), CreatedAt: c.CreatedAt, DecidedAt: c.DecidedAt}
+}
+
+func (a *API) customerJSON(ctx context.Context, q *db.Queries, c db.Customer) (CustomerJSON, error) {
+	out := CustomerJSON{ID: c.ID, ExternalRef: c.ExternalRef, GivenNames: c.GivenNames, Surname: c.Surname, DateOfBirth: dateJSON(c.DateOfBirth),
+		Nationality: c.Nationality, ResidenceCountry: c.ResidenceCountry, Email: c.Email, Phone: c.Phone, Address: c.Address,
+		CreatedAt: c.CreatedAt, Documents: []DocumentJSON{}, Cases: []CaseJSON{}}
+	docs, err := q.ListCustomerDocuments(ctx, c.ID)
+	if err != nil {
+		return out, err
+	}
+	imgs, err := q.ListCustomerImages(ctx, c.ID)
+	if err != nil {
+		return out, err
+	}
+	for _, d := range docs {
+		dj := DocumentJSON{ID: d.ID, Type: string(d.Type), IssuingCountry: d.IssuingCountry, Number: d.Number,
+			IssueDate: dateJSON(d.IssueDate), ExpiryDate: dateJSON(d.ExpiryDate), Images: []ImageJSON{}}
+		for _, im := range imgs {
+			if im.DocumentID != nil && *im.DocumentID == d.ID {
+				dj.Images = append(dj.Images, imageJSON(im))
+			}
+		}
+		out.Documents = append(out.Documents, dj)
+	}
+	cs, err := q.ListCustomerCases(ctx, c.ID)
+	if err != nil {
+		return out, err
+	}
+	for _, k := range cs {
+		out.Cases = append(out.Cases, caseJSON(k))
+	}
+	return out, nil
+}
+
+func imageJSON(im db.Image) ImageJSON {
+	return ImageJSON{ID: im.ID, Kind: string(im.Kind), SHA256: im.Sha256, ContentType: im.ContentType, Size: im.SizeBytes, Width: im.Width, Height: im.Height}
+}
+
+// CreateCustomer is POST /api/v1/customers.
+func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, maxJSON)
+	if err != nil {
+		return err
+	}
+	return a.idempotent(w, r, body, func() (int, any, error) {
+		var in customers.Input
+		if err := decodeJSON(body, &in); err != nil {
+			return 0, nil, err
+		}
+		out, err := a.Customers.Create(r.Context(), a.origin(r), in)
+		if err != nil {
+			return 0, nil, err
+		}
+		cj, err := a.customerJSON(r.Context(), db.New(a.Pool), out.Customer)
+		return http.StatusCreated, cj, err
+	})
+}
+
+func pathID(r *http.Request, what string) (uuid.UUID, error) {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		return id, apperr.New(apperr.NotFound, "No such %s.", what)
+	}
+	return id, nil
+}
+
+// GetCustomer is GET /api/v1/customers/{id}.
+func (a *API) GetCustomer(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "customer")
+	if err != nil {
+		return err
+	}
+	q := db.New(a.Pool)
+	c, err := customers.Get(r.Context(), q, id)
+	if err != nil {
+		return err
+	}
+	cj, err := a.customerJSON(r.Context(), q, c)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, cj)
+}
+
+// FindCustomer is GET /api/v1/customers?external_ref=….
+func (a *API) FindCustomer(w http.ResponseWriter, r *http.Request) error {
+	ref := r.URL.Query().Get("external_ref")
+	if ref == "" {
+		return apperr.Field("external_ref", "Give the external reference to look up.")
+	}
+	q := db.New(a.Pool)
+	c, err := q.GetCustomerByExternalRef(r.Context(), &ref)
+	if db.IsNotFound(err) {
+		return apperr.New(apperr.NotFound, "No customer has this external reference.")
+	}
+	if err != nil {
+		return err
+	}
+	cj, err := a.customerJSON(r.Context(), q, c)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, cj)
+}
+
+// AddDocument is POST /api/v1/customers/{id}/documents (multipart: fields and files front, back,
+// selfie).
+func (a *API) AddDocument(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "customer")
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return apperr.New(apperr.Invalid, "Send the document as multipart/form-data with the files front, back and selfie.")
+	}
+	body, err := readBody(w, r, a.Customers.Limits.MaxBytes*6+1<<20)
+	if err != nil {
+		return err
+	}
+	return a.idempotent(w, r, body, func() (int, any, error) {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		files, err := customers.ReadFiles(w, r, a.Customers.Limits.MaxBytes)
+		if err != nil {
+			return 0, nil, err
+		}
+		if len(files) == 0 {
+			return 0, nil, apperr.Field("front", "Send at least one image (front, back or selfie).")
+		}
+		f := r.PostFormValue
+		d := customers.DocumentInput{Type: f("type"), IssuingCountry: f("issuing_country"), Number: f("number"), IssueDate: f("issue_date"), ExpiryDate: f("expiry_date")}
+		doc, imgs, err := a.Customers.AddDocument(r.Context(), a.origin(r), id, d, files)
+		if err != nil {
+			return 0, nil, err
+		}
+		dj := DocumentJSON{ID: doc.ID, Type: string(doc.Type), IssuingCountry: doc.IssuingCountry, Number: doc.Number,
+			IssueDate: dateJSON(doc.IssueDate), ExpiryDate: dateJSON(doc.ExpiryDate), Images: []ImageJSON{}}
+		for _, im := range imgs {
+			dj.Images = append(dj.Images, imageJSON(im))
+		}
+		return http.StatusCreated, dj, nil
+	})
+}
+
+// GetCase is GET /api/v1/cases/{id}: status and decision.
+func (a *API) GetCase(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "case")
+	if err != nil {
+		return err
+	}
+	c, err := db.New(a.Pool).GetCase(r.Context(), id)
+	if db.IsNotFound(err) {
+		return apperr.New(apperr.NotFound, "No such case.")
+	}
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, caseJSON(c))
+}

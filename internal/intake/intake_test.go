@@ -1,0 +1,276 @@
+package intake_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"kycdesk/internal/specimen"
+	"kycdesk/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+type apiErr struct {
+	Error struct {
+		Message string `json:"message"`
+		Fields  []struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"fields"`
+	} `json:"error"`
+}
+
+func decodeErr(t *testing.T, r testenv.Response) apiErr {
+	t.Helper()
+	var e apiErr
+	if err := json.Unmarshal([]byte(r.Body), &e); err != nil {
+		t.Fatalf("error body is not JSON: %q", r.Body)
+	}
+	if strings.Contains(r.Body, "goroutine") || strings.Contains(r.Body, ".go:") {
+		t.Fatalf("stack trace in an error: %s", r.Body)
+	}
+	return e
+}
+
+func fieldMsg(e apiErr, field string) string {
+	for _, f := range e.Error.Fields {
+		if f.Field == field {
+			return f.Message
+		}
+	}
+	return ""
+}
+
+func TestCreateCustomerValidationAndIdempotency(t *testing.T) {
+	app := testenv.NewApp(t)
+	token := app.CreateAPIToken(t, "onboarding")
+	c := app.NewClient()
+	post := func(body string, header ...string) testenv.Response {
+		return c.API(t, "POST", "/api/v1/customers", token, "application/json", []byte(body), header...)
+	}
+	for body, field := range map[string]string{
+		`{"surname": ""}`: "surname",
+		`{"surname": "X", "nationality": "Malaysia"}`:       "nationality",
+		`{"surname": "X", "date_of_birth": "31/12/1980"}`:   "date_of_birth",
+		`{"surname": "X", "email": "nope"}`:                 "email",
+		`{"surname": "X", "colour": "blue"}`:                "colour",
+		`{"surname": 42}`:                                   "surname",
+		`{"surname": "X", "documents": [{"type": "visa"}]}`: "documents[0].type",
+	} {
+		r := post(body)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: %d %s", body, r.Status, r.Body)
+		}
+		if msg := fieldMsg(decodeErr(t, r), field); msg == "" {
+			t.Errorf("%s: no message for %s: %s", body, field, r.Body)
+		}
+	}
+	if r := post(`{"surname": `); r.Status != http.StatusUnprocessableEntity || !strings.Contains(decodeErr(t, r).Error.Message, "JSON") {
+		t.Fatalf("broken JSON: %d %s", r.Status, r.Body)
+	}
+
+	body := `{"external_ref": "onb-123", "given_names": "Anna Maria", "surname": "Eriksson", "date_of_birth": "1974-08-12",
+		"nationality": "utO", "email": "anna@example.com", "documents": [{"type": "passport", "issuing_country": "UTO", "number": "L898902C3", "expiry_date": "2032-04-15"}]}`
+	// Sent five times at once with one key: one customer, one answer.
+	var wg sync.WaitGroup
+	res := make([]testenv.Response, 5)
+	for i := range res {
+		wg.Add(1)
+		go func() { defer wg.Done(); res[i] = post(body, "Idempotency-Key", "k-1") }()
+	}
+	wg.Wait()
+	var first map[string]any
+	for i, r := range res {
+		if r.Status != http.StatusCreated {
+			t.Fatalf("attempt %d: %d %s", i, r.Status, r.Body)
+		}
+		var got map[string]any
+		_ = json.Unmarshal([]byte(r.Body), &got)
+		if first == nil {
+			first = got
+		} else if got["id"] != first["id"] {
+			t.Fatalf("two customers for one key: %v %v", got["id"], first["id"])
+		}
+	}
+	var n int
+	_ = app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM customers").Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d customers after five sends with one key", n)
+	}
+	if first["nationality"] != "UTO" || len(first["cases"].([]any)) != 1 || len(first["documents"].([]any)) != 1 {
+		t.Fatalf("answer: %v", first)
+	}
+	// The same key with another body is refused; without a key the duplicate reference is refused.
+	if r := post(strings.Replace(body, "Eriksson", "Other", 1), "Idempotency-Key", "k-1"); r.Status != http.StatusUnprocessableEntity ||
+		fieldMsg(decodeErr(t, r), "Idempotency-Key") == "" {
+		t.Fatalf("key reuse: %d %s", r.Status, r.Body)
+	}
+	if r := post(body); r.Status != http.StatusUnprocessableEntity || fieldMsg(decodeErr(t, r), "external_ref") == "" {
+		t.Fatalf("duplicate reference: %d %s", r.Status, r.Body)
+	}
+	// Read back the case's status and decision, and find by reference.
+	caseID := first["cases"].([]any)[0].(map[string]any)["id"].(string)
+	r := c.API(t, "GET", "/api/v1/cases/"+caseID, token, "", nil)
+	var cj map[string]any
+	_ = json.Unmarshal([]byte(r.Body), &cj)
+	if r.Status != http.StatusOK || cj["status"] != "new" || cj["decision"] != nil {
+		t.Fatalf("case: %d %s", r.Status, r.Body)
+	}
+	if r := c.API(t, "GET", "/api/v1/customers?external_ref=onb-123", token, "", nil); r.Status != http.StatusOK || !strings.Contains(r.Body, first["id"].(string)) {
+		t.Fatalf("find: %d", r.Status)
+	}
+	if r := c.API(t, "GET", "/api/v1/cases/not-a-uuid", token, "", nil); r.Status != http.StatusNotFound {
+		t.Fatalf("bad id: %d", r.Status)
+	}
+	// The audit log names the token.
+	var actor string
+	_ = app.Pool.QueryRow(context.Background(), "SELECT actor_label FROM audit_events WHERE action = 'customer.create'").Scan(&actor)
+	if actor != "api-token:onboarding" {
+		t.Fatalf("actor %q", actor)
+	}
+}
+
+func multipartBody(t *testing.T, fields map[string]string, files map[string][]byte) ([]byte, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	for name, data := range files {
+		kind, _, _ := strings.Cut(name, ":")
+		fw, err := mw.CreateFormFile(kind, name[len(kind)+1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = fw.Write(data)
+	}
+	_ = mw.Close()
+	return buf.Bytes(), mw.FormDataContentType()
+}
+
+func TestAddDocumentWithImages(t *testing.T) {
+	app := testenv.NewApp(t)
+	token := app.CreateAPIToken(t, "onboarding")
+	c := app.NewClient()
+	r := c.API(t, "POST", "/api/v1/customers", token, "application/json", []byte(`{"surname": "Specimen", "external_ref": "doc-1"}`))
+	var cust map[string]any
+	_ = json.Unmarshal([]byte(r.Body), &cust)
+	id := cust["id"].(string)
+	sp := specimen.Generate(42, specimen.Options{DocumentType: specimen.Passport})
+
+	var bomb bytes.Buffer
+	_ = png.Encode(&bomb, image.NewGray(image.Rect(0, 0, 1, 1)))
+	html := []byte("<html><script>alert(1)</script></html>")
+	for name, files := range map[string]map[string][]byte{
+		"html renamed": {"front:passport.jpg": html},
+		"empty":        {"front:empty.png": {}},
+	} {
+		body, ct := multipartBody(t, map[string]string{"type": "passport"}, files)
+		r := c.API(t, "POST", "/api/v1/customers/"+id+"/documents", token, ct, body)
+		if r.Status != http.StatusUnprocessableEntity || fieldMsg(decodeErr(t, r), "front") == "" {
+			t.Fatalf("%s: %d %s", name, r.Status, r.Body)
+		}
+	}
+	var docs int
+	_ = app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM documents").Scan(&docs)
+	if docs != 0 {
+		t.Fatal("a refused upload left a document behind")
+	}
+	body, ct := multipartBody(t, map[string]string{"type": "passport", "issuing_country": "UTO", "number": sp.DocumentNumber},
+		map[string][]byte{"front:front.jpg": sp.Front, "selfie:selfie.jpg": sp.Selfie})
+	r = c.API(t, "POST", "/api/v1/customers/"+id+"/documents", token, ct, body, "Idempotency-Key", "doc-k")
+	if r.Status != http.StatusCreated {
+		t.Fatalf("add document: %d %s", r.Status, r.Body)
+	}
+	var doc map[string]any
+	_ = json.Unmarshal([]byte(r.Body), &doc)
+	if imgs := doc["images"].([]any); len(imgs) != 2 {
+		t.Fatalf("images: %v", imgs)
+	}
+	again := c.API(t, "POST", "/api/v1/customers/"+id+"/documents", token, ct, body, "Idempotency-Key", "doc-k")
+	if again.Status != http.StatusCreated || again.Header.Get("Idempotent-Replayed") != "true" || again.Body != r.Body {
+		t.Fatalf("replay: %d %q", again.Status, again.Header.Get("Idempotent-Replayed"))
+	}
+	_ = app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM documents").Scan(&docs)
+	if docs != 1 {
+		t.Fatalf("%d documents after a replay", docs)
+	}
+
+	// Staff see the images on the case page; each look at an original is audited.
+	rev := app.CreateUser(t, "reviewer")
+	bc := app.SignIn(t, rev)
+	imgID := doc["images"].([]any)[0].(map[string]any)["id"].(string)
+	orig := bc.Get(t, "/images/"+imgID+"/original")
+	if orig.Status != http.StatusOK || orig.Header.Get("Content-Type") != "image/jpeg" || !strings.Contains(orig.Header.Get("Cache-Control"), "private") ||
+		!bytes.Equal([]byte(orig.Body), sp.Front) {
+		t.Fatalf("original: %d %s", orig.Status, orig.Header.Get("Content-Type"))
+	}
+	if !strings.HasPrefix(orig.Header.Get("Content-Disposition"), "inline; filename=\"front-") {
+		t.Fatalf("disposition %q", orig.Header.Get("Content-Disposition"))
+	}
+	if th := bc.Get(t, "/images/"+imgID+"/thumb"); th.Status != http.StatusOK {
+		t.Fatalf("thumb: %d", th.Status)
+	}
+	if got := app.AuditActions(t, "image", imgID); len(got) == 0 || got[0] != "image.view" {
+		t.Fatalf("view not audited: %v", got)
+	}
+	if r := app.NewClient().Get(t, "/images/"+imgID+"/original"); r.Status != http.StatusSeeOther {
+		t.Fatalf("signed-out image: %d", r.Status)
+	}
+	if r := bc.Get(t, "/images/"+imgID+"/..%2F..%2Fetc"); r.Status != http.StatusNotFound {
+		t.Fatalf("bad variant: %d", r.Status)
+	}
+	_ = url.Values{}
+	_ = color.White
+}
+
+func TestTokensAreManagedByAdmins(t *testing.T) {
+	app := testenv.NewApp(t)
+	admin := app.SignIn(t, app.CreateUser(t, "admin"))
+	if r := admin.PostForm(t, "/admin/api-tokens", url.Values{"name": {""}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("empty name: %d", r.Status)
+	}
+	r := admin.PostForm(t, "/admin/api-tokens", url.Values{"name": {"onboarding-app"}})
+	secret := strings.TrimSpace(r.Doc(t).Find("#new-token").Text())
+	if !strings.HasPrefix(secret, "kyc_") {
+		t.Fatalf("token not shown: %q", secret)
+	}
+	var stored []byte
+	_ = app.Pool.QueryRow(context.Background(), "SELECT token_hash FROM api_tokens").Scan(&stored)
+	if bytes.Contains(stored, []byte(secret)) || len(stored) != 32 {
+		t.Fatal("token stored in clear")
+	}
+	api := app.NewClient()
+	if r := api.API(t, "GET", "/api/v1/customers?external_ref=x", secret, "", nil); r.Status != http.StatusNotFound {
+		t.Fatalf("new token refused: %d", r.Status)
+	}
+	list := admin.Get(t, "/admin/api-tokens")
+	if strings.Contains(list.Body, secret) {
+		t.Fatal("the list shows the token's value")
+	}
+	if list.Doc(t).Find(`tr[data-token="onboarding-app"] td`).Eq(2).Text() == "never" {
+		t.Fatal("last use not shown")
+	}
+	var id string
+	_ = app.Pool.QueryRow(context.Background(), "SELECT id FROM api_tokens").Scan(&id)
+	if r := admin.PostForm(t, "/admin/api-tokens/"+id+"/revoke", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", r.Status)
+	}
+	if r := api.API(t, "GET", "/api/v1/customers?external_ref=x", secret, "", nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("revoked token works: %d", r.Status)
+	}
+	if r := app.NewClient().Get(t, "/api/v1/openapi.json"); r.Status != http.StatusOK || !strings.Contains(r.Body, `"openapi": "3.1.0"`) {
+		t.Fatalf("openapi: %d", r.Status)
+	}
+}

@@ -1,0 +1,23 @@
+-- name: CreateAPIToken :one
+INSERT INTO api_tokens (name, token_hash, created_by) VALUES (@name, @token_hash, @created_by)
+RETURNING *;
+
+-- name: GetAPITokenByHash :one
+SELECT * FROM api_tokens WHERE token_hash = @token_hash AND revoked_at IS NULL;
+
+-- name: TouchAPIToken :exec
+UPDATE api_tokens SET last_used_at = now(), last_used_ip = @ip WHERE id = @id;
+
+-- name: ListAPITokens :many
+SELECT * FROM api_tokens ORDER BY revoked_at IS NOT NULL, created_at DESC;
+
+-- name: RevokeAPIToken :one
+UPDATE api_tokens SET revoked_at = now() WHERE id = @id AND revoked_at IS NULL
+RETURNING *;
+
+-- name: GetIdempotentResponse :one
+SELECT * FROM idempotency_keys WHERE token_id = @token_id AND key = @key;
+
+-- name: SaveIdempotentResponse :exec
+INSERT INTO idempotency_keys (token_id, key, request_hash, response_status, response_body)
+VALUES (@token_id, @key, @request_hash, @response_status, @response_body);

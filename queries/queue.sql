@@ -1,0 +1,61 @@
+-- The queue. Optional filters are sqlc.narg parameters; the pool runs with plan_cache_mode =
+-- force_custom_plan so each call is planned for the filters it actually has.
+
+-- name: ListQueueByAge :many
+SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
+    c.last_activity_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
+FROM cases c
+JOIN customers cu ON cu.id = c.customer_id
+LEFT JOIN users u ON u.id = c.assignee_id
+WHERE c.status = @status
+  AND (sqlc.narg(assignee_id)::uuid IS NULL OR c.assignee_id = sqlc.narg(assignee_id))
+  AND (NOT @unassigned::bool OR c.assignee_id IS NULL)
+  AND (sqlc.narg(vendor_outcome)::text IS NULL OR c.vendor_outcome = sqlc.narg(vendor_outcome))
+  AND (sqlc.narg(risk_flag)::bool IS NULL OR c.risk_flag = sqlc.narg(risk_flag))
+  AND (sqlc.narg(nationality)::text IS NULL OR c.nationality = sqlc.narg(nationality))
+  AND (sqlc.narg(created_from)::timestamptz IS NULL OR c.created_at >= sqlc.narg(created_from))
+  AND (sqlc.narg(created_to)::timestamptz IS NULL OR c.created_at < sqlc.narg(created_to))
+  AND (sqlc.narg(search)::text IS NULL OR c.search_text LIKE '%' || sqlc.narg(search)::text || '%')
+  AND (sqlc.narg(after_at)::timestamptz IS NULL OR (c.created_at, c.id) > (sqlc.narg(after_at), sqlc.narg(after_id)::uuid))
+ORDER BY c.created_at, c.id
+LIMIT @page_size;
+
+-- name: ListQueueByActivity :many
+SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
+    c.last_activity_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
+FROM cases c
+JOIN customers cu ON cu.id = c.customer_id
+LEFT JOIN users u ON u.id = c.assignee_id
+WHERE c.status = @status
+  AND (sqlc.narg(assignee_id)::uuid IS NULL OR c.assignee_id = sqlc.narg(assignee_id))
+  AND (NOT @unassigned::bool OR c.assignee_id IS NULL)
+  AND (sqlc.narg(vendor_outcome)::text IS NULL OR c.vendor_outcome = sqlc.narg(vendor_outcome))
+  AND (sqlc.narg(risk_flag)::bool IS NULL OR c.risk_flag = sqlc.narg(risk_flag))
+  AND (sqlc.narg(nationality)::text IS NULL OR c.nationality = sqlc.narg(nationality))
+  AND (sqlc.narg(created_from)::timestamptz IS NULL OR c.created_at >= sqlc.narg(created_from))
+  AND (sqlc.narg(created_to)::timestamptz IS NULL OR c.created_at < sqlc.narg(created_to))
+  AND (sqlc.narg(search)::text IS NULL OR c.search_text LIKE '%' || sqlc.narg(search)::text || '%')
+  AND (sqlc.narg(after_at)::timestamptz IS NULL OR (c.last_activity_at, c.id) < (sqlc.narg(after_at), sqlc.narg(after_id)::uuid))
+ORDER BY c.last_activity_at DESC, c.id DESC
+LIMIT @page_size;
+
+-- name: ClaimNextCase :one
+-- "Next case": the oldest unassigned case in the current queue, claimed in one statement;
+-- SKIP LOCKED lets reviewers pressing it at the same moment get different cases.
+UPDATE cases SET assignee_id = @user_id, last_activity_at = now(),
+    status = CASE WHEN status IN ('new', 'awaiting_resubmission') THEN 'in_review'::case_status ELSE status END
+WHERE id = (
+    SELECT c.id FROM cases c
+    WHERE c.status = @status AND c.assignee_id IS NULL
+      AND c.status IN ('new', 'in_review', 'awaiting_resubmission', 'escalated')
+      AND (sqlc.narg(vendor_outcome)::text IS NULL OR c.vendor_outcome = sqlc.narg(vendor_outcome))
+      AND (sqlc.narg(risk_flag)::bool IS NULL OR c.risk_flag = sqlc.narg(risk_flag))
+      AND (sqlc.narg(nationality)::text IS NULL OR c.nationality = sqlc.narg(nationality))
+      AND (sqlc.narg(created_from)::timestamptz IS NULL OR c.created_at >= sqlc.narg(created_from))
+      AND (sqlc.narg(created_to)::timestamptz IS NULL OR c.created_at < sqlc.narg(created_to))
+      AND (sqlc.narg(search)::text IS NULL OR c.search_text LIKE '%' || sqlc.narg(search)::text || '%')
+    ORDER BY c.created_at, c.id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING *;
