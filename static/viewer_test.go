@@ -721,6 +721,30 @@ func TestViewerStartsInContentSwappedByHtmx(t *testing.T) {
 	if n := eval[int](t, ctx, `document.querySelectorAll("#second-viewer .viewer-labels").length`); n != 1 {
 		t.Fatalf("%d label layers", n)
 	}
+
+	// A PDF has no image to move: the tools are off and the keys do nothing.
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#second-viewer [data-viewer-show="img-E"]`)))
+	type pdfView struct {
+		Disabled []bool `json:"disabled"`
+		Href     string `json:"href"`
+		Visible  bool   `json:"visible"`
+	}
+	pv := eval[pdfView](t, ctx, `({
+		disabled: [...document.querySelectorAll("#second-viewer [data-viewer-action]")].map(b => b.disabled),
+		href: document.querySelector("#second-viewer [data-viewer-original]").getAttribute("href"),
+		visible: !document.querySelector("#img-E").hidden && document.querySelector("#img-D").hidden})`)
+	if fmt.Sprint(pv.Disabled) != "[true true true true true]" || pv.Href != "/images/E/original" || !pv.Visible {
+		t.Fatalf("PDF frame: %+v", pv)
+	}
+	do(t, ctx, chromedp.Focus(chromedp.CSS("#second-viewer .viewer-stage")), chromedp.KeyEvent("+r"))
+	if s := state(t, ctx, "#second-viewer"); s.Current != "img-E" || s.Zoom != 1 || s.Rotation != 0 {
+		t.Fatalf("keys on a PDF frame: %+v", s)
+	}
+	// A click on a tab's thumbnail picks that tab.
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#second-viewer .viewer-thumb`)))
+	if s := state(t, ctx, "#second-viewer"); s.Current != "img-D" {
+		t.Fatalf("click on the thumbnail: %+v", s)
+	}
 }
 
 // dropJS drops files made in the page onto a dropzone, as a drag from the desktop would.
@@ -811,7 +835,8 @@ func TestUploadDropzoneTakesDroppedFiles(t *testing.T) {
 	if items := eval[string](t, ctx, `document.querySelector("[data-dropzone]:has(#file-back) [data-dropzone-files]").textContent`); !strings.Contains(items, "chosen.pdf") || strings.Contains(items, "Only one") {
 		t.Fatalf("chosen file: %q", items)
 	}
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("[data-dropzone]").classList.add("is-dragover")`))
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("[data-dropzone]").classList.add("is-dragover")`),
+		chromedp.Sleep(300*time.Millisecond)) // the highlight fades in
 	testenv.Screenshot(t, ctx, "dropped")
 }
 

@@ -163,13 +163,16 @@
     s.setAttribute("data-pan-x", String(round(st.panX, 2)));
     s.setAttribute("data-pan-y", String(round(st.panY, 2)));
     s.setAttribute("data-current", st.frame ? st.frame.id : "");
-    if (st.zoomLabel) st.zoomLabel.textContent = Math.round(st.zoom * 100) + "%";
+    // Written only on change: this runs on every pointer move while panning.
+    var label = Math.round(st.zoom * 100) + "%";
+    if (st.zoomLabel && st.zoomLabel.textContent !== label) st.zoomLabel.textContent = label;
     var still = !st.frame || !st.frame.querySelector(".viewer-canvas");
     st.actions.forEach(function (b) {
       var a = b.getAttribute("data-viewer-action");
-      b.disabled = still ||
+      var off = still ||
         (a === "zoom-in" && st.zoom >= MAX_ZOOM - 1e-9) ||
         (a === "zoom-out" && st.zoom <= MIN_ZOOM + 1e-9);
+      if (b.disabled !== off) b.disabled = off;
     });
   }
 
