@@ -102,7 +102,8 @@ type Upload struct {
 	// Width and Height are those of the upright image (after the EXIF
 	// orientation is applied); zero for a PDF.
 	Width, Height int
-	// Original holds the uploaded bytes, untouched.
+	// Original holds the uploaded bytes, untouched: it is the slice given
+	// to Process, not a copy, so the caller must not reuse that buffer.
 	Original []byte
 	// Display is the upright JPEG without metadata, longest side at most
 	// DisplayMaxSide; nil for a PDF.
