@@ -8,6 +8,7 @@
 package vendor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -143,16 +144,34 @@ type Call struct {
 	Err string `json:"err,omitempty"`
 }
 
-// Recorder receives every call a client makes (token fetches included), as it happens.
+// Recorder receives every call a client makes (token fetches included), as it happens. The
+// context is the one the call was made with, so a shared client's calls can be attributed to the
+// check that caused them.
 type Recorder interface {
-	RecordCall(c Call)
+	RecordCall(ctx context.Context, c Call)
 }
 
 // RecorderFunc adapts a function to a Recorder.
-type RecorderFunc func(Call)
+type RecorderFunc func(context.Context, Call)
 
 // RecordCall calls f.
-func (f RecorderFunc) RecordCall(c Call) { f(c) }
+func (f RecorderFunc) RecordCall(ctx context.Context, c Call) { f(ctx, c) }
+
+type attemptKey struct{}
+
+// WithAttempt returns ctx carrying the job's attempt number, which clients put on the calls they
+// record.
+func WithAttempt(ctx context.Context, attempt int) context.Context {
+	return context.WithValue(ctx, attemptKey{}, attempt)
+}
+
+// AttemptFrom returns the attempt number ctx carries (1 when none).
+func AttemptFrom(ctx context.Context) int {
+	if n, ok := ctx.Value(attemptKey{}).(int); ok && n > 0 {
+		return n
+	}
+	return 1
+}
 
 // Kind says what a failure means for a job: whether it may be retried.
 type Kind string

@@ -140,7 +140,7 @@ func New(cfg Config, httpClient *http.Client, rec vendor.Recorder) (*Client, err
 		httpClient = &http.Client{}
 	}
 	if rec == nil {
-		rec = vendor.RecorderFunc(func(vendor.Call) {})
+		rec = vendor.RecorderFunc(func(context.Context, vendor.Call) {})
 	}
 	return &Client{
 		cfg: cfg, base: strings.TrimRight(u.String(), "/"), hc: httpClient, rec: rec, now: time.Now,
@@ -168,21 +168,12 @@ func (c *Client) TestConnection(ctx context.Context) error {
 	return err
 }
 
-type attemptKey struct{}
-
-// WithAttempt tells the client which attempt of a job this is, so the vendor calls it records
-// carry the job's attempt number (the retry after a 401 counts one more). Without it calls start
-// at 1.
+// WithAttempt returns ctx carrying the job's attempt number (see vendor.WithAttempt).
 func WithAttempt(ctx context.Context, attempt int) context.Context {
-	return context.WithValue(ctx, attemptKey{}, attempt)
+	return vendor.WithAttempt(ctx, attempt)
 }
 
-func attemptFrom(ctx context.Context) int {
-	if n, ok := ctx.Value(attemptKey{}).(int); ok && n > 0 {
-		return n
-	}
-	return 1
-}
+func attemptFrom(ctx context.Context) int { return vendor.AttemptFrom(ctx) }
 
 // Request is one document to read.
 type Request struct {
@@ -264,24 +255,24 @@ func (c *Client) OCR(ctx context.Context, req Request) (*Response, error) {
 		hreq.Header.Set("Authorization", c.cfg.AuthScheme+" "+tok)
 		resp, body, call, verr := c.exchange(ctx, hreq, attempt)
 		if verr != nil {
-			c.rec.RecordCall(call)
+			c.rec.RecordCall(ctx, call)
 			return nil, verr
 		}
 		// The access token died on the way (or the vendor revoked it): get another one and try
 		// once more; a second 401 means the credentials themselves are refused.
 		if resp.StatusCode == http.StatusUnauthorized && attempt == first {
 			call.Meaning = "The access token was refused; renewing it and trying once more."
-			c.rec.RecordCall(call)
+			c.rec.RecordCall(ctx, call)
 			c.invalidate(tok)
 			continue
 		}
 		res, perr := interpret(resp, body)
 		if perr != nil {
 			call.VendorCode, call.Meaning = perr.Code, perr.Message
-			c.rec.RecordCall(call)
+			c.rec.RecordCall(ctx, call)
 			return nil, perr
 		}
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		out.Result = res
 		out.Body = call.Body
 		return out, nil

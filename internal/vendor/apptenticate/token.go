@@ -101,13 +101,13 @@ func (c *Client) login(ctx context.Context) (string, error) {
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300 && pair.Access != "":
 		c.store(string(pair.Access), string(pair.Refresh))
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		return string(pair.Access), nil
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		e := &vendor.Error{Vendor: vendor.Apptenticate, Kind: vendor.Transient, HTTPStatus: resp.StatusCode,
 			Message: "The vendor's log-in answer carried no access token."}
 		call.Meaning = e.Message
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		return "", e
 	}
 	e := vendor.StatusError(vendor.Apptenticate, resp, nil)
@@ -120,7 +120,7 @@ func (c *Client) login(ctx context.Context) (string, error) {
 	}
 	e.Code = string(pair.Code)
 	call.VendorCode, call.Meaning = e.Code, e.Message
-	c.rec.RecordCall(call)
+	c.rec.RecordCall(ctx, call)
 	return "", e
 }
 
@@ -139,13 +139,13 @@ func (c *Client) doRefresh(ctx context.Context, refresh string) (string, error) 
 			next = refresh
 		}
 		c.store(string(pair.Access), next)
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		return string(pair.Access), nil
 	}
 	if st == http.StatusBadRequest || st == http.StatusUnauthorized || st == http.StatusForbidden || (st >= 200 && st < 300) {
 		call.VendorCode = string(pair.Code)
 		call.Meaning = "The refresh token was refused; logging in again."
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		c.mu.Lock()
 		c.refresh, c.refreshExp = "", time.Time{}
 		c.mu.Unlock()
@@ -153,7 +153,7 @@ func (c *Client) doRefresh(ctx context.Context, refresh string) (string, error) 
 	}
 	e := vendor.StatusError(vendor.Apptenticate, resp, nil)
 	call.Meaning = e.Message
-	c.rec.RecordCall(call)
+	c.rec.RecordCall(ctx, call)
 	return "", e
 }
 
@@ -169,13 +169,13 @@ func (c *Client) tokenCall(ctx context.Context, path string, form url.Values) (*
 	req.Header.Set("Accept", "application/json")
 	resp, body, call, verr := c.exchange(ctx, req, attemptFrom(ctx))
 	if verr != nil {
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		return nil, tokenPair{}, call, verr
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		e := vendor.StatusError(vendor.Apptenticate, resp, body)
 		call.Meaning = e.Message
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		return nil, tokenPair{}, call, e
 	}
 	var pair tokenPair
@@ -183,7 +183,7 @@ func (c *Client) tokenCall(ctx context.Context, path string, form url.Values) (*
 		e := &vendor.Error{Vendor: vendor.Apptenticate, Kind: vendor.Transient, HTTPStatus: resp.StatusCode,
 			Message: "The vendor's token answer was not readable JSON.", Err: err}
 		call.Meaning = e.Message
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		return nil, tokenPair{}, call, e
 	}
 	return resp, pair, call, nil

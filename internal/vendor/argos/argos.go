@@ -147,7 +147,7 @@ func New(cfg Config, httpClient *http.Client, rec vendor.Recorder) (*Client, err
 		httpClient = &http.Client{}
 	}
 	if rec == nil {
-		rec = vendor.RecorderFunc(func(vendor.Call) {})
+		rec = vendor.RecorderFunc(func(context.Context, vendor.Call) {})
 	}
 	endpoint := strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/") + "/" + strings.TrimLeft(cfg.Path, "/")
 	return &Client{cfg: cfg, endpoint: endpoint, http: httpClient, rec: rec}, nil
@@ -316,7 +316,7 @@ func (c *Client) post(ctx context.Context, body []byte, attempt int) ([]byte, er
 	call := vendor.Call{Vendor: vendor.Argos, Method: http.MethodPost, Endpoint: c.endpoint, Attempt: attempt, StartedAt: time.Now()}
 	record := func() {
 		call.Latency = time.Since(call.StartedAt)
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 	}
 
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))

@@ -108,7 +108,7 @@ type recorder struct {
 	calls []vendor.Call
 }
 
-func (r *recorder) RecordCall(c vendor.Call) {
+func (r *recorder) RecordCall(_ context.Context, c vendor.Call) {
 	r.mu.Lock()
 	r.calls = append(r.calls, c)
 	r.mu.Unlock()

@@ -104,7 +104,7 @@ func New(cfg Config, httpClient *http.Client, rec vendor.Recorder) (*Client, err
 		httpClient = &http.Client{}
 	}
 	if rec == nil {
-		rec = vendor.RecorderFunc(func(vendor.Call) {})
+		rec = vendor.RecorderFunc(func(context.Context, vendor.Call) {})
 	}
 	return &Client{cfg: cfg, http: httpClient, rec: rec, now: time.Now, sem: make(chan struct{}, 1)}, nil
 }
@@ -157,20 +157,12 @@ func urlProblem(s string, required bool) string {
 	return ""
 }
 
-type attemptKey struct{}
-
-// WithAttempt tells the client which attempt of a job this is, so the vendor calls it records carry
-// the job's attempt number (the retry after a 401 counts one more). Without it calls start at 1.
+// WithAttempt returns ctx carrying the job's attempt number (see vendor.WithAttempt).
 func WithAttempt(ctx context.Context, attempt int) context.Context {
-	return context.WithValue(ctx, attemptKey{}, attempt)
+	return vendor.WithAttempt(ctx, attempt)
 }
 
-func attemptFrom(ctx context.Context) int {
-	if n, ok := ctx.Value(attemptKey{}).(int); ok && n > 0 {
-		return n
-	}
-	return 1
-}
+func attemptFrom(ctx context.Context) int { return vendor.AttemptFrom(ctx) }
 
 // TestConnection fetches a new access token, for the admin's "test connection" button. A nil error
 // means the auth URL, client ID and secret work; the domain ID is only checked by a service call.
@@ -337,6 +329,7 @@ type tokenTransport struct {
 }
 
 func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
 	call := vendor.Call{Vendor: t.product, Method: req.Method, Endpoint: endpoint(req.URL),
 		StartedAt: t.c.now(), Attempt: t.attempt}
 	start := time.Now()
@@ -345,7 +338,7 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.err = err
 		call.Latency, call.Err = time.Since(start), err.Error()
 		call.Meaning = "Cynopsis' token server could not be reached."
-		t.c.rec.RecordCall(call)
+		t.c.rec.RecordCall(ctx, call)
 		return nil, err
 	}
 	body, rerr := vendor.ReadBody(t.product, resp.Body, vendor.MaxBody)
@@ -354,7 +347,7 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if rerr != nil {
 		call.Err = rerr.Error()
 		call.Meaning = rerr.Error()
-		t.c.rec.RecordCall(call)
+		t.c.rec.RecordCall(ctx, call)
 		return nil, rerr
 	}
 	call.Body = vendor.Redact(body)
@@ -384,7 +377,7 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	default:
 		call.Meaning = fmt.Sprintf("Cynopsis' token server answered HTTP %d.", resp.StatusCode)
 	}
-	t.c.rec.RecordCall(call)
+	t.c.rec.RecordCall(ctx, call)
 	resp.Body = readCloser{bytes.NewReader(body)}
 	return resp, nil
 }
@@ -452,7 +445,7 @@ func (c *Client) send(ctx context.Context, ex exchange, token string, attempt in
 	if err != nil {
 		verr := vendor.TransportError(ex.product, err)
 		call.Latency, call.Err, call.Meaning = time.Since(start), err.Error(), verr.Message
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		return false, verr
 	}
 	body, err := vendor.ReadBody(ex.product, resp.Body, vendor.MaxBody)
@@ -465,13 +458,13 @@ func (c *Client) send(ctx context.Context, ex exchange, token string, attempt in
 			call.Meaning = ve.Message
 		}
 		call.Err = err.Error()
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		return false, err
 	}
 	call.Body = vendor.Redact(body)
 	if resp.StatusCode == http.StatusUnauthorized {
 		call.VendorCode, call.Meaning = errorCode(body), "Cynopsis refused the access token."
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		return true, nil
 	}
 	code, meaning, herr := ex.handle(resp.StatusCode, resp.Header, body)
@@ -483,7 +476,7 @@ func (c *Client) send(ctx context.Context, ex exchange, token string, attempt in
 	if meaning == "" && ve != nil {
 		call.Meaning = ve.Message
 	}
-	c.rec.RecordCall(call)
+	c.rec.RecordCall(ctx, call)
 	return false, herr
 }
 

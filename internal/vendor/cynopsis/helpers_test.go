@@ -30,7 +30,7 @@ type callLog struct {
 	calls []vendor.Call
 }
 
-func (l *callLog) RecordCall(c vendor.Call) {
+func (l *callLog) RecordCall(_ context.Context, c vendor.Call) {
 	l.mu.Lock()
 	l.calls = append(l.calls, c)
 	l.mu.Unlock()

@@ -96,7 +96,7 @@ func New(cfg Config, httpClient *http.Client, rec vendor.Recorder) (*Client, err
 		httpClient = &http.Client{Transport: tr}
 	}
 	if rec == nil {
-		rec = vendor.RecorderFunc(func(vendor.Call) {})
+		rec = vendor.RecorderFunc(func(context.Context, vendor.Call) {})
 	}
 	return &Client{
 		cfg: cfg, endpoint: strings.TrimRight(u.String(), "/") + cfg.Path, hc: httpClient, rec: rec,
@@ -104,20 +104,12 @@ func New(cfg Config, httpClient *http.Client, rec vendor.Recorder) (*Client, err
 	}, nil
 }
 
-type attemptKey struct{}
-
-// WithAttempt tells the client which attempt of a job this is, so the vendor call it records
-// carries the job's attempt number. Without it calls are attempt 1.
+// WithAttempt returns ctx carrying the job's attempt number (see vendor.WithAttempt).
 func WithAttempt(ctx context.Context, attempt int) context.Context {
-	return context.WithValue(ctx, attemptKey{}, attempt)
+	return vendor.WithAttempt(ctx, attempt)
 }
 
-func attemptFrom(ctx context.Context) int {
-	if n, ok := ctx.Value(attemptKey{}).(int); ok && n > 0 {
-		return n
-	}
-	return 1
-}
+func attemptFrom(ctx context.Context) int { return vendor.AttemptFrom(ctx) }
 
 // Response is one identify answer.
 type Response struct {
@@ -237,7 +229,7 @@ func (c *Client) post(ctx context.Context, body []byte, contentType string) (*Re
 		call.Latency = time.Since(start)
 		ve := vendor.TransportError(vendor.OOTO, err)
 		call.Err, call.Meaning = err.Error(), ve.Message
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		return nil, ve
 	}
 	defer resp.Body.Close()
@@ -254,16 +246,16 @@ func (c *Client) post(ctx context.Context, body []byte, contentType string) (*Re
 			ve.Message = "The vendor did not answer in time."
 		}
 		call.Err, call.Meaning = err.Error(), ve.Message
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		return nil, ve
 	}
 	call.Body = vendor.Redact(raw)
 	res, perr := interpret(resp, raw, c.cfg.Boxes)
 	if perr != nil {
 		call.VendorCode, call.Meaning = perr.Code, perr.Message
-		c.rec.RecordCall(call)
+		c.rec.RecordCall(ctx, call)
 		return nil, perr
 	}
-	c.rec.RecordCall(call)
+	c.rec.RecordCall(ctx, call)
 	return &Response{Result: res, Body: call.Body}, nil
 }

@@ -25,7 +25,7 @@ type calls struct {
 	c  []vendor.Call
 }
 
-func (r *calls) RecordCall(c vendor.Call) {
+func (r *calls) RecordCall(_ context.Context, c vendor.Call) {
 	r.mu.Lock()
 	r.c = append(r.c, c)
 	r.mu.Unlock()
