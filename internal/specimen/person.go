@@ -96,19 +96,19 @@ var countries = []country{
 	},
 	{
 		code: "GBR", mrzCode: "GBR", name: "UNITED KINGDOM", nationality: "BRITISH CITIZEN",
-		cities: []string{"LONDON", "LEEDS", "BRISTOL", "GLASGOW"},
+		cities:   []string{"LONDON", "LEEDS", "BRISTOL", "GLASGOW"},
 		personal: func(r *rng, _ time.Time, _ string) string { return "" },
 		paper:    [3]uint8{240, 236, 248}, ink: [3]uint8{140, 120, 190},
 	},
 	{
 		code: "DEU", mrzCode: "D", name: "GERMANY", nationality: "DEUTSCH",
-		cities: []string{"BERLIN", "HAMBURG", "KÖLN", "MÜNCHEN"},
+		cities:   []string{"BERLIN", "HAMBURG", "KÖLN", "MÜNCHEN"},
 		personal: func(r *rng, _ time.Time, _ string) string { return "" },
 		paper:    [3]uint8{241, 240, 236}, ink: [3]uint8{150, 140, 120},
 	},
 	{
 		code: "FRA", mrzCode: "FRA", name: "FRANCE", nationality: "FRANÇAISE",
-		cities: []string{"PARIS", "LYON", "NANTES", "BORDEAUX"},
+		cities:   []string{"PARIS", "LYON", "NANTES", "BORDEAUX"},
 		personal: func(r *rng, _ time.Time, _ string) string { return "" },
 		paper:    [3]uint8{234, 240, 250}, ink: [3]uint8{110, 140, 200},
 	},

@@ -22,13 +22,13 @@ import (
 	"time"
 
 	"kycdesk/internal/mrz"
-	"kycdesk/internal/vendor"
+	"kycdesk/internal/vendors"
 )
 
 // DocumentType is the kind of document a specimen shows.
 type DocumentType string
 
-// Document types a specimen can be; the values are vendor.Subject's.
+// Document types a specimen can be; the values are vendors.Subject's.
 const (
 	Passport   DocumentType = "passport"
 	NationalID DocumentType = "national_id"
@@ -121,8 +121,8 @@ type Options struct {
 	// Liveness is the score the face vendor reports, in hundredths; 0 means the default, 0.97.
 	Liveness float64
 	// Misreads and Errors are copied into the Subject on top of the scenario's.
-	Misreads map[vendor.Name]map[vendor.FieldName]string
-	Errors   map[vendor.Name]string
+	Misreads map[vendors.Name]map[vendors.FieldName]string
+	Errors   map[vendors.Name]string
 }
 
 const defaultLiveness = 0.97
@@ -208,11 +208,11 @@ type Specimen struct {
 	// FrontImage, BackImage and SelfieImage are the images before encoding, for PNG output.
 	FrontImage, BackImage, SelfieImage image.Image
 
-	subject vendor.Subject
+	subject vendors.Subject
 }
 
 // Subject returns what the vendor fakes read off the specimen.
-func (s *Specimen) Subject() vendor.Subject { return cloneSubject(s.subject) }
+func (s *Specimen) Subject() vendors.Subject { return cloneSubject(s.subject) }
 
 // JPEGQuality is the quality the specimen images are encoded with.
 const JPEGQuality = 85
@@ -296,22 +296,22 @@ func zone(p person, o Options) []string {
 	return lines
 }
 
-func subjectOf(s *Specimen, l *layout, o Options) vendor.Subject {
-	sub := vendor.Subject{
+func subjectOf(s *Specimen, l *layout, o Options) vendors.Subject {
+	sub := vendors.Subject{
 		Surname: s.Surname, GivenNames: s.GivenNames, DateOfBirth: s.DateOfBirth.Format(time.DateOnly),
 		Sex: s.Sex, Nationality: s.Nationality, DocumentNumber: s.DocumentNumber,
 		PersonalNumber: s.PersonalNumber, IssueDate: s.IssueDate.Format(time.DateOnly),
 		ExpiryDate: s.ExpiryDate.Format(time.DateOnly), IssuingCountry: s.IssuingCountry,
 		Address: s.Address, DocumentType: string(s.DocumentType),
 		MRZ:   append([]string(nil), s.MRZ...),
-		Boxes: map[vendor.FieldName]vendor.Box{},
+		Boxes: map[vendors.FieldName]vendors.Box{},
 		Width: l.w, Height: l.h,
 		SameFace: !o.OtherFace,
 		Liveness: o.Liveness,
 	}
 	// A value printed over two lines (the address) gets one box around both.
-	rects := map[vendor.FieldName]image.Rectangle{}
-	sides := map[vendor.FieldName]string{}
+	rects := map[vendors.FieldName]image.Rectangle{}
+	sides := map[vendors.FieldName]string{}
 	for _, side := range []struct {
 		name  string
 		items []textItem
@@ -339,27 +339,27 @@ func subjectOf(s *Specimen, l *layout, o Options) vendor.Subject {
 }
 
 // scenarioMaps returns the Misreads and Errors a scenario asks for.
-func scenarioMaps(sc Scenario, s *Specimen) (map[vendor.Name]map[vendor.FieldName]string, map[vendor.Name]string) {
-	mis := map[vendor.Name]map[vendor.FieldName]string{}
-	errs := map[vendor.Name]string{}
+func scenarioMaps(sc Scenario, s *Specimen) (map[vendors.Name]map[vendors.FieldName]string, map[vendors.Name]string) {
+	mis := map[vendors.Name]map[vendors.FieldName]string{}
+	errs := map[vendors.Name]string{}
 	switch sc {
 	case ArgosMisreadsExpiry:
-		mis[vendor.Argos] = map[vendor.FieldName]string{vendor.ExpiryDate: misreadYear(s.ExpiryDate)}
+		mis[vendors.Argos] = map[vendors.FieldName]string{vendors.ExpiryDate: misreadYear(s.ExpiryDate)}
 	case CynopsisMisreadsSurname:
-		mis[vendor.CynopsisOCR] = map[vendor.FieldName]string{vendor.Surname: swapLetters(s.Surname)}
+		mis[vendors.CynopsisOCR] = map[vendors.FieldName]string{vendors.Surname: swapLetters(s.Surname)}
 	case ApptenticateBlurry:
-		errs[vendor.Apptenticate] = "826"
+		errs[vendors.Apptenticate] = "826"
 	case ArgosProcessingError:
-		errs[vendor.Argos] = "1003"
+		errs[vendors.Argos] = "1003"
 	case OOTONoFace:
-		errs[vendor.OOTO] = "5"
+		errs[vendors.OOTO] = "5"
 	case ApptenticateCropped:
-		errs[vendor.Apptenticate] = "821"
+		errs[vendors.Apptenticate] = "821"
 	case ArgosUnrecognised:
-		errs[vendor.Argos] = "1011"
+		errs[vendors.Argos] = "1011"
 	case VendorsDisagree:
-		mis[vendor.Argos] = map[vendor.FieldName]string{vendor.DateOfBirth: swapDayMonth(s.DateOfBirth)}
-		mis[vendor.CynopsisOCR] = map[vendor.FieldName]string{vendor.DocumentNumber: confuseDigit(s.DocumentNumber)}
+		mis[vendors.Argos] = map[vendors.FieldName]string{vendors.DateOfBirth: swapDayMonth(s.DateOfBirth)}
+		mis[vendors.CynopsisOCR] = map[vendors.FieldName]string{vendors.DocumentNumber: confuseDigit(s.DocumentNumber)}
 	}
 	if len(mis) == 0 {
 		mis = nil
@@ -418,13 +418,13 @@ var registry = struct {
 }{m: map[payload]registered{}}
 
 type registered struct {
-	misreads map[vendor.Name]map[vendor.FieldName]string
-	errors   map[vendor.Name]string
+	misreads map[vendors.Name]map[vendors.FieldName]string
+	errors   map[vendors.Name]string
 }
 
 const registryLimit = 4096
 
-func remember(p payload, mis map[vendor.Name]map[vendor.FieldName]string, errs map[vendor.Name]string) {
+func remember(p payload, mis map[vendors.Name]map[vendors.FieldName]string, errs map[vendors.Name]string) {
 	mis, errs = cloneMaps(mis, errs)
 	registry.Lock()
 	defer registry.Unlock()
@@ -447,15 +447,15 @@ func recall(p payload) (registered, bool) {
 
 // Identify recognises a specimen image (any side, or the selfie), JPEG or PNG, also after JPEG
 // recompression or uniform downscaling, and returns the specimen's Subject. It reports false for
-// any other image. It has the signature of vendor.Identifier.
-func Identify(img []byte) (vendor.Subject, bool) {
+// any other image. It has the signature of vendors.Identifier.
+func Identify(img []byte) (vendors.Subject, bool) {
 	p, ok := readCode(img)
 	if !ok {
-		return vendor.Subject{}, false
+		return vendors.Subject{}, false
 	}
 	o, custom := optionsFromFlags(p.flags)
 	if o.Scenario >= scenarioCount || o.Liveness == 0 || p.flags>>6&3 > 1 {
-		return vendor.Subject{}, false
+		return vendors.Subject{}, false
 	}
 	if custom {
 		if r, ok := recall(p); ok {
@@ -466,23 +466,23 @@ func Identify(img []byte) (vendor.Subject, bool) {
 	return s.Subject(), true
 }
 
-var _ vendor.Identifier = Identify
+var _ vendors.Identifier = Identify
 
-func cloneMaps(mis map[vendor.Name]map[vendor.FieldName]string, errs map[vendor.Name]string) (map[vendor.Name]map[vendor.FieldName]string, map[vendor.Name]string) {
-	var m2 map[vendor.Name]map[vendor.FieldName]string
+func cloneMaps(mis map[vendors.Name]map[vendors.FieldName]string, errs map[vendors.Name]string) (map[vendors.Name]map[vendors.FieldName]string, map[vendors.Name]string) {
+	var m2 map[vendors.Name]map[vendors.FieldName]string
 	if mis != nil {
-		m2 = make(map[vendor.Name]map[vendor.FieldName]string, len(mis))
+		m2 = make(map[vendors.Name]map[vendors.FieldName]string, len(mis))
 		for v, fs := range mis {
-			inner := make(map[vendor.FieldName]string, len(fs))
+			inner := make(map[vendors.FieldName]string, len(fs))
 			for f, val := range fs {
 				inner[f] = val
 			}
 			m2[v] = inner
 		}
 	}
-	var e2 map[vendor.Name]string
+	var e2 map[vendors.Name]string
 	if errs != nil {
-		e2 = make(map[vendor.Name]string, len(errs))
+		e2 = make(map[vendors.Name]string, len(errs))
 		for v, c := range errs {
 			e2[v] = c
 		}
@@ -491,13 +491,13 @@ func cloneMaps(mis map[vendor.Name]map[vendor.FieldName]string, errs map[vendor.
 }
 
 // mergeMaps adds explicit Misreads and Errors on top of the scenario's.
-func mergeMaps(sub *vendor.Subject, mis map[vendor.Name]map[vendor.FieldName]string, errs map[vendor.Name]string) {
+func mergeMaps(sub *vendors.Subject, mis map[vendors.Name]map[vendors.FieldName]string, errs map[vendors.Name]string) {
 	for v, fs := range mis {
 		if sub.Misreads == nil {
-			sub.Misreads = map[vendor.Name]map[vendor.FieldName]string{}
+			sub.Misreads = map[vendors.Name]map[vendors.FieldName]string{}
 		}
 		if sub.Misreads[v] == nil {
-			sub.Misreads[v] = map[vendor.FieldName]string{}
+			sub.Misreads[v] = map[vendors.FieldName]string{}
 		}
 		for f, val := range fs {
 			sub.Misreads[v][f] = val
@@ -505,15 +505,15 @@ func mergeMaps(sub *vendor.Subject, mis map[vendor.Name]map[vendor.FieldName]str
 	}
 	for v, c := range errs {
 		if sub.Errors == nil {
-			sub.Errors = map[vendor.Name]string{}
+			sub.Errors = map[vendors.Name]string{}
 		}
 		sub.Errors[v] = c
 	}
 }
 
-func cloneSubject(s vendor.Subject) vendor.Subject {
+func cloneSubject(s vendors.Subject) vendors.Subject {
 	s.MRZ = append([]string(nil), s.MRZ...)
-	boxes := make(map[vendor.FieldName]vendor.Box, len(s.Boxes))
+	boxes := make(map[vendors.FieldName]vendors.Box, len(s.Boxes))
 	for k, v := range s.Boxes {
 		boxes[k] = v
 	}

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 
-	"kycdesk/internal/vendor"
+	"kycdesk/internal/vendors"
 )
 
 // The Go fonts ship inside x/image, so a specimen needs nothing from the machine it runs on.
@@ -65,7 +65,7 @@ type textItem struct {
 	face  font.Face
 	x, y  float64 // baseline origin
 	color color.RGBA
-	field vendor.FieldName
+	field vendors.FieldName
 }
 
 // bounds is the rectangle the text's ink covers.
@@ -90,11 +90,11 @@ func (cv *canvas) text(t textItem) {
 
 // boxOf turns a pixel rectangle into the four-corner box the vendors report, padded a little as
 // OCR engines do.
-func boxOf(r image.Rectangle, side string) vendor.Box {
+func boxOf(r image.Rectangle, side string) vendors.Box {
 	const pad = 3
 	x0, y0 := float64(r.Min.X-pad), float64(r.Min.Y-pad)
 	x1, y1 := float64(r.Max.X+pad), float64(r.Max.Y+pad)
-	return vendor.Box{Side: side, Corners: [4]vendor.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}}
+	return vendors.Box{Side: side, Corners: [4]vendors.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}}
 }
 
 // stamp draws s rotated by angle (radians, counter-clockwise) centred on (cx, cy), in c at the

@@ -79,6 +79,7 @@ type migrator struct{}
 
 var migrationsHash = func() string {
 	h := sha256.New()
+	h.Write([]byte("river v0.51.1")) // the job queue's own migrations come with its version
 	names, _ := fs.Glob(migrations.FS, "*.sql")
 	sort.Strings(names)
 	for _, n := range names {
@@ -91,8 +92,13 @@ var migrationsHash = func() string {
 
 func (migrator) Hash() (string, error) { return migrationsHash, nil }
 
-func (migrator) Migrate(ctx context.Context, sqlDB *sql.DB, _ pgtestdb.Config) error {
-	return db.MigrateSQL(ctx, sqlDB)
+func (migrator) Migrate(ctx context.Context, _ *sql.DB, conf pgtestdb.Config) error {
+	pool, err := db.Open(ctx, conf.URL(), 2)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return db.Migrate(ctx, pool)
 }
 
 // URL returns the connection string of a fresh, migrated database for this test, dropped after it.

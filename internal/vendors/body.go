@@ -1,0 +1,154 @@
+package vendors
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaxBody is the largest response body a client reads. Vendor answers are a few kilobytes; a larger
+// one is a fault and is refused rather than buffered.
+const MaxBody = 4 << 20
+
+// ReadBody reads at most limit bytes of r. A longer body is a Transient error: a proxy or a broken
+// vendor sent something that is not an answer.
+func ReadBody(v Name, r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, &Error{Vendor: v, Kind: Transient, Message: "The vendor's answer was cut off.", Err: err}
+	}
+	if int64(len(b)) > limit {
+		return nil, &Error{Vendor: v, Kind: Transient, Message: fmt.Sprintf("The vendor's answer was larger than %d bytes and was refused.", limit)}
+	}
+	return b, nil
+}
+
+// secretKeys are JSON keys whose values never leave a client in a logged body.
+var secretKeys = map[string]bool{
+	"access_token": true, "refresh_token": true, "access": true, "refresh": true, "token": true,
+	"client_secret": true, "password": true, "api_key": true, "apikey": true, "app_key": true,
+}
+
+// imageKeys hold base64 images; they are replaced by their length.
+var imageKeys = map[string]bool{
+	"idimage": true, "idbackimage": true, "image": true, "referenceimage": true, "auditimages": true,
+	"doc": true, "selfie": true, "portrait": true, "face_image": true, "photo": true, "signature": true,
+}
+
+// Redact returns body with secret values and base64 images replaced, for storage and display.
+// A body that is not JSON is kept as text, with long runs of base64 cut.
+func Redact(body []byte) []byte {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return redactText(body)
+	}
+	v = redactValue("", v)
+	out, err := json.Marshal(v)
+	if err != nil {
+		return redactText(body)
+	}
+	return out
+}
+
+func redactValue(key string, v any) any {
+	lk := strings.ToLower(strings.ReplaceAll(key, " ", ""))
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			t[k] = redactValue(k, x)
+		}
+		return t
+	case []any:
+		for i, x := range t {
+			t[i] = redactValue(key, x)
+		}
+		return t
+	case string:
+		if secretKeys[lk] {
+			return "[redacted]"
+		}
+		if imageKeys[lk] && len(t) > 64 || looksLikeBase64Blob(t) {
+			return "[image " + strconv.Itoa(len(t)) + " bytes of base64 removed]"
+		}
+		return t
+	default:
+		return v
+	}
+}
+
+func looksLikeBase64Blob(s string) bool {
+	if len(s) < 512 {
+		return false
+	}
+	if strings.HasPrefix(s, "data:") {
+		return true
+	}
+	for _, r := range s[:512] {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '/' || r == '=') {
+			return false
+		}
+	}
+	return true
+}
+
+func redactText(b []byte) []byte {
+	const keep = 64 << 10
+	if len(b) > keep {
+		b = append(append([]byte{}, b[:keep]...), []byte("… [cut]")...)
+	}
+	return b
+}
+
+// StatusError classifies an HTTP status that carried no documented business error.
+func StatusError(v Name, resp *http.Response, body []byte) *Error {
+	e := &Error{Vendor: v, HTTPStatus: resp.StatusCode}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		e.Kind, e.Message = Transient, "The vendor is rate limiting requests."
+		e.RetryAfter = RetryAfter(resp.Header.Get("Retry-After"))
+	case resp.StatusCode >= 500:
+		e.Kind, e.Message = Transient, fmt.Sprintf("The vendor's service failed (HTTP %d).", resp.StatusCode)
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		e.Kind, e.Message = Auth, "The vendor refused the credentials."
+	case resp.StatusCode == http.StatusRequestEntityTooLarge:
+		e.Kind, e.Message = Invalid, "The vendor refused the image as too large."
+	default:
+		e.Kind, e.Message = Invalid, fmt.Sprintf("The vendor refused the request (HTTP %d).", resp.StatusCode)
+	}
+	return e
+}
+
+// RetryAfter parses a Retry-After header (seconds or HTTP date); zero when absent or unreadable.
+func RetryAfter(h string) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(h); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// TransportError wraps an error from http.Client.Do: always Transient.
+func TransportError(v Name, err error) *Error {
+	msg := "The vendor could not be reached."
+	var te interface{ Timeout() bool }
+	if errors.As(err, &te) && te.Timeout() {
+		msg = "The vendor did not answer in time."
+	}
+	return &Error{Vendor: v, Kind: Transient, Message: msg, Err: err}
+}
