@@ -72,4 +72,3 @@ func TestEventWithoutActorIsRefused(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
-

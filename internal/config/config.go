@@ -33,6 +33,9 @@ type Config struct {
 	BlobURL         string
 	MaxUploadBytes  int64
 	SLA             time.Duration
+	SecretsURL      string
+	Simulator       bool // the built-in vendor simulator answers for vendors that are not configured
+	Workers         bool // this instance runs check jobs
 }
 
 // Var documents one environment variable.
@@ -59,6 +62,9 @@ var Vars = []Var{
 	{"KYCDESK_BLOB_URL", "file://KYCDESK_DATA_DIR/blobs", "Where images are stored (gocloud.dev blob URL): a directory by default, `s3://bucket?region=…&endpoint=…` for S3 or an S3-compatible store."},
 	{"KYCDESK_MAX_UPLOAD_MB", "10", "Largest image or PDF accepted, in megabytes."},
 	{"KYCDESK_SLA_HOURS", "24", "A case open longer than this is marked as past its SLA in the queue."},
+	{"KYCDESK_SECRETS_URL", "(empty)", "gocloud.dev secrets keeper URL for vendor credentials; `base64key://<32-byte key, base64url>` shares one key between instances. Empty: a local key generated once into the data directory."},
+	{"KYCDESK_SIMULATOR", "auto", "`auto` (on in development, off in production), `on` or `off`: the built-in vendor simulator answers for vendors with no credentials, under /sim."},
+	{"KYCDESK_WORKERS", "true", "Whether this instance runs vendor checks (set false on web-only instances)."},
 }
 
 // Load reads the environment. Every problem is reported, not only the first.
@@ -111,6 +117,16 @@ func Load() (Config, error) {
 		MetricsToken:    get("KYCDESK_METRICS_TOKEN", ""),
 		MaxUploadBytes:  int64(integer("KYCDESK_MAX_UPLOAD_MB", "10", 1, 100)) << 20,
 		SLA:             time.Duration(integer("KYCDESK_SLA_HOURS", "24", 1, 24*365)) * time.Hour,
+		SecretsURL:      get("KYCDESK_SECRETS_URL", ""),
+		Workers:         boolean("KYCDESK_WORKERS", "true"),
+	}
+	switch sim := get("KYCDESK_SIMULATOR", "auto"); sim {
+	case "auto":
+		c.Simulator = c.Env != "production"
+	case "on", "off":
+		c.Simulator = sim == "on"
+	default:
+		errs = append(errs, fmt.Errorf("KYCDESK_SIMULATOR=%q must be auto, on or off", sim))
 	}
 	c.BaseURL = strings.TrimRight(get("KYCDESK_BASE_URL", "http://"+c.Addr), "/")
 

@@ -28,7 +28,7 @@ INSERT INTO customers (external_ref, given_names, surname, date_of_birth, nation
     email, phone, address, created_by, created_via)
 VALUES ($1, $2, $3, $4, $5, $6,
     $7, $8, $9, $10, $11)
-RETURNING id, external_ref, given_names, surname, date_of_birth, nationality, residence_country, email, phone, address, created_by, created_via, created_at, updated_at
+RETURNING id, external_ref, given_names, surname, date_of_birth, nationality, residence_country, email, phone, address, created_by, created_via, created_at, updated_at, artemis_customer_id
 `
 
 type CreateCustomerParams struct {
@@ -75,6 +75,7 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 		&i.CreatedVia,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ArtemisCustomerID,
 	)
 	return i, err
 }
@@ -82,7 +83,7 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 const createDocument = `-- name: CreateDocument :one
 INSERT INTO documents (customer_id, type, issuing_country, number, issue_date, expiry_date, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, customer_id, type, issuing_country, number, issue_date, expiry_date, created_by, created_at
+RETURNING id, customer_id, type, issuing_country, number, issue_date, expiry_date, created_by, created_at, artemis_document_id
 `
 
 type CreateDocumentParams struct {
@@ -116,6 +117,7 @@ func (q *Queries) CreateDocument(ctx context.Context, arg CreateDocumentParams) 
 		&i.ExpiryDate,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.ArtemisDocumentID,
 	)
 	return i, err
 }
@@ -179,7 +181,7 @@ func (q *Queries) CreateImage(ctx context.Context, arg CreateImageParams) (Image
 }
 
 const getCustomer = `-- name: GetCustomer :one
-SELECT id, external_ref, given_names, surname, date_of_birth, nationality, residence_country, email, phone, address, created_by, created_via, created_at, updated_at FROM customers WHERE id = $1
+SELECT id, external_ref, given_names, surname, date_of_birth, nationality, residence_country, email, phone, address, created_by, created_via, created_at, updated_at, artemis_customer_id FROM customers WHERE id = $1
 `
 
 func (q *Queries) GetCustomer(ctx context.Context, id uuid.UUID) (Customer, error) {
@@ -200,12 +202,13 @@ func (q *Queries) GetCustomer(ctx context.Context, id uuid.UUID) (Customer, erro
 		&i.CreatedVia,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ArtemisCustomerID,
 	)
 	return i, err
 }
 
 const getCustomerByExternalRef = `-- name: GetCustomerByExternalRef :one
-SELECT id, external_ref, given_names, surname, date_of_birth, nationality, residence_country, email, phone, address, created_by, created_via, created_at, updated_at FROM customers WHERE external_ref = $1
+SELECT id, external_ref, given_names, surname, date_of_birth, nationality, residence_country, email, phone, address, created_by, created_via, created_at, updated_at, artemis_customer_id FROM customers WHERE external_ref = $1
 `
 
 func (q *Queries) GetCustomerByExternalRef(ctx context.Context, externalRef *string) (Customer, error) {
@@ -226,12 +229,13 @@ func (q *Queries) GetCustomerByExternalRef(ctx context.Context, externalRef *str
 		&i.CreatedVia,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ArtemisCustomerID,
 	)
 	return i, err
 }
 
 const getCustomerForUpdate = `-- name: GetCustomerForUpdate :one
-SELECT id, external_ref, given_names, surname, date_of_birth, nationality, residence_country, email, phone, address, created_by, created_via, created_at, updated_at FROM customers WHERE id = $1 FOR UPDATE
+SELECT id, external_ref, given_names, surname, date_of_birth, nationality, residence_country, email, phone, address, created_by, created_via, created_at, updated_at, artemis_customer_id FROM customers WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetCustomerForUpdate(ctx context.Context, id uuid.UUID) (Customer, error) {
@@ -252,12 +256,13 @@ func (q *Queries) GetCustomerForUpdate(ctx context.Context, id uuid.UUID) (Custo
 		&i.CreatedVia,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ArtemisCustomerID,
 	)
 	return i, err
 }
 
 const getDocument = `-- name: GetDocument :one
-SELECT id, customer_id, type, issuing_country, number, issue_date, expiry_date, created_by, created_at FROM documents WHERE id = $1
+SELECT id, customer_id, type, issuing_country, number, issue_date, expiry_date, created_by, created_at, artemis_document_id FROM documents WHERE id = $1
 `
 
 func (q *Queries) GetDocument(ctx context.Context, id uuid.UUID) (Document, error) {
@@ -273,6 +278,7 @@ func (q *Queries) GetDocument(ctx context.Context, id uuid.UUID) (Document, erro
 		&i.ExpiryDate,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.ArtemisDocumentID,
 	)
 	return i, err
 }
@@ -304,7 +310,7 @@ func (q *Queries) GetImage(ctx context.Context, id uuid.UUID) (Image, error) {
 }
 
 const listCustomerDocuments = `-- name: ListCustomerDocuments :many
-SELECT id, customer_id, type, issuing_country, number, issue_date, expiry_date, created_by, created_at FROM documents WHERE customer_id = $1 ORDER BY created_at, id
+SELECT id, customer_id, type, issuing_country, number, issue_date, expiry_date, created_by, created_at, artemis_document_id FROM documents WHERE customer_id = $1 ORDER BY created_at, id
 `
 
 func (q *Queries) ListCustomerDocuments(ctx context.Context, customerID uuid.UUID) ([]Document, error) {
@@ -326,6 +332,7 @@ func (q *Queries) ListCustomerDocuments(ctx context.Context, customerID uuid.UUI
 			&i.ExpiryDate,
 			&i.CreatedBy,
 			&i.CreatedAt,
+			&i.ArtemisDocumentID,
 		); err != nil {
 			return nil, err
 		}
@@ -381,7 +388,7 @@ UPDATE customers SET given_names = $1, surname = $2, date_of_birth = $3,
     nationality = $4, residence_country = $5, email = $6, phone = $7,
     address = $8, updated_at = now()
 WHERE id = $9
-RETURNING id, external_ref, given_names, surname, date_of_birth, nationality, residence_country, email, phone, address, created_by, created_via, created_at, updated_at
+RETURNING id, external_ref, given_names, surname, date_of_birth, nationality, residence_country, email, phone, address, created_by, created_via, created_at, updated_at, artemis_customer_id
 `
 
 type UpdateCustomerParams struct {
@@ -424,6 +431,7 @@ func (q *Queries) UpdateCustomer(ctx context.Context, arg UpdateCustomerParams) 
 		&i.CreatedVia,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ArtemisCustomerID,
 	)
 	return i, err
 }

@@ -86,6 +86,73 @@ func AllCaseStatusValues() []CaseStatus {
 	}
 }
 
+type CheckState string
+
+const (
+	CheckStateQueued   CheckState = "queued"
+	CheckStateRunning  CheckState = "running"
+	CheckStateDone     CheckState = "done"
+	CheckStateFailed   CheckState = "failed"
+	CheckStateRetrying CheckState = "retrying"
+)
+
+func (e *CheckState) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = CheckState(s)
+	case string:
+		*e = CheckState(s)
+	default:
+		return fmt.Errorf("unsupported scan type for CheckState: %T", src)
+	}
+	return nil
+}
+
+type NullCheckState struct {
+	CheckState CheckState
+	Valid      bool // Valid is true if CheckState is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullCheckState) Scan(value interface{}) error {
+	if value == nil {
+		ns.CheckState, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.CheckState.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullCheckState) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.CheckState), nil
+}
+
+func (e CheckState) Valid() bool {
+	switch e {
+	case CheckStateQueued,
+		CheckStateRunning,
+		CheckStateDone,
+		CheckStateFailed,
+		CheckStateRetrying:
+		return true
+	}
+	return false
+}
+
+func AllCheckStateValues() []CheckState {
+	return []CheckState{
+		CheckStateQueued,
+		CheckStateRunning,
+		CheckStateDone,
+		CheckStateFailed,
+		CheckStateRetrying,
+	}
+}
+
 type DocumentType string
 
 const (
@@ -286,6 +353,13 @@ type APIToken struct {
 	RevokedAt  *time.Time
 }
 
+type AppSetting struct {
+	Key       string
+	Value     json.RawMessage
+	UpdatedBy *uuid.UUID
+	UpdatedAt time.Time
+}
+
 type AuditEvent struct {
 	ID          int64
 	At          time.Time
@@ -330,33 +404,61 @@ type CaseStatusCount struct {
 	N      int64
 }
 
+type Check struct {
+	ID                uuid.UUID
+	CaseID            uuid.UUID
+	DocumentID        uuid.UUID
+	Vendor            string
+	Kind              string
+	State             CheckState
+	Attempts          int32
+	RequestKey        string
+	RequestedBy       *uuid.UUID
+	RequestedVia      string
+	CreatedAt         time.Time
+	StartedAt         *time.Time
+	FinishedAt        *time.Time
+	NextAttemptAt     *time.Time
+	Outcome           *string
+	Code              string
+	Reason            string
+	ErrorKind         string
+	Result            json.RawMessage
+	TransactionID     *string
+	CallbackTokenHash []byte
+	CallbackScale     json.RawMessage
+	CallbackDueAt     *time.Time
+}
+
 type Customer struct {
-	ID               uuid.UUID
-	ExternalRef      *string
-	GivenNames       string
-	Surname          string
-	DateOfBirth      *time.Time
-	Nationality      string
-	ResidenceCountry string
-	Email            string
-	Phone            string
-	Address          string
-	CreatedBy        *uuid.UUID
-	CreatedVia       string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	ID                uuid.UUID
+	ExternalRef       *string
+	GivenNames        string
+	Surname           string
+	DateOfBirth       *time.Time
+	Nationality       string
+	ResidenceCountry  string
+	Email             string
+	Phone             string
+	Address           string
+	CreatedBy         *uuid.UUID
+	CreatedVia        string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	ArtemisCustomerID *int64
 }
 
 type Document struct {
-	ID             uuid.UUID
-	CustomerID     uuid.UUID
-	Type           DocumentType
-	IssuingCountry string
-	Number         string
-	IssueDate      *time.Time
-	ExpiryDate     *time.Time
-	CreatedBy      *uuid.UUID
-	CreatedAt      time.Time
+	ID                uuid.UUID
+	CustomerID        uuid.UUID
+	Type              DocumentType
+	IssuingCountry    string
+	Number            string
+	IssueDate         *time.Time
+	ExpiryDate        *time.Time
+	CreatedBy         *uuid.UUID
+	CreatedAt         time.Time
+	ArtemisDocumentID *int64
 }
 
 type IdempotencyKey struct {
@@ -424,4 +526,34 @@ type User struct {
 	LockedAt           *time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+}
+
+type VendorCall struct {
+	ID         int64
+	CheckID    *uuid.UUID
+	CaseID     *uuid.UUID
+	Vendor     string
+	Method     string
+	Endpoint   string
+	StartedAt  time.Time
+	LatencyMs  int32
+	HttpStatus int32
+	VendorCode string
+	Meaning    string
+	Attempt    int32
+	Body       []byte
+	Error      string
+}
+
+type VendorSetting struct {
+	Vendor         string
+	Environment    string
+	Enabled        bool
+	Config         json.RawMessage
+	Secrets        []byte
+	SecretsSet     json.RawMessage
+	TimeoutSeconds int32
+	Concurrency    int32
+	UpdatedBy      *uuid.UUID
+	UpdatedAt      time.Time
 }

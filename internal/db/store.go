@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"kycdesk/migrations"
 )
@@ -43,16 +45,25 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 	return pool, nil
 }
 
-// Migrate applies every pending migration. It is safe to run from several instances at once:
-// goose takes a session lock.
+// Migrate applies every pending migration: kycdesk's own (goose) and the job queue's (River). It
+// is safe to run from several instances at once: both take a lock.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	sqlDB := stdlib.OpenDBFromPool(pool)
 	defer sqlDB.Close()
-	return MigrateSQL(ctx, sqlDB)
+	if err := migrateSQL(ctx, sqlDB); err != nil {
+		return err
+	}
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	return nil
 }
 
-// MigrateSQL applies every pending migration through database/sql (used by the test template).
-func MigrateSQL(ctx context.Context, sqlDB *sql.DB) error {
+func migrateSQL(ctx context.Context, sqlDB *sql.DB) error {
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"kycdesk/internal/apperr"
+	"kycdesk/internal/checks"
 	"kycdesk/internal/customers"
 	"kycdesk/internal/db"
 	"kycdesk/internal/httpx"
@@ -27,6 +28,7 @@ import (
 type API struct {
 	Pool      *pgxpool.Pool
 	Customers *customers.Service
+	Checks    *checks.Service
 	Log       *slog.Logger
 }
 
@@ -345,6 +347,7 @@ func (a *API) AddDocument(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return 0, nil, err
 		}
+		a.autoRun(r.Context(), doc)
 		dj := DocumentJSON{ID: doc.ID, Type: string(doc.Type), IssuingCountry: doc.IssuingCountry, Number: doc.Number,
 			IssueDate: dateJSON(doc.IssueDate), ExpiryDate: dateJSON(doc.ExpiryDate), Images: []ImageJSON{}}
 		for _, im := range imgs {
@@ -352,6 +355,23 @@ func (a *API) AddDocument(w http.ResponseWriter, r *http.Request) error {
 		}
 		return http.StatusCreated, dj, nil
 	})
+}
+
+// autoRun starts the default checks on a document that arrived through the API, when an admin
+// turned that on. A failure to start them is logged; the document is stored either way.
+func (a *API) autoRun(ctx context.Context, doc db.Document) {
+	q := db.New(a.Pool)
+	if a.Checks == nil || !checks.AutoRun(ctx, q) {
+		return
+	}
+	c, err := q.GetOpenCaseForCustomer(ctx, doc.CustomerID)
+	if err != nil {
+		return
+	}
+	t := TokenFrom(ctx)
+	if _, err := a.Checks.Request(ctx, t.Actor(), nil, "api:"+t.Name, c.ID, doc.ID, checks.Defaults(ctx, q, string(doc.Type)), "intake-"+doc.ID.String()); err != nil {
+		a.Log.ErrorContext(ctx, "automatic checks not started", slog.String("document_id", doc.ID.String()), slog.String("error", err.Error()))
+	}
 }
 
 // GetCase is GET /api/v1/cases/{id}: status and decision.

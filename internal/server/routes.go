@@ -84,6 +84,10 @@ func (s *Server) Routes() []Route {
 		{"POST", "/cases/{id}/release", need(auth.PermCasesWork), ch.Release},
 		{"POST", "/cases/{id}/assign", need(auth.PermCasesAssign), ch.Assign},
 		{"POST", "/cases/{id}/notes", need(auth.PermCasesWork), ch.AddNote},
+		{"GET", "/cases/{id}/documents/{doc}/checks", need(auth.PermCasesView), s.checks.Show},
+		{"POST", "/cases/{id}/documents/{doc}/checks", need(auth.PermCasesWork), s.checks.Run},
+		{"GET", "/vendor-calls/{id}", need(auth.PermCasesView), s.checks.RawCall},
+		{"POST", "/callbacks/argos/{token}", public, s.callbacks.Argos},
 
 		// Customers, documents, images.
 		{"GET", "/customers/new", need(auth.PermCasesWork), cu.New},
@@ -125,6 +129,10 @@ func (s *Server) Handler() http.Handler {
 	r.Use(s.Metrics.Middleware(s.Log), s.securityHeaders, s.recoverer, s.requestMeta, s.crossOrigin,
 		s.Store.Authenticate(s.Cfg.TrustProxy))
 	r.Method("GET", "/static/*", staticFiles(http.FS(static.FS)))
+	if s.Sim != nil {
+		// The vendor simulator: fake vendors that check their own credentials, like the real ones.
+		r.Mount("/sim", http.StripPrefix("/sim", s.Sim.Handler()))
+	}
 	for _, rt := range s.Routes() {
 		h := http.Handler(s.R.Wrap(rt.Handler))
 		switch {

@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 // concrete fills a route pattern's parameters with harmless values.
 func concrete(pattern string) string {
-	r := strings.NewReplacer("{id}", uuid.NewString(), "{token}", "not-a-token", "{variant}", "original")
+	r := strings.NewReplacer("{id}", uuid.NewString(), "{token}", "not-a-token", "{variant}", "original", "{doc}", uuid.NewString())
 	return r.Replace(pattern)
 }
 

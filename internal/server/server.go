@@ -5,21 +5,34 @@ package server
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
+	"sync/atomic"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"kycdesk/internal/auth"
+	"kycdesk/internal/db"
+	"kycdesk/web"
 
 	"kycdesk/internal/cases"
+	"kycdesk/internal/checks"
 	"kycdesk/internal/config"
 	"kycdesk/internal/customers"
 	"kycdesk/internal/httpx"
 	"kycdesk/internal/images"
 	"kycdesk/internal/intake"
 	"kycdesk/internal/obs"
+	"kycdesk/internal/secrets"
 	"kycdesk/internal/sessions"
+	"kycdesk/internal/simulator"
 	"kycdesk/internal/users"
+	"kycdesk/internal/vendorsettings"
 )
 
 // Server holds the shared dependencies and the domain handlers.
@@ -39,6 +52,19 @@ type Server struct {
 	customers *customers.Handler
 	tokens    *intake.TokensHandler
 	api       *intake.API
+	checks    *checks.Handler
+	callbacks *checks.CallbackHandler
+
+	// Settings is the vendor settings service; Sim the built-in simulator (nil when off).
+	Settings *vendorsettings.Service
+	Sim      *simulator.Simulator
+	River    *river.Client[pgx.Tx]
+	simInUse atomic.Value // simUse: whether some vendor is answered by the simulator, cached
+}
+
+type simUse struct {
+	on bool
+	at time.Time
 }
 
 // New builds a Server; it opens the image store.
@@ -59,9 +85,94 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 	s.customers = &customers.Handler{Pool: pool, Service: custSvc, R: s.R}
 	s.cases = &cases.Handler{Pool: pool, Service: &cases.Service{Pool: pool}, R: s.R, SLA: cfg.SLA, CaseView: s.customers.FillCase}
 	s.tokens = &intake.TokensHandler{Pool: pool, R: s.R}
-	s.api = &intake.API{Pool: pool, Customers: custSvc, Log: log}
+
+	keeper, err := secrets.Open(ctx, cfg.SecretsURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	s.Settings = &vendorsettings.Service{Pool: pool, Keeper: keeper, Production: cfg.Production()}
+	clients := &checks.Clients{Settings: s.Settings, Recorder: &checks.CallLog{Pool: pool, OnError: func(err error) {
+		log.Error("vendor call not logged", "error", err.Error())
+	}}}
+	if cfg.Simulator {
+		s.Sim = simulator.New(simulator.Options{})
+		clients.Simulator = func() checks.ClientConfigs { return checks.ClientConfigs(s.Sim.Settings(s.simBase())) }
+		s.R.Simulator = s.simulatorInUse
+	}
+	runner := &checks.Runner{Pool: pool, Clients: clients, Store: store, CallbackBase: cfg.BaseURL, Log: log}
+	if s.River, err = checks.NewRiver(runner, log, cfg.Workers); err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	checkSvc := &checks.Service{Pool: pool, River: s.River}
+	s.checks = &checks.Handler{Service: checkSvc, Settings: s.Settings, R: s.R}
+	s.callbacks = &checks.CallbackHandler{Runner: runner, River: s.River}
+	s.cases.CaseView = func(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error {
+		if err := s.customers.FillCase(ctx, c, p, v); err != nil {
+			return err
+		}
+		return s.checks.FillCase(ctx, c, p, v)
+	}
+	s.api = &intake.API{Pool: pool, Customers: custSvc, Checks: checkSvc, Log: log}
 	return s, nil
 }
+
+// simBase is where this instance serves the simulator: itself, on loopback.
+func (s *Server) simBase() string {
+	base := s.Cfg.BaseURL
+	if u, err := url.Parse(base); err != nil || !isLoopback(u.Hostname()) {
+		_, port, _ := net.SplitHostPort(s.Cfg.Addr)
+		base = "http://127.0.0.1:" + port
+	}
+	return base + "/sim"
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+// simulatorInUse reports (for the banner) whether a vendor is answered by the simulator. It is
+// cached for a few seconds: every page asks.
+func (s *Server) simulatorInUse() bool {
+	if u, ok := s.simInUse.Load().(simUse); ok && time.Since(u.at) < 5*time.Second {
+		return u.on
+	}
+	on := false
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, v := range checks.Runnable {
+		if r, err := s.Settings.Resolve(ctx, v); err == nil && r.Simulated {
+			on = true
+			break
+		}
+	}
+	s.simInUse.Store(simUse{on: on, at: time.Now()})
+	return on
+}
+
+// StartWorkers starts running check jobs (when this instance runs them) until ctx ends.
+func (s *Server) StartWorkers(ctx context.Context) error {
+	if !s.Cfg.Workers {
+		return nil
+	}
+	return s.River.Start(ctx)
+}
+
+// StopWorkers lets running checks finish (up to the timeout), then stops.
+func (s *Server) StopWorkers(timeout time.Duration) {
+	if !s.Cfg.Workers {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := s.River.Stop(ctx); err != nil {
+		s.Log.Warn("job queue did not stop cleanly", "error", err.Error())
+	}
+	if s.Sim != nil {
+		s.Sim.Close()
+	}
+}
+
 
 // CustomerService is the service that creates customers and stores their images (demo seeding).
 func (s *Server) CustomerService() *customers.Service { return s.customers.Service }
@@ -77,6 +188,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	go s.sweepSessions(ctx)
+	if err := s.StartWorkers(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start the job queue: %w", err)
+	}
+	defer s.StopWorkers(20 * time.Second)
 	select {
 	case err := <-errc:
 		return err

@@ -46,7 +46,7 @@ func (a *App) Logs() string {
 func Config() config.Config {
 	return config.Config{Env: "development", Addr: "127.0.0.1:0", BaseURL: "http://kycdesk.test", DBMaxConns: 10,
 		SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour, CookieSecure: "false", LogLevel: "debug",
-		LockAfter: 10, PasswordLinkTTL: 72 * time.Hour, MaxUploadBytes: 10 << 20, SLA: 24 * time.Hour}
+		LockAfter: 10, PasswordLinkTTL: 72 * time.Hour, MaxUploadBytes: 10 << 20, SLA: 24 * time.Hour, Simulator: true, Workers: true}
 }
 
 // NewApp starts the app on a fresh database. mutate, when given, adjusts the configuration.
@@ -63,6 +63,7 @@ func NewApp(t testing.TB, mutate ...func(*config.Config)) *App {
 	ts := httptest.NewUnstartedServer(nil)
 	cfg.BaseURL = "http://" + ts.Listener.Addr().String()
 	cfg.BlobURL = "file://" + t.TempDir() + "/blobs"
+	cfg.DataDir = t.TempDir()
 	srv, err := server.New(context.Background(), cfg, pool, log)
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +71,10 @@ func NewApp(t testing.TB, mutate ...func(*config.Config)) *App {
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
+	if err := srv.StartWorkers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.StopWorkers(10 * time.Second) })
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return

@@ -30,6 +30,7 @@ func NewAppAt(t testing.TB, url string, mutate ...func(*config.Config)) *App {
 	ts := httptest.NewUnstartedServer(nil)
 	cfg.BaseURL = "http://" + ts.Listener.Addr().String()
 	cfg.BlobURL = "file://" + t.TempDir() + "/blobs"
+	cfg.DataDir = t.TempDir()
 	srv, err := server.New(context.Background(), cfg, pool, obs.NewLogger(io.Discard, cfg.LogLevel))
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,183 @@
+package checks_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"kycdesk/internal/audit"
+	"kycdesk/internal/customers"
+	"kycdesk/internal/db"
+	"kycdesk/internal/simulator"
+	"kycdesk/internal/specimen"
+	"kycdesk/internal/testenv"
+	"kycdesk/internal/vendors"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// demoCase makes a customer with a specimen document and returns the case and document ids.
+func demoCase(t *testing.T, app *testenv.App, seed uint64, opts specimen.Options) (uuid.UUID, uuid.UUID) {
+	t.Helper()
+	svc := app.Server.CustomerService()
+	sp := specimen.Generate(seed, opts)
+	ctx := context.Background()
+	o := customers.Origin{Actor: audit.System, Via: "test"}
+	out, err := svc.Create(ctx, o, customers.Input{GivenNames: sp.GivenNames, Surname: sp.Surname, Nationality: sp.Nationality, ExternalRef: "t-" + uuid.NewString()[:8]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := "passport"
+	files := []customers.File{{Kind: "front", Name: "f.jpg", Data: sp.Front}, {Kind: "selfie", Name: "s.jpg", Data: sp.Selfie}}
+	if sp.DocumentType == specimen.NationalID {
+		typ = "national_id"
+		files = append(files, customers.File{Kind: "back", Name: "b.jpg", Data: sp.Back})
+	}
+	doc, _, err := svc.AddDocument(ctx, o, out.Customer.ID, customers.DocumentInput{Type: typ, IssuingCountry: sp.IssuingCountry, Number: sp.DocumentNumber}, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Case.ID, doc.ID
+}
+
+// wait polls until every check of the case is finished and returns them by vendor.
+func wait(t *testing.T, app *testenv.App, caseID uuid.UUID, n int) map[string]db.Check {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		list, err := db.New(app.Pool).ListCaseChecks(context.Background(), caseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := map[string]db.Check{}
+		for _, c := range list {
+			if c.State == db.CheckStateDone || c.State == db.CheckStateFailed {
+				done[c.Vendor] = c
+			}
+		}
+		if len(list) >= n && len(done) == len(list) {
+			return done
+		}
+		if time.Now().After(deadline) {
+			for _, c := range list {
+				t.Logf("%s: %s %s", c.Vendor, c.State, c.Reason)
+			}
+			t.Fatalf("checks did not finish: %d of %d", len(done), len(list))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func result(t *testing.T, c db.Check) vendors.Result {
+	var r vendors.Result
+	if err := json.Unmarshal(c.Result, &r); err != nil {
+		t.Fatalf("%s result: %v", c.Vendor, err)
+	}
+	return r
+}
+
+func field(r vendors.Result, name vendors.FieldName) string {
+	for _, f := range r.Fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+func TestAllChecksRunAgainstTheSimulator(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	caseID, docID := demoCase(t, app, 2001, specimen.Options{DocumentType: specimen.NationalID, Scenario: specimen.ArgosMisreadsExpiry})
+	c := app.SignIn(t, rev)
+	form := url.Values{"vendor": {"cynopsis_ocr", "apptenticate", "argos", "ooto", "artemis"}, "request_key": {"k1"}}
+	path := "/cases/" + caseID.String() + "/documents/" + docID.String() + "/checks"
+	res := c.PostForm(t, path, form, "HX-Request", "true")
+	if res.Status != http.StatusOK || res.Doc(t).Find("tr[data-check]").Length() != 5 || res.Doc(t).Find("[hx-trigger='every 2s']").Length() != 1 {
+		t.Fatalf("run: %d rows=%d", res.Status, res.Doc(t).Find("tr[data-check]").Length())
+	}
+	// The same form sent again creates nothing.
+	c.PostForm(t, path, form, "HX-Request", "true")
+	got := wait(t, app, caseID, 5)
+	if len(got) != 5 {
+		t.Fatalf("%d checks", len(got))
+	}
+	sp := specimen.Generate(2001, specimen.Options{DocumentType: specimen.NationalID, Scenario: specimen.ArgosMisreadsExpiry})
+	for _, v := range []string{"cynopsis_ocr", "apptenticate", "argos"} {
+		ck := got[v]
+		if ck.State != db.CheckStateDone {
+			t.Fatalf("%s: %s %s", v, ck.State, ck.Reason)
+		}
+		if s := field(result(t, ck), vendors.Surname); !strings.EqualFold(s, sp.Surname) && v != "cynopsis_ocr" {
+			t.Errorf("%s read surname %q, want %q", v, s, sp.Surname)
+		}
+	}
+	// Argos misreads the expiry date in this scenario, and its boxes are kept.
+	ar := result(t, got["argos"])
+	if exp := field(ar, vendors.ExpiryDate); exp == sp.ExpiryDate.Format("2006-01-02") || exp == "" {
+		t.Errorf("argos expiry %q: the scenario's misread is missing", exp)
+	}
+	boxes := 0
+	for _, f := range ar.Fields {
+		if f.Box != nil {
+			boxes++
+		}
+	}
+	if boxes == 0 {
+		t.Error("argos result has no boxes")
+	}
+	if fc := result(t, got["ooto"]).Face; fc == nil || fc.Same == nil || !*fc.Same {
+		t.Errorf("ooto face: %+v", fc)
+	}
+	var custArtemis, docArtemis *int64
+	_ = app.Pool.QueryRow(context.Background(), "SELECT c.artemis_customer_id, d.artemis_document_id FROM documents d JOIN customers c ON c.id = d.customer_id WHERE d.id = $1", docID).Scan(&custArtemis, &docArtemis)
+	if custArtemis == nil || docArtemis == nil {
+		t.Fatal("Artemis ids not stored")
+	}
+	// Every call is logged per case, token fetches included.
+	calls, _ := db.New(app.Pool).ListCaseVendorCalls(context.Background(), &caseID)
+	seen := map[string]bool{}
+	for _, k := range calls {
+		seen[k.Vendor] = true
+		if k.CheckID == nil {
+			t.Errorf("call %s %s not tied to a check", k.Vendor, k.Endpoint)
+		}
+	}
+	for _, v := range []string{"cynopsis_ocr", "apptenticate", "argos", "ooto", "artemis"} {
+		if !seen[v] {
+			t.Errorf("no vendor call logged for %s", v)
+		}
+	}
+	// The raw response opens, without secrets.
+	raw := c.Get(t, "/vendor-calls/"+itoa(calls[0].ID))
+	if raw.Status != http.StatusOK || raw.Doc(t).Find("#raw-body").Length() != 1 {
+		t.Fatalf("raw: %d", raw.Status)
+	}
+	for _, k := range calls {
+		full, _ := db.New(app.Pool).GetVendorCall(context.Background(), k.ID)
+		for _, secret := range []string{simulator.CynopsisClientSecret, simulator.ApptenticatePassword, simulator.ArgosAPIKey, simulator.OOTOAppKey} {
+			if strings.Contains(string(full.Body), secret) {
+				t.Fatalf("secret %q in a stored body of %s", secret, k.Endpoint)
+			}
+		}
+	}
+	// The case shows the worst outcome, and the panel no longer polls.
+	cs, _ := db.New(app.Pool).GetCase(context.Background(), caseID)
+	if cs.VendorOutcome == "none" || cs.VendorOutcome == "pass" {
+		t.Errorf("case vendor outcome %q after a misread", cs.VendorOutcome)
+	}
+	panel := c.Get(t, path)
+	if panel.Doc(t).Find("[hx-trigger]").Length() != 0 {
+		t.Error("the finished panel still polls")
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+

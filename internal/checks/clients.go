@@ -1,0 +1,200 @@
+// Package checks runs vendor examinations of documents as durable jobs in PostgreSQL (River):
+// a check is requested in the same transaction as its job, runs under a per-vendor concurrency
+// limit, is retried with backoff on network errors, timeouts, 429 and 5xx (honouring
+// Retry-After), is not retried on a documented business refusal, and completes exactly once even
+// when a server dies mid-call. Every HTTP exchange is logged per case as a vendor call.
+package checks
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"kycdesk/internal/db"
+	"kycdesk/internal/vendors"
+	"kycdesk/internal/vendors/apptenticate"
+	"kycdesk/internal/vendors/argos"
+	"kycdesk/internal/vendors/cynopsis"
+	"kycdesk/internal/vendors/ooto"
+	"kycdesk/internal/vendorsettings"
+)
+
+// ClientConfigs are the five clients' configurations, used when the simulator stands in.
+type ClientConfigs struct {
+	Cynopsis     cynopsis.Config // OCR (and its auth)
+	Artemis      cynopsis.Config // Artemis (and its auth)
+	Apptenticate apptenticate.Config
+	Argos        argos.Config
+	OOTO         ooto.Config
+}
+
+// Clients builds vendor clients from the active settings and keeps them while the settings do
+// not change, so tokens are reused across checks.
+type Clients struct {
+	Settings *vendorsettings.Service
+	// Simulator returns the simulator's client configurations; nil when there is no simulator.
+	Simulator func() ClientConfigs
+	Recorder  vendors.Recorder
+	HTTP      *http.Client
+
+	mu    sync.Mutex
+	cache map[vendors.Name]cached
+}
+
+type cached struct {
+	stamp  string
+	client any
+	res    vendorsettings.Resolved
+}
+
+// Client returns the client for v and the settings it was built from.
+func (c *Clients) Client(ctx context.Context, v vendors.Name) (any, vendorsettings.Resolved, error) {
+	res, err := c.Settings.Resolve(ctx, v)
+	if err != nil {
+		return nil, res, err
+	}
+	if res.Simulated && c.Simulator == nil {
+		return nil, res, &vendors.Error{Vendor: v, Kind: vendors.Invalid, Message: "This vendor is not configured (or not enabled) for the " + res.Environment + " environment. An admin can set it up under Vendors."}
+	}
+	stamp := res.Environment + "|" + res.UpdatedAt.String() + "|" + strconv.FormatBool(res.Simulated)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if k, ok := c.cache[v]; ok && k.stamp == stamp {
+		return k.client, k.res, nil
+	}
+	client, err := c.build(v, res)
+	if err != nil {
+		return nil, res, err
+	}
+	if c.cache == nil {
+		c.cache = map[vendors.Name]cached{}
+	}
+	c.cache[v] = cached{stamp: stamp, client: client, res: res}
+	return client, res, nil
+}
+
+func (c *Clients) build(v vendors.Name, r vendorsettings.Resolved) (any, error) {
+	var sim ClientConfigs
+	if r.Simulated {
+		sim = c.Simulator()
+	}
+	val := r.Values
+	switch v {
+	case vendors.CynopsisOCR, vendors.Artemis:
+		cfg := sim.Cynopsis
+		if v == vendors.Artemis {
+			cfg = sim.Artemis
+		}
+		if !r.Simulated {
+			domain, _ := strconv.ParseInt(val["domain_id"], 10, 64)
+			cfg = cynopsis.Config{AuthURL: val["auth_url"], TokenPath: val["token_path"], ClientID: val["client_id"],
+				ClientSecret: val["client_secret"], DomainID: domain}
+			if v == vendors.CynopsisOCR {
+				cfg.OCRURL, cfg.OCRPath = val["ocr_url"], val["ocr_path"]
+			} else {
+				cfg.ArtemisURL = val["artemis_url"]
+			}
+		}
+		cfg.Timeout = r.Timeout
+		return cynopsis.New(cfg, c.HTTP, c.Recorder)
+	case vendors.Apptenticate:
+		cfg := sim.Apptenticate
+		if !r.Simulated {
+			cfg = apptenticate.Config{BaseURL: val["base_url"], TokenPath: val["token_path"], RefreshPath: val["refresh_path"],
+				OCRPath: val["ocr_path"], Username: val["username"], Password: val["password"], Device: val["device"]}
+		}
+		cfg.Timeout = r.Timeout
+		return apptenticate.New(cfg, c.HTTP, c.Recorder)
+	case vendors.Argos:
+		cfg := sim.Argos
+		if !r.Simulated {
+			cfg = argos.Config{BaseURL: val["base_url"], Path: val["path"], APIKey: val["api_key"]}
+		}
+		cfg.Timeout = r.Timeout
+		return argos.New(cfg, c.HTTP, c.Recorder)
+	case vendors.OOTO:
+		cfg := sim.OOTO
+		if !r.Simulated {
+			cfg = ooto.Config{BaseURL: val["base_url"], Path: val["path"], AppID: val["app_id"], AppKey: val["app_key"]}
+		}
+		cfg.ReadTimeout, cfg.Concurrency = r.Timeout, r.Concurrency
+		return ooto.New(cfg, c.HTTP, c.Recorder)
+	}
+	return nil, fmt.Errorf("checks: unknown vendor %q", v)
+}
+
+type callKey struct{}
+
+type callScope struct {
+	checkID *uuid.UUID
+	caseID  *uuid.UUID
+}
+
+// WithScope returns ctx whose vendor calls are logged against a check and a case.
+func WithScope(ctx context.Context, checkID, caseID *uuid.UUID) context.Context {
+	return context.WithValue(ctx, callKey{}, callScope{checkID: checkID, caseID: caseID})
+}
+
+// CallLog writes every vendor call to the vendor_calls table, attributed by the call's context.
+type CallLog struct {
+	Pool *pgxpool.Pool
+	// OnError reports a call that could not be written (the check goes on).
+	OnError func(error)
+}
+
+// RecordCall implements vendors.Recorder.
+func (l *CallLog) RecordCall(ctx context.Context, c vendors.Call) {
+	sc, _ := ctx.Value(callKey{}).(callScope)
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	err := db.New(l.Pool).InsertVendorCall(wctx, db.InsertVendorCallParams{CheckID: sc.checkID, CaseID: sc.caseID, Vendor: string(c.Vendor),
+		Method: c.Method, Endpoint: c.Endpoint, StartedAt: c.StartedAt, LatencyMs: int32(c.Latency.Milliseconds()), HttpStatus: int32(c.HTTPStatus),
+		VendorCode: c.VendorCode, Meaning: c.Meaning, Attempt: int32(max(c.Attempt, 1)), Body: c.Body, Error: c.Err})
+	if err != nil && l.OnError != nil {
+		l.OnError(err)
+	}
+}
+
+// gate is a per-vendor concurrency limit whose size can change while it is in use (an admin
+// changing the setting takes effect at the next call).
+type gate struct {
+	mu      sync.Mutex
+	inUse   int
+	waiters []chan struct{}
+}
+
+func (g *gate) acquire(ctx context.Context, limit int) error {
+	for {
+		g.mu.Lock()
+		if g.inUse < limit {
+			g.inUse++
+			g.mu.Unlock()
+			return nil
+		}
+		ch := make(chan struct{})
+		g.waiters = append(g.waiters, ch)
+		g.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (g *gate) release() {
+	g.mu.Lock()
+	g.inUse--
+	w := g.waiters
+	g.waiters = nil
+	g.mu.Unlock()
+	for _, ch := range w {
+		close(ch)
+	}
+}

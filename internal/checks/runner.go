@@ -1,0 +1,457 @@
+package checks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // display images are JPEG
+	"io"
+	"log/slog"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"kycdesk/internal/audit"
+	"kycdesk/internal/auth"
+	"kycdesk/internal/db"
+	"kycdesk/internal/images"
+	"kycdesk/internal/vendors"
+	"kycdesk/internal/vendors/apptenticate"
+	"kycdesk/internal/vendors/argos"
+	"kycdesk/internal/vendors/cynopsis"
+	"kycdesk/internal/vendors/ooto"
+)
+
+// Args is the job that runs one check.
+type Args struct {
+	CheckID uuid.UUID `json:"check_id" river:"unique"`
+}
+
+// Kind names the job.
+func (Args) Kind() string { return "vendor_check" }
+
+// MaxAttempts is how many times a check is tried before it fails for good.
+const MaxAttempts = 6
+
+// CallbackWait is how long an asynchronous Argos check waits for its callback.
+var CallbackWait = 10 * time.Minute
+
+// Runner runs checks.
+type Runner struct {
+	Pool    *pgxpool.Pool
+	Clients *Clients
+	Store   *images.Store
+	// CallbackBase is the public URL Argos calls back (KYCDESK_BASE_URL).
+	CallbackBase string
+	Log          *slog.Logger
+
+	gatesMu sync.Mutex
+	gates   map[vendors.Name]*gate
+}
+
+func (r *Runner) gate(v vendors.Name) *gate {
+	r.gatesMu.Lock()
+	defer r.gatesMu.Unlock()
+	if r.gates == nil {
+		r.gates = map[vendors.Name]*gate{}
+	}
+	g := r.gates[v]
+	if g == nil {
+		g = &gate{}
+		r.gates[v] = g
+	}
+	return g
+}
+
+// Worker is the River worker for Args.
+type Worker struct {
+	river.WorkerDefaults[Args]
+	Runner *Runner
+}
+
+// Timeout bounds one run: the vendor timeout is applied per call inside it.
+func (w *Worker) Timeout(*river.Job[Args]) time.Duration { return 5 * time.Minute }
+
+// Work runs the check once. Its outcome is written before Work returns; a transient failure is
+// retried by snoozing the job, so the attempt count is the check's own.
+func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
+	return w.Runner.Run(ctx, job.Args.CheckID)
+}
+
+// outcome is what a run ended with.
+type outcome struct {
+	result *vendors.Result
+	err    error
+	// pending: an asynchronous call was accepted; the answer comes by callback.
+	pending *argos.Recognition
+	token   string
+}
+
+// Run runs check id: the body of the job.
+func (r *Runner) Run(ctx context.Context, id uuid.UUID) error {
+	q := db.New(r.Pool)
+	c, err := q.GetCheck(ctx, id)
+	if db.IsNotFound(err) {
+		return river.JobCancel(fmt.Errorf("check %s is gone", id))
+	}
+	if err != nil {
+		return err
+	}
+	if c.State == db.CheckStateDone || c.State == db.CheckStateFailed {
+		return nil // finished already: a repeated job changes nothing
+	}
+	// An asynchronous check waits for its callback: wake up at the deadline, then give up.
+	if c.TransactionID != nil && c.State == db.CheckStateRunning {
+		if c.CallbackDueAt != nil && time.Now().Before(*c.CallbackDueAt) {
+			return river.JobSnooze(time.Until(*c.CallbackDueAt) + time.Second)
+		}
+		_, err := r.finish(ctx, c, nil, &vendors.Error{Vendor: vendors.Argos, Kind: vendors.Transient,
+			Message: fmt.Sprintf("Argos accepted the document but its answer never came (waited %s).", CallbackWait)}, true)
+		return err
+	}
+	v := vendors.Name(c.Vendor)
+	client, res, err := r.Clients.Client(ctx, v)
+	if err != nil {
+		c, _ = q.StartCheck(ctx, id)
+		_, ferr := r.finish(ctx, c, nil, err, true)
+		return errors.Join(ferr, river.JobCancel(err))
+	}
+	g := r.gate(v)
+	if err := g.acquire(ctx, max(res.Concurrency, 1)); err != nil {
+		return err
+	}
+	defer g.release()
+	c, err = q.StartCheck(ctx, id)
+	if db.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	callCtx := WithScope(vendors.WithAttempt(ctx, int(c.Attempts)), &c.ID, &c.CaseID)
+	callCtx, cancel := context.WithTimeout(callCtx, res.Timeout+30*time.Second)
+	defer cancel()
+	out := r.call(callCtx, c, v, client)
+	if out.pending != nil {
+		scale, _ := json.Marshal(out.pending.Scale)
+		due := time.Now().Add(CallbackWait)
+		_, err := q.AwaitCallback(ctx, db.AwaitCallbackParams{ID: c.ID, Attempts: c.Attempts, TransactionID: &out.pending.TransactionID,
+			CallbackTokenHash: auth.TokenHash(out.token), CallbackScale: scale, CallbackDueAt: &due})
+		if err != nil {
+			return err
+		}
+		return river.JobSnooze(CallbackWait + time.Second)
+	}
+	final, err := r.finish(ctx, c, out.result, out.err, false)
+	if err != nil {
+		return err
+	}
+	if !final {
+		return river.JobSnooze(retryDelay(int(c.Attempts), out.err))
+	}
+	return nil
+}
+
+// retryDelay is the wait before the next attempt: the vendor's Retry-After when it gave one,
+// else 2 s, 4 s, 8 s … up to 5 minutes.
+func retryDelay(attempt int, err error) time.Duration {
+	var ve *vendors.Error
+	if errors.As(err, &ve) && ve.RetryAfter > 0 {
+		return min(ve.RetryAfter, 30*time.Minute)
+	}
+	d := time.Duration(math.Pow(2, float64(attempt))) * time.Second
+	return min(d, 5*time.Minute)
+}
+
+// finish records the end of a run. It reports whether the check is final (done or failed); a
+// transient failure before the last attempt leaves it "retrying".
+func (r *Runner) finish(ctx context.Context, c db.Check, res *vendors.Result, callErr error, forceFinal bool) (bool, error) {
+	final := true
+	err := db.Transact(ctx, r.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		if err := q.LockCase(ctx, c.CaseID); err != nil {
+			return err
+		}
+		var ev audit.Event
+		if callErr == nil && res != nil {
+			raw, _ := json.Marshal(res)
+			o := string(res.Outcome)
+			if o == "" {
+				o = string(vendors.OutcomeReview)
+			}
+			done, err := q.FinishCheck(ctx, db.FinishCheckParams{ID: c.ID, Attempts: c.Attempts, State: db.CheckStateDone, Outcome: &o,
+				Code: res.Code, Reason: res.Reason, Result: raw})
+			if db.IsNotFound(err) {
+				return nil // another run finished it (or this run was presumed dead): nothing to do
+			}
+			if err != nil {
+				return err
+			}
+			ev = audit.Event{Action: "check.done", After: map[string]any{"vendor": done.Vendor, "outcome": o, "code": res.Code, "reason": res.Reason}}
+		} else {
+			kind, code, msg := describe(callErr)
+			if kind == string(vendors.Transient) && int(c.Attempts) < MaxAttempts && !forceFinal {
+				next := time.Now().Add(retryDelay(int(c.Attempts), callErr))
+				_, err := q.RetryCheck(ctx, db.RetryCheckParams{ID: c.ID, Attempts: c.Attempts, Reason: msg, Code: code, ErrorKind: kind, NextAttemptAt: &next})
+				if db.IsNotFound(err) {
+					return nil
+				}
+				final = false
+				return err
+			}
+			if kind == string(vendors.Transient) && !forceFinal {
+				msg = fmt.Sprintf("%s Gave up after %d attempts.", msg, c.Attempts)
+			}
+			failed, err := q.FinishCheck(ctx, db.FinishCheckParams{ID: c.ID, Attempts: c.Attempts, State: db.CheckStateFailed,
+				Code: code, Reason: msg, ErrorKind: kind})
+			if db.IsNotFound(err) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			ev = audit.Event{Action: "check.failed", After: map[string]any{"vendor": failed.Vendor, "code": code, "reason": msg, "kind": kind}}
+		}
+		if err := q.RefreshCaseVendorOutcome(ctx, c.CaseID); err != nil {
+			return err
+		}
+		ev.Actor, ev.SubjectType, ev.SubjectID, ev.CaseID = audit.System, "check", c.ID.String(), &c.CaseID
+		return audit.Record(ctx, q, ev)
+	})
+	return final, err
+}
+
+// describe turns a failure into its kind, vendor code and plain words.
+func describe(err error) (kind, code, msg string) {
+	var ve *vendors.Error
+	if errors.As(err, &ve) {
+		return string(ve.Kind), ve.Code, ve.Message
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return string(vendors.Transient), "", "The vendor did not answer in time."
+	}
+	return string(vendors.Transient), "", "The check could not run: " + err.Error()
+}
+
+// inputs are the images a check sends: the upright display JPEGs, without metadata.
+type inputs struct {
+	doc                 db.Document
+	customer            db.Customer
+	front, back, selfie []byte
+	frontW, frontH      int // the stored (upright) size of the front image, the viewer's pixels
+}
+
+func (r *Runner) load(ctx context.Context, c db.Check) (inputs, error) {
+	q := db.New(r.Pool)
+	var in inputs
+	var err error
+	if in.doc, err = q.GetDocument(ctx, c.DocumentID); err != nil {
+		return in, err
+	}
+	if in.customer, err = q.GetCustomer(ctx, in.doc.CustomerID); err != nil {
+		return in, err
+	}
+	imgs, err := q.ListDocumentImages(ctx, &c.DocumentID)
+	if err != nil {
+		return in, err
+	}
+	for _, im := range imgs { // newest first: the first of each kind wins
+		var dst *[]byte
+		switch im.Kind {
+		case db.ImageKindFront:
+			dst = &in.front
+		case db.ImageKindBack:
+			dst = &in.back
+		case db.ImageKindSelfie:
+			dst = &in.selfie
+		}
+		if *dst != nil || !im.HasThumb {
+			continue // PDFs are not sent to image vendors
+		}
+		key, err := images.DisplayKey(im.Sha256)
+		if err != nil {
+			return in, err
+		}
+		rc, _, err := r.Store.Open(ctx, key)
+		if err != nil {
+			return in, fmt.Errorf("read the %s image: %w", im.Kind, err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return in, err
+		}
+		*dst = b
+		if im.Kind == db.ImageKindFront {
+			in.frontW, in.frontH = int(im.Width), int(im.Height)
+		}
+	}
+	return in, nil
+}
+
+func missing(v vendors.Name, what string) error {
+	return &vendors.Error{Vendor: v, Kind: vendors.Invalid, Message: "This check needs " + what + " of the document, and there is none."}
+}
+
+func (r *Runner) call(ctx context.Context, c db.Check, v vendors.Name, client any) outcome {
+	in, err := r.load(ctx, c)
+	if err != nil {
+		return outcome{err: err}
+	}
+	if in.front == nil {
+		return outcome{err: missing(v, "a front image (JPEG or PNG)")}
+	}
+	var res *vendors.Result
+	switch cl := client.(type) {
+	case *cynopsis.Client:
+		if v == vendors.Artemis {
+			res, err := r.syncArtemis(ctx, cl, in)
+			return outcome{result: res, err: err}
+		}
+		res, _, err = cl.OCR(ctx, in.front, in.back, "front.jpg", "back.jpg")
+	case *apptenticate.Client:
+		kind := apptenticate.DocumentTypeFor(string(in.doc.Type))
+		if kind == apptenticate.IdentificationCard && in.back == nil {
+			return outcome{err: missing(v, "a back image")}
+		}
+		var resp *apptenticate.Response
+		resp, err = cl.OCR(ctx, apptenticate.Request{Front: in.front, Back: in.back, DocumentType: kind, DocumentID: in.doc.Number, ReturnID: true})
+		if err == nil {
+			res = &resp.Result
+			scaleBoxes(res, float64(resp.Front.Width), in.frontW)
+		}
+	case *argos.Client:
+		country := in.doc.IssuingCountry
+		if country == "" {
+			country = in.customer.Nationality
+		}
+		idType, ok := argos.IDTypeForDocument(string(in.doc.Type))
+		if !ok {
+			return outcome{err: &vendors.Error{Vendor: v, Kind: vendors.Invalid, Message: "Argos does not read this type of document."}}
+		}
+		req := argos.Request{Front: in.front, Back: in.back, IssuingCountry: country, IDType: idType, Attempt: vendors.AttemptFrom(ctx)}
+		token := ""
+		if r.asyncArgos(ctx) && r.CallbackBase != "" {
+			token = argos.NewCallbackToken()
+			req.CallbackURL = r.CallbackBase + "/callbacks/argos/" + token
+		}
+		var rec argos.Recognition
+		rec, err = cl.Recognize(ctx, req)
+		if err == nil && rec.Pending {
+			return outcome{pending: &rec, token: token}
+		}
+		if err == nil {
+			res = rec.Result
+			scaleBoxes(res, float64(imageWidth(in.front)), in.frontW)
+		}
+	case *ooto.Client:
+		if in.selfie == nil {
+			return outcome{err: missing(v, "a selfie")}
+		}
+		var resp *ooto.Response
+		resp, err = cl.Identify(ctx, in.front, in.selfie)
+		if err == nil {
+			res = &resp.Result
+			scaleBoxes(res, float64(imageWidth(in.front)), in.frontW)
+		}
+	default:
+		err = fmt.Errorf("checks: no client for %s", v)
+	}
+	if err != nil {
+		return outcome{err: err}
+	}
+	return outcome{result: res}
+}
+
+// scaleBoxes maps boxes from the pixels of the image the vendor saw (sentWidth wide) to the
+// stored image's (want wide), the pixels the viewer draws in.
+func scaleBoxes(res *vendors.Result, sentWidth float64, want int) {
+	if sentWidth <= 0 || want <= 0 || int(sentWidth) == want {
+		return
+	}
+	f := float64(want) / sentWidth
+	scale := func(b *vendors.Box) {
+		if b == nil || b.Side != "front" && b.Side != "" {
+			return
+		}
+		for i := range b.Corners {
+			b.Corners[i].X *= f
+			b.Corners[i].Y *= f
+		}
+	}
+	for i := range res.Fields {
+		scale(res.Fields[i].Box)
+	}
+	if res.Face != nil {
+		scale(res.Face.DocumentBox)
+		scale(res.Face.PortraitBox)
+	}
+}
+
+func (r *Runner) asyncArgos(ctx context.Context) bool {
+	res, err := r.Clients.Settings.Resolve(ctx, vendors.Argos)
+	return err == nil && res.Values["mode"] == "async"
+}
+
+// syncArtemis makes sure the customer and the document have their Artemis records, storing each
+// id as soon as it is obtained: a run that dies between the two calls does not create a second
+// customer when it is retried.
+func (r *Runner) syncArtemis(ctx context.Context, cl *cynopsis.Client, in inputs) (*vendors.Result, error) {
+	q := db.New(r.Pool)
+	custID := in.customer.ArtemisCustomerID
+	if custID == nil {
+		p := &cynopsis.Particular{FirstName: in.customer.GivenNames, LastName: in.customer.Surname, Nationality: in.customer.Nationality,
+			CountryOfResidence: in.customer.ResidenceCountry, Address: in.customer.Address, Email: in.customer.Email, Phone: in.customer.Phone}
+		if in.customer.DateOfBirth != nil {
+			p.DateOfBirth = in.customer.DateOfBirth.Format("2006-01-02")
+		}
+		id, err := cl.CreateCustomer(ctx, cynopsis.CustomerRequest{ProfileReferenceID: in.customer.ID.String(), Particular: p})
+		if err != nil {
+			if errors.Is(err, cynopsis.ErrDuplicateCustomer) {
+				return nil, &vendors.Error{Vendor: vendors.Artemis, Kind: vendors.Business, Code: "duplicate",
+					Message: "Artemis already has a customer with this reference, but kycdesk did not record its id. Ask Cynopsis for the customer id and record it before retrying."}
+			}
+			return nil, err
+		}
+		if err := q.SetCustomerArtemisID(ctx, db.SetCustomerArtemisIDParams{ID: in.customer.ID, ArtemisCustomerID: &id}); err != nil {
+			return nil, err
+		}
+		custID = &id
+	}
+	if in.doc.ArtemisDocumentID == nil {
+		d := cynopsis.DocumentRequest{Type: cynopsis.DocumentTypeFor(string(in.doc.Type)), Number: in.doc.Number}
+		if in.doc.IssueDate != nil {
+			d.IssueDate = in.doc.IssueDate.Format("2006-01-02")
+		}
+		if in.doc.ExpiryDate != nil {
+			d.ExpiryDate = in.doc.ExpiryDate.Format("2006-01-02")
+		}
+		id, err := cl.UploadDocument(ctx, *custID, d, in.front, in.back)
+		if err != nil {
+			return nil, err
+		}
+		if err := q.SetDocumentArtemisID(ctx, db.SetDocumentArtemisIDParams{ID: in.doc.ID, ArtemisDocumentID: &id}); err != nil {
+			return nil, err
+		}
+		in.doc.ArtemisDocumentID = &id
+	}
+	return &vendors.Result{Outcome: vendors.OutcomePass, Reason: fmt.Sprintf("Artemis records: customer %d, document %d.", *custID, *in.doc.ArtemisDocumentID),
+		Extra: map[string]string{"artemis_customer_id": strconv.FormatInt(*custID, 10), "artemis_document_id": strconv.FormatInt(*in.doc.ArtemisDocumentID, 10)}}, nil
+}
+
+// imageWidth reads an image's width without decoding it.
+func imageWidth(b []byte) int {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return 0
+	}
+	return cfg.Width
+}

@@ -1,0 +1,82 @@
+// Package vendorsettings is how admins configure the vendor integrations: per vendor and
+// environment (sandbox, production), base URLs and paths, credentials (encrypted at rest, shown
+// only as "set", never rendered back or logged), enabled, timeout and concurrency. The admin pages
+// and `kycdesk vendor set` share one Service. Resolve turns the active settings into a client
+// configuration, or the built-in simulator's when a vendor has no credentials yet.
+package vendorsettings
+
+import "kycdesk/internal/vendors"
+
+// Field is one setting of a vendor integration.
+type Field struct {
+	Name     string // the form field, CLI flag and JSON key
+	Label    string
+	Secret   bool   // encrypted at rest, never shown again
+	URL      bool   // must be https in production (plain http only on loopback)
+	Default  string // used when left empty
+	Required bool   // needed before the integration can be enabled
+	Hint     string
+}
+
+// Integration describes one vendor integration and its settings.
+type Integration struct {
+	Vendor vendors.Name
+	Label  string
+	Kind   string // what its checks are: "ocr", "recognition", "face_match", "liveness_delivery"
+	Fields []Field
+}
+
+// Integrations lists the five integrations in the order pages show them.
+var Integrations = []Integration{
+	{Vendor: vendors.CynopsisOCR, Label: "Cynopsis OCR / IDV v2", Kind: "ocr", Fields: []Field{
+		{Name: "auth_url", Label: "Auth base URL", URL: true, Required: true, Hint: "e.g. https://crm-demo.cynopsis.co"},
+		{Name: "token_path", Label: "Token path", Default: "/oauth/token"},
+		{Name: "ocr_url", Label: "OCR base URL", URL: true, Required: true, Hint: "e.g. https://d1.cynopsis.co"},
+		{Name: "ocr_path", Label: "OCR path", Default: "/service/v2/ocr"},
+		{Name: "client_id", Label: "Client ID", Required: true},
+		{Name: "client_secret", Label: "Client secret", Secret: true, Required: true},
+		{Name: "domain_id", Label: "Domain ID", Required: true, Hint: "The integer tenant id Cynopsis assigned (X-Domain-Id)"},
+	}},
+	{Vendor: vendors.Artemis, Label: "Cynopsis Artemis", Kind: "liveness_delivery", Fields: []Field{
+		{Name: "auth_url", Label: "Auth base URL", URL: true, Required: true, Hint: "e.g. https://crm-demo.cynopsis.co"},
+		{Name: "token_path", Label: "Token path", Default: "/oauth/token"},
+		{Name: "artemis_url", Label: "Artemis base URL", URL: true, Required: true, Hint: "e.g. https://api1.artemisuat.cynopsis.co"},
+		{Name: "client_id", Label: "Client ID", Required: true},
+		{Name: "client_secret", Label: "Client secret", Secret: true, Required: true},
+		{Name: "domain_id", Label: "Domain ID", Required: true, Hint: "X-Domain-ID"},
+	}},
+	{Vendor: vendors.Apptenticate, Label: "Apptenticate ID Reader Plus v3", Kind: "ocr", Fields: []Field{
+		{Name: "base_url", Label: "Base URL", URL: true, Required: true, Hint: "e.g. https://api.apptenticate.com"},
+		{Name: "token_path", Label: "Token path", Default: "/api/token/"},
+		{Name: "refresh_path", Label: "Refresh path", Default: "/api/token/refresh/"},
+		{Name: "ocr_path", Label: "OCR path", Default: "/api/v3/ocr/"},
+		{Name: "username", Label: "Username", Required: true},
+		{Name: "password", Label: "Password", Secret: true, Required: true},
+		{Name: "device", Label: "Device", Default: "DESKTOP", Hint: "IOS, ANDROID or DESKTOP"},
+	}},
+	{Vendor: vendors.Argos, Label: "Argos ID recognition", Kind: "recognition", Fields: []Field{
+		{Name: "base_url", Label: "Base URL", URL: true, Required: true},
+		{Name: "path", Label: "Recognition path", Default: "/modules/recognition"},
+		{Name: "api_key", Label: "API key", Secret: true, Required: true},
+		{Name: "mode", Label: "Mode", Default: "sync", Hint: "sync, or async (Argos calls kycdesk back at KYCDESK_BASE_URL)"},
+	}},
+	{Vendor: vendors.OOTO, Label: "OOTO document + selfie", Kind: "face_match", Fields: []Field{
+		{Name: "base_url", Label: "Base URL", URL: true, Required: true},
+		{Name: "path", Label: "Identify path", Default: "/api/v1.0/doc/identify"},
+		{Name: "app_id", Label: "APP-ID", Required: true},
+		{Name: "app_key", Label: "APP-KEY", Secret: true, Required: true},
+	}},
+}
+
+// Lookup returns the integration for v.
+func Lookup(v vendors.Name) (Integration, bool) {
+	for _, in := range Integrations {
+		if in.Vendor == v {
+			return in, true
+		}
+	}
+	return Integration{}, false
+}
+
+// Environments are the two environments each integration is configured for.
+var Environments = []string{"sandbox", "production"}

@@ -1,0 +1,371 @@
+package vendorsettings
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"kycdesk/internal/apperr"
+	"kycdesk/internal/audit"
+	"kycdesk/internal/db"
+	"kycdesk/internal/secrets"
+	"kycdesk/internal/vendors"
+)
+
+// Service reads and changes vendor settings.
+type Service struct {
+	Pool   *pgxpool.Pool
+	Keeper *secrets.Keeper
+	// Production is KYCDESK_ENV=production: every vendor URL must then be https.
+	Production bool
+}
+
+// Settings is one integration's settings in one environment, without secret values.
+type Settings struct {
+	Vendor      vendors.Name
+	Environment string
+	Exists      bool
+	Enabled     bool
+	Config      map[string]string    // non-secret values as saved
+	SecretsSet  map[string]time.Time // which secrets are set, and when
+	Timeout     time.Duration
+	Concurrency int
+	UpdatedAt   time.Time
+}
+
+// Value returns a non-secret setting, or its default.
+func (s Settings) Value(f Field) string {
+	if v := s.Config[f.Name]; v != "" {
+		return v
+	}
+	return f.Default
+}
+
+// Complete reports whether every required field is set.
+func (s Settings) Complete() bool {
+	in, _ := Lookup(s.Vendor)
+	for _, f := range in.Fields {
+		if !f.Required {
+			continue
+		}
+		if f.Secret && s.SecretsSet[f.Name].IsZero() || !f.Secret && s.Value(f) == "" {
+			return false
+		}
+	}
+	return true
+}
+
+func toSettings(r db.VendorSetting) Settings {
+	s := Settings{Vendor: vendors.Name(r.Vendor), Environment: r.Environment, Exists: true, Enabled: r.Enabled,
+		Config: map[string]string{}, SecretsSet: map[string]time.Time{}, Timeout: time.Duration(r.TimeoutSeconds) * time.Second,
+		Concurrency: int(r.Concurrency), UpdatedAt: r.UpdatedAt}
+	_ = json.Unmarshal(r.Config, &s.Config)
+	_ = json.Unmarshal(r.SecretsSet, &s.SecretsSet)
+	return s
+}
+
+func check(v vendors.Name, env string) (Integration, error) {
+	in, ok := Lookup(v)
+	if !ok {
+		return in, apperr.New(apperr.NotFound, "No such vendor integration.")
+	}
+	if env != "sandbox" && env != "production" {
+		return in, apperr.New(apperr.NotFound, "The environment is sandbox or production.")
+	}
+	return in, nil
+}
+
+// Get returns the settings of v in env (defaults when never saved).
+func (s *Service) Get(ctx context.Context, v vendors.Name, env string) (Settings, error) {
+	if _, err := check(v, env); err != nil {
+		return Settings{}, err
+	}
+	r, err := db.New(s.Pool).GetVendorSettings(ctx, db.GetVendorSettingsParams{Vendor: string(v), Environment: env})
+	if db.IsNotFound(err) {
+		return Settings{Vendor: v, Environment: env, Config: map[string]string{}, SecretsSet: map[string]time.Time{},
+			Timeout: 60 * time.Second, Concurrency: 4}, nil
+	}
+	if err != nil {
+		return Settings{}, err
+	}
+	return toSettings(r), nil
+}
+
+// Input is a change to an integration's settings.
+type Input struct {
+	Enabled        bool
+	Config         map[string]string // non-secret values; missing keys keep their value
+	Secrets        map[string]string // new secret values; "" or missing keeps the stored one
+	Clear          []string          // secrets to remove
+	TimeoutSeconds int
+	Concurrency    int
+}
+
+// Save validates and stores a change. Secrets are merged into the stored (encrypted) ones; the
+// audit row names which secrets changed, never their values.
+func (s *Service) Save(ctx context.Context, actor audit.Actor, v vendors.Name, env string, in Input) (Settings, error) {
+	integ, err := check(v, env)
+	if err != nil {
+		return Settings{}, err
+	}
+	var out Settings
+	err = db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		before := Settings{Vendor: v, Environment: env, Config: map[string]string{}, SecretsSet: map[string]time.Time{}}
+		var stored map[string]string
+		row, err := q.GetVendorSettings(ctx, db.GetVendorSettingsParams{Vendor: string(v), Environment: env})
+		switch {
+		case err == nil:
+			before = toSettings(row)
+			if stored, err = s.open(ctx, row.Secrets); err != nil {
+				return err
+			}
+		case !db.IsNotFound(err):
+			return err
+		}
+		if stored == nil {
+			stored = map[string]string{}
+		}
+		next := Settings{Vendor: v, Environment: env, Enabled: in.Enabled, Config: map[string]string{}, SecretsSet: map[string]time.Time{},
+			Timeout: time.Duration(in.TimeoutSeconds) * time.Second, Concurrency: in.Concurrency}
+		for k, t := range before.SecretsSet {
+			next.SecretsSet[k] = t
+		}
+		errs := map[string]string{}
+		var changed []string
+		now := time.Now().UTC().Truncate(time.Second)
+		for _, f := range integ.Fields {
+			if f.Secret {
+				if val := strings.TrimSpace(in.Secrets[f.Name]); val != "" {
+					if len(val) > 4096 {
+						errs[f.Name] = "The value is too long."
+						continue
+					}
+					stored[f.Name], next.SecretsSet[f.Name] = val, now
+					changed = append(changed, f.Name)
+				}
+				continue
+			}
+			val, ok := in.Config[f.Name]
+			if !ok {
+				val = before.Config[f.Name]
+			}
+			val = strings.TrimSpace(val)
+			if msg := s.validate(f, env, val); msg != "" {
+				errs[f.Name] = msg
+			}
+			if val != "" {
+				next.Config[f.Name] = val
+			}
+		}
+		for _, name := range in.Clear {
+			if _, ok := stored[name]; ok {
+				delete(stored, name)
+				delete(next.SecretsSet, name)
+				changed = append(changed, name)
+			}
+		}
+		if in.TimeoutSeconds < 1 || in.TimeoutSeconds > 600 {
+			errs["timeout_seconds"] = "Use 1 to 600 seconds."
+		}
+		if in.Concurrency < 1 || in.Concurrency > 64 {
+			errs["concurrency"] = "Use 1 to 64 calls at once."
+		}
+		if in.Enabled && !next.Complete() {
+			for _, f := range integ.Fields {
+				if f.Required && ((f.Secret && next.SecretsSet[f.Name].IsZero()) || (!f.Secret && next.Value(f) == "")) && errs[f.Name] == "" {
+					errs[f.Name] = "Required to enable the integration."
+				}
+			}
+		}
+		if err := apperr.Fields(errs); err != nil {
+			return err
+		}
+		sealed, err := s.seal(ctx, stored)
+		if err != nil {
+			return err
+		}
+		cfg, _ := json.Marshal(next.Config)
+		set, _ := json.Marshal(next.SecretsSet)
+		row, err = q.UpsertVendorSettings(ctx, db.UpsertVendorSettingsParams{Vendor: string(v), Environment: env, Enabled: in.Enabled,
+			Config: cfg, Secrets: sealed, SecretsSet: set, TimeoutSeconds: int32(in.TimeoutSeconds), Concurrency: int32(in.Concurrency),
+			UpdatedBy: actor.UserID})
+		if err != nil {
+			return err
+		}
+		out = toSettings(row)
+		sort.Strings(changed)
+		return audit.Record(ctx, q, audit.Event{Actor: actor, Action: "vendor_settings.update", SubjectType: "vendor_settings",
+			SubjectID: string(v) + "/" + env, Before: public(before), After: map[string]any{"settings": public(out), "secrets_changed": changed}})
+	})
+	return out, err
+}
+
+// public is what the audit log keeps of settings: no secret values.
+func public(s Settings) map[string]any {
+	names := make([]string, 0, len(s.SecretsSet))
+	for k := range s.SecretsSet {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return map[string]any{"enabled": s.Enabled, "config": s.Config, "secrets_set": names,
+		"timeout_seconds": int(s.Timeout.Seconds()), "concurrency": s.Concurrency}
+}
+
+func (s *Service) validate(f Field, env, val string) string {
+	if val == "" {
+		return ""
+	}
+	if len(val) > 2000 {
+		return "The value is too long."
+	}
+	if f.URL {
+		u, err := url.Parse(val)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
+			return "Enter a URL like https://api.example.com."
+		}
+		if u.Scheme == "http" && (env == "production" || s.Production) && !loopback(u.Hostname()) {
+			return "Use https: documents must not travel in clear text (plain http is allowed only on this machine)."
+		}
+	}
+	if strings.HasSuffix(f.Name, "_path") || f.Name == "path" {
+		if !strings.HasPrefix(val, "/") {
+			return "A path starts with /."
+		}
+	}
+	switch f.Name {
+	case "domain_id":
+		if _, err := strconv.ParseInt(val, 10, 64); err != nil {
+			return "The domain id is a whole number."
+		}
+	case "device":
+		if val != "IOS" && val != "ANDROID" && val != "DESKTOP" {
+			return "Use IOS, ANDROID or DESKTOP."
+		}
+	case "mode":
+		if val != "sync" && val != "async" {
+			return "Use sync or async."
+		}
+	}
+	return ""
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (s *Service) open(ctx context.Context, sealed []byte) (map[string]string, error) {
+	m := map[string]string{}
+	if len(sealed) == 0 {
+		return m, nil
+	}
+	plain, err := s.Keeper.Decrypt(ctx, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("vendor secrets cannot be decrypted (was the secrets key changed?): %w", err)
+	}
+	if err := json.Unmarshal(plain, &m); err != nil {
+		return nil, fmt.Errorf("vendor secrets: %w", err)
+	}
+	return m, nil
+}
+
+func (s *Service) seal(ctx context.Context, m map[string]string) ([]byte, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	b, _ := json.Marshal(m)
+	return s.Keeper.Encrypt(ctx, b)
+}
+
+// ActiveEnvironment is the environment checks run against ("sandbox" until an admin switches).
+func (s *Service) ActiveEnvironment(ctx context.Context) (string, error) {
+	raw, err := db.New(s.Pool).GetAppSetting(ctx, "vendors.environment")
+	if db.IsNotFound(err) {
+		return "sandbox", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	var env string
+	if json.Unmarshal(raw, &env) != nil || (env != "sandbox" && env != "production") {
+		return "sandbox", nil
+	}
+	return env, nil
+}
+
+// SetActiveEnvironment switches the environment checks run against.
+func (s *Service) SetActiveEnvironment(ctx context.Context, actor audit.Actor, env string) error {
+	if env != "sandbox" && env != "production" {
+		return apperr.Field("environment", "Choose sandbox or production.")
+	}
+	return db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		before, _ := s.ActiveEnvironment(ctx)
+		raw, _ := json.Marshal(env)
+		if err := q.SetAppSetting(ctx, db.SetAppSettingParams{Key: "vendors.environment", Value: raw, UpdatedBy: actor.UserID}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: actor, Action: "vendor_settings.environment", SubjectType: "app_settings",
+			SubjectID: "vendors.environment", Before: before, After: env})
+	})
+}
+
+// Resolved is an integration's configuration for a call: every value, secrets decrypted. It never
+// leaves the process.
+type Resolved struct {
+	Vendor      vendors.Name
+	Environment string
+	Values      map[string]string
+	Timeout     time.Duration
+	Concurrency int
+	UpdatedAt   time.Time
+	// Simulated is true when the integration is not configured and enabled, so the built-in
+	// simulator answers instead.
+	Simulated bool
+}
+
+// Resolve returns the configuration checks use for v: the active environment's settings when
+// they are enabled and complete, else the simulator (Simulated, Values empty).
+func (s *Service) Resolve(ctx context.Context, v vendors.Name) (Resolved, error) {
+	env, err := s.ActiveEnvironment(ctx)
+	if err != nil {
+		return Resolved{}, err
+	}
+	st, err := s.Get(ctx, v, env)
+	if err != nil {
+		return Resolved{}, err
+	}
+	r := Resolved{Vendor: v, Environment: env, Timeout: st.Timeout, Concurrency: st.Concurrency, UpdatedAt: st.UpdatedAt, Values: map[string]string{}}
+	if !st.Exists || !st.Enabled || !st.Complete() {
+		r.Simulated = true
+		return r, nil
+	}
+	row, err := db.New(s.Pool).GetVendorSettings(ctx, db.GetVendorSettingsParams{Vendor: string(v), Environment: env})
+	if err != nil {
+		return Resolved{}, err
+	}
+	sec, err := s.open(ctx, row.Secrets)
+	if err != nil {
+		return Resolved{}, err
+	}
+	integ, _ := Lookup(v)
+	for _, f := range integ.Fields {
+		if f.Secret {
+			r.Values[f.Name] = sec[f.Name]
+		} else {
+			r.Values[f.Name] = st.Value(f)
+		}
+	}
+	return r, nil
+}

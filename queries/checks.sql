@@ -1,0 +1,76 @@
+-- name: CreateCheck :one
+INSERT INTO checks (case_id, document_id, vendor, kind, request_key, requested_by, requested_via)
+VALUES (@case_id, @document_id, @vendor, @kind, @request_key, sqlc.narg(requested_by), @requested_via)
+ON CONFLICT (document_id, vendor, request_key) DO NOTHING
+RETURNING *;
+
+-- name: GetCheck :one
+SELECT * FROM checks WHERE id = @id;
+
+-- name: ListCaseChecks :many
+SELECT * FROM checks WHERE case_id = @case_id ORDER BY created_at DESC, vendor;
+
+-- name: StartCheck :one
+-- A run takes the check unless it already finished; the attempt it records is the run's, so a
+-- run presumed dead that wakes up later cannot complete it (see FinishCheck).
+UPDATE checks SET state = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()), next_attempt_at = NULL
+WHERE id = @id AND state NOT IN ('done', 'failed')
+RETURNING *;
+
+-- name: FinishCheck :one
+UPDATE checks SET state = @state, outcome = sqlc.narg(outcome), code = @code, reason = @reason, error_kind = @error_kind,
+    result = sqlc.narg(result), finished_at = now(), next_attempt_at = NULL, callback_token_hash = NULL
+WHERE id = @id AND state IN ('running', 'retrying') AND attempts = @attempts
+RETURNING *;
+
+-- name: RetryCheck :one
+UPDATE checks SET state = 'retrying', reason = @reason, code = @code, error_kind = @error_kind, next_attempt_at = @next_attempt_at
+WHERE id = @id AND state = 'running' AND attempts = @attempts
+RETURNING *;
+
+-- name: AwaitCallback :one
+UPDATE checks SET transaction_id = @transaction_id, callback_token_hash = @callback_token_hash,
+    callback_scale = @callback_scale, callback_due_at = @callback_due_at
+WHERE id = @id AND state = 'running' AND attempts = @attempts
+RETURNING *;
+
+-- name: GetCheckByTransaction :one
+SELECT * FROM checks WHERE vendor = @vendor AND transaction_id = @transaction_id;
+
+-- name: RefreshCaseVendorOutcome :exec
+-- The case's vendor outcome is the worst of the latest finished check per document and vendor:
+-- a failure to get an answer counts as "needs review".
+UPDATE cases SET last_activity_at = now(), vendor_outcome = coalesce((
+    SELECT CASE WHEN bool_or(s.outcome = 'fail') THEN 'fail'
+                WHEN bool_or(s.outcome = 'review' OR s.state = 'failed') THEN 'review'
+                WHEN bool_or(s.outcome = 'pass') THEN 'pass' END
+    FROM (SELECT DISTINCT ON (document_id, vendor) outcome, state FROM checks
+          WHERE case_id = @case_id AND state IN ('done', 'failed') AND kind <> 'record'
+          ORDER BY document_id, vendor, finished_at DESC) s), 'none')
+WHERE id = @case_id;
+
+-- name: InsertVendorCall :exec
+INSERT INTO vendor_calls (check_id, case_id, vendor, method, endpoint, started_at, latency_ms, http_status, vendor_code, meaning, attempt, body, error)
+VALUES (sqlc.narg(check_id), sqlc.narg(case_id), @vendor, @method, @endpoint, @started_at, @latency_ms, @http_status, @vendor_code, @meaning, @attempt, @body, @error);
+
+-- name: ListCaseVendorCalls :many
+SELECT id, check_id, case_id, vendor, method, endpoint, started_at, latency_ms, http_status, vendor_code, meaning, attempt, error,
+    octet_length(body) AS body_size
+FROM vendor_calls WHERE case_id = @case_id ORDER BY id DESC LIMIT 500;
+
+-- name: GetVendorCall :one
+SELECT * FROM vendor_calls WHERE id = @id;
+
+-- name: SetCustomerArtemisID :exec
+UPDATE customers SET artemis_customer_id = @artemis_customer_id WHERE id = @id AND artemis_customer_id IS NULL;
+
+-- name: SetDocumentArtemisID :exec
+UPDATE documents SET artemis_document_id = @artemis_document_id WHERE id = @id AND artemis_document_id IS NULL;
+
+-- name: ListDocumentImages :many
+SELECT * FROM images WHERE document_id = @document_id ORDER BY created_at DESC;
+
+-- name: LockCase :exec
+-- Check completions on one case take turns, so each recomputes the case's outcome seeing the
+-- others'.
+SELECT id FROM cases WHERE id = @id FOR UPDATE;
