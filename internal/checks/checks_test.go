@@ -13,12 +13,14 @@ import (
 	"github.com/google/uuid"
 
 	"kycdesk/internal/audit"
+	"kycdesk/internal/checks"
 	"kycdesk/internal/customers"
 	"kycdesk/internal/db"
 	"kycdesk/internal/simulator"
 	"kycdesk/internal/specimen"
 	"kycdesk/internal/testenv"
 	"kycdesk/internal/vendors"
+	"kycdesk/internal/vendorsettings"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -181,3 +183,124 @@ func TestAllChecksRunAgainstTheSimulator(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+func runChecks(t *testing.T, app *testenv.App, c *testenv.Client, caseID, docID uuid.UUID, names ...string) {
+	t.Helper()
+	res := c.PostForm(t, "/cases/"+caseID.String()+"/documents/"+docID.String()+"/checks", url.Values{"vendor": names}, "HX-Request", "true")
+	if res.Status != http.StatusOK {
+		t.Fatalf("run checks: %d %s", res.Status, res.Body)
+	}
+}
+
+func TestTransientFailuresAreRetriedAndBusinessRefusalsAreNot(t *testing.T) {
+	checks.RetryBase = 100 * time.Millisecond
+	app := testenv.NewApp(t)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	// Cynopsis answers 503 twice, then 429 with Retry-After, then normally.
+	app.Server.Sim.Cynopsis.Faults.Inject(vendors.Fault{Kind: vendors.FaultStatus, Status: 503, Body: `{"error":"down"}`, Count: 2, PathContains: "/service/v2/ocr"})
+	app.Server.Sim.Cynopsis.Faults.Inject(vendors.Fault{Kind: vendors.FaultStatus, Status: 429, RetryAfter: "1", Count: 1, PathContains: "/service/v2/ocr"})
+	caseID, docID := demoCase(t, app, 3001, specimen.Options{Scenario: specimen.ApptenticateBlurry})
+	runChecks(t, app, c, caseID, docID, "cynopsis_ocr", "apptenticate")
+	got := wait(t, app, caseID, 2)
+	ocr := got["cynopsis_ocr"]
+	if ocr.State != db.CheckStateDone || ocr.Attempts != 4 {
+		t.Fatalf("cynopsis: %s after %d attempts (%s)", ocr.State, ocr.Attempts, ocr.Reason)
+	}
+	calls, _ := db.New(app.Pool).ListCaseVendorCalls(context.Background(), &caseID)
+	statuses := map[int32]int{}
+	for _, k := range calls {
+		if k.Vendor == "cynopsis_ocr" && strings.Contains(k.Endpoint, "/ocr") {
+			statuses[k.HttpStatus]++
+		}
+	}
+	if statuses[503] != 2 || statuses[429] != 1 || statuses[201] != 1 {
+		t.Fatalf("OCR calls by status: %v", statuses)
+	}
+	// A documented refusal fails at once, in plain words, with the vendor's code.
+	ap := got["apptenticate"]
+	if ap.State != db.CheckStateFailed || ap.Attempts != 1 || ap.Code != "826" || !strings.Contains(strings.ToLower(ap.Reason), "blur") || ap.ErrorKind != "business" {
+		t.Fatalf("apptenticate: %s, %d attempts, code %q, %q (%s)", ap.State, ap.Attempts, ap.Code, ap.Reason, ap.ErrorKind)
+	}
+	// The panel says so, and offers to run it again.
+	panel := c.Get(t, "/cases/"+caseID.String()+"/documents/"+docID.String()+"/checks")
+	row := panel.Doc(t).Find(`tr[data-vendor=apptenticate]`)
+	if !strings.Contains(row.Find(".check-reason").Text(), "826") || row.Find("button").Length() != 1 {
+		t.Fatalf("panel row: %q", row.Text())
+	}
+}
+
+func TestArgosAsyncCallbacks(t *testing.T) {
+	app := testenv.NewApp(t)
+	admin := app.CreateUser(t, "admin")
+	ctx := context.Background()
+	sim := app.Server.Sim.Settings(app.URL + "/sim").Argos
+	_, err := app.Server.Settings.Save(ctx, audit.UserActor(admin.ID, admin.Email), vendors.Argos, "sandbox", vendorsettingsInput(sim.BaseURL, sim.Path, sim.APIKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Server.Sim.Argos.SetCallbackTwice(true)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	caseID, docID := demoCase(t, app, 3002, specimen.Options{})
+	runChecks(t, app, c, caseID, docID, "argos")
+	got := wait(t, app, caseID, 1)
+	ar := got["argos"]
+	if ar.State != db.CheckStateDone || ar.TransactionID == nil || field(result(t, ar), vendors.Surname) == "" {
+		t.Fatalf("argos async: %s %v %s", ar.State, ar.TransactionID, ar.Reason)
+	}
+	time.Sleep(700 * time.Millisecond)                                  // the second callback
+	if n := len(app.AuditActions(t, "check", ar.ID.String())); n != 2 { // request + done, once
+		t.Fatalf("audit rows for the check: %d (%v)", n, app.AuditActions(t, "check", ar.ID.String()))
+	}
+	// A callback with a wrong token or an unknown transaction is refused.
+	body := `{"statusCode":200,"apiType":"id_recognition","transactionId":"` + *ar.TransactionID + `","result":{}}`
+	for _, path := range []string{"/callbacks/argos/not-the-token", "/callbacks/argos/x"} {
+		res := app.NewClient().API(t, "POST", path, "", "application/json", []byte(body))
+		if res.Status != http.StatusOK && res.Status != http.StatusNotFound {
+			t.Fatalf("%s: %d", path, res.Status)
+		}
+	}
+	unknown := app.NewClient().API(t, "POST", "/callbacks/argos/whatever", "", "application/json",
+		[]byte(`{"statusCode":200,"apiType":"id_recognition","transactionId":"nope","result":{}}`))
+	if unknown.Status != http.StatusNotFound {
+		t.Fatalf("unknown transaction: %d", unknown.Status)
+	}
+}
+
+func TestCancelledWorkersFinishEveryCheckExactlyOnce(t *testing.T) {
+	checks.RetryBase = 100 * time.Millisecond
+	app := testenv.NewApp(t)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	// Slow vendors, so the batch is mid-flight when the workers are cancelled.
+	app.Server.Sim.OOTO.Faults.Inject(vendors.Fault{Kind: vendors.FaultDelay, Delay: 1500 * time.Millisecond, Count: 4})
+	app.Server.Sim.Cynopsis.Faults.Inject(vendors.Fault{Kind: vendors.FaultDelay, Delay: 1500 * time.Millisecond, Count: 4, PathContains: "/service/v2/ocr"})
+	var cases []uuid.UUID
+	for i := 0; i < 4; i++ {
+		caseID, docID := demoCase(t, app, uint64(3100+i), specimen.Options{})
+		runChecks(t, app, c, caseID, docID, "cynopsis_ocr", "ooto", "argos")
+		cases = append(cases, caseID)
+	}
+	time.Sleep(600 * time.Millisecond)
+	if err := app.Server.CancelWorkers(); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Server.StartWorkers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range cases {
+		got := wait(t, app, id, 3)
+		for v, ck := range got {
+			if ck.State != db.CheckStateDone {
+				t.Errorf("%s: %s %s", v, ck.State, ck.Reason)
+			}
+			var done int
+			_ = app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE subject_id = $1 AND action IN ('check.done','check.failed')", ck.ID.String()).Scan(&done)
+			if done != 1 {
+				t.Errorf("%s completed %d times", v, done)
+			}
+		}
+	}
+}
+
+func vendorsettingsInput(base, path, key string) vendorsettings.Input {
+	return vendorsettings.Input{Enabled: true, Config: map[string]string{"base_url": base, "path": path, "mode": "async"},
+		Secrets: map[string]string{"api_key": key}, TimeoutSeconds: 30, Concurrency: 4}
+}

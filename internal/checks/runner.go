@@ -45,6 +45,9 @@ const MaxAttempts = 6
 // CallbackWait is how long an asynchronous Argos check waits for its callback.
 var CallbackWait = 10 * time.Minute
 
+// RetryBase is the first retry's wait; each next one doubles it (tests shorten it).
+var RetryBase = 2 * time.Second
+
 // Runner runs checks.
 type Runner struct {
 	Pool    *pgxpool.Pool
@@ -162,13 +165,13 @@ func (r *Runner) Run(ctx context.Context, id uuid.UUID) error {
 }
 
 // retryDelay is the wait before the next attempt: the vendor's Retry-After when it gave one,
-// else 2 s, 4 s, 8 s … up to 5 minutes.
+// else RetryBase, doubling, up to 5 minutes.
 func retryDelay(attempt int, err error) time.Duration {
 	var ve *vendors.Error
 	if errors.As(err, &ve) && ve.RetryAfter > 0 {
 		return min(ve.RetryAfter, 30*time.Minute)
 	}
-	d := time.Duration(math.Pow(2, float64(attempt))) * time.Second
+	d := time.Duration(math.Pow(2, float64(attempt-1))) * RetryBase
 	return min(d, 5*time.Minute)
 }
 

@@ -5,11 +5,11 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"sync/atomic"
-	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -158,6 +158,14 @@ func (s *Server) StartWorkers(ctx context.Context) error {
 	return s.River.Start(ctx)
 }
 
+// CancelWorkers stops running checks at once, cancelling the calls in flight, as a crash would
+// (tests; a real crash leaves the jobs to be rescued).
+func (s *Server) CancelWorkers() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.River.StopAndCancel(ctx)
+}
+
 // StopWorkers lets running checks finish (up to the timeout), then stops.
 func (s *Server) StopWorkers(timeout time.Duration) {
 	if !s.Cfg.Workers {
@@ -172,7 +180,6 @@ func (s *Server) StopWorkers(timeout time.Duration) {
 		s.Sim.Close()
 	}
 }
-
 
 // CustomerService is the service that creates customers and stores their images (demo seeding).
 func (s *Server) CustomerService() *customers.Service { return s.customers.Service }
