@@ -158,8 +158,8 @@ func maskURL(s string) string {
 			segs[i] = "[token]"
 		}
 	}
-	masked := url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.Join(segs, "/")}
-	out := masked.String()
+	// Built by hand: url.URL would escape the brackets of "[token]".
+	out := u.Scheme + "://" + u.Host + strings.Join(segs, "/")
 	if u.RawQuery != "" {
 		out += "?[query removed]"
 	}
