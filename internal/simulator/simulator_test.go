@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -219,6 +220,46 @@ func TestCynopsisOCRReadsTheSpecimen(t *testing.T) {
 	}
 	if tc := spec(t, 7001, specimen.CynopsisMisreadsSurname); tc.Subject().Misreads[vendors.CynopsisOCR][vendors.Surname] == tc.Subject().Surname {
 		t.Error("the misread surname equals the printed one; the scenario shows nothing")
+	}
+}
+
+// TestScenarioChecksOnCynopsis holds the documentation of tampered_mrz and expired_document to
+// what Cynopsis answers.
+func TestScenarioChecksOnCynopsis(t *testing.T) {
+	e := newEnv(t, Options{})
+	c := e.cynopsis(t, e.set.Cynopsis)
+	flag := func(res *vendors.Result, name string) (bool, bool) {
+		for _, f := range res.Flags {
+			if f.Name == name {
+				return f.OK, true
+			}
+		}
+		return false, false
+	}
+	cases := []struct {
+		sc        specimen.Scenario
+		hashesOK  bool
+		wantState string
+	}{
+		{specimen.Clean, true, "VALID"},
+		{specimen.TamperedMRZ, false, "VALID"},
+		{specimen.ExpiredDocument, true, "EXPIRED"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.sc.String(), func(t *testing.T) {
+			res, _, err := c.OCR(context.Background(), spec(t, 7300, tc.sc).Front, nil, "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{"document number hash", "final hash"} {
+				if ok, found := flag(res, name); !found || ok != tc.hashesOK {
+					t.Errorf("flag %q: %v (found %v), want %v", name, ok, found, tc.hashesOK)
+				}
+			}
+			if got := res.Extra["docver_check.document.state"]; got != tc.wantState {
+				t.Errorf("docver document state %q, want %q", got, tc.wantState)
+			}
+		})
 	}
 }
 
@@ -1149,6 +1190,12 @@ func TestControlIndex(t *testing.T) {
 	out := e.mustCtl(t, "GET", "/", "")
 	if out["documentation"] != Documentation {
 		t.Error("the index does not carry the documentation")
+	}
+	for _, v := range []string{CynopsisClientID, CynopsisClientSecret, strconv.FormatInt(CynopsisDomainID, 10), ApptenticateUsername,
+		ApptenticatePassword, ArgosAPIKey, OOTOAppID, OOTOAppKey} {
+		if !strings.Contains(Documentation, v) {
+			t.Errorf("Documentation does not give the credential %q", v)
+		}
 	}
 	if tr, _ := out["triggers"].([]any); len(tr) != len(Triggers()) {
 		t.Errorf("%d triggers in the index, want %d", len(tr), len(Triggers()))
