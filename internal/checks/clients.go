@@ -84,6 +84,13 @@ func (c *Clients) build(v vendors.Name, r vendorsettings.Resolved) (any, error) 
 	if r.Simulated {
 		sim = c.Simulator()
 	}
+	return Build(v, r, sim, c.HTTP, c.Recorder)
+}
+
+// Build makes the client for v from resolved settings: from r.Values, or from sim when r is
+// Simulated. The timeout (and OOTO's concurrency) come from r either way. hc and rec may be nil.
+// The admin's "test connection" uses it for an environment that is not (yet) the active one.
+func Build(v vendors.Name, r vendorsettings.Resolved, sim ClientConfigs, hc *http.Client, rec vendors.Recorder) (any, error) {
 	val := r.Values
 	switch v {
 	case vendors.CynopsisOCR, vendors.Artemis:
@@ -102,7 +109,7 @@ func (c *Clients) build(v vendors.Name, r vendorsettings.Resolved) (any, error) 
 			}
 		}
 		cfg.Timeout = r.Timeout
-		return cynopsis.New(cfg, c.HTTP, c.Recorder)
+		return cynopsis.New(cfg, hc, rec)
 	case vendors.Apptenticate:
 		cfg := sim.Apptenticate
 		if !r.Simulated {
@@ -110,21 +117,21 @@ func (c *Clients) build(v vendors.Name, r vendorsettings.Resolved) (any, error) 
 				OCRPath: val["ocr_path"], Username: val["username"], Password: val["password"], Device: val["device"]}
 		}
 		cfg.Timeout = r.Timeout
-		return apptenticate.New(cfg, c.HTTP, c.Recorder)
+		return apptenticate.New(cfg, hc, rec)
 	case vendors.Argos:
 		cfg := sim.Argos
 		if !r.Simulated {
 			cfg = argos.Config{BaseURL: val["base_url"], Path: val["path"], APIKey: val["api_key"]}
 		}
 		cfg.Timeout = r.Timeout
-		return argos.New(cfg, c.HTTP, c.Recorder)
+		return argos.New(cfg, hc, rec)
 	case vendors.OOTO:
 		cfg := sim.OOTO
 		if !r.Simulated {
 			cfg = ooto.Config{BaseURL: val["base_url"], Path: val["path"], AppID: val["app_id"], AppKey: val["app_key"]}
 		}
 		cfg.ReadTimeout, cfg.Concurrency = r.Timeout, r.Concurrency
-		return ooto.New(cfg, c.HTTP, c.Recorder)
+		return ooto.New(cfg, hc, rec)
 	}
 	return nil, fmt.Errorf("checks: unknown vendor %q", v)
 }

@@ -51,18 +51,7 @@ func (s Settings) Value(f Field) string {
 }
 
 // Complete reports whether every required field is set.
-func (s Settings) Complete() bool {
-	in, _ := Lookup(s.Vendor)
-	for _, f := range in.Fields {
-		if !f.Required {
-			continue
-		}
-		if f.Secret && s.SecretsSet[f.Name].IsZero() || !f.Secret && s.Value(f) == "" {
-			return false
-		}
-	}
-	return true
-}
+func (s Settings) Complete() bool { return len(missingFields(s)) == 0 }
 
 func toSettings(r db.VendorSetting) Settings {
 	s := Settings{Vendor: vendors.Name(r.Vendor), Environment: r.Environment, Exists: true, Enabled: r.Enabled,
@@ -71,6 +60,12 @@ func toSettings(r db.VendorSetting) Settings {
 	_ = json.Unmarshal(r.Config, &s.Config)
 	_ = json.Unmarshal(r.SecretsSet, &s.SecretsSet)
 	return s
+}
+
+// defaults are the settings of an integration never saved (the table's column defaults).
+func defaults(v vendors.Name, env string) Settings {
+	return Settings{Vendor: v, Environment: env, Config: map[string]string{}, SecretsSet: map[string]time.Time{},
+		Timeout: 60 * time.Second, Concurrency: 4}
 }
 
 func check(v vendors.Name, env string) (Integration, error) {
@@ -91,8 +86,7 @@ func (s *Service) Get(ctx context.Context, v vendors.Name, env string) (Settings
 	}
 	r, err := db.New(s.Pool).GetVendorSettings(ctx, db.GetVendorSettingsParams{Vendor: string(v), Environment: env})
 	if db.IsNotFound(err) {
-		return Settings{Vendor: v, Environment: env, Config: map[string]string{}, SecretsSet: map[string]time.Time{},
-			Timeout: 60 * time.Second, Concurrency: 4}, nil
+		return defaults(v, env), nil
 	}
 	if err != nil {
 		return Settings{}, err
@@ -342,30 +336,84 @@ func (s *Service) Resolve(ctx context.Context, v vendors.Name) (Resolved, error)
 	if err != nil {
 		return Resolved{}, err
 	}
-	st, err := s.Get(ctx, v, env)
+	st, sealed, err := s.load(ctx, v, env)
 	if err != nil {
 		return Resolved{}, err
 	}
-	r := Resolved{Vendor: v, Environment: env, Timeout: st.Timeout, Concurrency: st.Concurrency, UpdatedAt: st.UpdatedAt, Values: map[string]string{}}
 	if !st.Exists || !st.Enabled || !st.Complete() {
-		r.Simulated = true
-		return r, nil
+		return Resolved{Vendor: v, Environment: env, Timeout: st.Timeout, Concurrency: st.Concurrency, UpdatedAt: st.UpdatedAt,
+			Values: map[string]string{}, Simulated: true}, nil
+	}
+	return s.resolve(ctx, st, sealed)
+}
+
+// ResolveEnv returns the saved configuration of v in env, whether or not it is enabled or env is
+// the active environment: what the admin's "test connection" tries before switching it on.
+// Values missing from the settings are missing from Values (the client then says what is
+// missing); it is never Simulated.
+func (s *Service) ResolveEnv(ctx context.Context, v vendors.Name, env string) (Resolved, error) {
+	st, sealed, err := s.load(ctx, v, env)
+	if err != nil {
+		return Resolved{}, err
+	}
+	return s.resolve(ctx, st, sealed)
+}
+
+// load returns the settings of v in env (defaults when never saved) and their sealed secrets.
+func (s *Service) load(ctx context.Context, v vendors.Name, env string) (Settings, []byte, error) {
+	if _, err := check(v, env); err != nil {
+		return Settings{}, nil, err
 	}
 	row, err := db.New(s.Pool).GetVendorSettings(ctx, db.GetVendorSettingsParams{Vendor: string(v), Environment: env})
+	if db.IsNotFound(err) {
+		return defaults(v, env), nil, nil
+	}
+	if err != nil {
+		return Settings{}, nil, err
+	}
+	return toSettings(row), row.Secrets, nil
+}
+
+func (s *Service) resolve(ctx context.Context, st Settings, sealed []byte) (Resolved, error) {
+	sec, err := s.open(ctx, sealed)
 	if err != nil {
 		return Resolved{}, err
 	}
-	sec, err := s.open(ctx, row.Secrets)
-	if err != nil {
-		return Resolved{}, err
-	}
-	integ, _ := Lookup(v)
+	r := Resolved{Vendor: st.Vendor, Environment: st.Environment, Timeout: st.Timeout, Concurrency: st.Concurrency,
+		UpdatedAt: st.UpdatedAt, Values: map[string]string{}}
+	integ, _ := Lookup(st.Vendor)
 	for _, f := range integ.Fields {
+		val := st.Value(f)
 		if f.Secret {
-			r.Values[f.Name] = sec[f.Name]
-		} else {
-			r.Values[f.Name] = st.Value(f)
+			val = sec[f.Name]
+		}
+		if val != "" {
+			r.Values[f.Name] = val
 		}
 	}
 	return r, nil
+}
+
+// List returns the settings of every integration in every environment, in page order (defaults
+// for those never saved).
+func (s *Service) List(ctx context.Context) ([]Settings, error) {
+	rows, err := db.New(s.Pool).ListVendorSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	saved := map[string]Settings{}
+	for _, r := range rows {
+		saved[r.Vendor+"/"+r.Environment] = toSettings(r)
+	}
+	var out []Settings
+	for _, in := range Integrations {
+		for _, env := range Environments {
+			st, ok := saved[string(in.Vendor)+"/"+env]
+			if !ok {
+				st = defaults(in.Vendor, env)
+			}
+			out = append(out, st)
+		}
+	}
+	return out, nil
 }
