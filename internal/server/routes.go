@@ -49,6 +49,7 @@ var nav = []httpx.NavEntry{
 	{Label: "Queue", Href: "/cases", Perm: auth.PermCasesView},
 	{Label: "Users", Href: "/admin/users", Perm: auth.PermUsersManage},
 	{Label: "API tokens", Href: "/admin/api-tokens", Perm: auth.PermTokensManage},
+	{Label: "Vendors", Href: "/admin/vendors", Perm: auth.PermVendorsManage},
 	{Label: "Account", Href: "/account", Perm: auth.PermAccount},
 }
 
@@ -120,6 +121,11 @@ func (s *Server) Routes() []Route {
 		{"POST", "/admin/users/{id}/unlock", need(auth.PermUsersManage), uh.Unlock},
 		{"POST", "/admin/users/{id}/password-link", need(auth.PermUsersManage), uh.PasswordLink},
 		{"POST", "/admin/users/{id}/temporary-password", need(auth.PermUsersManage), uh.TemporaryPassword},
+		{"GET", "/admin/vendors", need(auth.PermVendorsManage), s.vendorsUI.List},
+		{"POST", "/admin/vendors/environment", need(auth.PermVendorsManage), s.vendorsUI.SetEnvironment},
+		{"GET", "/admin/vendors/{vendor}/{env}", need(auth.PermVendorsManage), s.vendorsUI.Edit},
+		{"POST", "/admin/vendors/{vendor}/{env}", need(auth.PermVendorsManage), s.vendorsUI.Save},
+		{"POST", "/admin/vendors/{vendor}/{env}/test", need(auth.PermVendorsManage), s.vendorsUI.Test},
 	}
 }
 

@@ -32,6 +32,7 @@ import (
 	"kycdesk/internal/sessions"
 	"kycdesk/internal/simulator"
 	"kycdesk/internal/users"
+	"kycdesk/internal/vendors"
 	"kycdesk/internal/vendorsettings"
 )
 
@@ -53,6 +54,7 @@ type Server struct {
 	tokens    *intake.TokensHandler
 	api       *intake.API
 	checks    *checks.Handler
+	vendorsUI *vendorsettings.Handler
 	callbacks *checks.CallbackHandler
 
 	// Settings is the vendor settings service; Sim the built-in simulator (nil when off).
@@ -105,6 +107,9 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 	}
 	checkSvc := &checks.Service{Pool: pool, River: s.River}
 	s.checks = &checks.Handler{Service: checkSvc, Settings: s.Settings, R: s.R}
+	s.vendorsUI = &vendorsettings.Handler{Service: s.Settings, R: s.R, Simulator: cfg.Simulator, Build: func(v vendors.Name, r vendorsettings.Resolved) (any, error) {
+		return checks.Build(v, r, checks.ClientConfigs{}, clients.HTTP, clients.Recorder)
+	}}
 	s.callbacks = &checks.CallbackHandler{Runner: runner, River: s.River}
 	s.cases.CaseView = func(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error {
 		if err := s.customers.FillCase(ctx, c, p, v); err != nil {
