@@ -39,6 +39,7 @@ const (
 	PermVendorsManage Perm = "vendors.manage" // vendor settings and credentials
 	PermTokensManage  Perm = "api_tokens"     // intake API tokens
 	PermAccount       Perm = "account"        // own sessions and password: every signed-in user
+	PermSettings      Perm = "settings"       // decision reasons, four-eyes rules, review thresholds
 )
 
 // PermInfo describes a permission for the README and the admin pages.
@@ -60,6 +61,7 @@ var Matrix = []PermInfo{
 	{PermUsersManage, "Create users, change roles, disable, unlock, issue set-password links", []Role{Admin}},
 	{PermVendorsManage, "Configure vendors and their credentials", []Role{Admin}},
 	{PermTokensManage, "Create and revoke intake API tokens", []Role{Admin}},
+	{PermSettings, "Set decision reasons, four-eyes rules and review thresholds", []Role{Admin}},
 }
 
 var allowed = func() map[Role]map[Perm]bool {

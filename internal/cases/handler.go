@@ -128,11 +128,20 @@ func caseID(r *http.Request) (uuid.UUID, error) {
 
 // Show is the case page.
 func (h *Handler) Show(w http.ResponseWriter, r *http.Request) error {
+	return h.ShowWith(w, r, http.StatusOK, nil)
+}
+
+// ShowWith renders the case page with status, after mutate adjusts the view (another package's
+// refused form shows its errors in its own panel).
+func (h *Handler) ShowWith(w http.ResponseWriter, r *http.Request, status int, mutate func(*web.CaseView)) error {
 	v, err := h.view(r)
 	if err != nil {
 		return err
 	}
-	return h.R.WidePage(w, r, http.StatusOK, v.Customer.Name, web.CasePage(v))
+	if mutate != nil {
+		mutate(&v)
+	}
+	return h.R.WidePage(w, r, status, v.Customer.Name, web.CasePage(v))
 }
 
 func (h *Handler) view(r *http.Request) (web.CaseView, error) {

@@ -281,6 +281,73 @@ func AllImageKindValues() []ImageKind {
 	}
 }
 
+type LivenessDeliveryState string
+
+const (
+	LivenessDeliveryStatePending    LivenessDeliveryState = "pending"
+	LivenessDeliveryStateRetrying   LivenessDeliveryState = "retrying"
+	LivenessDeliveryStateDelivered  LivenessDeliveryState = "delivered"
+	LivenessDeliveryStateFailed     LivenessDeliveryState = "failed"
+	LivenessDeliveryStateSuperseded LivenessDeliveryState = "superseded"
+)
+
+func (e *LivenessDeliveryState) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = LivenessDeliveryState(s)
+	case string:
+		*e = LivenessDeliveryState(s)
+	default:
+		return fmt.Errorf("unsupported scan type for LivenessDeliveryState: %T", src)
+	}
+	return nil
+}
+
+type NullLivenessDeliveryState struct {
+	LivenessDeliveryState LivenessDeliveryState
+	Valid                 bool // Valid is true if LivenessDeliveryState is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullLivenessDeliveryState) Scan(value interface{}) error {
+	if value == nil {
+		ns.LivenessDeliveryState, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.LivenessDeliveryState.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullLivenessDeliveryState) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.LivenessDeliveryState), nil
+}
+
+func (e LivenessDeliveryState) Valid() bool {
+	switch e {
+	case LivenessDeliveryStatePending,
+		LivenessDeliveryStateRetrying,
+		LivenessDeliveryStateDelivered,
+		LivenessDeliveryStateFailed,
+		LivenessDeliveryStateSuperseded:
+		return true
+	}
+	return false
+}
+
+func AllLivenessDeliveryStateValues() []LivenessDeliveryState {
+	return []LivenessDeliveryState{
+		LivenessDeliveryStatePending,
+		LivenessDeliveryStateRetrying,
+		LivenessDeliveryStateDelivered,
+		LivenessDeliveryStateFailed,
+		LivenessDeliveryStateSuperseded,
+	}
+}
+
 type UserRole string
 
 const (
@@ -391,6 +458,24 @@ type Case struct {
 	DecidedAt      *time.Time
 }
 
+type CaseDecision struct {
+	ID              uuid.UUID
+	CaseID          uuid.UUID
+	Outcome         string
+	ReasonID        uuid.UUID
+	Comment         string
+	DecidedBy       uuid.UUID
+	DecidedAt       time.Time
+	Evidence        json.RawMessage
+	OverridesVendor bool
+	FourEyesRule    *string
+	State           string
+	CheckerID       *uuid.UUID
+	CheckedAt       *time.Time
+	CheckerReasonID *uuid.UUID
+	CheckerComment  string
+}
+
 type CaseNote struct {
 	ID        uuid.UUID
 	CaseID    uuid.UUID
@@ -448,6 +533,15 @@ type Customer struct {
 	ArtemisCustomerID *int64
 }
 
+type DecisionReason struct {
+	ID        uuid.UUID
+	Outcome   string
+	Label     string
+	Active    bool
+	Position  int32
+	CreatedAt time.Time
+}
+
 type Document struct {
 	ID                uuid.UUID
 	CustomerID        uuid.UUID
@@ -459,6 +553,18 @@ type Document struct {
 	CreatedBy         *uuid.UUID
 	CreatedAt         time.Time
 	ArtemisDocumentID *int64
+}
+
+type DocumentDecision struct {
+	ID         uuid.UUID
+	DocumentID uuid.UUID
+	CaseID     uuid.UUID
+	Outcome    string
+	Side       *string
+	ReasonID   uuid.UUID
+	Comment    string
+	DecidedBy  uuid.UUID
+	DecidedAt  time.Time
 }
 
 type IdempotencyKey struct {
@@ -485,6 +591,58 @@ type Image struct {
 	UploadedBy  *uuid.UUID
 	UploadedVia string
 	CreatedAt   time.Time
+}
+
+type LivenessDelivery struct {
+	ID                int64
+	VerdictID         uuid.UUID
+	State             LivenessDeliveryState
+	Attempts          int32
+	NextAttemptAt     *time.Time
+	LastError         string
+	ErrorKind         string
+	HttpStatus        int32
+	ArtemisCustomerID *int64
+	ArtemisDocumentID *int64
+	Response          json.RawMessage
+	JobID             *int64
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	DeliveredAt       *time.Time
+}
+
+type LivenessDeliveryAttempt struct {
+	ID         int64
+	VerdictID  uuid.UUID
+	Attempt    int32
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Outcome    LivenessDeliveryState
+	HttpStatus int32
+	Error      string
+}
+
+type LivenessVerdict struct {
+	ID                     uuid.UUID
+	Seq                    int64
+	CaseID                 uuid.UUID
+	DocumentID             uuid.UUID
+	RecordedBy             uuid.UUID
+	RecordedAt             time.Time
+	Conclusion             bool
+	LivenessResult         bool
+	FacialCheck            bool
+	EyesClosed             bool
+	EyesClosedConfidence   float64
+	Sunglasses             bool
+	SunglassesConfidence   float64
+	FaceOccluded           bool
+	FaceOccludedConfidence float64
+	LivenessConfidence     int32
+	ReferenceImageID       uuid.UUID
+	AuditImageIds          []uuid.UUID
+	Comment                string
+	Supersedes             *uuid.UUID
 }
 
 type LoginThrottle struct {

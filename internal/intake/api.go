@@ -380,12 +380,23 @@ func (a *API) GetCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := db.New(a.Pool).GetCase(r.Context(), id)
+	q := db.New(a.Pool)
+	c, err := q.GetCase(r.Context(), id)
 	if db.IsNotFound(err) {
 		return apperr.New(apperr.NotFound, "No such case.")
 	}
 	if err != nil {
 		return err
 	}
-	return httpx.JSON(w, http.StatusOK, caseJSON(c))
+	out := caseJSON(c)
+	if d, err := q.LatestFinalCaseDecision(r.Context(), id); err == nil {
+		at := d.DecidedAt
+		if d.CheckedAt != nil {
+			at = *d.CheckedAt
+		}
+		out.Decision = &DecisionJSON{Outcome: d.Outcome, Reason: d.ReasonLabel, DecidedAt: at}
+	} else if !db.IsNotFound(err) {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, out)
 }

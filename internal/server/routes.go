@@ -49,6 +49,7 @@ var nav = []httpx.NavEntry{
 	{Label: "Queue", Href: "/cases", Perm: auth.PermCasesView},
 	{Label: "Users", Href: "/admin/users", Perm: auth.PermUsersManage},
 	{Label: "API tokens", Href: "/admin/api-tokens", Perm: auth.PermTokensManage},
+	{Label: "Review settings", Href: "/admin/review", Perm: auth.PermSettings},
 	{Label: "Vendors", Href: "/admin/vendors", Perm: auth.PermVendorsManage},
 	{Label: "Account", Href: "/account", Perm: auth.PermAccount},
 }
@@ -89,6 +90,9 @@ func (s *Server) Routes() []Route {
 		{"POST", "/cases/{id}/documents/{doc}/checks", need(auth.PermCasesWork), s.checks.Run},
 		{"GET", "/vendor-calls/{id}", need(auth.PermCasesView), s.checks.RawCall},
 		{"POST", "/callbacks/argos/{token}", public, s.callbacks.Argos},
+		{"POST", "/cases/{id}/decision", need(auth.PermCasesWork), s.decisions.Decide},
+		{"POST", "/cases/{id}/document-decision", need(auth.PermCasesWork), s.decisions.DecideDocument},
+		{"POST", "/cases/{id}/second-review", need(auth.PermSecondReview), s.decisions.SecondReview},
 
 		// Customers, documents, images.
 		{"GET", "/customers/new", need(auth.PermCasesWork), cu.New},
@@ -107,6 +111,10 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/v1/cases/{id}", apiToken, api.GetCase},
 
 		// Administration.
+		{"GET", "/admin/review", need(auth.PermSettings), s.decisions.Settings},
+		{"POST", "/admin/review/rules", need(auth.PermSettings), s.decisions.SaveRules},
+		{"POST", "/admin/review/reasons", need(auth.PermSettings), s.decisions.AddReason},
+		{"POST", "/admin/review/reasons/{id}", need(auth.PermSettings), s.decisions.SetReasonActive},
 		{"GET", "/admin/api-tokens", need(auth.PermTokensManage), s.tokens.List},
 		{"POST", "/admin/api-tokens", need(auth.PermTokensManage), s.tokens.Create},
 		{"POST", "/admin/api-tokens/{id}/revoke", need(auth.PermTokensManage), s.tokens.Revoke},

@@ -24,6 +24,7 @@ import (
 	"kycdesk/internal/checks"
 	"kycdesk/internal/config"
 	"kycdesk/internal/customers"
+	"kycdesk/internal/decisions"
 	"kycdesk/internal/httpx"
 	"kycdesk/internal/images"
 	"kycdesk/internal/intake"
@@ -56,6 +57,7 @@ type Server struct {
 	checks    *checks.Handler
 	vendorsUI *vendorsettings.Handler
 	callbacks *checks.CallbackHandler
+	decisions *decisions.Handler
 
 	// Settings is the vendor settings service; Sim the built-in simulator (nil when off).
 	Settings *vendorsettings.Service
@@ -111,11 +113,18 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 		return checks.Build(v, r, checks.ClientConfigs{}, clients.HTTP, clients.Recorder)
 	}}
 	s.callbacks = &checks.CallbackHandler{Runner: runner, River: s.River}
+	s.decisions = &decisions.Handler{Pool: pool, Service: &decisions.Service{Pool: pool}, R: s.R,
+		CasePage: func(w http.ResponseWriter, r *http.Request, status int, d *web.DecisionView) error {
+			return s.cases.ShowWith(w, r, status, func(v *web.CaseView) { v.Decision = d })
+		}}
 	s.cases.CaseView = func(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error {
 		if err := s.customers.FillCase(ctx, c, p, v); err != nil {
 			return err
 		}
-		return s.checks.FillCase(ctx, c, p, v)
+		if err := s.checks.FillCase(ctx, c, p, v); err != nil {
+			return err
+		}
+		return s.decisions.FillCase(ctx, c, p, v)
 	}
 	s.api = &intake.API{Pool: pool, Customers: custSvc, Checks: checkSvc, Log: log}
 	return s, nil

@@ -1,0 +1,249 @@
+package decisions_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"kycdesk/internal/audit"
+	"kycdesk/internal/auth"
+	"kycdesk/internal/cases"
+	"kycdesk/internal/customers"
+	"kycdesk/internal/db"
+	"kycdesk/internal/decisions"
+	"kycdesk/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+type fixture struct {
+	app     *testenv.App
+	maker   testenv.User
+	checker testenv.User
+	other   testenv.User
+	mc, cc  *testenv.Client
+	reasons map[string]string // outcome → a reason id
+	ctx     context.Context
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{app: testenv.NewApp(t), ctx: context.Background(), reasons: map[string]string{}}
+	f.maker, f.other = f.app.CreateUser(t, "reviewer"), f.app.CreateUser(t, "reviewer")
+	f.checker = f.app.CreateUser(t, "manager")
+	f.mc, f.cc = f.app.SignIn(t, f.maker), f.app.SignIn(t, f.checker)
+	list, err := db.New(f.app.Pool).ListActiveReasons(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range list {
+		if f.reasons[r.Outcome] == "" {
+			f.reasons[r.Outcome] = r.ID.String()
+		}
+	}
+	return f
+}
+
+// claimedCase opens a case for a customer and lets the maker claim it.
+func (f *fixture) claimedCase(t *testing.T, expiry string) uuid.UUID {
+	t.Helper()
+	svc := &customers.Service{Pool: f.app.Pool}
+	out, err := svc.Create(f.ctx, customers.Origin{Actor: audit.System, Via: "test"}, customers.Input{Surname: "Decide", GivenNames: "Dana",
+		DateOfBirth: "1980-01-01", Documents: []customers.DocumentInput{{Type: "passport", Number: "X1", ExpiryDate: expiry}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := f.mc.PostForm(t, "/cases/"+out.Case.ID.String()+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	return out.Case.ID
+}
+
+func (f *fixture) status(t *testing.T, id uuid.UUID) cases.Status {
+	c, err := db.New(f.app.Pool).GetCase(f.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Status
+}
+
+func (f *fixture) decide(t *testing.T, c *testenv.Client, id uuid.UUID, outcome, comment string) testenv.Response {
+	t.Helper()
+	return c.PostForm(t, "/cases/"+id.String()+"/decision", url.Values{"outcome": {outcome}, "reason": {f.reasons[outcome]}, "comment": {comment}})
+}
+
+func TestEachDecisionPath(t *testing.T) {
+	f := setup(t)
+	f.app.Pool.Exec(f.ctx, `UPDATE app_settings SET value = '{"always": false, "override_negative": true, "flags": true}' WHERE key = 'four_eyes.rules'`)
+	for outcome, want := range map[string]cases.Status{
+		decisions.Approve: cases.Approved, decisions.Reject: cases.Rejected,
+		decisions.RequestResubmission: cases.AwaitingResubmission, decisions.Escalate: cases.Escalated,
+	} {
+		id := f.claimedCase(t, "2035-01-01")
+		if r := f.decide(t, f.mc, id, outcome, "looks right"); r.Status != http.StatusSeeOther {
+			t.Fatalf("%s: %d %s", outcome, r.Status, r.Body)
+		}
+		if got := f.status(t, id); got != want {
+			t.Errorf("%s: case %s, want %s", outcome, got, want)
+		}
+		var ev string
+		_ = f.app.Pool.QueryRow(f.ctx, "SELECT after::text FROM audit_events WHERE action = 'case.decide' AND case_id = $1", id).Scan(&ev)
+		if !strings.Contains(ev, `"evidence"`) || !strings.Contains(ev, f.reasonLabel(t, outcome)) {
+			t.Errorf("%s: audit row lacks evidence or reason: %s", outcome, ev)
+		}
+	}
+	// Refusals: no outcome, a reason of another outcome, a decided case, a non-assignee.
+	id := f.claimedCase(t, "2035-01-01")
+	r := f.mc.PostForm(t, "/cases/"+id.String()+"/decision", url.Values{"outcome": {""}})
+	if r.Status != http.StatusUnprocessableEntity || r.Doc(t).Find("#outcome-error").Text() == "" {
+		t.Fatalf("no outcome: %d", r.Status)
+	}
+	r = f.mc.PostForm(t, "/cases/"+id.String()+"/decision", url.Values{"outcome": {"approve"}, "reason": {f.reasons["reject"]}, "comment": {"keep me"}})
+	if r.Status != http.StatusUnprocessableEntity || r.Doc(t).Find("#reason-error").Text() == "" || r.Doc(t).Find("#comment").Text() != "keep me" {
+		t.Fatalf("wrong reason: %d", r.Status)
+	}
+	oc := f.app.SignIn(t, f.other)
+	if r := f.decide(t, oc, id, decisions.Approve, ""); r.Status != http.StatusForbidden {
+		t.Fatalf("non-assignee decides: %d", r.Status)
+	}
+	if r := f.decide(t, f.cc, id, decisions.Approve, ""); r.Status != http.StatusForbidden {
+		t.Fatalf("manager (no cases.work) decides: %d", r.Status)
+	}
+	if f.status(t, id) != cases.InReview {
+		t.Fatal("a refused decision changed the case")
+	}
+}
+
+func (f *fixture) reasonLabel(t *testing.T, outcome string) string {
+	r, err := db.New(f.app.Pool).GetDecisionReason(f.ctx, uuid.MustParse(f.reasons[outcome]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Label
+}
+
+func TestFourEyesRules(t *testing.T) {
+	f := setup(t)
+	set := func(r decisions.Rules) {
+		b, _ := json.Marshal(r)
+		if _, err := f.app.Pool.Exec(f.ctx, "UPDATE app_settings SET value = $1 WHERE key = 'four_eyes.rules'", b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Rule "always".
+	set(decisions.Rules{Always: true})
+	id := f.claimedCase(t, "2035-01-01")
+	f.decide(t, f.mc, id, decisions.Approve, "")
+	if f.status(t, id) != cases.PendingSecondReview {
+		t.Fatal("always: not pending")
+	}
+	// The maker cannot confirm their own decision, even with the checker permission...
+	admin := f.app.CreateUser(t, "admin")
+	ac := f.app.SignIn(t, admin)
+	// ...and the database refuses it whatever the application does.
+	var decisionID uuid.UUID
+	_ = f.app.Pool.QueryRow(f.ctx, "SELECT id FROM case_decisions WHERE case_id = $1", id).Scan(&decisionID)
+	if _, err := f.app.Pool.Exec(f.ctx, "UPDATE case_decisions SET checker_id = decided_by, state = 'confirmed' WHERE id = $1", decisionID); err == nil ||
+		!strings.Contains(err.Error(), "case_decisions_checker_is_not_maker") {
+		t.Fatalf("database accepted maker = checker: %v", err)
+	}
+	// A reviewer has no checker permission.
+	oc := f.app.SignIn(t, f.other)
+	if r := oc.PostForm(t, "/cases/"+id.String()+"/second-review", url.Values{"action": {"confirm"}}); r.Status != http.StatusForbidden {
+		t.Fatalf("reviewer confirms: %d", r.Status)
+	}
+	// A different checker sends it back with a reason and a comment, then the maker decides again.
+	if r := f.cc.PostForm(t, "/cases/"+id.String()+"/second-review", url.Values{"action": {"return"}, "reason": {f.reasons["return"]}, "comment": {""}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("return without a comment: %d", r.Status)
+	}
+	if r := f.cc.PostForm(t, "/cases/"+id.String()+"/second-review", url.Values{"action": {"return"}, "reason": {f.reasons["return"]}, "comment": {"Check the photo."}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("return: %d", r.Status)
+	}
+	c, _ := db.New(f.app.Pool).GetCase(f.ctx, id)
+	if c.Status != cases.InReview || c.AssigneeID == nil || *c.AssigneeID != f.maker.ID {
+		t.Fatalf("after return: %s %v", c.Status, c.AssigneeID)
+	}
+	f.decide(t, f.mc, id, decisions.Approve, "")
+	if r := ac.PostForm(t, "/cases/"+id.String()+"/second-review", url.Values{"action": {"confirm"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("confirm: %d", r.Status)
+	}
+	if f.status(t, id) != cases.Approved {
+		t.Fatal("confirmed decision did not approve")
+	}
+
+	// Rule "override a vendor's negative result": a comment is required, and it goes to four-eyes.
+	set(decisions.Rules{OverrideNegative: true})
+	id = f.claimedCase(t, "2035-01-01")
+	if _, err := f.app.Pool.Exec(f.ctx, "UPDATE cases SET vendor_outcome = 'fail' WHERE id = $1", id); err != nil {
+		t.Fatal(err)
+	}
+	r := f.decide(t, f.mc, id, decisions.Approve, "")
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Doc(t).Find("#comment-error").Text(), "negative") {
+		t.Fatalf("override without comment: %d", r.Status)
+	}
+	f.decide(t, f.mc, id, decisions.Approve, "The vendor misread a blurry corner; the document is fine.")
+	if f.status(t, id) != cases.PendingSecondReview {
+		t.Fatal("override: not pending")
+	}
+	// Rejecting agrees with the vendor: no second review under this rule.
+	id = f.claimedCase(t, "2035-01-01")
+	f.app.Pool.Exec(f.ctx, "UPDATE cases SET vendor_outcome = 'fail' WHERE id = $1", id)
+	f.decide(t, f.mc, id, decisions.Reject, "")
+	if f.status(t, id) != cases.Rejected {
+		t.Fatal("reject with a negative vendor result went to four-eyes")
+	}
+
+	// Rule "a flag is present": an expired document.
+	set(decisions.Rules{Flags: true})
+	id = f.claimedCase(t, time.Now().AddDate(-1, 0, 0).Format("2006-01-02"))
+	f.decide(t, f.mc, id, decisions.Approve, "")
+	if f.status(t, id) != cases.PendingSecondReview {
+		t.Fatal("flags: expired document not sent to four-eyes")
+	}
+	page := f.cc.Get(t, "/cases/"+id.String())
+	if !strings.Contains(page.Doc(t).Find("#decision-flags").Text(), "expired") || page.Doc(t).Find("#confirm-decision").Length() != 1 {
+		t.Fatal("the checker does not see the flag or the confirm button")
+	}
+	if page := f.mc.Get(t, "/cases/"+id.String()); page.Doc(t).Find("#confirm-decision").Length() != 0 {
+		t.Fatal("the maker is offered to confirm their own decision")
+	}
+	// No rule: straight through.
+	set(decisions.Rules{})
+	id = f.claimedCase(t, time.Now().AddDate(-1, 0, 0).Format("2006-01-02"))
+	f.decide(t, f.mc, id, decisions.Approve, "")
+	if f.status(t, id) != cases.Approved {
+		t.Fatal("no rule: not approved directly")
+	}
+	// The API reads the final decision.
+	token := f.app.CreateAPIToken(t, "t")
+	res := f.app.NewClient().API(t, "GET", "/api/v1/cases/"+id.String(), token, "", nil)
+	if !strings.Contains(res.Body, `"outcome":"approve"`) {
+		t.Fatalf("API decision: %s", res.Body)
+	}
+}
+
+func TestDocumentDecisions(t *testing.T) {
+	f := setup(t)
+	id := f.claimedCase(t, "2035-01-01")
+	var docID string
+	_ = f.app.Pool.QueryRow(f.ctx, "SELECT d.id FROM documents d JOIN cases c ON c.customer_id = d.customer_id WHERE c.id = $1", id).Scan(&docID)
+	r := f.mc.PostForm(t, "/cases/"+id.String()+"/document-decision", url.Values{"document": {docID}, "outcome": {"new_image"}, "reason": {f.reasons["doc_new_image"]}})
+	if r.Status != http.StatusUnprocessableEntity || r.Doc(t).Find("#side-error").Text() == "" {
+		t.Fatalf("new image without a side: %d", r.Status)
+	}
+	r = f.mc.PostForm(t, "/cases/"+id.String()+"/document-decision", url.Values{"document": {docID}, "outcome": {"new_image"}, "side": {"back"}, "reason": {f.reasons["doc_new_image"]}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("document decision: %d %s", r.Status, r.Body)
+	}
+	page := f.mc.Get(t, "/cases/"+id.String())
+	if !strings.Contains(page.Doc(t).Find(".decisions").Text(), "New image requested (back)") {
+		t.Fatal("document decision not listed")
+	}
+	_ = auth.Admin
+}

@@ -1,0 +1,399 @@
+package decisions
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"kycdesk/internal/apperr"
+	"kycdesk/internal/audit"
+	"kycdesk/internal/auth"
+	"kycdesk/internal/cases"
+	"kycdesk/internal/customers"
+	"kycdesk/internal/db"
+	"kycdesk/internal/httpx"
+	"kycdesk/web"
+)
+
+// Handler serves decisions, second reviews and the review settings.
+type Handler struct {
+	Pool    *pgxpool.Pool
+	Service *Service
+	R       *httpx.Renderer
+	// CasePage renders the case page with the given decision panel, for a refused form.
+	CasePage func(w http.ResponseWriter, r *http.Request, status int, decision *web.DecisionView) error
+}
+
+var outcomeLabel = map[string]string{Approve: "Approve", Reject: "Reject", RequestResubmission: "Request resubmission", Escalate: "Escalate"}
+
+var docOutcomeLabel = map[string]string{"accept": "Document accepted", "reject": "Document rejected", "new_image": "New image requested"}
+
+var groupLabel = map[string]string{Approve: "Approve", Reject: "Reject", RequestResubmission: "Request resubmission", Escalate: "Escalate",
+	"doc_accept": "Accept", "doc_reject": "Reject", "doc_new_image": "New image", "return": "Send back"}
+
+// Panel builds the decision panel of case c for p.
+func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.DecisionView, error) {
+	q := db.New(h.Pool)
+	v := web.DecisionView{CaseID: c.ID.String()}
+	mine := c.AssigneeID != nil && *c.AssigneeID == p.UserID
+	v.CanDecide = mine && p.Can(auth.PermCasesWork) && (c.Status == cases.InReview || c.Status == cases.Escalated)
+	for _, o := range Outcomes {
+		if c.Status == cases.Escalated && o.Value == Escalate {
+			continue
+		}
+		v.Outcomes = append(v.Outcomes, web.Option{Value: o.Value, Label: o.Label})
+	}
+	reasons, err := q.ListActiveReasons(ctx)
+	if err != nil {
+		return v, err
+	}
+	groups := map[string]*web.ReasonGroup{}
+	for _, r := range reasons {
+		g := groups[r.Outcome]
+		if g == nil {
+			g = &web.ReasonGroup{Outcome: r.Outcome, Label: groupLabel[r.Outcome]}
+			groups[r.Outcome] = g
+		}
+		g.Reasons = append(g.Reasons, web.Option{Value: r.ID.String(), Label: r.Label})
+	}
+	for _, o := range []string{Approve, Reject, RequestResubmission, Escalate} {
+		if g := groups[o]; g != nil {
+			v.Reasons = append(v.Reasons, *g)
+		}
+	}
+	for _, o := range []string{"doc_accept", "doc_reject", "doc_new_image"} {
+		if g := groups[o]; g != nil {
+			v.DocReasons = append(v.DocReasons, *g)
+		}
+	}
+	if g := groups["return"]; g != nil {
+		v.Return = g.Reasons
+	}
+	ev, err := h.Service.Gather(ctx, q, c)
+	if err != nil {
+		return v, err
+	}
+	for _, f := range ev.Flags {
+		v.Flags = append(v.Flags, FlagLabel(f))
+	}
+	v.Negative = negative(ev)
+	list, err := q.ListCaseDecisions(ctx, c.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, d := range list {
+		row := web.DecisionRow{Outcome: d.Outcome, OutcomeLabel: outcomeLabel[d.Outcome], Reason: d.ReasonLabel, Comment: d.Comment,
+			Maker: d.MakerName, At: d.DecidedAt, State: d.State, Checker: deref(d.CheckerName), CheckerReason: deref(d.CheckerReasonLabel),
+			CheckerNote: d.CheckerComment, CheckedAt: d.CheckedAt}
+		if d.FourEyesRule != nil {
+			row.Rule = RuleLabel(*d.FourEyesRule)
+		}
+		if d.State == "pending" {
+			r := row
+			v.Pending = &r
+			v.IsMaker = d.DecidedBy == p.UserID
+			v.CanCheck = !v.IsMaker && p.Can(auth.PermSecondReview) && c.Status == cases.PendingSecondReview
+		}
+		v.History = append(v.History, row)
+	}
+	docDecisions, err := q.ListDocumentDecisions(ctx, c.ID)
+	if err != nil {
+		return v, err
+	}
+	docs, err := q.ListCustomerDocuments(ctx, c.CustomerID)
+	if err != nil {
+		return v, err
+	}
+	names := map[uuid.UUID]string{}
+	for i, d := range docs {
+		names[d.ID] = customers.DocumentTypeLabel(d.Type)
+		if d.Number != "" {
+			names[d.ID] += " " + d.Number
+		}
+		if len(docs) > 1 {
+			names[d.ID] = strconv.Itoa(i+1) + ". " + names[d.ID]
+		}
+		v.Documents = append(v.Documents, web.Option{Value: d.ID.String(), Label: names[d.ID]})
+	}
+	for _, d := range docDecisions {
+		label := docOutcomeLabel[d.Outcome]
+		if d.Side != nil {
+			label += " (" + *d.Side + ")"
+		}
+		v.History = append(v.History, web.DecisionRow{Outcome: d.Outcome, OutcomeLabel: label, Reason: d.ReasonLabel, Comment: d.Comment,
+			Maker: d.MakerName, At: d.DecidedAt, State: "final", Document: names[d.DocumentID]})
+	}
+	return v, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// FillCase adds the decision panel to the case page.
+func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error {
+	panel, err := h.Panel(ctx, db.Case{ID: c.ID, CustomerID: c.CustomerID, Status: c.Status, AssigneeID: c.AssigneeID, VendorOutcome: c.VendorOutcome}, p)
+	if err != nil {
+		return err
+	}
+	v.Decision = &panel
+	return nil
+}
+
+func (h *Handler) refused(w http.ResponseWriter, r *http.Request, id uuid.UUID, err error) error {
+	fields := apperr.FieldsOf(err)
+	if fields == nil {
+		if ae, ok := apperr.As(err); ok && ae.Code == apperr.Conflict {
+			httpx.SetFlash(w, "error", ae.Message)
+			return httpx.Redirect(w, r, "/cases/"+id.String())
+		}
+		return err
+	}
+	c, gerr := cases.Get(r.Context(), db.New(h.Pool), id)
+	if gerr != nil {
+		return gerr
+	}
+	panel, perr := h.Panel(r.Context(), c, auth.PrincipalFrom(r.Context()))
+	if perr != nil {
+		return perr
+	}
+	panel.Errors, panel.Outcome, panel.Comment = fields, r.PostFormValue("outcome"), r.PostFormValue("comment")
+	return h.CasePage(w, r, http.StatusUnprocessableEntity, &panel)
+}
+
+func caseID(r *http.Request) (uuid.UUID, error) {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		return id, apperr.New(apperr.NotFound, "No such case.")
+	}
+	return id, nil
+}
+
+// Decide records the assignee's decision on the case.
+func (h *Handler) Decide(w http.ResponseWriter, r *http.Request) error {
+	if err := httpx.ParseForm(w, r); err != nil {
+		return err
+	}
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	p := auth.PrincipalFrom(r.Context())
+	d, err := h.Service.DecideCase(r.Context(), p, id, CaseInput{Outcome: r.PostFormValue("outcome"), ReasonID: r.PostFormValue("reason"), Comment: r.PostFormValue("comment")})
+	if err != nil {
+		return h.refused(w, r, id, err)
+	}
+	msg := "The decision is recorded."
+	if d.State == "pending" {
+		msg = "The decision is recorded and waits for a second review by another person."
+	}
+	httpx.SetFlash(w, "ok", msg)
+	return httpx.Redirect(w, r, "/cases/"+id.String())
+}
+
+// SecondReview confirms or returns a pending decision.
+func (h *Handler) SecondReview(w http.ResponseWriter, r *http.Request) error {
+	if err := httpx.ParseForm(w, r); err != nil {
+		return err
+	}
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	confirm := r.PostFormValue("action") == "confirm"
+	if !confirm && r.PostFormValue("action") != "return" {
+		return apperr.Field("reason", "Confirm the decision or send it back.")
+	}
+	_, err = h.Service.SecondReview(r.Context(), auth.PrincipalFrom(r.Context()), id, confirm, r.PostFormValue("reason"), r.PostFormValue("comment"))
+	if err != nil {
+		return h.refused(w, r, id, err)
+	}
+	if confirm {
+		httpx.SetFlash(w, "ok", "The decision is confirmed.")
+	} else {
+		httpx.SetFlash(w, "ok", "The decision was sent back to its maker.")
+	}
+	return httpx.Redirect(w, r, "/cases/"+id.String())
+}
+
+// DecideDocument records a decision on one document.
+func (h *Handler) DecideDocument(w http.ResponseWriter, r *http.Request) error {
+	if err := httpx.ParseForm(w, r); err != nil {
+		return err
+	}
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	docID, err := uuid.Parse(r.PostFormValue("document"))
+	if err != nil {
+		return apperr.New(apperr.NotFound, "No such document on this case.")
+	}
+	f := r.PostFormValue
+	_, err = h.Service.DecideDocument(r.Context(), auth.PrincipalFrom(r.Context()), id, docID, f("outcome"), f("side"), f("reason"), f("comment"))
+	if err != nil {
+		return h.refused(w, r, id, err)
+	}
+	httpx.SetFlash(w, "ok", "The document decision is recorded.")
+	return httpx.Redirect(w, r, "/cases/"+id.String())
+}
+
+// Settings is the admin's page for reasons and four-eyes rules.
+func (h *Handler) Settings(w http.ResponseWriter, r *http.Request) error {
+	v, err := h.settingsView(r.Context(), nil)
+	if err != nil {
+		return err
+	}
+	return h.R.Page(w, r, http.StatusOK, "Review settings", web.ReviewSettingsPage(v))
+}
+
+func (h *Handler) settingsView(ctx context.Context, errs web.FormErrors) (web.ReviewSettingsView, error) {
+	q := db.New(h.Pool)
+	rules := LoadRules(ctx, q)
+	v := web.ReviewSettingsView{Always: rules.Always, OverrideNegative: rules.OverrideNegative, Flags: rules.Flags, MinAge: MinAge(ctx, q),
+		LowConfidence: "0.6", Errors: errs}
+	if raw, err := q.GetAppSetting(ctx, "review.low_confidence"); err == nil {
+		var f float64
+		if json.Unmarshal(raw, &f) == nil {
+			v.LowConfidence = strconv.FormatFloat(f, 'f', -1, 64)
+		}
+	}
+	for _, o := range []string{Approve, Reject, RequestResubmission, Escalate, "doc_accept", "doc_reject", "doc_new_image", "return"} {
+		v.Outcomes = append(v.Outcomes, web.Option{Value: o, Label: groupLabel[o]})
+	}
+	list, err := q.ListDecisionReasons(ctx)
+	if err != nil {
+		return v, err
+	}
+	for _, rr := range list {
+		v.Reasons = append(v.Reasons, web.ReasonRow{ID: rr.ID.String(), Outcome: groupLabel[rr.Outcome], Label: rr.Label, Active: rr.Active})
+	}
+	return v, nil
+}
+
+func (h *Handler) saveSetting(ctx context.Context, q *db.Queries, p *auth.Principal, key string, value any) error {
+	raw, _ := json.Marshal(value)
+	before, _ := q.GetAppSetting(ctx, key)
+	if err := q.SetAppSetting(ctx, db.SetAppSettingParams{Key: key, Value: raw, UpdatedBy: &p.UserID}); err != nil {
+		return err
+	}
+	return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "settings.update", SubjectType: "app_settings", SubjectID: key,
+		Before: json.RawMessage(before), After: json.RawMessage(raw)})
+}
+
+// SaveRules stores the four-eyes rules, the minimum age and the low-confidence threshold.
+func (h *Handler) SaveRules(w http.ResponseWriter, r *http.Request) error {
+	if err := httpx.ParseForm(w, r); err != nil {
+		return err
+	}
+	errs := web.FormErrors{}
+	age, err := strconv.Atoi(r.PostFormValue("min_age"))
+	if err != nil || age < 1 || age > 99 {
+		errs["min_age"] = "Use an age from 1 to 99."
+	}
+	low, err := strconv.ParseFloat(strings.TrimSpace(r.PostFormValue("low_confidence")), 64)
+	if err != nil || low < 0 || low > 1 {
+		errs["low_confidence"] = "Use a number from 0 to 1, like 0.6."
+	}
+	if len(errs) > 0 {
+		v, err := h.settingsView(r.Context(), errs)
+		if err != nil {
+			return err
+		}
+		return h.R.Page(w, r, http.StatusUnprocessableEntity, "Review settings", web.ReviewSettingsPage(v))
+	}
+	p := auth.PrincipalFrom(r.Context())
+	rules := Rules{Always: r.PostFormValue("always") == "on", OverrideNegative: r.PostFormValue("override_negative") == "on", Flags: r.PostFormValue("flags") == "on"}
+	err = db.Transact(r.Context(), h.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		if err := h.saveSetting(r.Context(), q, p, "four_eyes.rules", rules); err != nil {
+			return err
+		}
+		if err := h.saveSetting(r.Context(), q, p, "review.min_age", age); err != nil {
+			return err
+		}
+		return h.saveSetting(r.Context(), q, p, "review.low_confidence", low)
+	})
+	if err != nil {
+		return err
+	}
+	httpx.SetFlash(w, "ok", "The review settings are saved.")
+	return httpx.Redirect(w, r, "/admin/review")
+}
+
+// AddReason adds a decision reason.
+func (h *Handler) AddReason(w http.ResponseWriter, r *http.Request) error {
+	if err := httpx.ParseForm(w, r); err != nil {
+		return err
+	}
+	outcome, label := r.PostFormValue("outcome"), strings.Join(strings.Fields(r.PostFormValue("label")), " ")
+	if _, ok := groupLabel[outcome]; !ok || label == "" || len(label) > 200 {
+		v, err := h.settingsView(r.Context(), web.FormErrors{"label": "Write the reason (at most 200 characters) and choose its outcome."})
+		if err != nil {
+			return err
+		}
+		v.NewOutcome, v.NewLabel = outcome, label
+		return h.R.Page(w, r, http.StatusUnprocessableEntity, "Review settings", web.ReviewSettingsPage(v))
+	}
+	p := auth.PrincipalFrom(r.Context())
+	err := db.Transact(r.Context(), h.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		rr, err := q.CreateDecisionReason(r.Context(), db.CreateDecisionReasonParams{Outcome: outcome, Label: label})
+		if db.IsUniqueViolation(err, "") {
+			return apperr.Field("label", "This reason exists already.")
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(r.Context(), q, audit.Event{Actor: p.Actor(), Action: "reason.create", SubjectType: "decision_reason",
+			SubjectID: rr.ID.String(), After: map[string]any{"outcome": outcome, "label": label}})
+	})
+	if fields := apperr.FieldsOf(err); fields != nil {
+		v, verr := h.settingsView(r.Context(), fields)
+		if verr != nil {
+			return verr
+		}
+		return h.R.Page(w, r, http.StatusUnprocessableEntity, "Review settings", web.ReviewSettingsPage(v))
+	}
+	if err != nil {
+		return err
+	}
+	httpx.SetFlash(w, "ok", "The reason is added.")
+	return httpx.Redirect(w, r, "/admin/review")
+}
+
+// SetReasonActive retires or restores a reason (decisions keep the reasons they used).
+func (h *Handler) SetReasonActive(w http.ResponseWriter, r *http.Request) error {
+	if err := httpx.ParseForm(w, r); err != nil {
+		return err
+	}
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		return apperr.New(apperr.NotFound, "No such reason.")
+	}
+	active := r.PostFormValue("active") == "true"
+	p := auth.PrincipalFrom(r.Context())
+	err = db.Transact(r.Context(), h.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		rr, err := q.SetDecisionReasonActive(r.Context(), db.SetDecisionReasonActiveParams{ID: id, Active: active})
+		if db.IsNotFound(err) {
+			return apperr.New(apperr.NotFound, "No such reason.")
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(r.Context(), q, audit.Event{Actor: p.Actor(), Action: "reason.update", SubjectType: "decision_reason",
+			SubjectID: id.String(), After: map[string]any{"active": active, "label": rr.Label}})
+	})
+	if err != nil {
+		return err
+	}
+	return httpx.Redirect(w, r, "/admin/review")
+}

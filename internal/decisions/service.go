@@ -1,0 +1,430 @@
+// Package decisions is how a case ends: a reviewer's decision on each document (accept, reject,
+// new image of a side) and on the case (approve, reject, request resubmission, escalate), each
+// with a reason from a list admins keep and a comment, and the evidence the reviewer saw. Under
+// four-eyes rules an approval or rejection waits for a second person with the checker
+// permission, never the maker: the database refuses that too.
+package decisions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"kycdesk/internal/apperr"
+	"kycdesk/internal/audit"
+	"kycdesk/internal/auth"
+	"kycdesk/internal/cases"
+	"kycdesk/internal/db"
+)
+
+// Case outcomes.
+const (
+	Approve             = "approve"
+	Reject              = "reject"
+	RequestResubmission = "request_resubmission"
+	Escalate            = "escalate"
+)
+
+// Outcomes lists the case outcomes with their words and keyboard shortcuts.
+var Outcomes = []struct{ Value, Label, Key string }{
+	{Approve, "Approve", "a"}, {Reject, "Reject", "r"}, {RequestResubmission, "Request resubmission", "s"}, {Escalate, "Escalate", "e"},
+}
+
+// target is the status a case outcome moves the case to.
+var target = map[string]cases.Status{
+	Approve: cases.Approved, Reject: cases.Rejected, RequestResubmission: cases.AwaitingResubmission, Escalate: cases.Escalated,
+}
+
+// Rules are the four-eyes rules an admin sets: when an approval or rejection needs a second review.
+type Rules struct {
+	Always           bool `json:"always"`
+	OverrideNegative bool `json:"override_negative"` // the decision overrides a vendor's negative result
+	Flags            bool `json:"flags"`             // a flag is present (expired document, under-age, vendor failure …)
+}
+
+// Evidence is what the reviewer had in front of them when deciding.
+type Evidence struct {
+	VendorOutcome string          `json:"vendor_outcome"`
+	Checks        []CheckEvidence `json:"checks"`
+	Flags         []string        `json:"flags"`
+}
+
+// CheckEvidence is one vendor check's state at decision time.
+type CheckEvidence struct {
+	Vendor  string `json:"vendor"`
+	State   string `json:"state"`
+	Outcome string `json:"outcome,omitempty"`
+	Code    string `json:"code,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// Service records decisions.
+type Service struct {
+	Pool *pgxpool.Pool
+	// MoreFlags, when set, adds flags another package computes (field mismatches, MRZ failures).
+	MoreFlags func(ctx context.Context, q *db.Queries, caseID uuid.UUID) ([]string, error)
+}
+
+// LoadRules returns the four-eyes rules.
+func LoadRules(ctx context.Context, q *db.Queries) Rules {
+	r := Rules{OverrideNegative: true, Flags: true}
+	if raw, err := q.GetAppSetting(ctx, "four_eyes.rules"); err == nil {
+		_ = json.Unmarshal(raw, &r)
+	}
+	return r
+}
+
+// MinAge is the age under which a customer is flagged (app setting "review.min_age", default 18).
+func MinAge(ctx context.Context, q *db.Queries) int {
+	if raw, err := q.GetAppSetting(ctx, "review.min_age"); err == nil {
+		var n int
+		if json.Unmarshal(raw, &n) == nil && n > 0 && n < 100 {
+			return n
+		}
+	}
+	return 18
+}
+
+// Gather collects the evidence of a case: the latest finished check per document and vendor, and
+// the flags.
+func (s *Service) Gather(ctx context.Context, q *db.Queries, c db.Case) (Evidence, error) {
+	ev := Evidence{VendorOutcome: c.VendorOutcome, Checks: []CheckEvidence{}, Flags: []string{}}
+	list, err := q.ListCaseChecks(ctx, c.ID)
+	if err != nil {
+		return ev, err
+	}
+	seen := map[string]bool{}
+	for _, k := range list { // newest first
+		key := k.DocumentID.String() + k.Vendor
+		if seen[key] || k.Kind == "record" {
+			continue
+		}
+		seen[key] = true
+		ce := CheckEvidence{Vendor: k.Vendor, State: string(k.State), Code: k.Code, Reason: k.Reason}
+		if k.Outcome != nil {
+			ce.Outcome = *k.Outcome
+		}
+		ev.Checks = append(ev.Checks, ce)
+		if ce.Outcome == "fail" {
+			ev.Flags = append(ev.Flags, "vendor_negative:"+k.Vendor)
+		}
+	}
+	now := time.Now()
+	docs, err := q.ListCustomerDocuments(ctx, c.CustomerID)
+	if err != nil {
+		return ev, err
+	}
+	for _, d := range docs {
+		if d.ExpiryDate != nil && d.ExpiryDate.Before(now) {
+			ev.Flags = append(ev.Flags, "expired_document")
+			break
+		}
+	}
+	if cu, err := q.GetCustomer(ctx, c.CustomerID); err == nil && cu.DateOfBirth != nil {
+		if cu.DateOfBirth.AddDate(MinAge(ctx, q), 0, 0).After(now) {
+			ev.Flags = append(ev.Flags, "under_age")
+		}
+	}
+	if s.MoreFlags != nil {
+		more, err := s.MoreFlags(ctx, q, c.ID)
+		if err != nil {
+			return ev, err
+		}
+		ev.Flags = append(ev.Flags, more...)
+	}
+	return ev, nil
+}
+
+// FlagLabel is a flag in words.
+func FlagLabel(f string) string {
+	switch {
+	case f == "expired_document":
+		return "The document has expired"
+	case f == "under_age":
+		return "The customer is under the minimum age"
+	case strings.HasPrefix(f, "vendor_negative:"):
+		return "A vendor returned a negative result (" + strings.TrimPrefix(f, "vendor_negative:") + ")"
+	case strings.HasPrefix(f, "mismatch:"):
+		return "Sources disagree on " + strings.ReplaceAll(strings.TrimPrefix(f, "mismatch:"), "_", " ")
+	case f == "mrz_failure":
+		return "An MRZ check digit fails"
+	}
+	return f
+}
+
+// CaseInput is a case decision as a reviewer makes it.
+type CaseInput struct {
+	Outcome  string
+	ReasonID string
+	Comment  string
+}
+
+func reason(ctx context.Context, q *db.Queries, id, outcome string) (db.DecisionReason, error) {
+	rid, err := uuid.Parse(id)
+	if err != nil {
+		return db.DecisionReason{}, apperr.Field("reason", "Choose a reason.")
+	}
+	r, err := q.GetDecisionReason(ctx, rid)
+	if db.IsNotFound(err) || (err == nil && (r.Outcome != outcome || !r.Active)) {
+		return r, apperr.Field("reason", "Choose a reason that fits this decision.")
+	}
+	return r, err
+}
+
+func cleanComment(s string) (string, error) {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+	if utf8.RuneCountInString(s) > 4000 {
+		return s, apperr.Field("comment", "A comment can be at most 4000 characters.")
+	}
+	return s, nil
+}
+
+// DecideCase records p's decision on a case they are assigned to and moves the case on: to its
+// outcome's status, or to "pending second review" when a four-eyes rule applies.
+func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid.UUID, in CaseInput) (db.CaseDecision, error) {
+	to, ok := target[in.Outcome]
+	if !ok {
+		return db.CaseDecision{}, apperr.Field("outcome", "Choose approve, reject, request resubmission or escalate.")
+	}
+	comment, err := cleanComment(in.Comment)
+	if err != nil {
+		return db.CaseDecision{}, err
+	}
+	var out db.CaseDecision
+	err = db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		if err := q.LockCase(ctx, caseID); err != nil {
+			return err
+		}
+		c, err := cases.Get(ctx, q, caseID)
+		if err != nil {
+			return err
+		}
+		if err := cases.RequireAssignee(c, p); err != nil {
+			return err
+		}
+		if c.Status != cases.InReview && c.Status != cases.Escalated {
+			return apperr.New(apperr.Conflict, "A case that is %s cannot be decided now.", strings.ToLower(cases.Label(c.Status)))
+		}
+		if c.Status == cases.Escalated && in.Outcome == Escalate {
+			return apperr.Field("outcome", "The case is escalated already.")
+		}
+		r, err := reason(ctx, q, in.ReasonID, in.Outcome)
+		if err != nil {
+			return err
+		}
+		ev, err := s.Gather(ctx, q, c)
+		if err != nil {
+			return err
+		}
+		overrides := in.Outcome == Approve && negative(ev)
+		if overrides && comment == "" {
+			return apperr.Field("comment", "Explain why you approve although a vendor's result is negative.")
+		}
+		rule := ""
+		if in.Outcome == Approve || in.Outcome == Reject {
+			rule = fourEyes(LoadRules(ctx, q), overrides, ev)
+		}
+		state, next := "final", to
+		if rule != "" {
+			state, next = "pending", cases.PendingSecondReview
+		}
+		evJSON, _ := json.Marshal(ev)
+		out, err = q.CreateCaseDecision(ctx, db.CreateCaseDecisionParams{CaseID: caseID, Outcome: in.Outcome, ReasonID: r.ID, Comment: comment,
+			DecidedBy: p.UserID, Evidence: evJSON, OverridesVendor: overrides, FourEyesRule: nonEmpty(rule), State: state})
+		if db.IsUniqueViolation(err, "case_decisions_one_pending") {
+			return apperr.New(apperr.Conflict, "A decision on this case already waits for a second review.")
+		}
+		if err != nil {
+			return err
+		}
+		moved, err := cases.Transition(ctx, q, caseID, c.Status, next)
+		if err != nil {
+			return err
+		}
+		if next == cases.Escalated || next == cases.AwaitingResubmission {
+			// Someone else picks an escalated case up; a resubmission waits for the customer.
+			if err := q.AssignCaseTo(ctx, db.AssignCaseToParams{ID: caseID, AssigneeID: nil}); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "case.decide", SubjectType: "case", SubjectID: caseID.String(),
+			CaseID: &caseID, Before: map[string]any{"status": c.Status},
+			After: map[string]any{"status": moved.Status, "outcome": in.Outcome, "reason": r.Label, "comment": comment,
+				"four_eyes": rule, "overrides_vendor": overrides, "evidence": ev, "decision_id": out.ID}})
+	})
+	return out, err
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// negative reports whether a vendor's result is negative: a failed face match, a declined
+// document, a refusal.
+func negative(ev Evidence) bool {
+	if ev.VendorOutcome == "fail" {
+		return true
+	}
+	for _, c := range ev.Checks {
+		if c.Outcome == "fail" {
+			return true
+		}
+	}
+	return false
+}
+
+// fourEyes names the rule that sends a decision to a second review, or "" when none applies.
+func fourEyes(r Rules, overrides bool, ev Evidence) string {
+	switch {
+	case r.Always:
+		return "always"
+	case r.OverrideNegative && overrides:
+		return "override_negative"
+	case r.Flags && len(ev.Flags) > 0:
+		return "flags"
+	}
+	return ""
+}
+
+// RuleLabel is a four-eyes rule in words.
+func RuleLabel(rule string) string {
+	switch rule {
+	case "always":
+		return "every approval and rejection gets a second review"
+	case "override_negative":
+		return "the decision overrides a vendor's negative result"
+	case "flags":
+		return "a flag is present"
+	}
+	return rule
+}
+
+// SecondReview confirms a pending decision (the case takes its outcome) or returns it to the maker
+// with a reason and a comment (the case goes back in review, assigned to the maker).
+func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uuid.UUID, confirm bool, reasonID, comment string) (db.CaseDecision, error) {
+	if !p.Can(auth.PermSecondReview) {
+		return db.CaseDecision{}, apperr.New(apperr.Forbidden, "Your role does not include second reviews.")
+	}
+	comment, err := cleanComment(comment)
+	if err != nil {
+		return db.CaseDecision{}, err
+	}
+	var out db.CaseDecision
+	err = db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		if err := q.LockCase(ctx, caseID); err != nil {
+			return err
+		}
+		d, err := q.GetPendingCaseDecision(ctx, caseID)
+		if db.IsNotFound(err) {
+			return apperr.New(apperr.Conflict, "No decision on this case waits for a second review.")
+		}
+		if err != nil {
+			return err
+		}
+		if d.DecidedBy == p.UserID {
+			return apperr.New(apperr.Forbidden, "You made this decision: a different person must review it.")
+		}
+		params := db.CheckCaseDecisionParams{ID: d.ID, CheckerID: &p.UserID, CheckerComment: comment, State: "confirmed"}
+		next := target[d.Outcome]
+		if !confirm {
+			r, err := reason(ctx, q, reasonID, "return")
+			if err != nil {
+				return err
+			}
+			if comment == "" {
+				return apperr.Field("comment", "Say what the maker should look at again.")
+			}
+			params.State, params.CheckerReasonID, next = "returned", &r.ID, cases.InReview
+		}
+		out, err = q.CheckCaseDecision(ctx, params)
+		if db.IsCheckViolation(err, "case_decisions_checker_is_not_maker") {
+			return apperr.New(apperr.Forbidden, "You made this decision: a different person must review it.")
+		}
+		if err != nil {
+			return err
+		}
+		if !confirm {
+			if err := q.AssignCaseTo(ctx, db.AssignCaseToParams{ID: caseID, AssigneeID: &d.DecidedBy}); err != nil {
+				return err
+			}
+		}
+		if _, err := cases.Transition(ctx, q, caseID, cases.PendingSecondReview, next); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "case.second_review", SubjectType: "case", SubjectID: caseID.String(),
+			CaseID: &caseID, After: map[string]any{"decision_id": d.ID, "result": params.State, "outcome": d.Outcome, "comment": comment, "status": next}})
+	})
+	return out, err
+}
+
+// Document outcomes.
+var docOutcomes = map[string]string{"accept": "doc_accept", "reject": "doc_reject", "new_image": "doc_new_image"}
+
+// DecideDocument records a decision on one document of a case the reviewer is assigned to.
+func (s *Service) DecideDocument(ctx context.Context, p *auth.Principal, caseID, docID uuid.UUID, outcome, side, reasonID, comment string) (db.DocumentDecision, error) {
+	reasonOutcome, ok := docOutcomes[outcome]
+	if !ok {
+		return db.DocumentDecision{}, apperr.Field("doc_outcome", "Choose accept, reject or ask for a new image.")
+	}
+	var sidePtr *string
+	if outcome == "new_image" {
+		if side != "front" && side != "back" && side != "selfie" {
+			return db.DocumentDecision{}, apperr.Field("side", "Choose which image to ask for again.")
+		}
+		sidePtr = &side
+	}
+	comment, err := cleanComment(comment)
+	if err != nil {
+		return db.DocumentDecision{}, err
+	}
+	var out db.DocumentDecision
+	err = db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		c, err := cases.Get(ctx, q, caseID)
+		if err != nil {
+			return err
+		}
+		if err := cases.RequireAssignee(c, p); err != nil {
+			return err
+		}
+		if !cases.Open(c.Status) {
+			return apperr.New(apperr.Conflict, "The case is decided.")
+		}
+		doc, err := q.GetDocument(ctx, docID)
+		if db.IsNotFound(err) || (err == nil && doc.CustomerID != c.CustomerID) {
+			return apperr.New(apperr.NotFound, "No such document on this case.")
+		}
+		if err != nil {
+			return err
+		}
+		r, err := reason(ctx, q, reasonID, reasonOutcome)
+		if err != nil {
+			var ae *apperr.Error
+			if errors.As(err, &ae) && ae.Fields != nil {
+				return apperr.Field("doc_reason", ae.Fields["reason"])
+			}
+			return err
+		}
+		out, err = q.CreateDocumentDecision(ctx, db.CreateDocumentDecisionParams{DocumentID: docID, CaseID: caseID, Outcome: outcome, Side: sidePtr,
+			ReasonID: r.ID, Comment: comment, DecidedBy: p.UserID})
+		if err != nil {
+			return err
+		}
+		if err := q.TouchCase(ctx, caseID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "document.decide", SubjectType: "document", SubjectID: docID.String(),
+			CaseID: &caseID, After: map[string]any{"outcome": outcome, "side": side, "reason": r.Label, "comment": comment}})
+	})
+	return out, err
+}
+
