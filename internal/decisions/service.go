@@ -427,4 +427,3 @@ func (s *Service) DecideDocument(ctx context.Context, p *auth.Principal, caseID,
 	})
 	return out, err
 }
-
