@@ -35,6 +35,7 @@ Usage:
   kycdesk migrate                        apply database migrations
   kycdesk user add --email E --role R    create a user
   kycdesk audit verify                   verify the audit log's hash chain
+  kycdesk vendor list|set|env|test       configure the vendor integrations (kycdesk vendor --help)
 
 Without DATABASE_URL, kycdesk starts its private PostgreSQL cluster under KYCDESK_DATA_DIR
 (default .data). Run 'kycdesk <command> --help' for a command's options; the README lists every
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return fmt.Errorf("usage: kycdesk user add --email E --role R (see kycdesk user add --help)")
 		}
 		return userAdd(ctx, args[2:], stdin, stdout, stderr)
+	case "vendor":
+		return vendorCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			if len(args) >= 2 && (args[1] == "--help" || args[1] == "-h") {
