@@ -2,6 +2,7 @@ package cases
 
 import (
 	"encoding/json"
+	"strings"
 
 	"kycdesk/internal/db"
 )
@@ -40,6 +41,25 @@ func Describe(e db.AuditEvent) string {
 		return "viewed the " + str("kind") + " image (" + str("variant") + ")"
 	case "case.transition":
 		return "moved the case from " + str("from") + " to " + str("to")
+	case "case.decide":
+		d := "decided: " + strings.ReplaceAll(str("outcome"), "_", " ") + " (" + str("reason") + ")"
+		if r := str("four_eyes"); r != "" {
+			d += ", sent to a second review"
+		}
+		return d
+	case "case.second_review":
+		if str("result") == "confirmed" {
+			return "confirmed the decision (second review)"
+		}
+		return "sent the decision back (second review)"
+	case "document.decide":
+		return "decided on a document: " + strings.ReplaceAll(str("outcome"), "_", " ")
+	case "check.request":
+		return "requested a " + str("vendor") + " check"
+	case "check.done":
+		return "check " + str("vendor") + " finished: " + str("outcome")
+	case "check.failed":
+		return "check " + str("vendor") + " failed: " + str("reason")
 	}
 	return e.Action
 }

@@ -43,7 +43,15 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 	q := db.New(h.Pool)
 	v := web.DecisionView{CaseID: c.ID.String()}
 	mine := c.AssigneeID != nil && *c.AssigneeID == p.UserID
-	v.CanDecide = mine && p.Can(auth.PermCasesWork) && (c.Status == cases.InReview || c.Status == cases.Escalated)
+	decidable := c.Status == cases.InReview || c.Status == cases.Escalated
+	v.CanDecide = mine && p.Can(auth.PermCasesWork) && decidable
+	switch {
+	case v.CanDecide || !p.Can(auth.PermCasesWork) || !cases.Open(c.Status) || c.Status == cases.PendingSecondReview:
+	case c.AssigneeID != nil && !mine:
+		v.Blocked = "The case is assigned to someone else: only they can decide it."
+	case c.AssigneeID == nil:
+		v.Blocked = "Claim the case to decide it."
+	}
 	for _, o := range Outcomes {
 		if c.Status == cases.Escalated && o.Value == Escalate {
 			continue

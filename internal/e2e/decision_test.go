@@ -1,0 +1,74 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	cdp "github.com/chromedp/chromedp"
+
+	"kycdesk/internal/db"
+	"kycdesk/internal/demo"
+	"kycdesk/internal/testenv"
+)
+
+// TestKeyboardDecisionThroughFourEyes: a reviewer decides a case with the keyboard; the expired
+// document sends the approval to a second review; a manager confirms it in another browser.
+func TestKeyboardDecisionThroughFourEyes(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev, mgr := app.CreateUser(t, "reviewer"), app.CreateUser(t, "manager")
+	ctx := context.Background()
+	if _, err := demo.EnsureCases(ctx, app.Server.CustomerService(), ""); err != nil {
+		t.Fatal(err)
+	}
+	ref := "demo-1006" // the expired document
+	cust, err := db.New(app.Pool).GetCustomerByExternalRef(ctx, &ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.New(app.Pool).GetOpenCaseForCustomer(ctx, cust.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caseURL := app.URL + "/cases/" + c.ID.String()
+
+	b := testenv.Browser(t)
+	do(t, b, cdp.Navigate(caseURL))
+	signIn(t, b, rev.Email, rev.Password)
+	do(t, b, cdp.Click(cdp.CSS("#claim")), cdp.WaitVisible(cdp.CSS("#decision-form")))
+	// "a" chooses approve and narrows the reasons; typing in a field does not.
+	do(t, b, cdp.Click(cdp.CSS("#note-body")), cdp.SendKeys(cdp.CSS("#note-body"), "a"))
+	if on, _ := cdp.Run(b, cdp.Evaluate[bool](`document.querySelector('input[name=outcome][value=approve]').checked`)); on {
+		t.Fatal("a key typed in the note chose an outcome")
+	}
+	do(t, b, cdp.Evaluate[cdp.Void](`document.activeElement.blur()`), cdp.KeyEvent("a"))
+	if on, _ := cdp.Run(b, cdp.Evaluate[bool](`document.querySelector('input[name=outcome][value=approve]').checked && document.activeElement.id === "reason"`)); !on {
+		t.Fatal("the a key did not choose approve and focus the reason")
+	}
+	hidden, _ := cdp.Run(b, cdp.Evaluate[bool](`document.querySelector('#reason optgroup[data-outcome=reject]').hidden`))
+	if !hidden {
+		t.Error("reasons of other outcomes stay offered")
+	}
+	first, _ := cdp.Run(b, cdp.Evaluate[string](`document.querySelector('#reason optgroup[data-outcome=approve] option').value`))
+	do(t, b, cdp.SetValue(cdp.CSS("#reason"), first), cdp.Click(cdp.CSS("#decide")), cdp.WaitVisible(cdp.CSS("#pending-decision")))
+	if s, _ := cdp.Run(b, cdp.Text(cdp.CSS("#case-status"))); strings.TrimSpace(s) != "Pending second review" {
+		t.Fatalf("status: %q", s)
+	}
+	if n, _ := cdp.Run(b, cdp.Evaluate[int](`document.querySelectorAll("#confirm-decision").length`)); n != 0 {
+		t.Fatal("the maker is offered to confirm")
+	}
+
+	m := testenv.Browser(t)
+	do(t, m, cdp.Navigate(caseURL))
+	signIn(t, m, mgr.Email, mgr.Password)
+	do(t, m, cdp.WaitVisible(cdp.CSS("#confirm-decision")))
+	flags, _ := cdp.Run(m, cdp.Text(cdp.CSS("#decision-flags")))
+	if !strings.Contains(flags, "expired") {
+		t.Errorf("flags shown to the checker: %q", flags)
+	}
+	do(t, m, cdp.Click(cdp.CSS("#confirm-decision")), cdp.WaitVisible(cdp.CSS(".flash-ok")))
+	if s, _ := cdp.Run(m, cdp.Text(cdp.CSS("#case-status"))); strings.TrimSpace(s) != "Approved" {
+		t.Fatalf("status after confirmation: %q", s)
+	}
+	testenv.Screenshot(t, m, "approved")
+}

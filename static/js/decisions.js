@@ -1,0 +1,66 @@
+// Decision panel: keyboard shortcuts (a approve, r reject, s request resubmission, e escalate)
+// and reasons narrowed to the chosen outcome. Works with the review workspace, which sends the
+// same keys as "kyc:shortcut" events. Nothing fires while the reviewer types in a field.
+(function () {
+  "use strict";
+
+  var keys = { a: "approve", r: "reject", s: "request_resubmission", e: "escalate" };
+
+  function typing(el) {
+    if (!el) return false;
+    var tag = (el.tagName || "").toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || el.isContentEditable;
+  }
+
+  function narrow(form) {
+    var checked = form.querySelector('input[name="outcome"]:checked');
+    var select = form.querySelector('select[name="reason"]');
+    if (!select) return;
+    var outcome = checked ? checked.value : "";
+    var keep = false;
+    select.querySelectorAll("optgroup").forEach(function (g) {
+      var show = !outcome || g.getAttribute("data-outcome") === outcome;
+      g.hidden = !show;
+      g.disabled = !show;
+      if (show && select.selectedOptions[0] && select.selectedOptions[0].parentNode === g) keep = true;
+    });
+    if (!keep) select.value = "";
+  }
+
+  function choose(outcome) {
+    var form = document.getElementById("decision-form");
+    if (!form) return false;
+    var radio = form.querySelector('input[name="outcome"][value="' + outcome + '"]');
+    if (!radio) return false;
+    radio.checked = true;
+    narrow(form);
+    var reason = form.querySelector('select[name="reason"]');
+    if (reason) reason.focus();
+    return true;
+  }
+
+  document.addEventListener("keydown", function (ev) {
+    if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
+    var outcome = keys[ev.key];
+    if (outcome && choose(outcome)) ev.preventDefault();
+  });
+
+  document.addEventListener("kyc:shortcut", function (ev) {
+    var outcome = ev.detail && keys[ev.detail.key];
+    if (outcome) choose(outcome);
+  });
+
+  document.addEventListener("change", function (ev) {
+    if (ev.target && ev.target.name === "outcome" && ev.target.form && ev.target.form.id === "decision-form") {
+      narrow(ev.target.form);
+    }
+  });
+
+  function init() {
+    var form = document.getElementById("decision-form");
+    if (form) narrow(form);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+  document.addEventListener("htmx:load", init);
+})();
