@@ -95,6 +95,13 @@ CREATE INDEX cases_queue_age_idx ON cases (status, created_at, id);
 CREATE INDEX cases_queue_activity_idx ON cases (status, last_activity_at DESC, id DESC);
 CREATE INDEX cases_assignee_idx ON cases (assignee_id, status, created_at, id) WHERE assignee_id IS NOT NULL;
 CREATE INDEX cases_unassigned_idx ON cases (status, created_at, id) WHERE assignee_id IS NULL;
+-- Unassigned cases by latest activity: without it the planner reads every unassigned case of the
+-- tab and sorts them (15 ms for an escalated tab at a million cases; 0.3 ms with it). Small: only
+-- unassigned cases are in it.
+CREATE INDEX cases_unassigned_activity_idx ON cases (status, last_activity_at DESC, id DESC) WHERE assignee_id IS NULL;
+-- The vendor-outcome filter: without it a rare outcome is found by reading the tab in order and
+-- discarding most rows (2 ms for failed, risky new cases at a million; 0.4 ms with it).
+CREATE INDEX cases_outcome_idx ON cases (status, vendor_outcome, created_at, id);
 CREATE INDEX cases_nationality_idx ON cases (status, nationality, created_at, id);
 CREATE INDEX cases_search_idx ON cases USING gin (search_text gin_trgm_ops);
 

@@ -1,43 +1,56 @@
 -- The queue. Optional filters are sqlc.narg parameters; the pool runs with plan_cache_mode =
 -- force_custom_plan so each call is planned for the filters it actually has.
+-- A page is chosen from cases alone, and only its rows are joined to customers and users: when the
+-- planner reads many matching cases (a search for a common name, estimated as a handful), it
+-- does not look up a customer for each of them before keeping fifty.
 
 -- name: ListQueueByAge :many
 SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
     c.last_activity_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
-FROM cases c
+FROM (
+    SELECT q.id, q.customer_id, q.status, q.assignee_id, q.nationality, q.vendor_outcome, q.risk_flag, q.created_at,
+        q.last_activity_at
+    FROM cases q
+    WHERE q.status = @status
+      AND (sqlc.narg(assignee_id)::uuid IS NULL OR q.assignee_id = sqlc.narg(assignee_id))
+      AND (NOT @unassigned::bool OR q.assignee_id IS NULL)
+      AND (sqlc.narg(vendor_outcome)::text IS NULL OR q.vendor_outcome = sqlc.narg(vendor_outcome))
+      AND (sqlc.narg(risk_flag)::bool IS NULL OR q.risk_flag = sqlc.narg(risk_flag))
+      AND (sqlc.narg(nationality)::text IS NULL OR q.nationality = sqlc.narg(nationality))
+      AND (sqlc.narg(created_from)::timestamptz IS NULL OR q.created_at >= sqlc.narg(created_from))
+      AND (sqlc.narg(created_to)::timestamptz IS NULL OR q.created_at < sqlc.narg(created_to))
+      AND (sqlc.narg(search)::text IS NULL OR q.search_text LIKE '%' || sqlc.narg(search)::text || '%')
+      AND (sqlc.narg(after_at)::timestamptz IS NULL OR (q.created_at, q.id) > (sqlc.narg(after_at), sqlc.narg(after_id)::uuid))
+    ORDER BY q.created_at, q.id
+    LIMIT @page_size
+) c
 JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN users u ON u.id = c.assignee_id
-WHERE c.status = @status
-  AND (sqlc.narg(assignee_id)::uuid IS NULL OR c.assignee_id = sqlc.narg(assignee_id))
-  AND (NOT @unassigned::bool OR c.assignee_id IS NULL)
-  AND (sqlc.narg(vendor_outcome)::text IS NULL OR c.vendor_outcome = sqlc.narg(vendor_outcome))
-  AND (sqlc.narg(risk_flag)::bool IS NULL OR c.risk_flag = sqlc.narg(risk_flag))
-  AND (sqlc.narg(nationality)::text IS NULL OR c.nationality = sqlc.narg(nationality))
-  AND (sqlc.narg(created_from)::timestamptz IS NULL OR c.created_at >= sqlc.narg(created_from))
-  AND (sqlc.narg(created_to)::timestamptz IS NULL OR c.created_at < sqlc.narg(created_to))
-  AND (sqlc.narg(search)::text IS NULL OR c.search_text LIKE '%' || sqlc.narg(search)::text || '%')
-  AND (sqlc.narg(after_at)::timestamptz IS NULL OR (c.created_at, c.id) > (sqlc.narg(after_at), sqlc.narg(after_id)::uuid))
-ORDER BY c.created_at, c.id
-LIMIT @page_size;
+ORDER BY c.created_at, c.id;
 
 -- name: ListQueueByActivity :many
 SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
     c.last_activity_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
-FROM cases c
+FROM (
+    SELECT q.id, q.customer_id, q.status, q.assignee_id, q.nationality, q.vendor_outcome, q.risk_flag, q.created_at,
+        q.last_activity_at
+    FROM cases q
+    WHERE q.status = @status
+      AND (sqlc.narg(assignee_id)::uuid IS NULL OR q.assignee_id = sqlc.narg(assignee_id))
+      AND (NOT @unassigned::bool OR q.assignee_id IS NULL)
+      AND (sqlc.narg(vendor_outcome)::text IS NULL OR q.vendor_outcome = sqlc.narg(vendor_outcome))
+      AND (sqlc.narg(risk_flag)::bool IS NULL OR q.risk_flag = sqlc.narg(risk_flag))
+      AND (sqlc.narg(nationality)::text IS NULL OR q.nationality = sqlc.narg(nationality))
+      AND (sqlc.narg(created_from)::timestamptz IS NULL OR q.created_at >= sqlc.narg(created_from))
+      AND (sqlc.narg(created_to)::timestamptz IS NULL OR q.created_at < sqlc.narg(created_to))
+      AND (sqlc.narg(search)::text IS NULL OR q.search_text LIKE '%' || sqlc.narg(search)::text || '%')
+      AND (sqlc.narg(after_at)::timestamptz IS NULL OR (q.last_activity_at, q.id) < (sqlc.narg(after_at), sqlc.narg(after_id)::uuid))
+    ORDER BY q.last_activity_at DESC, q.id DESC
+    LIMIT @page_size
+) c
 JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN users u ON u.id = c.assignee_id
-WHERE c.status = @status
-  AND (sqlc.narg(assignee_id)::uuid IS NULL OR c.assignee_id = sqlc.narg(assignee_id))
-  AND (NOT @unassigned::bool OR c.assignee_id IS NULL)
-  AND (sqlc.narg(vendor_outcome)::text IS NULL OR c.vendor_outcome = sqlc.narg(vendor_outcome))
-  AND (sqlc.narg(risk_flag)::bool IS NULL OR c.risk_flag = sqlc.narg(risk_flag))
-  AND (sqlc.narg(nationality)::text IS NULL OR c.nationality = sqlc.narg(nationality))
-  AND (sqlc.narg(created_from)::timestamptz IS NULL OR c.created_at >= sqlc.narg(created_from))
-  AND (sqlc.narg(created_to)::timestamptz IS NULL OR c.created_at < sqlc.narg(created_to))
-  AND (sqlc.narg(search)::text IS NULL OR c.search_text LIKE '%' || sqlc.narg(search)::text || '%')
-  AND (sqlc.narg(after_at)::timestamptz IS NULL OR (c.last_activity_at, c.id) < (sqlc.narg(after_at), sqlc.narg(after_id)::uuid))
-ORDER BY c.last_activity_at DESC, c.id DESC
-LIMIT @page_size;
+ORDER BY c.last_activity_at DESC, c.id DESC;
 
 -- name: ClaimNextCase :one
 -- "Next case": the oldest unassigned case in the current queue, claimed in one statement;

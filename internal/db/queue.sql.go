@@ -76,21 +76,26 @@ func (q *Queries) ClaimNextCase(ctx context.Context, arg ClaimNextCaseParams) (C
 const listQueueByActivity = `-- name: ListQueueByActivity :many
 SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
     c.last_activity_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
-FROM cases c
+FROM (
+    SELECT q.id, q.customer_id, q.status, q.assignee_id, q.nationality, q.vendor_outcome, q.risk_flag, q.created_at,
+        q.last_activity_at
+    FROM cases q
+    WHERE q.status = $1
+      AND ($2::uuid IS NULL OR q.assignee_id = $2)
+      AND (NOT $3::bool OR q.assignee_id IS NULL)
+      AND ($4::text IS NULL OR q.vendor_outcome = $4)
+      AND ($5::bool IS NULL OR q.risk_flag = $5)
+      AND ($6::text IS NULL OR q.nationality = $6)
+      AND ($7::timestamptz IS NULL OR q.created_at >= $7)
+      AND ($8::timestamptz IS NULL OR q.created_at < $8)
+      AND ($9::text IS NULL OR q.search_text LIKE '%' || $9::text || '%')
+      AND ($10::timestamptz IS NULL OR (q.last_activity_at, q.id) < ($10, $11::uuid))
+    ORDER BY q.last_activity_at DESC, q.id DESC
+    LIMIT $12
+) c
 JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN users u ON u.id = c.assignee_id
-WHERE c.status = $1
-  AND ($2::uuid IS NULL OR c.assignee_id = $2)
-  AND (NOT $3::bool OR c.assignee_id IS NULL)
-  AND ($4::text IS NULL OR c.vendor_outcome = $4)
-  AND ($5::bool IS NULL OR c.risk_flag = $5)
-  AND ($6::text IS NULL OR c.nationality = $6)
-  AND ($7::timestamptz IS NULL OR c.created_at >= $7)
-  AND ($8::timestamptz IS NULL OR c.created_at < $8)
-  AND ($9::text IS NULL OR c.search_text LIKE '%' || $9::text || '%')
-  AND ($10::timestamptz IS NULL OR (c.last_activity_at, c.id) < ($10, $11::uuid))
 ORDER BY c.last_activity_at DESC, c.id DESC
-LIMIT $12
 `
 
 type ListQueueByActivityParams struct {
@@ -173,21 +178,26 @@ const listQueueByAge = `-- name: ListQueueByAge :many
 
 SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
     c.last_activity_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
-FROM cases c
+FROM (
+    SELECT q.id, q.customer_id, q.status, q.assignee_id, q.nationality, q.vendor_outcome, q.risk_flag, q.created_at,
+        q.last_activity_at
+    FROM cases q
+    WHERE q.status = $1
+      AND ($2::uuid IS NULL OR q.assignee_id = $2)
+      AND (NOT $3::bool OR q.assignee_id IS NULL)
+      AND ($4::text IS NULL OR q.vendor_outcome = $4)
+      AND ($5::bool IS NULL OR q.risk_flag = $5)
+      AND ($6::text IS NULL OR q.nationality = $6)
+      AND ($7::timestamptz IS NULL OR q.created_at >= $7)
+      AND ($8::timestamptz IS NULL OR q.created_at < $8)
+      AND ($9::text IS NULL OR q.search_text LIKE '%' || $9::text || '%')
+      AND ($10::timestamptz IS NULL OR (q.created_at, q.id) > ($10, $11::uuid))
+    ORDER BY q.created_at, q.id
+    LIMIT $12
+) c
 JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN users u ON u.id = c.assignee_id
-WHERE c.status = $1
-  AND ($2::uuid IS NULL OR c.assignee_id = $2)
-  AND (NOT $3::bool OR c.assignee_id IS NULL)
-  AND ($4::text IS NULL OR c.vendor_outcome = $4)
-  AND ($5::bool IS NULL OR c.risk_flag = $5)
-  AND ($6::text IS NULL OR c.nationality = $6)
-  AND ($7::timestamptz IS NULL OR c.created_at >= $7)
-  AND ($8::timestamptz IS NULL OR c.created_at < $8)
-  AND ($9::text IS NULL OR c.search_text LIKE '%' || $9::text || '%')
-  AND ($10::timestamptz IS NULL OR (c.created_at, c.id) > ($10, $11::uuid))
 ORDER BY c.created_at, c.id
-LIMIT $12
 `
 
 type ListQueueByAgeParams struct {
@@ -222,6 +232,9 @@ type ListQueueByAgeRow struct {
 
 // The queue. Optional filters are sqlc.narg parameters; the pool runs with plan_cache_mode =
 // force_custom_plan so each call is planned for the filters it actually has.
+// A page is chosen from cases alone, and only its rows are joined to customers and users: when the
+// planner reads many matching cases (a search for a common name, estimated as a handful), it
+// does not look up a customer for each of them before keeping fifty.
 func (q *Queries) ListQueueByAge(ctx context.Context, arg ListQueueByAgeParams) ([]ListQueueByAgeRow, error) {
 	rows, err := q.db.Query(ctx, listQueueByAge,
 		arg.Status,
