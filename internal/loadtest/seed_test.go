@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,7 +58,7 @@ func TestPercentile(t *testing.T) {
 
 func TestRun(t *testing.T) {
 	calls := make([]int, 4)
-	r := Run(context.Background(), 4, 50*time.Millisecond, func(_ context.Context, i int) error {
+	r := Load{Clients: 4, For: 50 * time.Millisecond}.Run(context.Background(), func(_ context.Context, i int) error {
 		calls[i]++
 		time.Sleep(time.Millisecond)
 		return nil
@@ -75,7 +76,7 @@ func TestRun(t *testing.T) {
 	}
 
 	boom := errors.New("boom")
-	r = Run(context.Background(), 3, time.Minute, func(_ context.Context, i int) error {
+	r = Load{Clients: 3, For: time.Minute}.Run(context.Background(), func(_ context.Context, i int) error {
 		if i == 1 {
 			return boom
 		}
@@ -84,6 +85,25 @@ func TestRun(t *testing.T) {
 	})
 	if !errors.Is(r.Err, boom) || r.Elapsed > 10*time.Second {
 		t.Fatalf("an error must stop the run at once: %+v", r)
+	}
+
+	// Paced: 4 clients, one call each per 20 ms, for 200 ms: about 40 calls, not thousands.
+	var n atomic.Int64
+	r = Load{Clients: 4, For: 200 * time.Millisecond, Every: 20 * time.Millisecond}.Run(context.Background(), func(context.Context, int) error {
+		n.Add(1)
+		return nil
+	})
+	if r.Err != nil || r.Requests < 30 || r.Requests > 50 || int64(r.Requests) != n.Load() {
+		t.Fatalf("paced run: %+v, %d calls", r, n.Load())
+	}
+	// A call slower than the pace counts from when it was due: the second call of a client that
+	// waits 30 ms per call at a 10 ms pace is 20 ms late on top of its own 30 ms.
+	r = Load{Clients: 1, For: 100 * time.Millisecond, Every: 10 * time.Millisecond}.Run(context.Background(), func(context.Context, int) error {
+		time.Sleep(30 * time.Millisecond)
+		return nil
+	})
+	if r.Max < 70*time.Millisecond {
+		t.Fatalf("late calls must count their wait: %+v", r)
 	}
 }
 
