@@ -9,14 +9,38 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 )
 
+// Timeouts bound the runs of jobs (KYCDESK_CHECK_TIMEOUT and KYCDESK_CHECK_RESCUE_AFTER).
+type Timeouts struct {
+	// Run is the longest one run of a job may take: its context is then cancelled and the job
+	// retried.
+	Run time.Duration
+	// Rescue is how long a job may stay running before River takes its instance for dead (killed,
+	// or cut off from the database) and runs it again elsewhere. It must be longer than Run, or a
+	// run still alive would be doubled; a run that is doubled anyway cannot finish the check twice
+	// (see FinishCheck), it only repeats the vendor call.
+	Rescue time.Duration
+}
+
+// DefaultTimeouts are the timeouts when none are configured.
+var DefaultTimeouts = Timeouts{Run: 6 * time.Minute, Rescue: 7 * time.Minute}
+
 // NewRiver returns the job queue client. With work false it only inserts jobs (an instance that
-// serves pages but runs no checks); with work true it also runs them, one queue per vendor.
-func NewRiver(r *Runner, log *slog.Logger, work bool) (*river.Client[pgx.Tx], error) {
-	cfg := &river.Config{Logger: log, JobTimeout: 6 * time.Minute, RescueStuckJobsAfter: 7 * time.Minute, MaxAttempts: 25}
+// serves pages but runs no checks); with work true it also runs them, one queue per vendor. Zero
+// timeouts take DefaultTimeouts'.
+func NewRiver(r *Runner, log *slog.Logger, work bool, t Timeouts) (*river.Client[pgx.Tx], error) {
+	if t.Run <= 0 {
+		t.Run = DefaultTimeouts.Run
+	}
+	if t.Rescue <= 0 {
+		t.Rescue = t.Run + time.Minute
+	}
+	cfg := &river.Config{Logger: log, JobTimeout: t.Run, RescueStuckJobsAfter: t.Rescue, MaxAttempts: 25}
 	if work {
 		workers := river.NewWorkers()
-		river.AddWorker(workers, &Worker{Runner: r})
-		river.AddWorker(workers, &CallbackWorker{Runner: r})
+		// River's rescuer asks the worker, not the client, how long a run may take before it
+		// counts as stuck: every worker must answer the configured timeout.
+		river.AddWorker[Args](workers, timed[Args]{&Worker{Runner: r}, t.Run})
+		river.AddWorker[CallbackArgs](workers, timed[CallbackArgs]{&CallbackWorker{Runner: r}, t.Run})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}}
 		for _, v := range Runnable {
@@ -27,3 +51,12 @@ func NewRiver(r *Runner, log *slog.Logger, work bool) (*river.Client[pgx.Tx], er
 	}
 	return river.NewClient(riverpgxv5.New(r.Pool), cfg)
 }
+
+// timed runs a worker's jobs under the configured run timeout rather than the worker's own.
+type timed[T river.JobArgs] struct {
+	river.Worker[T]
+	timeout time.Duration
+}
+
+// Timeout is the configured run timeout.
+func (w timed[T]) Timeout(*river.Job[T]) time.Duration { return w.timeout }

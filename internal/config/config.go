@@ -36,6 +36,10 @@ type Config struct {
 	SecretsURL      string
 	Simulator       bool // the built-in vendor simulator answers for vendors that are not configured
 	Workers         bool // this instance runs check jobs
+	// CheckTimeout bounds one run of a check job; CheckRescueAfter is how long a job may stay
+	// running before another instance takes its instance for dead and runs it again.
+	CheckTimeout     time.Duration
+	CheckRescueAfter time.Duration
 }
 
 // Var documents one environment variable.
@@ -65,6 +69,8 @@ var Vars = []Var{
 	{"KYCDESK_SECRETS_URL", "(empty)", "gocloud.dev secrets keeper URL for vendor credentials; `base64key://<32-byte key, base64url>` shares one key between instances. Empty: a local key generated once into the data directory."},
 	{"KYCDESK_SIMULATOR", "auto", "`auto` (on in development, off in production), `on` or `off`: the built-in vendor simulator answers for vendors with no credentials, under /sim."},
 	{"KYCDESK_WORKERS", "true", "Whether this instance runs vendor checks (set false on web-only instances)."},
+	{"KYCDESK_CHECK_TIMEOUT", "6m", "Longest one run of a vendor check may take (waiting for the vendor's concurrency limit included); it is then cancelled and retried."},
+	{"KYCDESK_CHECK_RESCUE_AFTER", "KYCDESK_CHECK_TIMEOUT + 1m", "A check still running after this long is taken for abandoned (its instance died) and run again by an instance with workers. Must be longer than KYCDESK_CHECK_TIMEOUT."},
 }
 
 // Load reads the environment. Every problem is reported, not only the first.
@@ -119,6 +125,14 @@ func Load() (Config, error) {
 		SLA:             time.Duration(integer("KYCDESK_SLA_HOURS", "24", 1, 24*365)) * time.Hour,
 		SecretsURL:      get("KYCDESK_SECRETS_URL", ""),
 		Workers:         boolean("KYCDESK_WORKERS", "true"),
+		CheckTimeout:    dur("KYCDESK_CHECK_TIMEOUT", "6m"),
+	}
+	c.CheckRescueAfter = c.CheckTimeout + time.Minute
+	if get("KYCDESK_CHECK_RESCUE_AFTER", "") != "" {
+		c.CheckRescueAfter = dur("KYCDESK_CHECK_RESCUE_AFTER", "")
+	}
+	if c.CheckTimeout > 0 && c.CheckRescueAfter > 0 && c.CheckRescueAfter <= c.CheckTimeout {
+		errs = append(errs, fmt.Errorf("KYCDESK_CHECK_RESCUE_AFTER (%s) must be longer than KYCDESK_CHECK_TIMEOUT (%s): a check still running would be run twice", c.CheckRescueAfter, c.CheckTimeout))
 	}
 	switch sim := get("KYCDESK_SIMULATOR", "auto"); sim {
 	case "auto":

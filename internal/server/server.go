@@ -104,7 +104,7 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 		s.R.Simulator = s.simulatorInUse
 	}
 	runner := &checks.Runner{Pool: pool, Clients: clients, Store: store, CallbackBase: cfg.BaseURL, Log: log}
-	if s.River, err = checks.NewRiver(runner, log, cfg.Workers); err != nil {
+	if s.River, err = checks.NewRiver(runner, log, cfg.Workers, checks.Timeouts{Run: cfg.CheckTimeout, Rescue: cfg.CheckRescueAfter}); err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	checkSvc := &checks.Service{Pool: pool, River: s.River}
