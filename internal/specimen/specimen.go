@@ -396,7 +396,11 @@ func swapDayMonth(t time.Time) string {
 	if d <= 12 && d != m {
 		return time.Date(t.Year(), time.Month(d), m, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", t.Year(), m, d%10*10+d/10)
+	nd := d%10*10 + d/10
+	if nd == d { // 11, 22: swapping the digits changes nothing, so misread the last one
+		nd = d%28 + 1
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", t.Year(), m, nd)
 }
 
 // confuseDigit replaces the first 0 with O, 1 with I, 5 with S or 8 with B.
