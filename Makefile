@@ -22,7 +22,8 @@ test: test-deps
 
 ## bench: run the benchmarks (speed and memory targets live here, never in timed tests)
 bench: test-deps
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $$($(GO) list ./... | grep -v '/internal/loadtest$$')
+	$(GO) test -run '^$$' -bench . -benchtime=1x -timeout 60m ./internal/loadtest/
 
 # PostgreSQL's server binaries (initdb, pg_ctl) are needed by make run and the tests.
 run-deps:

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"kycdesk/internal/normalize"
@@ -239,9 +240,17 @@ type person struct {
 	issued, expires    time.Time
 }
 
+// asciiNames remembers asciiName's answers: the names come from short lists, and folding is slow.
+var asciiNames sync.Map
+
 // asciiName is a name as it goes into an e-mail address ("Müller" → "muller", "de Jong" → "dejong").
 func asciiName(s string) string {
-	return strings.ReplaceAll(normalize.SearchKey(s), " ", "")
+	if a, ok := asciiNames.Load(s); ok {
+		return a.(string)
+	}
+	a := strings.ReplaceAll(normalize.SearchKey(s), " ", "")
+	asciiNames.Store(s, a)
+	return a
 }
 
 // newPerson invents a person of a country drawn from the mix, as of the day they were onboarded.

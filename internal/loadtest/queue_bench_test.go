@@ -110,9 +110,9 @@ func BenchmarkQueue(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("seeded %d cases in %s (generate %s, copy %s, indexes and foreign keys %s, vacuum analyze %s)", n,
-		st.Total().Round(time.Second), st.Generate.Round(100*time.Millisecond), st.Copy.Round(100*time.Millisecond),
-		st.Index.Round(100*time.Millisecond), st.Vacuum.Round(100*time.Millisecond))
+	b.Logf("seeded %d cases in %s (invented and copied %s, indexes and foreign keys %s, vacuum analyze %s)", n,
+		st.Total().Round(time.Second), st.Load.Round(100*time.Millisecond), st.Index.Round(100*time.Millisecond),
+		st.Vacuum.Round(100*time.Millisecond))
 	var counts []string
 	for _, s := range cases.Statuses {
 		counts = append(counts, fmt.Sprintf("%s %d", s, st.Counts[s]))

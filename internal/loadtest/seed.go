@@ -37,15 +37,14 @@ type Options struct {
 
 // Stats says what Seed loaded and how long each step took.
 type Stats struct {
-	Counts   map[db.CaseStatus]int64 // cases per status, counted in the table after loading
-	Generate time.Duration           // inventing the rows in memory
-	Copy     time.Duration           // COPY of customers, documents and cases
-	Index    time.Duration           // building the indexes and checking the foreign keys
-	Vacuum   time.Duration           // VACUUM ANALYZE, as autovacuum would have done by now
+	Counts map[db.CaseStatus]int64 // cases per status, counted in the table after loading
+	Load   time.Duration           // inventing the rows and COPY, at once
+	Index  time.Duration           // building the indexes and checking the foreign keys
+	Vacuum time.Duration           // VACUUM ANALYZE, as autovacuum would have done by now
 }
 
 // Total is the time Seed took.
-func (s Stats) Total() time.Duration { return s.Generate + s.Copy + s.Index + s.Vacuum }
+func (s Stats) Total() time.Duration { return s.Load + s.Index + s.Vacuum }
 
 // span is how far back the cases go.
 const span = 2 * 365 * 24 * time.Hour
@@ -101,11 +100,12 @@ type caseRow struct {
 	decided             *time.Time
 }
 
-type dataset struct {
+// chunk is the rows one random stream invents: chunkSize customers (fewer in the last chunk),
+// each with a passport and a case.
+type chunk struct {
 	customers []customerRow
 	documents []documentRow
 	cases     []caseRow
-	counts    map[db.CaseStatus]int64
 }
 
 func newID(r *rand.Rand) uuid.UUID {
@@ -130,47 +130,92 @@ func rareAt(i, n int) bool {
 // many goroutines invent it.
 const chunkSize = 25_000
 
-// generate invents the customers, passports and cases in creation order, as a live table holds them.
-func generate(o Options) dataset {
+// chunks is how many chunks o.Cases customers make.
+func chunks(o Options) int { return (o.Cases + chunkSize - 1) / chunkSize }
+
+// generateChunk invents chunk c's customers, passports and cases, in creation order as a live
+// table holds them: customer i of o.Cases came in at i/o.Cases of the two years before o.Now.
+func generateChunk(o Options, c int) chunk {
 	n := o.Cases
-	d := dataset{customers: make([]customerRow, n), documents: make([]documentRow, n), cases: make([]caseRow, n)}
+	lo, hi := c*chunkSize, min(n, (c+1)*chunkSize)
+	out := chunk{customers: make([]customerRow, 0, hi-lo), documents: make([]documentRow, 0, hi-lo), cases: make([]caseRow, 0, hi-lo)}
 	start := o.Now.Add(-span)
-	chunks := (n + chunkSize - 1) / chunkSize
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for c := range next {
-				r := rand.New(rand.NewPCG(o.Seed, uint64(c)))
-				for i := c * chunkSize; i < min(n, (c+1)*chunkSize); i++ {
-					at := start.Add(time.Duration((float64(i) + r.Float64()) / float64(n) * float64(span))).Truncate(time.Microsecond)
-					surname := ""
-					if rareAt(i, n) {
-						surname = Rare
-					}
-					p := newPerson(r, at, surname)
-					cu := customerRow{id: newID(r), ref: "ONB-" + pad(i+1, 8), given: p.given, surname: p.surname, born: p.born,
-						nationality: p.nationality, home: p.home, email: p.email, phone: p.phone, addr: p.addr, at: at}
-					doc := documentRow{id: newID(r), customerID: cu.id, country: p.nationality, number: p.passport,
-						issued: p.issued, expires: p.expires, at: at}
-					cs := caseRow{id: newID(r), customerID: cu.id, nationality: p.nationality, at: at,
-						search: searchText(cu.given, cu.surname, cu.ref, doc.number)}
-					fillCase(r, &cs, o.Now, o.Staff)
-					d.customers[i], d.documents[i], d.cases[i] = cu, doc, cs
-				}
+	r := rand.New(rand.NewPCG(o.Seed, uint64(c)))
+	for i := lo; i < hi; i++ {
+		at := start.Add(time.Duration((float64(i) + r.Float64()) / float64(n) * float64(span))).Truncate(time.Microsecond)
+		surname := ""
+		if rareAt(i, n) {
+			surname = Rare
+		}
+		p := newPerson(r, at, surname)
+		cu := customerRow{id: newID(r), ref: "ONB-" + pad(i+1, 8), given: p.given, surname: p.surname, born: p.born,
+			nationality: p.nationality, home: p.home, email: p.email, phone: p.phone, addr: p.addr, at: at}
+		doc := documentRow{id: newID(r), customerID: cu.id, country: p.nationality, number: p.passport,
+			issued: p.issued, expires: p.expires, at: at}
+		cs := caseRow{id: newID(r), customerID: cu.id, nationality: p.nationality, at: at,
+			search: searchText(cu.given, cu.surname, cu.ref, doc.number)}
+		fillCase(r, &cs, o.Now, o.Staff)
+		out.customers, out.documents, out.cases = append(out.customers, cu), append(out.documents, doc), append(out.cases, cs)
+	}
+	return out
+}
+
+// stream invents the chunks on every CPU and hands each, in order, to every one of outs, which
+// it closes at the end; it stays a few chunks ahead of the slowest reader, so memory stays small
+// whatever the size. It returns the number of cases per status it handed out (all of them,
+// unless ctx ended first).
+func stream(ctx context.Context, o Options, outs ...chan<- chunk) map[db.CaseStatus]int64 {
+	type job struct {
+		c    int
+		slot chan chunk
+	}
+	jobs := make(chan job)
+	order := make(chan chan chunk, 2*runtime.GOMAXPROCS(0))
+	go func() {
+		defer close(jobs)
+		defer close(order)
+		for c := range chunks(o) {
+			slot := make(chan chunk, 1)
+			select {
+			case order <- slot:
+			case <-ctx.Done():
+				return
 			}
-		})
+			jobs <- job{c, slot}
+		}
+	}()
+	for range runtime.GOMAXPROCS(0) {
+		go func() {
+			for j := range jobs {
+				j.slot <- generateChunk(o, j.c)
+			}
+		}()
 	}
-	for c := range chunks {
-		next <- c
+	counts := map[db.CaseStatus]int64{}
+	defer func() {
+		for _, out := range outs {
+			close(out)
+		}
+	}()
+	for slot := range order {
+		var ch chunk
+		select {
+		case ch = <-slot:
+		case <-ctx.Done():
+			return counts
+		}
+		for i := range ch.cases {
+			counts[ch.cases[i].status]++
+		}
+		for _, out := range outs {
+			select {
+			case out <- ch:
+			case <-ctx.Done():
+				return counts
+			}
+		}
 	}
-	close(next)
-	wg.Wait()
-	d.counts = map[db.CaseStatus]int64{}
-	for i := range d.cases {
-		d.counts[d.cases[i].status]++
-	}
-	return d
+	return counts
 }
 
 func pad(i, width int) string {
@@ -215,26 +260,38 @@ func fillCase(r *rand.Rand, c *caseRow, now time.Time, staff []uuid.UUID) {
 	c.risk = r.Float64() < risk
 }
 
-// rows feeds a slice to COPY, one row's values at a time.
+// rows feeds one table's rows of the chunks that arrive on in to COPY, one row's values at a time.
 type rows[T any] struct {
-	list   []T
-	i      int
+	ctx    context.Context
+	in     <-chan chunk
+	pick   func(chunk) []T
 	values func(*T, []any) []any
+	cur    []T
+	i      int
 	buf    []any
+	err    error
 }
 
-func (s *rows[T]) Next() bool { s.i++; return s.i <= len(s.list) }
-
-func (s *rows[T]) Values() ([]any, error) { return s.values(&s.list[s.i-1], s.buf[:0]), nil }
-
-func (s *rows[T]) Err() error { return nil }
-
-func strOrNil(s string) *string {
-	if s == "" {
-		return nil
+func (s *rows[T]) Next() bool {
+	for s.i >= len(s.cur) {
+		select {
+		case ch, ok := <-s.in:
+			if !ok {
+				return false
+			}
+			s.cur, s.i = s.pick(ch), 0
+		case <-s.ctx.Done():
+			s.err = s.ctx.Err()
+			return false
+		}
 	}
-	return &s
+	s.i++
+	return true
 }
+
+func (s *rows[T]) Values() ([]any, error) { return s.values(&s.cur[s.i-1], s.buf[:0]), nil }
+
+func (s *rows[T]) Err() error { return s.err }
 
 // Seed loads o.Cases customers, each with a passport and a case, into the database behind pool
 // with COPY. For the load only, it drops the three tables' secondary indexes and foreign keys and
@@ -256,18 +313,15 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, o Options) (Stats, error) {
 	o.Now = o.Now.UTC().Truncate(time.Microsecond)
 
 	t := time.Now()
-	d := generate(o)
-	st.Generate = time.Since(t)
-
-	t = time.Now()
 	restore, err := prepareLoad(ctx, pool)
 	if err != nil {
 		return st, err
 	}
-	if err := copyAll(ctx, pool, d); err != nil {
+	want, err := load(ctx, pool, o)
+	if err != nil {
 		return st, err
 	}
-	st.Copy = time.Since(t)
+	st.Load = time.Since(t)
 
 	t = time.Now()
 	if err := restore(ctx); err != nil {
@@ -281,7 +335,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, o Options) (Stats, error) {
 	}
 	st.Vacuum = time.Since(t)
 
-	st.Counts, err = checkCounts(ctx, pool, d.counts)
+	st.Counts, err = checkCounts(ctx, pool, want)
 	return st, err
 }
 
@@ -415,47 +469,67 @@ func collect(ch <-chan error) []error {
 	return out
 }
 
-// copyAll loads the three tables at once, one connection each.
-func copyAll(ctx context.Context, pool *pgxpool.Pool, d dataset) error {
-	type load struct {
-		table string
-		cols  []string
-		src   pgx.CopyFromSource
+// load invents the rows and copies them into the three tables at once, one connection each, as
+// they are invented. It returns the number of cases per status it loaded.
+func load(ctx context.Context, pool *pgxpool.Pool, o Options) (map[db.CaseStatus]int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type table struct {
+		name string
+		cols []string
+		in   chan chunk
+		src  func(in <-chan chunk) pgx.CopyFromSource
 	}
-	loads := []load{
-		{"customers", []string{"id", "external_ref", "given_names", "surname", "date_of_birth", "nationality", "residence_country",
-			"email", "phone", "address", "created_via", "created_at", "updated_at"},
-			&rows[customerRow]{list: d.customers, buf: make([]any, 0, 13), values: func(c *customerRow, v []any) []any {
-				return append(v, c.id, c.ref, c.given, c.surname, c.born, c.nationality, c.home, c.email, c.phone, c.addr,
-					"api:onboarding", c.at, c.at)
-			}}},
-		{"documents", []string{"id", "customer_id", "type", "issuing_country", "number", "issue_date", "expiry_date", "created_at"},
-			&rows[documentRow]{list: d.documents, buf: make([]any, 0, 8), values: func(x *documentRow, v []any) []any {
-				return append(v, x.id, x.customerID, "passport", x.country, x.number, x.issued, x.expires, x.at)
-			}}},
-		{"cases", []string{"id", "customer_id", "status", "assignee_id", "nationality", "search_text", "vendor_outcome",
+	tables := []table{
+		{name: "customers", cols: []string{"id", "external_ref", "given_names", "surname", "date_of_birth", "nationality",
+			"residence_country", "email", "phone", "address", "created_via", "created_at", "updated_at"},
+			src: func(in <-chan chunk) pgx.CopyFromSource {
+				return &rows[customerRow]{ctx: ctx, in: in, buf: make([]any, 0, 13), pick: func(c chunk) []customerRow { return c.customers },
+					values: func(c *customerRow, v []any) []any {
+						return append(v, c.id, c.ref, c.given, c.surname, c.born, c.nationality, c.home, c.email, c.phone, c.addr,
+							"api:onboarding", c.at, c.at)
+					}}
+			}},
+		{name: "documents", cols: []string{"id", "customer_id", "type", "issuing_country", "number", "issue_date", "expiry_date", "created_at"},
+			src: func(in <-chan chunk) pgx.CopyFromSource {
+				return &rows[documentRow]{ctx: ctx, in: in, buf: make([]any, 0, 8), pick: func(c chunk) []documentRow { return c.documents },
+					values: func(x *documentRow, v []any) []any {
+						return append(v, x.id, x.customerID, "passport", x.country, x.number, x.issued, x.expires, x.at)
+					}}
+			}},
+		{name: "cases", cols: []string{"id", "customer_id", "status", "assignee_id", "nationality", "search_text", "vendor_outcome",
 			"risk_flag", "created_at", "last_activity_at", "decided_at"},
-			&rows[caseRow]{list: d.cases, buf: make([]any, 0, 11), values: func(c *caseRow, v []any) []any {
-				return append(v, c.id, c.customerID, string(c.status), c.assignee, c.nationality, c.search, c.outcome, c.risk,
-					c.at, c.lastActivity, c.decided)
-			}}},
+			src: func(in <-chan chunk) pgx.CopyFromSource {
+				return &rows[caseRow]{ctx: ctx, in: in, buf: make([]any, 0, 11), pick: func(c chunk) []caseRow { return c.cases },
+					values: func(c *caseRow, v []any) []any {
+						return append(v, c.id, c.customerID, string(c.status), c.assignee, c.nationality, c.search, c.outcome,
+							c.risk, c.at, c.lastActivity, c.decided)
+					}}
+			}},
 	}
-	errs := make(chan error, len(loads))
+	outs := make([]chan<- chunk, len(tables))
+	for i := range tables {
+		tables[i].in = make(chan chunk, 2)
+		outs[i] = tables[i].in
+	}
+	errs := make(chan error, len(tables))
 	var wg sync.WaitGroup
-	for _, l := range loads {
+	for _, t := range tables {
 		wg.Go(func() {
-			n, err := pool.CopyFrom(ctx, pgx.Identifier{l.table}, l.cols, l.src)
-			if err == nil && n != int64(len(d.cases)) {
-				err = fmt.Errorf("%d rows copied, %d meant", n, len(d.cases))
+			n, err := pool.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, t.src(t.in))
+			if err == nil && n != int64(o.Cases) {
+				err = fmt.Errorf("%d rows copied, %d meant", n, o.Cases)
 			}
 			if err != nil {
-				errs <- fmt.Errorf("seed: copy %s: %w", l.table, err)
+				errs <- fmt.Errorf("seed: copy %s: %w", t.name, err)
+				cancel() // the other copies and the generators stop too
 			}
 		})
 	}
+	counts := stream(ctx, o, outs...)
 	wg.Wait()
 	close(errs)
-	return errors.Join(collect(errs)...)
+	return counts, errors.Join(collect(errs)...)
 }
 
 // checkCounts compares the maintained counters with count(*) over the table and with what was
