@@ -145,24 +145,45 @@ func setup(stderr io.Writer) (config.Config, *slog.Logger, error) {
 	return cfg, log, err
 }
 
+// env is what a command runs with: the configuration, a logger and the database.
+type env struct {
+	cfg  config.Config
+	log  *slog.Logger
+	pool *pgxpool.Pool
+}
+
+// open loads the configuration, opens the database (starting the private cluster when needed)
+// and, with migrate, applies pending migrations. The returned function closes it all.
+func open(ctx context.Context, stderr io.Writer, migrate bool) (env, func(), error) {
+	cfg, log, err := setup(stderr)
+	if err != nil {
+		return env{}, nil, err
+	}
+	pool, closeDB, err := database(ctx, cfg, log)
+	if err != nil {
+		return env{}, nil, err
+	}
+	if migrate {
+		if err := db.Migrate(ctx, pool); err != nil {
+			closeDB()
+			return env{}, nil, err
+		}
+	}
+	return env{cfg: cfg, log: log, pool: pool}, closeDB, nil
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "serve [--demo]", stdout)
 	withDemo := fs.Bool("demo", false, "create the demo users (and print their logins)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, log, err := setup(stderr)
-	if err != nil {
-		return err
-	}
-	pool, closeDB, err := database(ctx, cfg, log)
+	e, closeDB, err := open(ctx, stderr, true)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := db.Migrate(ctx, pool); err != nil {
-		return err
-	}
+	cfg, log, pool := e.cfg, e.log, e.pool
 	var logins []demo.Login
 	if *withDemo {
 		if logins, err = demo.EnsureUsers(ctx, pool, cfg.DataDir); err != nil {
@@ -200,18 +221,11 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, log, err := setup(stderr)
-	if err != nil {
-		return err
-	}
-	pool, closeDB, err := database(ctx, cfg, log)
+	_, closeDB, err := open(ctx, stderr, true)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := db.Migrate(ctx, pool); err != nil {
-		return err
-	}
 	fmt.Fprintln(stdout, "migrations applied")
 	return nil
 }
@@ -239,19 +253,12 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if _, err := users.Validate(in); err != nil {
 		return fieldErrors(err)
 	}
-	cfg, log, err := setup(stderr)
-	if err != nil {
-		return err
-	}
-	pool, closeDB, err := database(ctx, cfg, log)
+	e, closeDB, err := open(ctx, stderr, true)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := db.Migrate(ctx, pool); err != nil {
-		return err
-	}
-	svc := &users.Service{Pool: pool, LinkTTL: cfg.PasswordLinkTTL, BaseURL: cfg.BaseURL}
+	svc := &users.Service{Pool: e.pool, LinkTTL: e.cfg.PasswordLinkTTL, BaseURL: e.cfg.BaseURL}
 	out, err := svc.Create(ctx, audit.Actor{Label: "cli"}, in)
 	if err != nil {
 		return fieldErrors(err)
@@ -268,16 +275,12 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, log, err := setup(stderr)
-	if err != nil {
-		return err
-	}
-	pool, closeDB, err := database(ctx, cfg, log)
+	e, closeDB, err := open(ctx, stderr, false)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	v, err := audit.Verify(ctx, db.New(pool))
+	v, err := audit.Verify(ctx, db.New(e.pool))
 	if err != nil {
 		return err
 	}

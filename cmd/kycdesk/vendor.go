@@ -16,7 +16,6 @@ import (
 	"kycdesk/internal/apperr"
 	"kycdesk/internal/audit"
 	"kycdesk/internal/checks"
-	"kycdesk/internal/db"
 	"kycdesk/internal/secrets"
 	"kycdesk/internal/vendors"
 	"kycdesk/internal/vendorsettings"
@@ -131,18 +130,11 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // vendorService opens the database and the secrets keeper the server uses.
 func vendorService(ctx context.Context, stderr io.Writer) (*vendorsettings.Service, func(), error) {
-	cfg, log, err := setup(stderr)
+	e, closeDB, err := open(ctx, stderr, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	pool, closeDB, err := database(ctx, cfg, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := db.Migrate(ctx, pool); err != nil {
-		closeDB()
-		return nil, nil, err
-	}
+	cfg, pool := e.cfg, e.pool
 	keeper, err := secrets.Open(ctx, cfg.SecretsURL, cfg.DataDir)
 	if err != nil {
 		closeDB()
