@@ -316,8 +316,12 @@ func (r *Runner) call(ctx context.Context, c db.Check, v vendors.Name, client an
 	switch cl := client.(type) {
 	case *cynopsis.Client:
 		if v == vendors.Artemis {
-			res, err := r.syncArtemis(ctx, cl, in)
-			return outcome{result: res, err: err}
+			custID, docID, err := r.syncArtemis(ctx, cl, in)
+			if err != nil {
+				return outcome{err: err}
+			}
+			return outcome{result: &vendors.Result{Outcome: vendors.OutcomePass, Reason: fmt.Sprintf("Artemis records: customer %d, document %d.", custID, docID),
+				Extra: map[string]string{"artemis_customer_id": strconv.FormatInt(custID, 10), "artemis_document_id": strconv.FormatInt(docID, 10)}}}
 		}
 		res, _, err = cl.OCR(ctx, in.front, in.back, "front.jpg", "back.jpg")
 	case *apptenticate.Client:
@@ -404,10 +408,24 @@ func (r *Runner) asyncArgos(ctx context.Context) bool {
 	return err == nil && res.Values["mode"] == "async"
 }
 
+// SyncArtemis makes sure a document and its customer have their Artemis records and returns
+// their Artemis ids (customer, document), creating what is missing as syncArtemis does. The
+// liveness push calls it before writing a verdict onto the document.
+func (r *Runner) SyncArtemis(ctx context.Context, cl *cynopsis.Client, documentID uuid.UUID) (int64, int64, error) {
+	in, err := r.load(ctx, db.Check{DocumentID: documentID})
+	if err != nil {
+		return 0, 0, err
+	}
+	if in.front == nil && (in.customer.ArtemisCustomerID == nil || in.doc.ArtemisDocumentID == nil) {
+		return 0, 0, missing(vendors.Artemis, "a front image (JPEG or PNG)")
+	}
+	return r.syncArtemis(ctx, cl, in)
+}
+
 // syncArtemis makes sure the customer and the document have their Artemis records, storing each
 // id as soon as it is obtained: a run that dies between the two calls does not create a second
 // customer when it is retried.
-func (r *Runner) syncArtemis(ctx context.Context, cl *cynopsis.Client, in inputs) (*vendors.Result, error) {
+func (r *Runner) syncArtemis(ctx context.Context, cl *cynopsis.Client, in inputs) (int64, int64, error) {
 	q := db.New(r.Pool)
 	custID := in.customer.ArtemisCustomerID
 	if custID == nil {
@@ -419,13 +437,13 @@ func (r *Runner) syncArtemis(ctx context.Context, cl *cynopsis.Client, in inputs
 		id, err := cl.CreateCustomer(ctx, cynopsis.CustomerRequest{ProfileReferenceID: in.customer.ID.String(), Particular: p})
 		if err != nil {
 			if errors.Is(err, cynopsis.ErrDuplicateCustomer) {
-				return nil, &vendors.Error{Vendor: vendors.Artemis, Kind: vendors.Business, Code: "duplicate",
+				return 0, 0, &vendors.Error{Vendor: vendors.Artemis, Kind: vendors.Business, Code: "duplicate",
 					Message: "Artemis already has a customer with this reference, but kycdesk did not record its id. Ask Cynopsis for the customer id and record it before retrying."}
 			}
-			return nil, err
+			return 0, 0, err
 		}
 		if err := q.SetCustomerArtemisID(ctx, db.SetCustomerArtemisIDParams{ID: in.customer.ID, ArtemisCustomerID: &id}); err != nil {
-			return nil, err
+			return 0, 0, err
 		}
 		custID = &id
 	}
@@ -439,15 +457,14 @@ func (r *Runner) syncArtemis(ctx context.Context, cl *cynopsis.Client, in inputs
 		}
 		id, err := cl.UploadDocument(ctx, *custID, d, in.front, in.back)
 		if err != nil {
-			return nil, err
+			return 0, 0, err
 		}
 		if err := q.SetDocumentArtemisID(ctx, db.SetDocumentArtemisIDParams{ID: in.doc.ID, ArtemisDocumentID: &id}); err != nil {
-			return nil, err
+			return 0, 0, err
 		}
 		in.doc.ArtemisDocumentID = &id
 	}
-	return &vendors.Result{Outcome: vendors.OutcomePass, Reason: fmt.Sprintf("Artemis records: customer %d, document %d.", *custID, *in.doc.ArtemisDocumentID),
-		Extra: map[string]string{"artemis_customer_id": strconv.FormatInt(*custID, 10), "artemis_document_id": strconv.FormatInt(*in.doc.ArtemisDocumentID, 10)}}, nil
+	return *custID, *in.doc.ArtemisDocumentID, nil
 }
 
 // imageWidth reads an image's width without decoding it.

@@ -47,6 +47,7 @@ type Route struct {
 // nav is the top navigation; each entry shows only to those with its permission.
 var nav = []httpx.NavEntry{
 	{Label: "Queue", Href: "/cases", Perm: auth.PermCasesView},
+	{Label: "Undelivered verdicts", Href: "/liveness/undelivered", Perm: auth.PermReports},
 	{Label: "Users", Href: "/admin/users", Perm: auth.PermUsersManage},
 	{Label: "API tokens", Href: "/admin/api-tokens", Perm: auth.PermTokensManage},
 	{Label: "Review settings", Href: "/admin/review", Perm: auth.PermSettings},
@@ -90,6 +91,16 @@ func (s *Server) Routes() []Route {
 		{"POST", "/cases/{id}/documents/{doc}/checks", need(auth.PermCasesWork), s.checks.Run},
 		{"GET", "/vendor-calls/{id}", need(auth.PermCasesView), s.checks.RawCall},
 		{"POST", "/callbacks/argos/{token}", public, s.callbacks.Argos},
+
+		// Liveness verdicts, delivered to Cynopsis Artemis.
+		{"GET", "/cases/{id}/documents/{doc}/liveness", need(auth.PermCasesView), s.liveness.Form},
+		{"POST", "/cases/{id}/documents/{doc}/liveness", need(auth.PermCasesWork), s.liveness.Save},
+		{"GET", "/cases/{id}/documents/{doc}/liveness/panel", need(auth.PermCasesView), s.liveness.Panel},
+		{"GET", "/cases/{id}/documents/{doc}/liveness/portrait", need(auth.PermCasesView), s.liveness.Portrait},
+		{"POST", "/cases/{id}/liveness/{verdict}/retry", need(auth.PermCasesWork), s.liveness.Retry},
+		{"GET", "/liveness/undelivered", need(auth.PermReports), s.liveness.Undelivered},
+		{"POST", "/liveness/undelivered/{verdict}/retry", need(auth.PermReports), s.liveness.RetryUndelivered},
+
 		{"POST", "/cases/{id}/decision", need(auth.PermCasesWork), s.decisions.Decide},
 		{"POST", "/cases/{id}/document-decision", need(auth.PermCasesWork), s.decisions.DecideDocument},
 		{"POST", "/cases/{id}/second-review", need(auth.PermSecondReview), s.decisions.SecondReview},

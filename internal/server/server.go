@@ -28,6 +28,7 @@ import (
 	"kycdesk/internal/httpx"
 	"kycdesk/internal/images"
 	"kycdesk/internal/intake"
+	"kycdesk/internal/liveness"
 	"kycdesk/internal/obs"
 	"kycdesk/internal/secrets"
 	"kycdesk/internal/sessions"
@@ -58,6 +59,7 @@ type Server struct {
 	vendorsUI *vendorsettings.Handler
 	callbacks *checks.CallbackHandler
 	decisions *decisions.Handler
+	liveness  *liveness.Handler
 
 	// Settings is the vendor settings service; Sim the built-in simulator (nil when off).
 	Settings *vendorsettings.Service
@@ -117,11 +119,15 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 		CasePage: func(w http.ResponseWriter, r *http.Request, status int, d *web.DecisionView) error {
 			return s.cases.ShowWith(w, r, status, func(v *web.CaseView) { v.Decision = d })
 		}}
+	s.liveness = &liveness.Handler{Pool: pool, Service: &liveness.Service{Pool: pool, River: s.River}, Store: store, R: s.R}
 	s.cases.CaseView = func(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error {
 		if err := s.customers.FillCase(ctx, c, p, v); err != nil {
 			return err
 		}
 		if err := s.checks.FillCase(ctx, c, p, v); err != nil {
+			return err
+		}
+		if err := s.liveness.FillCase(ctx, c, p, v); err != nil {
 			return err
 		}
 		return s.decisions.FillCase(ctx, c, p, v)
