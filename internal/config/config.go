@@ -63,7 +63,7 @@ var Vars = []Var{
 	{"KYCDESK_LOCK_AFTER", "10", "Failed sign-ins on one email before the account is locked until an admin unlocks it (a growing delay starts after 5)."},
 	{"KYCDESK_PASSWORD_LINK_TTL", "72h", "How long a one-time set-password link stays valid."},
 	{"KYCDESK_METRICS_TOKEN", "(empty)", "When set, /metrics requires `Authorization: Bearer <token>`."},
-	{"KYCDESK_BLOB_URL", "file://KYCDESK_DATA_DIR/blobs", "Where images are stored (gocloud.dev blob URL): a directory by default, `s3://bucket?region=…&endpoint=…` for S3 or an S3-compatible store."},
+	{"KYCDESK_BLOB_URL", "file://KYCDESK_DATA_DIR/blobs", "Where images are stored (gocloud.dev blob URL): a directory by default, `s3://bucket?region=…&endpoint=…` for S3 or an S3-compatible store, `gs://bucket` for Google Cloud Storage."},
 	{"KYCDESK_MAX_UPLOAD_MB", "10", "Largest image or PDF accepted, in megabytes."},
 	{"KYCDESK_SLA_HOURS", "24", "A case open longer than this is marked as past its SLA in the queue."},
 	{"KYCDESK_SECRETS_URL", "(empty)", "gocloud.dev secrets keeper URL for vendor credentials; `base64key://<32-byte key, base64url>` shares one key between instances. Empty: a local key generated once into the data directory."},
