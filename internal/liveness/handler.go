@@ -129,6 +129,7 @@ func (h *Handler) formView(ctx context.Context, c db.Case, doc db.Document, p *a
 	}
 	if panel := all[doc.ID]; panel != nil {
 		v.Panel = *panel
+		v.Panel.OnReviewPage = true
 	}
 	acc := accessFor(c, p)
 	v.CanRecord, v.Why = acc.record, acc.why
@@ -229,10 +230,10 @@ func (h *Handler) Panel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.renderPanel(w, r, c, doc.ID)
+	return h.renderPanel(w, r, c, doc.ID, r.URL.Query().Get("on") == "review")
 }
 
-func (h *Handler) renderPanel(w http.ResponseWriter, r *http.Request, c db.Case, docID uuid.UUID) error {
+func (h *Handler) renderPanel(w http.ResponseWriter, r *http.Request, c db.Case, docID uuid.UUID, onReviewPage bool) error {
 	all, err := panels(r.Context(), db.New(h.Pool), c, auth.PrincipalFrom(r.Context()))
 	if err != nil {
 		return err
@@ -241,6 +242,7 @@ func (h *Handler) renderPanel(w http.ResponseWriter, r *http.Request, c db.Case,
 	if panel == nil {
 		return apperr.New(apperr.NotFound, "No such document on this case.")
 	}
+	panel.OnReviewPage = onReviewPage
 	return httpx.Render(w, r, http.StatusOK, web.LivenessPanel(*panel))
 }
 
@@ -280,7 +282,7 @@ func (h *Handler) retry(w http.ResponseWriter, r *http.Request, caseID *uuid.UUI
 		if err != nil {
 			return err
 		}
-		return h.renderPanel(w, r, c, v.DocumentID)
+		return h.renderPanel(w, r, c, v.DocumentID, strings.Contains(r.Header.Get("HX-Current-URL"), "/liveness"))
 	}
 	httpx.SetFlash(w, "ok", "The verdict will be sent to Artemis again now.")
 	return httpx.Redirect(w, r, back)

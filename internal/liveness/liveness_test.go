@@ -442,8 +442,8 @@ func TestFailedPushesAreRetriedUntilDelivered(t *testing.T) {
 	if n := len(fake.RequestsTo(cynopsis.RouteLiveness)); n != 3 || accepted != 1 {
 		t.Errorf("PUTs: %d, accepted %d", n, accepted)
 	}
-	// The case page shows the history of attempts.
-	hist := f.c.Get(t, f.casePath).Doc(t).Find(fmt.Sprintf(`#liveness-%s [data-attempts] tr[data-attempt]`, f.docID))
+	// The document's panel shows the history of attempts.
+	hist := f.c.Get(t, f.formPath+"/panel").Doc(t).Find(fmt.Sprintf(`#liveness-%s [data-attempts] tr[data-attempt]`, f.docID))
 	if hist.Length() != 3 || !strings.Contains(hist.Text(), "503") || !strings.Contains(hist.Text(), "did not answer in time") {
 		t.Errorf("attempt history on the page: %q", hist.Text())
 	}
