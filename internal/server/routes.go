@@ -92,6 +92,10 @@ func (s *Server) Routes() []Route {
 		{"GET", "/vendor-calls/{id}", need(auth.PermCasesView), s.checks.RawCall},
 		{"POST", "/callbacks/argos/{token}", public, s.callbacks.Argos},
 
+		// The review workspace of a document.
+		{"GET", "/cases/{id}/documents/{doc}/review", need(auth.PermCasesView), s.review.Show},
+		{"POST", "/cases/{id}/documents/{doc}/review/mrz", need(auth.PermCasesView), s.review.CheckMRZ},
+
 		// Liveness verdicts, delivered to Cynopsis Artemis.
 		{"GET", "/cases/{id}/documents/{doc}/liveness", need(auth.PermCasesView), s.liveness.Form},
 		{"POST", "/cases/{id}/documents/{doc}/liveness", need(auth.PermCasesWork), s.liveness.Save},

@@ -30,6 +30,7 @@ import (
 	"kycdesk/internal/intake"
 	"kycdesk/internal/liveness"
 	"kycdesk/internal/obs"
+	"kycdesk/internal/review"
 	"kycdesk/internal/secrets"
 	"kycdesk/internal/sessions"
 	"kycdesk/internal/simulator"
@@ -59,6 +60,7 @@ type Server struct {
 	vendorsUI *vendorsettings.Handler
 	callbacks *checks.CallbackHandler
 	decisions *decisions.Handler
+	review    *review.Handler
 	liveness  *liveness.Handler
 
 	// Settings is the vendor settings service; Sim the built-in simulator (nil when off).
@@ -119,6 +121,8 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 		CasePage: func(w http.ResponseWriter, r *http.Request, status int, d *web.DecisionView) error {
 			return s.cases.ShowWith(w, r, status, func(v *web.CaseView) { v.Decision = d })
 		}}
+	s.decisions.Service.MoreFlags = review.Flags
+	s.review = &review.Handler{Pool: pool, R: s.R}
 	s.liveness = &liveness.Handler{Pool: pool, Service: &liveness.Service{Pool: pool, River: s.River}, Store: store, R: s.R}
 	s.cases.CaseView = func(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error {
 		if err := s.customers.FillCase(ctx, c, p, v); err != nil {
