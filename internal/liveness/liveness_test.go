@@ -715,3 +715,68 @@ func TestOlderUndeliveredVerdictIsSupersededByADeliveredCorrection(t *testing.T)
 		t.Errorf("the superseded verdict is still listed as undelivered")
 	}
 }
+
+// TestRetryingVerdictIsNotSentAfterItsCorrection: a verdict waiting for its next attempt is
+// corrected; once the correction is delivered, the first is never sent (it would overwrite the
+// correction at Artemis).
+func TestRetryingVerdictIsNotSentAfterItsCorrection(t *testing.T) {
+	liveness.RetryBase = 1500 * time.Millisecond
+	app := testenv.NewApp(t)
+	f := newFixture(t, app, 6009)
+	fake := app.Server.Sim.Cynopsis
+	fake.Faults.Inject(vendors.Fault{Kind: vendors.FaultStatus, Status: 503, Body: `{"status":503}`, PathContains: "/liveness"})
+	first := f.record(t, f.form(""))
+	deadline := time.Now().Add(30 * time.Second)
+	for delivery(t, app, first).LivenessDelivery.State != db.LivenessDeliveryStateRetrying {
+		if time.Now().After(deadline) {
+			t.Fatal("the first verdict never waited for a retry")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	form := f.form(first.String())
+	form.Set("liveness_confidence", "12")
+	second := f.record(t, form)
+	wait(t, app, second, db.LivenessDeliveryStateDelivered)
+	d := wait(t, app, first, db.LivenessDeliveryStateSuperseded)
+	time.Sleep(2 * time.Second) // the first verdict's job wakes up, and sends nothing
+	if d2 := delivery(t, app, first).LivenessDelivery; d2.Attempts != 1 || d2.State != db.LivenessDeliveryStateSuperseded || d.Attempts != 1 {
+		t.Fatalf("first verdict: %s after %d attempts", d2.State, d2.Attempts)
+	}
+	var accepted []map[string]any
+	for _, r := range fake.RequestsTo(cynopsis.RouteLiveness) {
+		if r.Status == http.StatusOK {
+			var b map[string]any
+			_ = json.Unmarshal(r.Body, &b)
+			accepted = append(accepted, b)
+		}
+	}
+	if len(accepted) != 1 || fmt.Sprint(accepted[0]["liivenessConfidence"]) != "12" {
+		t.Fatalf("accepted PUTs: %d", len(accepted))
+	}
+}
+
+// TestExpiredTokenIsRenewedOnce: Artemis refuses an expired token with 401; the client fetches one
+// new token and sends the verdict once more, within the same attempt.
+func TestExpiredTokenIsRenewedOnce(t *testing.T) {
+	app := testenv.NewApp(t)
+	f := newFixture(t, app, 6010)
+	fake := app.Server.Sim.Cynopsis
+	first := f.record(t, f.form(""))
+	wait(t, app, first, db.LivenessDeliveryStateDelivered)
+	issued := fake.TokensIssued()
+	fake.ExpireTokens()
+	second := f.record(t, f.form(first.String()))
+	if d := wait(t, app, second, db.LivenessDeliveryStateDelivered); d.Attempts != 1 {
+		t.Errorf("delivered after %d attempts", d.Attempts)
+	}
+	if n := fake.TokensIssued() - issued; n != 1 {
+		t.Errorf("%d new tokens, want 1", n)
+	}
+	var statuses []int
+	for _, r := range fake.RequestsTo(cynopsis.RouteLiveness) {
+		statuses = append(statuses, r.Status)
+	}
+	if fmt.Sprint(statuses) != "[200 401 200]" {
+		t.Errorf("liveness PUT statuses %v", statuses)
+	}
+}
