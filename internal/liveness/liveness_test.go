@@ -325,7 +325,7 @@ func TestVerdictReachesArtemisExactlyAsTheContractSays(t *testing.T) {
 	}
 	body := liveness.CheckBody(t, put.Body)
 	want := map[string]string{"conclusion": "true", "livenessResult": "true", "facialCheck": "true", "liivenessConfidence": "93",
-		"faceDetails": `{"eyesClosed":{"confidence":96.5,"value":false},"faceOccluded":{"confidence":97,"value":false},"sunglasses":{"confidence":99,"value":false}}`,
+		"faceDetails":    `{"eyesClosed":{"confidence":96.5,"value":false},"faceOccluded":{"confidence":97,"value":false},"sunglasses":{"confidence":99,"value":false}}`,
 		"referenceImage": jsonString(base64.StdEncoding.EncodeToString(displayBytes(t, app, f.selfie))),
 		"auditImages":    jsonString(base64.StdEncoding.EncodeToString(displayBytes(t, app, f.front)))}
 	for k, w := range want {
