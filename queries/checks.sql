@@ -55,7 +55,7 @@ VALUES (sqlc.narg(check_id), sqlc.narg(case_id), @vendor, @method, @endpoint, @s
 
 -- name: ListCaseVendorCalls :many
 SELECT id, check_id, case_id, vendor, method, endpoint, started_at, latency_ms, http_status, vendor_code, meaning, attempt, error,
-    octet_length(body) AS body_size
+    coalesce(octet_length(body), 0)::int AS body_size
 FROM vendor_calls WHERE case_id = @case_id ORDER BY id DESC LIMIT 500;
 
 -- name: GetVendorCall :one

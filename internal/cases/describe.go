@@ -60,6 +60,16 @@ func Describe(e db.AuditEvent) string {
 		return "check " + str("vendor") + " finished: " + str("outcome")
 	case "check.failed":
 		return "check " + str("vendor") + " failed: " + str("reason")
+	case "liveness.verdict":
+		return "recorded a liveness verdict"
+	case "liveness.delivered":
+		return "liveness verdict delivered to Artemis"
+	case "liveness.failed":
+		return "liveness verdict not delivered: " + str("reason")
+	case "liveness.retry":
+		return "asked to push the liveness verdict again"
+	case "liveness.superseded":
+		return "an older liveness verdict was superseded and will not be sent"
 	}
 	return e.Action
 }

@@ -304,3 +304,22 @@ func vendorsettingsInput(base, path, key string) vendorsettings.Input {
 	return vendorsettings.Input{Enabled: true, Config: map[string]string{"base_url": base, "path": path, "mode": "async"},
 		Secrets: map[string]string{"api_key": key}, TimeoutSeconds: 30, Concurrency: 4}
 }
+
+// TestCallWithoutAnswerStillShows: a vendor call that got no answer (no body at all) is listed,
+// and the case page still renders.
+func TestCallWithoutAnswerStillShows(t *testing.T) {
+	checks.RetryBase = 50 * time.Millisecond
+	app := testenv.NewApp(t)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	app.Server.Sim.OOTO.Faults.Inject(vendors.Fault{Kind: vendors.FaultHangup, Count: 1})
+	caseID, docID := demoCase(t, app, 3201, specimen.Options{})
+	runChecks(t, app, c, caseID, docID, "ooto")
+	got := wait(t, app, caseID, 1)
+	if got["ooto"].State != db.CheckStateDone || got["ooto"].Attempts != 2 {
+		t.Fatalf("ooto: %s after %d attempts", got["ooto"].State, got["ooto"].Attempts)
+	}
+	page := c.Get(t, "/cases/"+caseID.String())
+	if page.Status != http.StatusOK || page.Doc(t).Find(".calls-table tr[data-call]").Length() < 2 {
+		t.Fatalf("case page: %d", page.Status)
+	}
+}

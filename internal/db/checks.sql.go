@@ -372,7 +372,7 @@ func (q *Queries) ListCaseChecks(ctx context.Context, caseID uuid.UUID) ([]Check
 
 const listCaseVendorCalls = `-- name: ListCaseVendorCalls :many
 SELECT id, check_id, case_id, vendor, method, endpoint, started_at, latency_ms, http_status, vendor_code, meaning, attempt, error,
-    octet_length(body) AS body_size
+    coalesce(octet_length(body), 0)::int AS body_size
 FROM vendor_calls WHERE case_id = $1 ORDER BY id DESC LIMIT 500
 `
 
