@@ -110,14 +110,14 @@ func BenchmarkQueue(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("seeded %d cases in %s (invented and copied %s, indexes and foreign keys %s, vacuum analyze %s)", n,
+	fmt.Printf("seeded %d cases in %s (invented and copied %s, indexes and foreign keys %s, vacuum analyze %s)\n", n,
 		st.Total().Round(time.Second), st.Load.Round(100*time.Millisecond), st.Index.Round(100*time.Millisecond),
 		st.Vacuum.Round(100*time.Millisecond))
 	var counts []string
 	for _, s := range cases.Statuses {
 		counts = append(counts, fmt.Sprintf("%s %d", s, st.Counts[s]))
 	}
-	b.Logf("cases per status (counters checked against count(*)): %s", strings.Join(counts, ", "))
+	fmt.Printf("cases per status (counters checked against count(*)): %s\n", strings.Join(counts, ", "))
 
 	measure(b, app, dbURL, staff, n, d)
 }
