@@ -290,6 +290,13 @@ func TestReviewWorkspace(t *testing.T) {
 		cdp.Click(cdp.CSS(".mrz-form button[type=submit]")))
 	poll(t, b, `document.getElementById("mrz-verdict").textContent === "all check digits pass"`, "the typed zone was not re-parsed")
 	testenv.Screenshot(t, b, "mrz")
+
+	// N takes the next new case from the queue and opens it.
+	do(t, b, cdp.Click(cdp.CSS("#tab-fields")), cdp.KeyEvent("n"))
+	do(t, b, cdp.WaitVisible(cdp.CSS("#release")))
+	if loc := location(t, b); !strings.HasPrefix(loc, app.URL+"/cases/") || strings.Contains(loc, "/review") {
+		t.Errorf("n opened %s", loc)
+	}
 }
 
 func jsString(s string) string {

@@ -221,10 +221,12 @@ func Identifier(s string) string {
 func DocumentType(s string) (string, bool) {
 	k := SearchKey(s)
 	switch k {
-	case "passport", "international passport", "p", "pp", "passeport", "pasaporte", "reisepass", "passaporto", "passaporte", "pd", "po", "ps":
+	case "passport", "international passport", "passport plus", "p", "pp", "passeport", "pasaporte", "reisepass", "passaporto",
+		"passaporte", "pd", "po", "ps":
 		return "passport", true
 	case "national id", "national id card", "id card", "id", "i", "identity card", "national identity card", "idcard",
-		"nric", "id document", "identity document", "carte d identite", "dni", "personalausweis":
+		"identification card", "government id", "nric", "id document", "identity document", "carte d identite", "dni",
+		"personalausweis":
 		return "national_id", true
 	case "driving licence", "driving license", "drivers license", "drivers licence", "driver license", "driver licence",
 		"driver s license", "driver s licence", "dl":
@@ -233,7 +235,7 @@ func DocumentType(s string) (string, bool) {
 		return "residence_permit", true
 	case "visa", "v", "vb", "va":
 		return "visa", true
-	case "other", "other document":
+	case "other", "others", "other document":
 		return "other", true
 	}
 	return "", false

@@ -175,7 +175,9 @@ func TestSexAndDocumentType(t *testing.T) {
 		"P": "passport", "national_id": "national_id", "ID_CARD": "national_id", "NATIONAL IDENTITY CARD": "national_id",
 		"ID": "national_id", "I": "national_id", "DRIVERS_LICENSE": "driving_licence", "Driving licence": "driving_licence",
 		"driving_licence": "driving_licence", "RESIDENCE_PERMIT": "residence_permit", "residence permit": "residence_permit",
-		"V": "visa", "OTHER": "other"} {
+		"V": "visa", "OTHER": "other", "identification_card": "national_id", "government_id": "national_id",
+		"passport_plus": "passport", "NATIONAL_ID": "national_id", "DRIVING_LICENSE": "driving_licence", "drivers_license": "driving_licence",
+		"OTHERS": "other"} {
 		if got, ok := DocumentType(in); !ok || got != want {
 			t.Errorf("DocumentType(%q) = %q, %v; want %q", in, got, ok, want)
 		}

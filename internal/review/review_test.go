@@ -3,16 +3,21 @@ package review_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
 	"kycdesk/internal/audit"
+	"kycdesk/internal/auth"
 	"kycdesk/internal/checks"
+	"kycdesk/internal/customers"
 	"kycdesk/internal/db"
 	"kycdesk/internal/demo"
 	"kycdesk/internal/review"
@@ -325,5 +330,120 @@ func TestExpiredUnderAgeAndFace(t *testing.T) {
 	}
 	if chips := doc.Find("#review-chips").Text(); !strings.Contains(chips, "Similarity: not the same person") {
 		t.Errorf("face mismatch not in the chips: %q", chips)
+	}
+}
+
+// TestNavigationPendingAndSlot: a customer with two documents gets previous/next links; a check
+// still running shows the indicator, whose poll asks for a reload once the check is done; the
+// decision panel's owner fills the slot through Handler.Decision; the low-confidence threshold is
+// the admin's.
+func TestNavigationPendingAndSlot(t *testing.T) {
+	app := seed(t)
+	ctx := context.Background()
+	caseID, firstDoc := demoDoc(t, app, "demo-1002")
+	q := db.New(app.Pool)
+	cs, err := q.GetCase(ctx, caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := specimen.Generate(77, specimen.Options{DocumentType: specimen.NationalID})
+	second, _, err := app.Server.CustomerService().AddDocument(ctx, customers.Origin{Actor: audit.System, Via: "test"}, cs.CustomerID,
+		customers.DocumentInput{Type: "national_id", IssuingCountry: sp.IssuingCountry, Number: sp.DocumentNumber},
+		[]customers.File{{Kind: "front", Name: "f.jpg", Data: sp.Front}, {Kind: "back", Name: "b.jpg", Data: sp.Back}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	doc := c.Get(t, review.Href(caseID.String(), firstDoc.String())).Doc(t)
+	if href, _ := doc.Find("#next-document").Attr("href"); href != review.Href(caseID.String(), second.ID.String()) {
+		t.Errorf("next document %q", href)
+	}
+	if doc.Find("#prev-document").Length() != 0 || !strings.Contains(doc.Find(".review-docnav").Text(), "Document 1 of 2") {
+		t.Error("the first document has no previous one")
+	}
+	doc = c.Get(t, review.Href(caseID.String(), second.ID.String())).Doc(t)
+	if href, _ := doc.Find("#prev-document").Attr("href"); href != review.Href(caseID.String(), firstDoc.String()) {
+		t.Errorf("previous document %q", href)
+	}
+	if doc.Find(`[data-review]`).AttrOr("data-frame-back", "") == "" || doc.Find(`[data-review]`).AttrOr("data-frame-selfie", "x") != "" {
+		t.Error("the ID card has a back and no selfie")
+	}
+
+	// A check that has not run yet (no job behind it, so it stays queued).
+	chk, err := q.CreateCheck(ctx, db.CreateCheckParams{CaseID: caseID, DocumentID: firstDoc, Vendor: "argos", Kind: "recognition",
+		RequestKey: "pending-test", RequestedVia: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := review.Href(caseID.String(), firstDoc.String())
+	doc = c.Get(t, path).Doc(t)
+	if !strings.Contains(doc.Find("#review-pending").Text(), "1 running") {
+		t.Errorf("no running indicator: %q", doc.Find(".review-actions").Text())
+	}
+	res := c.Get(t, path+"?panel=pending")
+	if res.Status != http.StatusOK || res.Doc(t).Find("header.topbar").Length() != 1 {
+		t.Error("without htmx the pending panel is the whole page")
+	}
+	req, _ := http.NewRequest("GET", app.URL+path+"?panel=pending", nil)
+	req.Header.Set("HX-Request", "true")
+	res = c.Do(t, req)
+	if res.Status != http.StatusOK || res.Header.Get("HX-Refresh") != "" || !strings.Contains(res.Body, "review-pending") {
+		t.Errorf("pending poll: %d %q", res.Status, res.Header.Get("HX-Refresh"))
+	}
+	if _, err := app.Pool.Exec(ctx, "UPDATE checks SET state = 'failed', finished_at = now() WHERE id = $1", chk.ID); err != nil {
+		t.Fatal(err)
+	}
+	res = c.Do(t, req)
+	if res.Header.Get("HX-Refresh") != "true" {
+		t.Error("the poll does not ask for a reload once the checks are done")
+	}
+
+	// The decision slot, filled by whoever sets Handler.Decision.
+	var gotCase uuid.UUID
+	h := &review.Handler{Pool: app.Pool, R: app.Server.R, Decision: func(ctx context.Context, c db.Case, documentID uuid.UUID, p *auth.Principal) (templ.Component, error) {
+		gotCase = c.ID
+		return templ.Raw(`<div id="the-decision-panel">decide ` + p.Email + `</div>`), nil
+	}}
+	u := app.CreateUser(t, "reviewer")
+	router := chi.NewRouter()
+	router.Get("/cases/{id}/documents/{doc}/review", func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(auth.WithPrincipal(r.Context(), &auth.Principal{UserID: u.ID, Email: u.Email, Role: auth.Reviewer}))
+		app.Server.R.Wrap(h.Show)(w, r)
+	})
+	rec := httptest.NewRecorder()
+	router.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	slot, err := goquery.NewDocumentFromReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Code != http.StatusOK || slot.Find("#decision-slot #the-decision-panel").Text() != "decide "+u.Email || gotCase != caseID {
+		t.Errorf("decision slot: %d %q", rec.Code, slot.Find("#decision-slot").Text())
+	}
+}
+
+func TestLowConfidenceThreshold(t *testing.T) {
+	app := seed(t)
+	caseID, docID := demoDoc(t, app, "demo-1001")
+	runChecks(t, app, caseID, docID)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	path := review.Href(caseID.String(), docID.String())
+	low := func() int { return c.Get(t, path).Doc(t).Find("#fields-table td.is-low").Length() }
+	if n := low(); n == 0 {
+		t.Fatal("nothing under the default threshold of 60%")
+	}
+	for _, v := range []string{"0.3", `"0.3"`} {
+		if _, err := app.Pool.Exec(context.Background(), `INSERT INTO app_settings (key, value) VALUES ('review.low_confidence', $1)
+			ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, v); err != nil {
+			t.Fatal(err)
+		}
+		if n := low(); n != 0 {
+			t.Errorf("threshold %s: %d low cells", v, n)
+		}
+	}
+	if _, err := app.Pool.Exec(context.Background(), `UPDATE app_settings SET value = '0.95' WHERE key = 'review.low_confidence'`); err != nil {
+		t.Fatal(err)
+	}
+	if doc := c.Get(t, path).Doc(t); !strings.Contains(doc.Find(".fields-legend").Text(), "under 95%") || low() < 5 {
+		t.Error("threshold 0.95 not applied")
 	}
 }
