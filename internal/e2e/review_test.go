@@ -65,7 +65,7 @@ type rect struct{ X, Y, W, H float64 }
 
 func jsRect(t *testing.T, ctx context.Context, expr string) rect {
 	t.Helper()
-	r, err := cdp.Run(ctx, cdp.Evaluate[rect](`(() => { const r = (` + expr + `).getBoundingClientRect(); return {X: r.x, Y: r.y, W: r.width, H: r.height}; })()`))
+	r, err := cdp.Run(ctx, cdp.Evaluate[rect](`(() => { const r = (`+expr+`).getBoundingClientRect(); return {X: r.x, Y: r.y, W: r.width, H: r.height}; })()`))
 	if err != nil {
 		t.Fatalf("rect of %s: %v", expr, err)
 	}

@@ -31,7 +31,9 @@ func run(v vendors.Name, outcome vendors.Outcome, fields ...vendors.Field) Vendo
 	return VendorRun{Vendor: v, Latest: c, Done: &c, Result: vendors.Result{Outcome: outcome, Fields: fields}}
 }
 
-func fld(name vendors.FieldName, value string) vendors.Field { return vendors.Field{Name: name, Value: value} }
+func fld(name vendors.FieldName, value string) vendors.Field {
+	return vendors.Field{Name: name, Value: value}
+}
 
 // td1 is an ICAO 9303 part 5 specimen zone (Utopia identity card).
 var td1 = []string{"I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"}

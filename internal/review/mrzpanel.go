@@ -484,7 +484,7 @@ func codeWords(code, reason string) string {
 // check digit, its "genre" the sex; Argos' "expire_date.accepted" is the expiry date accepted.
 func flagWords(name string) string {
 	special := map[string]string{
-		"final hash":        "Composite check digit",
+		"final hash":         "Composite check digit",
 		"valid genre format": "Sex format",
 		"review_front":       "Front passed without a human look",
 		"review_back":        "Back passed without a human look",
