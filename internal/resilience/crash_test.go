@@ -2,8 +2,11 @@ package resilience
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -41,21 +44,6 @@ type killRow struct {
 	restart              time.Duration // from the kill to ready again
 }
 
-// trickleStats counts what the reviewer did while the server was being killed.
-type trickleStats struct {
-	mu       sync.Mutex
-	requests []trickleRequest
-	tries    int
-	claims   int
-	err      error
-}
-
-type trickleRequest struct {
-	doc   intakeDoc
-	key   string
-	names []vendors.Name
-}
-
 // TestCrashConsistency runs a batch of checks against the real server, kills it with SIGKILL at
 // random points (KYCDESK_CRASH_KILLS times, 3 by default), restarting it each time, while a
 // reviewer keeps asking for more checks and claiming and releasing cases. Then every check must
@@ -82,13 +70,13 @@ func TestCrashConsistency(t *testing.T) {
 
 	// The reviewer asks for more checks (a key per request, as the case page's form carries one)
 	// and claims and releases cases, against whichever life of the server is up.
-	stats := &trickleStats{}
+	rev := &reviewer{h: h, base: srv.URL, session: session, docs: docs, rng: rand.New(rand.NewPCG(uint64(seed), 2)), artemis: map[uuid.UUID]bool{}}
 	stopTrickle := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		trickle(stats, stopTrickle, srv.URL, session, docs, rand.New(rand.NewPCG(uint64(seed), 2)))
+		rev.run(stopTrickle)
 	}()
 
 	var table []killRow
@@ -111,8 +99,8 @@ func TestCrashConsistency(t *testing.T) {
 	time.Sleep(time.Second) // some requests for the last life too
 	close(stopTrickle)
 	wg.Wait()
-	if stats.err != nil {
-		t.Fatal(stats.err)
+	if rev.err != nil {
+		t.Fatal(rev.err)
 	}
 	settle := h.waitFinal(3 * time.Minute)
 
@@ -121,10 +109,11 @@ func TestCrashConsistency(t *testing.T) {
 	for _, d := range docs {
 		h.expectChecks(d, intakeKey(d), defaultSet)
 	}
-	for _, r := range stats.requests {
+	for _, r := range rev.requests {
 		h.expectChecks(r.doc, r.key, r.names)
 	}
 	perVendor := h.verifyChecks()
+	delivered, resentVerdicts := h.verifyVerdicts(rev.verdicts)
 	for _, v := range defaultSet {
 		if reqs, _ := h.sim.Requests(string(v)); len(reqs) == 0 {
 			t.Errorf("the simulator received nothing for %s: the checks did not reach the vendors", v)
@@ -145,72 +134,167 @@ func TestCrashConsistency(t *testing.T) {
 	rescued := h.scalar(`SELECT count(*) FROM river_job WHERE EXISTS (SELECT 1 FROM unnest(errors) e WHERE e->>'error' LIKE 'Stuck job rescued%')`)
 	resent := h.scalar(`SELECT count(DISTINCT c.id) FROM checks c JOIN vendor_calls v ON v.check_id = c.id
 		WHERE v.attempt < c.attempts AND v.http_status BETWEEN 200 AND 299 AND NOT v.` + tokenEndpoint)
-	fmt.Fprintf(&b, "\n%d documents by API, %d check requests by the reviewer (%d sends), %d claims or releases\n",
-		len(docs), len(stats.requests), stats.tries, stats.claims)
+	fmt.Fprintf(&b, "\n%d documents by API; the reviewer asked for checks %d times, recorded %d liveness verdicts and claimed or released %d times (%d sends)\n",
+		len(docs), len(rev.requests), len(rev.verdicts), rev.claims, rev.tries)
+	fmt.Fprintf(&b, "%d verdicts delivered to Artemis, %d of them sent twice after a kill lost Artemis' answer\n", delivered, resentVerdicts)
 	fmt.Fprintf(&b, "%d jobs rescued from a killed server; %d checks asked the vendor again after a kill lost its answer\n", rescued, resent)
 	fmt.Fprintf(&b, "every check final %s after the last restart\n", settle.Round(100*time.Millisecond))
 	t.Logf("crash consistency, %d kills:\n%s", kills, b.String())
 }
 
-// trickle plays the reviewer until stop is closed: requests checks of random documents by one or
-// two vendors, and now and then claims or releases a case.
-func trickle(st *trickleStats, stop <-chan struct{}, base, session string, docs []intakeDoc, rng *rand.Rand) {
-	// A request under way when stop comes is finished (with the same key), not abandoned.
+// reviewer plays a reviewer while the server is being killed: asks for checks of random
+// documents by one or two vendors, records liveness verdicts, claims and releases cases. Every
+// request is sent again until an answer comes, as a browser user would; a request that must not
+// be done twice carries what makes it recognisable (a request key, a verdict's comment).
+type reviewer struct {
+	h       *harness
+	base    string
+	session string
+	docs    []intakeDoc
+	rng     *rand.Rand
+	// artemis holds the documents whose customer has been sent to Artemis (by a check or a
+	// verdict): Artemis records a customer once and refuses a second record with the same
+	// reference, so each document goes there once, and what this test sees is what crashes
+	// do, not two runs of one customer racing each other.
+	artemis map[uuid.UUID]bool
+
+	mu       sync.Mutex
+	requests []trickleRequest
+	verdicts []verdict
+	tries    int
+	claims   int
+	err      error
+}
+
+type trickleRequest struct {
+	doc   intakeDoc
+	key   string
+	names []vendors.Name
+}
+
+// verdict is a liveness verdict the reviewer recorded, known by its comment.
+type verdict struct {
+	doc     intakeDoc
+	comment string
+}
+
+// run plays until stop is closed; a request under way then is finished, not abandoned.
+func (r *reviewer) run(stop <-chan struct{}) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	baseURL := func() string { return base }
-	artemis := map[uuid.UUID]bool{}
 	for {
 		select {
 		case <-stop:
 			return
-		case <-time.After(time.Duration(50+rng.IntN(150)) * time.Millisecond):
+		case <-time.After(time.Duration(50+r.rng.IntN(150)) * time.Millisecond):
 		}
-		d := docs[rng.IntN(len(docs))]
-		if rng.IntN(4) == 0 {
+		d := r.docs[r.rng.IntN(len(r.docs))]
+		var err error
+		switch n := r.rng.IntN(8); {
+		case n < 2:
 			path := "/cases/" + d.caseID.String() + "/claim"
-			if rng.IntN(2) == 0 {
+			if n == 1 {
 				path = "/cases/" + d.caseID.String() + "/release"
 			}
-			for {
-				res, err := post(base, path, session, nil)
-				if err == nil && res.StatusCode < 500 {
-					break
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
-			st.mu.Lock()
-			st.claims++
-			st.mu.Unlock()
-			continue
+			err = r.send(ctx, path, nil)
+			r.mu.Lock()
+			r.claims++
+			r.mu.Unlock()
+		case n == 2 && !r.artemis[d.documentID]:
+			r.artemis[d.documentID] = true
+			err = r.verdict(ctx, d)
+		default:
+			err = r.requestChecks(ctx, d)
 		}
-		var names []vendors.Name
-		for len(names) == 0 || len(names) == 1 && rng.IntN(2) == 0 {
-			v := checks.Runnable[rng.IntN(len(checks.Runnable))]
-			// Artemis records a customer once, and refuses a second record with the same
-			// reference: a document's Artemis check is asked for once, so that what this test
-			// sees is what crashes do, not two runs of one customer racing each other.
-			if slices.Contains(names, v) || v == vendors.Artemis && artemis[d.documentID] {
-				continue
-			}
-			if v == vendors.Artemis {
-				artemis[d.documentID] = true
-			}
-			names = append(names, v)
-		}
-		key := "trickle-" + uuid.NewString()
-		tries, err := requestChecks(ctx, baseURL, session, d, names, key)
-		st.mu.Lock()
-		st.tries += tries
-		if err != nil && st.err == nil {
-			st.err = err
-		}
-		if err == nil {
-			st.requests = append(st.requests, trickleRequest{doc: d, key: key, names: names})
-		}
-		st.mu.Unlock()
 		if err != nil {
+			r.mu.Lock()
+			r.err = err
+			r.mu.Unlock()
 			return
 		}
 	}
+}
+
+// send posts a form until a server answers it (any answer but a server error).
+func (r *reviewer) send(ctx context.Context, path string, form url.Values) error {
+	for {
+		r.mu.Lock()
+		r.tries++
+		r.mu.Unlock()
+		res, err := post(r.base, path, r.session, form)
+		if err == nil && res.StatusCode < 500 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("POST %s: no server answered", path)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (r *reviewer) requestChecks(ctx context.Context, d intakeDoc) error {
+	var names []vendors.Name
+	for len(names) == 0 || len(names) == 1 && r.rng.IntN(2) == 0 {
+		v := checks.Runnable[r.rng.IntN(len(checks.Runnable))]
+		if slices.Contains(names, v) || v == vendors.Artemis && r.artemis[d.documentID] {
+			continue
+		}
+		if v == vendors.Artemis {
+			r.artemis[d.documentID] = true
+		}
+		names = append(names, v)
+	}
+	key := "trickle-" + uuid.NewString()
+	tries, err := requestChecks(ctx, func() string { return r.base }, r.session, d, names, key)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.tries += tries
+	if err == nil {
+		r.requests = append(r.requests, trickleRequest{doc: d, key: key, names: names})
+	}
+	return err
+}
+
+// verdict claims the document's case and records a liveness verdict on it, through the form.
+// A verdict whose answer was lost is looked for before it is sent again: sending it twice would
+// be refused (the form names the newest verdict it follows, none here), not recorded twice.
+func (r *reviewer) verdict(ctx context.Context, d intakeDoc) error {
+	if err := r.send(ctx, "/cases/"+d.caseID.String()+"/claim", nil); err != nil {
+		return err
+	}
+	comment := "resilience " + uuid.NewString()
+	form := url.Values{"conclusion": {"true"}, "liveness_result": {"true"}, "facial_check": {"true"},
+		"eyes_closed": {"false"}, "eyes_closed_confidence": {"97"}, "sunglasses": {"false"}, "sunglasses_confidence": {"95"},
+		"face_occluded": {"false"}, "face_occluded_confidence": {"96"}, "liveness_confidence": {"93"},
+		"reference_image": {d.frontID.String()}, "comment": {comment}}
+	path := "/cases/" + d.caseID.String() + "/documents/" + d.documentID.String() + "/liveness"
+	for {
+		var recorded int
+		if err := r.h.pool.QueryRow(ctx, "SELECT count(*) FROM liveness_verdicts WHERE comment = $1", comment).Scan(&recorded); err != nil {
+			return err
+		}
+		if recorded > 0 {
+			break
+		}
+		r.mu.Lock()
+		r.tries++
+		r.mu.Unlock()
+		res, err := post(r.base, path, r.session, form)
+		if err == nil && res.StatusCode == http.StatusSeeOther {
+			break
+		}
+		if err == nil && res.StatusCode < 500 && res.StatusCode != http.StatusConflict {
+			return fmt.Errorf("record a liveness verdict: status %d", res.StatusCode)
+		}
+		select {
+		case <-ctx.Done():
+			return errors.New("record a liveness verdict: no server answered")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	r.mu.Lock()
+	r.verdicts = append(r.verdicts, verdict{doc: d, comment: comment})
+	r.mu.Unlock()
+	return nil
 }

@@ -37,6 +37,7 @@ import (
 	"kycdesk/internal/specimen"
 	"kycdesk/internal/testenv"
 	"kycdesk/internal/vendors"
+	"kycdesk/internal/vendors/cynopsis"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -543,14 +544,16 @@ func requestChecks(ctx context.Context, base func() string, session string, d in
 	}
 }
 
-// waitFinal waits until every check is done or failed, and returns how long it took.
+// waitFinal waits until every check is done or failed and every liveness delivery has ended, and
+// returns how long it took.
 func (h *harness) waitFinal(limit time.Duration) time.Duration {
 	h.t.Helper()
 	start := time.Now()
 	for {
 		var open, all int
-		if err := h.pool.QueryRow(context.Background(),
-			"SELECT count(*) FILTER (WHERE state NOT IN ('done', 'failed')), count(*) FROM checks").Scan(&open, &all); err != nil {
+		if err := h.pool.QueryRow(context.Background(), `SELECT
+			(SELECT count(*) FROM checks WHERE state NOT IN ('done', 'failed')) + (SELECT count(*) FROM liveness_deliveries WHERE state IN ('pending', 'retrying')),
+			(SELECT count(*) FROM checks) + (SELECT count(*) FROM liveness_deliveries)`).Scan(&open, &all); err != nil {
 			h.t.Fatal(err)
 		}
 		if open == 0 {
@@ -576,7 +579,7 @@ func (h *harness) waitFinal(limit time.Duration) time.Duration {
 				fmt.Fprintf(&jobs, " %s=%d", s, n)
 			}
 			jrows.Close()
-			h.t.Fatalf("%d of %d checks are not final after %s:\n%sjobs:%s", open, all, limit, b.String(), jobs.String())
+			h.t.Fatalf("%d of %d checks and liveness deliveries are not final after %s:\n%sjobs:%s", open, all, limit, b.String(), jobs.String())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -773,4 +776,71 @@ func (h *harness) waitRunning(p *proc, limit time.Duration) int {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// verifyVerdicts checks the liveness verdicts the reviewer recorded, once every delivery has
+// ended: each was recorded once, delivered once (one liveness.delivered audit row), to the
+// Artemis customer that holds the kycdesk customer's reference; Artemis was never asked for a
+// second record of a customer or a document. It returns how many verdicts were delivered and how
+// many of them Artemis received more than once (a kill lost its answer, so it was sent again).
+func (h *harness) verifyVerdicts(verdicts []verdict) (delivered, resent int) {
+	h.t.Helper()
+	t := h.t
+	ctx := context.Background()
+	puts := map[string]int{}
+	for _, r := range h.sim.Cynopsis.RequestsTo(cynopsis.RouteLiveness) {
+		if r.Status == http.StatusOK {
+			puts[r.Path]++
+		}
+	}
+	for _, v := range verdicts {
+		var id uuid.UUID
+		var state string
+		var custID, docID *int64
+		err := h.pool.QueryRow(ctx, `SELECT v.id, d.state, d.artemis_customer_id, d.artemis_document_id
+			FROM liveness_verdicts v JOIN liveness_deliveries d ON d.verdict_id = v.id WHERE v.comment = $1 AND v.document_id = $2`,
+			v.comment, v.doc.documentID).Scan(&id, &state, &custID, &docID)
+		if err != nil {
+			t.Errorf("verdict %q on document %s: %v", v.comment, v.doc.documentID, err)
+			continue
+		}
+		if n := h.scalar("SELECT count(*) FROM liveness_verdicts WHERE comment = $1", v.comment); n != 1 {
+			t.Errorf("verdict %s was recorded %d times", id, n)
+		}
+		if n := h.scalar(`SELECT count(*) FROM audit_events WHERE subject_type = 'liveness_verdict' AND subject_id = $1
+			AND action IN ('liveness.delivered', 'liveness.failed')`, id.String()); n != 1 {
+			t.Errorf("verdict %s: %d final audit rows, want 1", id, n)
+		}
+		if state != "delivered" || custID == nil || docID == nil {
+			t.Errorf("verdict %s: delivery %s, want delivered", id, state)
+			continue
+		}
+		delivered++
+		if want, ok := h.sim.Cynopsis.CustomerByReference(v.doc.customerID.String()); !ok || want != *custID {
+			t.Errorf("verdict %s went to Artemis customer %d, but Artemis holds the customer as %d (%v)", id, *custID, want, ok)
+		}
+		switch n := puts[fmt.Sprintf("/api/customer/%d/document/%d/liveness", *custID, *docID)]; {
+		case n == 0:
+			t.Errorf("verdict %s is delivered, but Artemis never stored a liveness result on document %d", id, *docID)
+		case n > 1:
+			resent++
+		}
+	}
+	for _, r := range h.sim.Cynopsis.RequestsTo(cynopsis.RouteCustomer) {
+		if r.Status == http.StatusConflict {
+			t.Errorf("Artemis refused a second record of a customer (%s): a run lost the id of the first one", r.At.Format(time.StampMilli))
+		}
+	}
+	docs := map[string]int{}
+	for _, r := range h.sim.Cynopsis.RequestsTo(cynopsis.RouteDocument) {
+		if r.Status == http.StatusCreated || r.Status == http.StatusOK {
+			docs[r.Path]++
+		}
+	}
+	for path, n := range docs {
+		if n > 1 {
+			t.Errorf("Artemis created %d documents by %s for one kycdesk document", n, path)
+		}
+	}
+	return delivered, resent
 }
