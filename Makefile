@@ -4,7 +4,7 @@ BIN     := bin/kycdesk
 SQLC    := $(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
 APT     := DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Use-Pty=0
 
-.PHONY: run build test test-deps run-deps generate check-generated bench vet fmt clean
+.PHONY: run build test test-deps run-deps generate check-generated bench crash vet fmt clean
 
 ## run: build and start kycdesk with its private PostgreSQL cluster, demo users and demo data
 run: run-deps build
@@ -24,6 +24,10 @@ test: test-deps
 bench: test-deps
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $$($(GO) list ./... | grep -v '/internal/loadtest$$')
 	$(GO) test -run '^$$' -bench . -benchtime=1x -timeout 60m ./internal/loadtest/
+
+## crash: kill the server with SIGKILL 20 times in a batch of checks and verdicts (go test does 3)
+crash: run-deps
+	KYCDESK_CRASH_KILLS=$${KYCDESK_CRASH_KILLS:-20} $(GO) test -count=1 -v -run 'TestCrashConsistency$$' -timeout 30m ./internal/resilience
 
 # PostgreSQL's server binaries (initdb, pg_ctl) are needed by make run and the tests.
 run-deps:
