@@ -108,9 +108,9 @@ func TestWorkspaceAccess(t *testing.T) {
 		if got, want := doc.Find("#next-case-form").Length() == 1, role != "manager"; got != want {
 			t.Errorf("%s: next-case form shown = %v", role, got)
 		}
-		// The decision panel's slot is empty until its owner fills it.
-		if doc.Find("#decision-slot").Length() != 0 {
-			t.Errorf("%s: an empty decision slot was rendered", role)
+		// The decision panel sits in its slot, beside the evidence.
+		if doc.Find("#decision-slot #decision").Length() != 1 {
+			t.Errorf("%s: the decision panel is not in the workspace", role)
 		}
 	}
 	// The case page links each document to its workspace.

@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/a-h/templ"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
@@ -122,7 +124,14 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 			return s.cases.ShowWith(w, r, status, func(v *web.CaseView) { v.Decision = d })
 		}}
 	s.decisions.Service.MoreFlags = review.Flags
-	s.review = &review.Handler{Pool: pool, R: s.R}
+	s.review = &review.Handler{Pool: pool, R: s.R,
+		Decision: func(ctx context.Context, c db.Case, _ uuid.UUID, p *auth.Principal) (templ.Component, error) {
+			v, err := s.decisions.Panel(ctx, c, p)
+			if err != nil {
+				return nil, err
+			}
+			return web.DecisionPanel(v), nil
+		}}
 	s.liveness = &liveness.Handler{Pool: pool, Service: &liveness.Service{Pool: pool, River: s.River}, Store: store, R: s.R}
 	s.cases.CaseView = func(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error {
 		if err := s.customers.FillCase(ctx, c, p, v); err != nil {
