@@ -47,7 +47,9 @@ type Route struct {
 // nav is the top navigation; each entry shows only to those with its permission.
 var nav = []httpx.NavEntry{
 	{Label: "Queue", Href: "/cases", Perm: auth.PermCasesView},
+	{Label: "Dashboard", Href: "/dashboard", Perm: auth.PermReports},
 	{Label: "Undelivered verdicts", Href: "/liveness/undelivered", Perm: auth.PermReports},
+	{Label: "Audit log", Href: "/audit", Perm: auth.PermAuditExport},
 	{Label: "Users", Href: "/admin/users", Perm: auth.PermUsersManage},
 	{Label: "API tokens", Href: "/admin/api-tokens", Perm: auth.PermTokensManage},
 	{Label: "Review settings", Href: "/admin/review", Perm: auth.PermSettings},
@@ -108,6 +110,17 @@ func (s *Server) Routes() []Route {
 		{"POST", "/cases/{id}/decision", need(auth.PermCasesWork), s.decisions.Decide},
 		{"POST", "/cases/{id}/document-decision", need(auth.PermCasesWork), s.decisions.DecideDocument},
 		{"POST", "/cases/{id}/second-review", need(auth.PermSecondReview), s.decisions.SecondReview},
+
+		// Managers' reports: case-list exports, case reports, the dashboard, the audit log.
+		{"GET", "/cases/export.csv", need(auth.PermReports), s.reports.ExportCSV},
+		{"GET", "/cases/export.xlsx", need(auth.PermReports), s.reports.ExportXLSX},
+		{"GET", "/cases/export/count", need(auth.PermReports), s.reports.ExportCount},
+		{"GET", "/cases/{id}/report.pdf", need(auth.PermReports), s.reports.ReportPDF},
+		{"POST", "/cases/reports.zip", need(auth.PermReports), s.reports.ReportsZip},
+		{"GET", "/dashboard", need(auth.PermReports), s.reports.Dashboard},
+		{"GET", "/audit", need(auth.PermAuditExport), s.reports.AuditPage},
+		{"GET", "/audit/export.csv", need(auth.PermAuditExport), s.reports.AuditExportCSV},
+		{"GET", "/audit/export.jsonl", need(auth.PermAuditExport), s.reports.AuditExportJSONL},
 
 		// Customers, documents, images.
 		{"GET", "/customers/new", need(auth.PermCasesWork), cu.New},

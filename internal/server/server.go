@@ -32,6 +32,7 @@ import (
 	"kycdesk/internal/intake"
 	"kycdesk/internal/liveness"
 	"kycdesk/internal/obs"
+	"kycdesk/internal/reports"
 	"kycdesk/internal/review"
 	"kycdesk/internal/secrets"
 	"kycdesk/internal/sessions"
@@ -64,6 +65,7 @@ type Server struct {
 	decisions *decisions.Handler
 	review    *review.Handler
 	liveness  *liveness.Handler
+	reports   *reports.Handler
 
 	// Settings is the vendor settings service; Sim the built-in simulator (nil when off).
 	Settings *vendorsettings.Service
@@ -146,6 +148,7 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 		return s.decisions.FillCase(ctx, c, p, v)
 	}
 	s.api = &intake.API{Pool: pool, Customers: custSvc, Checks: checkSvc, Log: log}
+	s.reports = &reports.Handler{Pool: pool, R: s.R, Images: store, SLA: cfg.SLA, Log: log, Flags: review.Flags, UndeliveredHref: "/liveness/undelivered"}
 	return s, nil
 }
 

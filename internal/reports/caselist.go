@@ -1,0 +1,177 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"kycdesk/internal/cases"
+	"kycdesk/internal/db"
+	"kycdesk/internal/decisions"
+	"kycdesk/internal/normalize"
+)
+
+// ExportFilter is which cases a case-list export writes: the queue's view (the same URL
+// parameters as /cases), over the tab's status or, with status=all, over every status.
+type ExportFilter struct {
+	cases.Filter
+	// AllStatuses exports every status, tab after tab in the queue's order.
+	AllStatuses bool
+}
+
+// ParseExportFilter reads an export's filter from the URL, as the queue reads its view; "status=all"
+// means every status.
+func ParseExportFilter(v url.Values, me uuid.UUID) (ExportFilter, map[string]string) {
+	all := v.Get("status") == "all"
+	if all {
+		v = cloneValues(v)
+		v.Del("status")
+	}
+	f, errs := cases.ParseFilter(v, me)
+	f.After = "" // an export starts at the beginning, whatever page the queue showed
+	return ExportFilter{Filter: f, AllStatuses: all}, errs
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vals := range v {
+		out[k] = append([]string(nil), vals...)
+	}
+	return out
+}
+
+// Query is the filter as URL parameters, for export links and the audit log.
+func (f ExportFilter) Query() url.Values {
+	v := f.Filter.Query()
+	if f.AllStatuses {
+		v.Set("status", "all")
+	}
+	return v
+}
+
+// Statuses are the statuses the export covers, in the order it writes them.
+func (f ExportFilter) Statuses() []cases.Status {
+	if f.AllStatuses {
+		return cases.Statuses
+	}
+	return []cases.Status{f.Status}
+}
+
+// searchArg is the search as the queue matches it against cases.search_text.
+func (f ExportFilter) searchArg() *string {
+	k := normalize.SearchKey(f.Search)
+	if k == "" {
+		return nil
+	}
+	k = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(k)
+	return &k
+}
+
+// Vendors are the vendors whose outcome has a column, in column order (the document checks; the
+// Artemis record a liveness push creates is not a check of the document).
+var Vendors = [4]struct{ Name, Label, Flag string }{
+	{"cynopsis_ocr", "Cynopsis OCR", "vendor_negative:cynopsis_ocr"}, {"apptenticate", "Apptenticate", "vendor_negative:apptenticate"},
+	{"argos", "Argos", "vendor_negative:argos"}, {"ooto", "OOTO", "vendor_negative:ooto"},
+}
+
+// Column is one column of the case-list export.
+type Column struct {
+	Name    string
+	Meaning string
+}
+
+// Columns are the case-list export's columns, in order. The README's "Exports" section shows
+// this table; a test keeps the two in step.
+var Columns = []Column{
+	{"Case", "The case's id (its page is /cases/<id>)."},
+	{"Status", "The case's status now."},
+	{"Customer", "Surname, given names."},
+	{"External reference", "The onboarding system's reference for the customer."},
+	{"Nationality", "ISO 3166-1 alpha-3."},
+	{"Document type", "The customer's latest document: passport, national ID, driving licence, residence permit or other."},
+	{"Document number", "As declared."},
+	{"Document country", "Issuing country, ISO 3166-1 alpha-3."},
+	{"Document expiry", "YYYY-MM-DD."},
+	{"Cynopsis OCR", "The vendor's latest check on the case: pass, review or fail; error when the check could not run; queued, running or retrying while it runs; empty when never run. A vendor code follows in brackets."},
+	{"Apptenticate", "As for Cynopsis OCR."},
+	{"Argos", "As for Cynopsis OCR."},
+	{"OOTO", "As for Cynopsis OCR (face match and liveness)."},
+	{"Vendor outcome", "The worst of the vendors' latest outcomes: pass, review, fail, or none."},
+	{"Flags", "Separated by \"; \": risk (the case's risk flag), expired_document, under_age, vendor_negative:<vendor>, and the flags recorded with the latest decision (mismatch:<field>, mrz_failure …)."},
+	{"Decision", "The latest case decision: approve, reject, request resubmission or escalate."},
+	{"Reason", "The decision's reason, from the list admins keep."},
+	{"Comment", "The decision's comment."},
+	{"Decided by", "Who made the decision."},
+	{"Decided at", "When, UTC (YYYY-MM-DD HH:MM:SS)."},
+	{"Second review", "Four-eyes: pending, confirmed or returned; empty when no second review applied."},
+	{"Second reviewer", "Who confirmed or returned the decision."},
+	{"Second reviewed at", "When, UTC."},
+	{"Liveness verdict", "The latest manual liveness verdict on the case: live or not live, with the liveness confidence."},
+	{"Liveness delivery", "Its push to Cynopsis Artemis: pending, retrying, delivered, failed or superseded."},
+	{"Assignee", "Who the case is assigned to now."},
+	{"Created at", "When the case was opened, UTC."},
+	{"Age (hours)", "Hours since the case was opened, at the time of the export (as the queue's age)."},
+	{"Past SLA", "yes when the case is open and older than the SLA (KYCDESK_SLA_HOURS)."},
+}
+
+// Header is the export's header row.
+func Header() []string {
+	out := make([]string, len(Columns))
+	for i, c := range Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// stampLayout is how export cells write times (UTC).
+const stampLayout = "2006-01-02 15:04:05"
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// decisionLabels are the case outcomes in the words the export uses.
+var decisionLabels = func() map[string]string {
+	m := map[string]string{}
+	for _, o := range decisions.Outcomes {
+		m[o.Value] = strings.ToLower(o.Label)
+	}
+	return m
+}()
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// count returns how many cases f matches (for the progress of a download).
+func count(ctx context.Context, q *db.Queries, f ExportFilter) (int64, error) {
+	var status *cases.Status
+	if !f.AllStatuses {
+		status = &f.Status
+	}
+	n, err := q.CountExportCases(ctx, db.CountExportCasesParams{Status: status, AssigneeID: f.AssigneeID, Unassigned: f.Unassigned,
+		VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality, CreatedFrom: f.CreatedFrom,
+		CreatedTo: f.CreatedTo, Search: f.searchArg()})
+	if err != nil {
+		return 0, fmt.Errorf("export: count: %w", err)
+	}
+	return n, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,213 @@
+package reports
+
+import (
+	"math"
+	"strconv"
+
+	"kycdesk/web"
+)
+
+// series is one kind of value a chart stacks (or groups), drawn in a CSS class's colour.
+type series struct {
+	name  string
+	class string
+}
+
+// group is one bar (or row of bars): its label and one value per series.
+type group struct {
+	label  string
+	values []float64
+}
+
+// chartSpec is a bar chart before layout.
+type chartSpec struct {
+	id, title, desc string
+	// groupName heads the table's first column ("Day", "Reviewer" …).
+	groupName string
+	series    []series
+	groups    []group
+	// horizontal draws one row per group, labels on the left; otherwise one column per group.
+	horizontal bool
+	// grouped puts a group's series side by side instead of stacking them.
+	grouped bool
+	// format writes a value (axis, titles, table); integers by default.
+	format func(float64) string
+	// total adds a Total column to the table.
+	total bool
+}
+
+// Chart geometry, in SVG user units (the SVG scales to its container).
+const (
+	chartW      = 640.0
+	vChartH     = 240.0
+	vPadLeft    = 44.0
+	vPadBottom  = 34.0
+	vPadTop     = 12.0
+	hLabelW     = 170.0
+	hRowH       = 24.0
+	hPadTop     = 8.0
+	hPadBottom  = 22.0
+	hPadRight   = 48.0
+	gridLines   = 4
+	minBarWidth = 2.0
+)
+
+// niceCeil rounds v up to 1, 2 or 5 times a power of ten, so axis steps are round numbers.
+func niceCeil(v float64) float64 {
+	if v <= 0 {
+		return 1
+	}
+	exp := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*exp >= v-1e-9 {
+			return m * exp
+		}
+	}
+	return 10 * exp
+}
+
+func intText(v float64) string { return strconv.FormatInt(int64(math.Round(v)), 10) }
+
+// build lays the chart out.
+func (s chartSpec) build() web.Chart {
+	if s.format == nil {
+		s.format = intText
+	}
+	c := web.Chart{ID: s.id, Title: s.title, Desc: s.desc, Width: chartW}
+	for _, se := range s.series {
+		c.Legend = append(c.Legend, web.ChartLegend{Label: se.name, Class: se.class})
+	}
+	// The table: the numbers behind the picture.
+	c.Head = []string{s.groupName}
+	for _, se := range s.series {
+		c.Head = append(c.Head, se.name)
+	}
+	if s.total {
+		c.Head = append(c.Head, "Total")
+	}
+	max := 0.0
+	for _, g := range s.groups {
+		row := []string{g.label}
+		sum := 0.0
+		for i := range s.series {
+			v := value(g, i)
+			row = append(row, s.format(v))
+			sum += v
+			if s.grouped && v > max {
+				max = v
+			}
+		}
+		if s.total {
+			row = append(row, s.format(sum))
+		}
+		if !s.grouped && sum > max {
+			max = sum
+		}
+		c.Rows = append(c.Rows, row)
+	}
+	c.Empty = max == 0
+	top := niceCeil(max)
+	if s.horizontal {
+		s.layoutHorizontal(&c, top)
+	} else {
+		s.layoutVertical(&c, top)
+	}
+	return c
+}
+
+func value(g group, i int) float64 {
+	if i < len(g.values) {
+		return g.values[i]
+	}
+	return 0
+}
+
+func f1(v float64) float64 { return math.Round(v*10) / 10 }
+
+func (s chartSpec) layoutVertical(c *web.Chart, top float64) {
+	c.Height = vChartH
+	plotW, plotH := chartW-vPadLeft-8, vChartH-vPadTop-vPadBottom
+	base := vPadTop + plotH
+	for i := 0; i <= gridLines; i++ {
+		v := top * float64(i) / gridLines
+		y := f1(base - plotH*float64(i)/gridLines)
+		c.Grid = append(c.Grid, web.ChartLine{X1: vPadLeft, Y1: y, X2: chartW - 8, Y2: y})
+		c.Labels = append(c.Labels, web.ChartText{X: vPadLeft - 6, Y: y + 3.5, Text: s.format(v), Anchor: "end", Class: "axis"})
+	}
+	n := len(s.groups)
+	if n == 0 {
+		return
+	}
+	slot := plotW / float64(n)
+	w := math.Max(minBarWidth, slot*0.7)
+	every := int(math.Ceil(float64(n) / 12)) // at most a dozen labels under the bars
+	for gi, g := range s.groups {
+		x := vPadLeft + slot*float64(gi) + (slot-w)/2
+		y := base
+		for i, se := range s.series {
+			v := value(g, i)
+			if v <= 0 {
+				continue
+			}
+			h := plotH * v / top
+			y -= h
+			c.Bars = append(c.Bars, web.ChartBar{X: f1(x), Y: f1(y), W: f1(w), H: f1(h), Class: se.class,
+				Title: g.label + ": " + se.name + " " + s.format(v)})
+		}
+		if gi%every == 0 {
+			c.Labels = append(c.Labels, web.ChartText{X: f1(x + w/2), Y: base + 14, Text: g.label, Anchor: "middle", Class: "axis"})
+		}
+	}
+}
+
+func (s chartSpec) layoutHorizontal(c *web.Chart, top float64) {
+	n := len(s.groups)
+	rowH := hRowH
+	if s.grouped {
+		rowH = hRowH * math.Max(1, float64(len(s.series))*0.6)
+	}
+	plotH := rowH * float64(n)
+	c.Height = f1(hPadTop + plotH + hPadBottom)
+	plotW := chartW - hLabelW - hPadRight
+	for i := 0; i <= gridLines; i++ {
+		v := top * float64(i) / gridLines
+		x := f1(hLabelW + plotW*float64(i)/gridLines)
+		c.Grid = append(c.Grid, web.ChartLine{X1: x, Y1: hPadTop, X2: x, Y2: hPadTop + plotH})
+		c.Labels = append(c.Labels, web.ChartText{X: x, Y: hPadTop + plotH + 14, Text: s.format(v), Anchor: "middle", Class: "axis"})
+	}
+	for gi, g := range s.groups {
+		y0 := hPadTop + rowH*float64(gi)
+		c.Labels = append(c.Labels, web.ChartText{X: hLabelW - 8, Y: f1(y0 + rowH/2 + 4), Text: clip(g.label, 26), Anchor: "end", Class: "label"})
+		x := hLabelW
+		sum := 0.0
+		for i, se := range s.series {
+			v := value(g, i)
+			sum += v
+			if v <= 0 {
+				continue
+			}
+			w := plotW * v / top
+			bar := web.ChartBar{Class: se.class, Title: g.label + ": " + se.name + " " + s.format(v)}
+			if s.grouped {
+				h := (rowH - 6) / float64(len(s.series))
+				bar.X, bar.Y, bar.W, bar.H = hLabelW, f1(y0+3+h*float64(i)), f1(w), f1(h-1)
+			} else {
+				bar.X, bar.Y, bar.W, bar.H = f1(x), f1(y0+4), f1(w), rowH-8
+				x += w
+			}
+			c.Bars = append(c.Bars, bar)
+		}
+		if !s.grouped && sum > 0 {
+			c.Labels = append(c.Labels, web.ChartText{X: f1(x + 4), Y: f1(y0 + rowH/2 + 4), Text: s.format(sum), Anchor: "start", Class: "value"})
+		}
+	}
+}
+
+// clip shortens a label to n characters.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

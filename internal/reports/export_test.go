@@ -1,0 +1,276 @@
+package reports_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"kycdesk/internal/reports"
+)
+
+func col(name string) int {
+	for i, c := range reports.Columns {
+		if c.Name == name {
+			return i
+		}
+	}
+	panic("no column " + name)
+}
+
+func readCSV(t *testing.T, body string) [][]string {
+	t.Helper()
+	if !strings.HasPrefix(body, "\uFEFF") {
+		t.Fatalf("the CSV does not start with a byte-order mark: %q", body[:min(len(body), 20)])
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF")))
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("the CSV does not parse: %v\n%s", err, body)
+	}
+	return recs
+}
+
+// byCase maps each record to its case id.
+func byCase(t *testing.T, recs [][]string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, r := range recs[1:] {
+		if len(r) != len(reports.Columns) {
+			t.Fatalf("a record has %d cells, not %d: %q", len(r), len(reports.Columns), r)
+		}
+		out[r[0]] = r
+	}
+	return out
+}
+
+func TestCaseListCSV(t *testing.T) {
+	w := newWorld(t)
+	c := w.app.SignIn(t, w.manager)
+	res := c.Get(t, "/cases/export.csv?status=all")
+	if res.Status != http.StatusOK {
+		t.Fatalf("export: %d %s", res.Status, res.Body)
+	}
+	if ct := res.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+		t.Errorf("content type %q", ct)
+	}
+	if cd := res.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename="kycdesk-cases-all-`) {
+		t.Errorf("content disposition %q", cd)
+	}
+	recs := readCSV(t, res.Body)
+	if strings.Join(recs[0], "|") != strings.Join(reports.Header(), "|") {
+		t.Fatalf("header %q", recs[0])
+	}
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want a header and 3 cases", len(recs))
+	}
+	// Every status in the tabs' order: in review, then approved; new first.
+	order := []string{recs[1][0], recs[2][0], recs[3][0]}
+	if order[0] != w.hostile.String() || order[1] != w.id.String() || order[2] != w.polish.String() {
+		t.Errorf("order %v: want new, in review, approved", order)
+	}
+	rows := byCase(t, recs)
+	pl := rows[w.polish.String()]
+	want := map[string]string{
+		"Status": "Approved", "Customer": "Kowalski, Łukasz", "External reference": "ref-pl-1", "Nationality": "POL",
+		"Document type": "passport", "Document number": "EK1234567", "Document country": "POL", "Document expiry": "2031-02-28",
+		"Cynopsis OCR": "pass", "Apptenticate": "", "Argos": "fail (1003)", "OOTO": "error (500)",
+		"Flags": "vendor_negative:argos; mismatch:surname", "Decision": "approve", "Reason": "Identity verified: document and selfie match",
+		"Comment": "Looks right", "Decided by": "Reviewer Tester", "Second review": "confirmed", "Second reviewer": "Manager Tester",
+		"Liveness verdict": "live (85%)", "Liveness delivery": "delivered", "Assignee": "Reviewer Tester", "Age (hours)": "72.0", "Past SLA": "no",
+	}
+	for k, v := range want {
+		if got := pl[col(k)]; got != v {
+			t.Errorf("polish case, %s: %q, want %q", k, got, v)
+		}
+	}
+	if !strings.HasPrefix(pl[col("Decided at")], w.now.AddDate(0, 0, -2).Format("2006-01-02")) || pl[col("Second reviewed at")] == "" {
+		t.Errorf("decision times: %q %q", pl[col("Decided at")], pl[col("Second reviewed at")])
+	}
+	ho := rows[w.hostile.String()]
+	for k, v := range map[string]string{
+		// Formula-looking cells are neutralised with a leading apostrophe.
+		"Customer":           `'=HYPERLINK("http://evil.example","x"), +SUM(1,2)`,
+		"External reference": "'-23",
+		"Comment":            "'\t=cmd|' /C calc'!A0",
+		"Flags":              "risk; expired_document",
+		"Decision":           "escalate", "Second review": "", "Status": "New", "Past SLA": "yes", "Age (hours)": "30.0",
+	} {
+		if got := ho[col(k)]; got != v {
+			t.Errorf("hostile case, %s: %q, want %q", k, got, v)
+		}
+	}
+	if got := rows[w.id.String()][col("Document type")]; got != "national ID" {
+		t.Errorf("ID card document type %q", got)
+	}
+
+	// The export is audited: who, the filter, and how many rows.
+	start := auditAfter(t, w.app, "export.cases")
+	if f, _ := start["filter"].(map[string]any); f["status"] != "all" || start["format"] != "csv" {
+		t.Errorf("audited start: %v", start)
+	}
+	done := auditAfter(t, w.app, "export.cases.finished")
+	if done["rows"] != float64(3) || done["complete"] != true || done["export_id"] != start["export_id"] {
+		t.Errorf("audited end: %v (start %v)", done, start)
+	}
+}
+
+func TestCaseListFilters(t *testing.T) {
+	w := newWorld(t)
+	c := w.app.SignIn(t, w.manager)
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"", []string{w.hostile.String()}}, // the queue's default tab: new
+		{"status=approved", []string{w.polish.String()}},
+		{"status=all&nationality=pol", []string{w.polish.String()}},
+		{"status=all&risk=yes", []string{w.hostile.String()}},
+		{"status=all&q=" + url.QueryEscape("lukasz"), []string{w.polish.String()}},
+		{"status=all&sort=activity", []string{w.hostile.String(), w.id.String(), w.polish.String()}},
+		{"status=in_review&assignee=" + w.reviewer.ID.String(), []string{w.id.String()}},
+		{"status=all&from=2000-01-01&to=2000-01-02", nil},
+	} {
+		res := c.Get(t, "/cases/export.csv?"+tc.query)
+		if res.Status != http.StatusOK {
+			t.Fatalf("%s: %d", tc.query, res.Status)
+		}
+		recs := readCSV(t, res.Body)
+		var got []string
+		for _, r := range recs[1:] {
+			got = append(got, r[0])
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%q: cases %v, want %v", tc.query, got, tc.want)
+		}
+		count := c.Get(t, "/cases/export/count?"+tc.query)
+		if want := `{"rows":` + itoa(len(tc.want)) + "}\n"; count.Body != want {
+			t.Errorf("%q: count %q, want %q", tc.query, count.Body, want)
+		}
+	}
+	if res := c.Get(t, "/cases/export.csv?nationality=Poland"); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a bad filter: %d", res.Status)
+	}
+}
+
+func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+n))) }
+
+func TestCaseListXLSX(t *testing.T) {
+	w := newWorld(t)
+	c := w.app.SignIn(t, w.manager)
+	csvRes := c.Get(t, "/cases/export.csv?status=all")
+	res := c.Get(t, "/cases/export.xlsx?status=all")
+	if res.Status != http.StatusOK {
+		t.Fatalf("export: %d %s", res.Status, res.Body)
+	}
+	if ct := res.Header.Get("Content-Type"); ct != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
+		t.Errorf("content type %q", ct)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader([]byte(res.Body)))
+	if err != nil {
+		t.Fatalf("the workbook does not open: %v", err)
+	}
+	defer x.Close()
+	if sheets := x.GetSheetList(); len(sheets) != 1 || sheets[0] != "Cases" {
+		t.Fatalf("sheets %v", sheets)
+	}
+	rows, err := x.GetRows("Cases")
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvRecs := readCSV(t, csvRes.Body)
+	if len(rows) != len(csvRecs) {
+		t.Fatalf("%d rows in the workbook, %d in the CSV", len(rows), len(csvRecs))
+	}
+	// Text cells are the CSV's; times are dates and the age a number.
+	typed := map[int]bool{col("Document expiry"): true, col("Decided at"): true, col("Second reviewed at"): true, col("Created at"): true, col("Age (hours)"): true}
+	for i, r := range rows {
+		for j := range reports.Columns {
+			got := ""
+			if j < len(r) {
+				got = r[j]
+			}
+			if i > 0 && typed[j] {
+				continue
+			}
+			if got != csvRecs[i][j] {
+				t.Errorf("row %d, %s: %q in the workbook, %q in the CSV", i, reports.Columns[j].Name, got, csvRecs[i][j])
+			}
+		}
+	}
+	// No cell holds a formula, and the hostile names are text with their apostrophe.
+	for i := range rows {
+		for j := range reports.Columns {
+			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+			if f, _ := x.GetCellFormula("Cases", cell); f != "" {
+				t.Errorf("%s holds a formula %q", cell, f)
+			}
+		}
+	}
+	var hostile []string
+	for _, r := range rows {
+		if r[0] == w.hostile.String() {
+			hostile = r
+		}
+	}
+	if hostile == nil || hostile[col("Customer")] != `'=HYPERLINK("http://evil.example","x"), +SUM(1,2)` {
+		t.Errorf("hostile customer in the workbook: %q", hostile)
+	}
+	// Typed cells: the age is a number, the creation a date.
+	cell, _ := excelize.CoordinatesToCellName(col("Age (hours)")+1, 2)
+	if typ, _ := x.GetCellType("Cases", cell); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+		t.Errorf("age cell type %v", typ)
+	}
+	if v, _ := x.GetCellValue("Cases", cell, excelize.Options{RawCellValue: true}); v != "30" && v != "30.0" {
+		t.Errorf("raw age %q", v)
+	}
+	if got := auditAfter(t, w.app, "export.cases"); got["format"] != "xlsx" {
+		t.Errorf("audited format %v", got["format"])
+	}
+	if got := auditAfter(t, w.app, "export.cases.finished"); got["rows"] != float64(3) {
+		t.Errorf("audited rows %v", got["rows"])
+	}
+}
+
+func TestPermissions(t *testing.T) {
+	w := newWorld(t)
+	rev := w.app.SignIn(t, w.reviewer)
+	anon := w.app.NewClient()
+	admin := w.app.SignIn(t, w.app.CreateUser(t, "admin"))
+	paths := []string{"/cases/export.csv", "/cases/export.xlsx", "/cases/export/count", "/cases/" + w.polish.String() + "/report.pdf",
+		"/dashboard", "/dashboard?format=csv&chart=status", "/audit", "/audit/export.csv", "/audit/export.jsonl"}
+	for _, p := range paths {
+		if res := rev.Get(t, p); res.Status != http.StatusForbidden {
+			t.Errorf("reviewer GET %s: %d", p, res.Status)
+		}
+		if res := anon.Get(t, p); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/login") {
+			t.Errorf("signed out GET %s: %d %s", p, res.Status, res.Location)
+		}
+		if res := admin.Get(t, p); res.Status != http.StatusOK {
+			t.Errorf("admin GET %s: %d", p, res.Status)
+		}
+	}
+	if res := rev.PostForm(t, "/cases/reports.zip", url.Values{"case": {w.polish.String()}}); res.Status != http.StatusForbidden {
+		t.Errorf("reviewer POST reports.zip: %d", res.Status)
+	}
+	// The queue shows the export bar and the selection column only to those who may export.
+	if doc := rev.Get(t, "/cases").Doc(t); doc.Find("#export-bar").Length() != 0 || doc.Find("input[data-select]").Length() != 0 {
+		t.Error("a reviewer sees the export bar")
+	}
+	mgr := w.app.SignIn(t, w.manager)
+	doc := mgr.Get(t, "/cases?status=new").Doc(t)
+	if doc.Find("#export-bar a#export-csv").Length() != 1 || doc.Find("input[data-select][value='"+w.hostile.String()+"']").Length() != 1 {
+		t.Error("a manager does not see the export bar and the selection")
+	}
+	if href, _ := doc.Find("#export-csv").Attr("href"); href != "/cases/export.csv?status=new" {
+		t.Errorf("export link %q", href)
+	}
+	// Exports by nobody allowed leave nothing in the audit log.
+	if n := countEvents(t, w.app, "export.audit"); n != 2 {
+		t.Errorf("%d audit exports recorded, want the admin's 2", n)
+	}
+}
