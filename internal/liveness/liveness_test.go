@@ -365,7 +365,7 @@ func TestVerdictReachesArtemisExactlyAsTheContractSays(t *testing.T) {
 	if got := app.AuditActions(t, "liveness_verdict", id.String()); strings.Join(got, ",") != "liveness.delivered,liveness.verdict" {
 		t.Errorf("audit: %v", got)
 	}
-	if !strings.Contains(cs.Find("#timeline").Text(), "liveness.verdict") {
+	if !strings.Contains(cs.Find("#timeline").Text(), "recorded a liveness verdict") {
 		t.Errorf("the verdict is not on the timeline")
 	}
 	// Delivered is final: nothing is sent again, even if the job is asked to run once more.
