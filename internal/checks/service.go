@@ -109,8 +109,10 @@ func Defaults(ctx context.Context, q *db.Queries, docType string) []vendors.Name
 	raw, err := q.GetAppSetting(ctx, "checks.defaults")
 	if err == nil {
 		var m map[string][]vendors.Name
-		if json.Unmarshal(raw, &m) == nil && len(m[docType]) > 0 {
-			return m[docType]
+		if json.Unmarshal(raw, &m) == nil {
+			if set, ok := m[docType]; ok {
+				return set // an admin's choice, even an empty one
+			}
 		}
 	}
 	return DefaultSet

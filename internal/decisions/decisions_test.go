@@ -247,3 +247,46 @@ func TestDocumentDecisions(t *testing.T) {
 	}
 	_ = auth.Admin
 }
+
+func TestCheckDefaultsAndAutoRun(t *testing.T) {
+	app := testenv.NewApp(t)
+	admin := app.SignIn(t, app.CreateUser(t, "admin"))
+	if r := app.SignIn(t, app.CreateUser(t, "manager")).PostForm(t, "/admin/review/checks", url.Values{}); r.Status != http.StatusForbidden {
+		t.Fatalf("manager sets defaults: %d", r.Status)
+	}
+	if r := admin.PostForm(t, "/admin/review/checks", url.Values{"defaults.passport": {"nope"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("unknown vendor: %d", r.Status)
+	}
+	if r := admin.PostForm(t, "/admin/review/checks", url.Values{"defaults.passport": {"argos"}, "auto_run": {"on"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d", r.Status)
+	}
+	page := admin.Get(t, "/admin/review")
+	if page.Doc(t).Find(`input[name="defaults.passport"][value=argos][checked]`).Length() != 1 ||
+		page.Doc(t).Find(`input[name="defaults.passport"][value=ooto][checked]`).Length() != 0 || page.Doc(t).Find("#auto-run[checked]").Length() != 1 {
+		t.Fatal("the saved defaults are not shown")
+	}
+	// A passport arriving through the API gets exactly the default checks, by itself.
+	token := app.CreateAPIToken(t, "onboarding")
+	api := app.NewClient()
+	r := api.API(t, "POST", "/api/v1/customers", token, "application/json", []byte(`{"surname": "Auto", "external_ref": "auto-1"}`))
+	var cust struct{ ID string }
+	_ = json.Unmarshal([]byte(r.Body), &cust)
+	sp := specimenFront(t)
+	body, ct := multipart1(t, map[string]string{"type": "passport", "issuing_country": "UTO"}, "front", sp)
+	if r := api.API(t, "POST", "/api/v1/customers/"+cust.ID+"/documents", token, ct, body); r.Status != http.StatusCreated {
+		t.Fatalf("document: %d %s", r.Status, r.Body)
+	}
+	var vendorsRun []string
+	rows, err := app.Pool.Query(context.Background(), "SELECT vendor FROM checks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var v string
+		_ = rows.Scan(&v)
+		vendorsRun = append(vendorsRun, v)
+	}
+	if strings.Join(vendorsRun, ",") != "argos" {
+		t.Fatalf("checks run on intake: %v", vendorsRun)
+	}
+}

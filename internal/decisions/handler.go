@@ -16,9 +16,12 @@ import (
 	"kycdesk/internal/audit"
 	"kycdesk/internal/auth"
 	"kycdesk/internal/cases"
+	"kycdesk/internal/checks"
 	"kycdesk/internal/customers"
 	"kycdesk/internal/db"
 	"kycdesk/internal/httpx"
+	"kycdesk/internal/vendors"
+	"kycdesk/internal/vendorsettings"
 	"kycdesk/web"
 )
 
@@ -279,6 +282,17 @@ func (h *Handler) settingsView(ctx context.Context, errs web.FormErrors) (web.Re
 	for _, o := range []string{Approve, Reject, RequestResubmission, Escalate, "doc_accept", "doc_reject", "doc_new_image", "return"} {
 		v.Outcomes = append(v.Outcomes, web.Option{Value: o, Label: groupLabel[o]})
 	}
+	v.AutoRun = checks.AutoRun(ctx, q)
+	for _, n := range checks.Runnable {
+		v.Vendors = append(v.Vendors, web.Option{Value: string(n), Label: vendorLabel(n)})
+	}
+	for _, t := range customers.DocumentTypes {
+		row := web.CheckDefaultRow{Type: t.Value, Label: t.Label, Vendors: map[string]bool{}}
+		for _, n := range checks.Defaults(ctx, q, t.Value) {
+			row.Vendors[string(n)] = true
+		}
+		v.CheckDefaults = append(v.CheckDefaults, row)
+	}
 	list, err := q.ListDecisionReasons(ctx)
 	if err != nil {
 		return v, err
@@ -335,6 +349,48 @@ func (h *Handler) SaveRules(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.SetFlash(w, "ok", "The review settings are saved.")
+	return httpx.Redirect(w, r, "/admin/review")
+}
+
+func vendorLabel(n vendors.Name) string {
+	if in, ok := vendorsettings.Lookup(n); ok {
+		return in.Label
+	}
+	return string(n)
+}
+
+// SaveCheckDefaults stores the default vendor set per document type and whether checks run by
+// themselves on API intake.
+func (h *Handler) SaveCheckDefaults(w http.ResponseWriter, r *http.Request) error {
+	if err := httpx.ParseForm(w, r); err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, n := range checks.Runnable {
+		known[string(n)] = true
+	}
+	defaults := map[string][]vendors.Name{}
+	for _, t := range customers.DocumentTypes {
+		list := []vendors.Name{}
+		for _, v := range r.PostForm["defaults."+t.Value] {
+			if !known[v] {
+				return apperr.Field("defaults", "Unknown vendor "+v+".")
+			}
+			list = append(list, vendors.Name(v))
+		}
+		defaults[t.Value] = list
+	}
+	p := auth.PrincipalFrom(r.Context())
+	err := db.Transact(r.Context(), h.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		if err := h.saveSetting(r.Context(), q, p, "checks.defaults", defaults); err != nil {
+			return err
+		}
+		return h.saveSetting(r.Context(), q, p, "checks.auto_run", r.PostFormValue("auto_run") == "on")
+	})
+	if err != nil {
+		return err
+	}
+	httpx.SetFlash(w, "ok", "The check defaults are saved.")
 	return httpx.Redirect(w, r, "/admin/review")
 }
 

@@ -369,7 +369,11 @@ func (a *API) autoRun(ctx context.Context, doc db.Document) {
 		return
 	}
 	t := TokenFrom(ctx)
-	if _, err := a.Checks.Request(ctx, t.Actor(), nil, "api:"+t.Name, c.ID, doc.ID, checks.Defaults(ctx, q, string(doc.Type)), "intake-"+doc.ID.String()); err != nil {
+	names := checks.Defaults(ctx, q, string(doc.Type))
+	if len(names) == 0 {
+		return // the admin chose no vendor for this document type
+	}
+	if _, err := a.Checks.Request(ctx, t.Actor(), nil, "api:"+t.Name, c.ID, doc.ID, names, "intake-"+doc.ID.String()); err != nil {
 		a.Log.ErrorContext(ctx, "automatic checks not started", slog.String("document_id", doc.ID.String()), slog.String("error", err.Error()))
 	}
 }

@@ -141,6 +141,7 @@ func (s *Server) Routes() []Route {
 		// Administration.
 		{"GET", "/admin/review", need(auth.PermSettings), s.decisions.Settings},
 		{"POST", "/admin/review/rules", need(auth.PermSettings), s.decisions.SaveRules},
+		{"POST", "/admin/review/checks", need(auth.PermSettings), s.decisions.SaveCheckDefaults},
 		{"POST", "/admin/review/reasons", need(auth.PermSettings), s.decisions.AddReason},
 		{"POST", "/admin/review/reasons/{id}", need(auth.PermSettings), s.decisions.SetReasonActive},
 		{"GET", "/admin/api-tokens", need(auth.PermTokensManage), s.tokens.List},
