@@ -47,9 +47,10 @@ type killRow struct {
 
 // TestCrashConsistency runs a batch of checks against the real server, kills it with SIGKILL at
 // random points (KYCDESK_CRASH_KILLS times, 3 by default), restarting it each time, while a
-// reviewer keeps asking for more checks and claiming and releasing cases. Then every check must
-// have completed exactly once to a final state, none may be lost, a crash must have changed no
-// result, the audit chain must verify and the queue counters must equal the cases.
+// reviewer keeps asking for more checks, recording liveness verdicts and claiming and releasing
+// cases. Then every check must have completed exactly once to a final state and every verdict
+// been delivered once, nothing requested may be lost, a crash must have changed no result, the
+// audit chain must verify and the queue counters must equal the cases.
 func TestCrashConsistency(t *testing.T) {
 	kills := int(envInt(t, "KYCDESK_CRASH_KILLS", 3))
 	seed := envInt(t, "KYCDESK_CRASH_SEED", time.Now().UnixNano())

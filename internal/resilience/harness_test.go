@@ -92,8 +92,8 @@ type harness struct {
 
 func newHarness(t *testing.T, o options) *harness {
 	t.Helper()
+	dbURL := testenv.URL(t) // first: without PostgreSQL there is nothing to build for
 	h := &harness{t: t, bin: buildBinary(t)}
-	dbURL := testenv.URL(t)
 	var err error
 	if h.pool, err = db.Open(context.Background(), dbURL, 5); err != nil {
 		t.Fatal(err)
