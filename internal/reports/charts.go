@@ -34,6 +34,8 @@ type chartSpec struct {
 	format func(float64) string
 	// total adds a Total column to the table.
 	total bool
+	// whole: the values are counts (set when format is left to its default).
+	whole bool
 }
 
 // Chart geometry, in SVG user units (the SVG scales to its container).
@@ -71,7 +73,7 @@ func intText(v float64) string { return strconv.FormatInt(int64(math.Round(v)), 
 // build lays the chart out.
 func (s chartSpec) build() web.Chart {
 	if s.format == nil {
-		s.format = intText
+		s.format, s.whole = intText, true
 	}
 	c := web.Chart{ID: s.id, Title: s.title, Desc: s.desc, Width: chartW}
 	for _, se := range s.series {
@@ -106,7 +108,12 @@ func (s chartSpec) build() web.Chart {
 		c.Rows = append(c.Rows, row)
 	}
 	c.Empty = max == 0
-	top := niceCeil(max)
+	// Round steps: a whole number of cases per grid line, never a quarter of one.
+	step := niceCeil(max / gridLines)
+	if s.whole && step < 1 {
+		step = 1
+	}
+	top := step * gridLines
 	if s.horizontal {
 		s.layoutHorizontal(&c, top)
 	} else {

@@ -130,7 +130,7 @@ func newWorld(t testing.TB) *world {
 
 	// The hostile case: a decision (escalate) whose comment starts with a tab and a formula.
 	exec(t, app, `INSERT INTO case_decisions (case_id, outcome, reason_id, comment, decided_by, decided_at)
-		VALUES ($1, 'escalate', $2, $3, $4, $5)`, w.hostile, reasonID(t, app, "escalate"), "\t=cmd|' /C calc'!A0", w.reviewer.ID, w.now.Add(-29*time.Hour))
+		VALUES ($1, 'escalate', $2, $3, $4, $5)`, w.hostile, reasonID(t, app, "escalate"), "\t=cmd|' /C calc'!A0", w.reviewer.ID, w.now.Truncate(24*time.Hour).AddDate(0, 0, -3).Add(10*time.Hour))
 	return w
 }
 

@@ -257,7 +257,7 @@ func RenderPDF(ctx context.Context, store *images.Store, r *CaseReport, meta Rep
 	f.AddUTF8FontFromBytes(sans, "B", gobold.TTF)
 	f.AddUTF8FontFromBytes(mono, "", gomono.TTF)
 	f.SetMargins(15, 20, 15)
-	f.SetAutoPageBreak(true, 18)
+	f.SetAutoPageBreak(true, 20)
 	f.AliasNbPages("{nb}")
 	f.SetCreationDate(meta.At)
 	f.SetModificationDate(meta.At)
@@ -281,14 +281,15 @@ func RenderPDF(ctx context.Context, store *images.Store, r *CaseReport, meta Rep
 		d.SetY(20)
 	}, true)
 	f.SetFooterFunc(func() {
-		d.SetY(-14)
+		d.SetY(-15)
 		d.draw(lineRGB)
 		d.Line(d.left, d.GetY(), d.right, d.GetY())
 		d.Ln(1)
 		d.font("", 7.5)
 		d.color(mutedRGB)
-		d.CellFormat(d.width*0.75, 4, printable(generated)+" · case "+r.CaseID.String(), "", 0, "L", false, 0, "")
-		d.CellFormat(d.width*0.25, 4, "Page "+strconv.Itoa(d.PageNo())+" of {nb}", "", 0, "R", false, 0, "")
+		d.CellFormat(d.width, 3.8, printable(generated), "", 2, "L", false, 0, "")
+		d.CellFormat(d.width*0.7, 3.8, "Case "+r.CaseID.String(), "", 0, "L", false, 0, "")
+		d.CellFormat(d.width*0.3, 3.8, "Page "+strconv.Itoa(d.PageNo())+" of {nb}", "", 0, "R", false, 0, "")
 	})
 	d.AddPage()
 
@@ -379,15 +380,17 @@ func RenderPDF(ctx context.Context, store *images.Store, r *CaseReport, meta Rep
 	if len(r.Decisions) == 0 && len(r.DocRulings) == 0 {
 		d.para("No decision was made on this case.", "", 9, mutedRGB)
 	}
-	var rows [][]string
-	for _, x := range r.Decisions {
-		rows = append(rows, []string{x.At, x.By, x.What, x.Reason, strings.TrimSpace(x.Comment + " " + x.Second)})
+	for i, x := range r.Decisions {
+		d.para(fmt.Sprintf("Decision %d: %s", i+1, x.What), "B", 9, inkRGB)
+		d.kv([]KV{{"Decided by", x.By}, {"At", x.At}, {"Reason", x.Reason}, {"Comment", x.Comment}, {"Second review", x.Second}})
 	}
+	var rows [][]string
 	for _, x := range r.DocRulings {
 		rows = append(rows, []string{x.At, x.By, x.What, x.Reason, x.Comment})
 	}
 	if len(rows) > 0 {
-		d.table([]string{"When", "Who", "Decision", "Reason", "Comment and second review"}, []float64{30, 30, 38, 37, d.width - 135}, rows, nil, tableOpts{})
+		d.subheading("Decisions on documents")
+		d.table([]string{"When", "Who", "Decision", "Reason", "Comment"}, []float64{30, 30, 45, 40, d.width - 145}, rows, nil, tableOpts{})
 	}
 
 	d.heading("Notes")
@@ -434,7 +437,7 @@ func (d *pdfDoc) images(ctx context.Context, store *images.Store, list []ReportI
 	const gap, boxH = 6.0, 62.0
 	boxW := (d.width - gap) / 2
 	for i := 0; i < len(list); i += 2 {
-		d.ensure(boxH + 16)
+		d.ensure(boxH + 19)
 		y := d.GetY()
 		for j := 0; j < 2 && i+j < len(list); j++ {
 			im := list[i+j]
@@ -443,7 +446,7 @@ func (d *pdfDoc) images(ctx context.Context, store *images.Store, list []ReportI
 				return err
 			}
 		}
-		d.SetXY(d.left, y+boxH+14)
+		d.SetXY(d.left, y+boxH+17)
 	}
 	return nil
 }
@@ -487,9 +490,10 @@ func (d *pdfDoc) image(ctx context.Context, store *images.Store, im ReportImage,
 	d.font("B", 8)
 	d.color(inkRGB)
 	d.CellFormat(w, 4, printable(caption), "", 2, "L", false, 0, "")
-	d.SetFont(mono, "", 6.5)
+	d.SetFont(mono, "", 6)
 	d.color(mutedRGB)
-	d.CellFormat(w, 3.5, "sha256 "+im.SHA256, "", 2, "L", false, 0, "")
+	d.CellFormat(w, 3.2, "SHA-256 "+im.SHA256[:min(len(im.SHA256), 32)], "", 2, "L", false, 0, "")
+	d.CellFormat(w, 3.2, "        "+im.SHA256[min(len(im.SHA256), 32):], "", 2, "L", false, 0, "")
 	d.font("", 7)
 	d.CellFormat(w, 3.5, fmt.Sprintf("%d × %d px, uploaded %s", im.Width, im.Height, when(im.At)), "", 2, "L", false, 0, "")
 	return nil
@@ -535,8 +539,11 @@ func (d *pdfDoc) fieldTable(t FieldTable) {
 	var rows [][]string
 	for _, r := range t.Rows {
 		mark := "agree"
-		if r.Mismatch {
+		switch {
+		case r.Mismatch:
 			mark = "MISMATCH"
+		case r.Sources < 2:
+			mark = "—" // one source: nothing to compare
 		}
 		rows = append(rows, append(append([]string{r.Field}, r.Values...), mark))
 	}

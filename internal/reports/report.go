@@ -90,6 +90,7 @@ type FieldTable struct {
 type FieldRow struct {
 	Field    string
 	Values   []string
+	Sources  int // how many sources gave a value
 	Mismatch bool
 }
 
@@ -427,6 +428,7 @@ func fieldTable(cu db.Customer, d db.Document, checks []db.Check, now time.Time)
 		if len(vals) == 0 {
 			continue
 		}
+		row.Sources = len(vals)
 		row.Mismatch = normalize.CompareAt(f, vals, now).Disagree
 		t.Rows = append(t.Rows, row)
 	}
