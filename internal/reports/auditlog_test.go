@@ -193,7 +193,7 @@ func TestAuditExport(t *testing.T) {
 
 	// The row before the period changed (its hash): the period's first row no longer links to it.
 	tamper(t, app, `hash = '\x00'`, lastOld)
-	v, err := reports.VerifyRange(ctx, db.New(app.Pool), reports.Period{From: time.Now().UTC().Truncate(24 * time.Hour), To: time.Now().UTC().Truncate(24 * time.Hour).AddDate(0, 0, 1)})
+	v, err := reports.VerifyRange(ctx, db.New(app.Pool), reports.Period{From: time.Now().UTC().Truncate(24 * time.Hour), To: time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)})
 	if err != nil || v.OK() || v.BrokenAt != lastOld+1 || !strings.Contains(v.Reason, "link to the previous row") {
 		t.Errorf("the row before changed: %+v %v", v, err)
 	}
