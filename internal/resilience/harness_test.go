@@ -245,6 +245,15 @@ func (h *harness) newProc(name string, env ...string) *proc {
 		if h.t.Failed() {
 			h.t.Logf("%s: last log lines:\n%s", p.name, p.tail(40))
 		}
+		// KYCDESK_RESILIENCE_LOGS keeps every server's whole log, for a run worth reading.
+		if dir := os.Getenv("KYCDESK_RESILIENCE_LOGS"); dir != "" {
+			if b, err := os.ReadFile(p.logPath); err == nil && os.MkdirAll(dir, 0o755) == nil {
+				dst := filepath.Join(dir, h.t.Name()+"-"+p.name+".log")
+				if err := os.WriteFile(dst, b, 0o644); err == nil {
+					h.t.Logf("%s: log kept in %s", p.name, dst)
+				}
+			}
+		}
 	})
 	return p
 }
@@ -835,7 +844,13 @@ func (h *harness) verifyArtemis(verdicts []verdict, kills []time.Time) artemisRe
 					continue
 				}
 				rep.lostCustomers[ref] = true
-				rep.lost = append(rep.lost, fmt.Sprintf("%s: answered, then the server was killed %s later", key, k.Sub(first).Round(time.Millisecond)))
+				// Did the answer reach kycdesk? Its vendor call log says (it is written before the
+				// id is stored).
+				logged := h.scalar(`SELECT count(*) FROM vendor_calls WHERE vendor = 'artemis' AND method = 'POST'
+					AND endpoint LIKE '%/api/customer' AND http_status = 201
+					AND abs(extract(epoch FROM started_at + latency_ms * interval '1 millisecond' - $1::timestamptz)) < 1`, first)
+				rep.lost = append(rep.lost, fmt.Sprintf("%s: answered (kycdesk logged the answer: %v), then the server was killed %s later",
+					key, logged > 0, k.Sub(first).Round(time.Millisecond)))
 				continue
 			}
 		case cynopsis.RouteDocument:
