@@ -22,5 +22,5 @@
 // of being answered quietly from inside the process under test.
 //
 // Each test takes about a minute; both run in CI (they need PostgreSQL, like every database test,
-// and the go command to build the binary).
+// and the go command to build the binary). KYCDESK_RESILIENCE_LOGS=<dir> keeps every server's log.
 package resilience
