@@ -228,7 +228,7 @@ func drawHair(cv *canvas, X, Y func(float64) float64, w, h float64, f faceParams
 	case 1: // long, parted
 		cap(cy - 0.12)
 		var p path
-		p.stroke(curve(X(0.44), Y(top+0.01), X(0.42), Y(cy-0.1), X(0.36), Y(cy-0.08), 8), 0.006*w)
+		p.stroke(curve(X(0.44), Y(top+0.04), X(0.42), Y(cy-0.1), X(0.36), Y(cy-0.08), 8), 0.006*w)
 		cv.fill(&p, rgb(shade(f.hair, 1.3)))
 	case 2: // bun
 		cap(cy - 0.14)

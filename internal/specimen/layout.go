@@ -100,9 +100,9 @@ func idLayout(p person, s *Specimen) *layout {
 	l := &layout{w: cardW, h: cardH, kind: NationalID, p: p, fonts: faceSet{}}
 	c := p.country
 	hdr := rgb(headerColour(c))
-	title := "REPUBLIC OF " + c.name
-	if c.code == "GBR" || c.code == "ESP" || c.code == "DEU" || c.code == "FRA" || c.code == "SGP" {
-		title = c.name
+	title := c.name
+	if c.code == "UTO" {
+		title = "REPUBLIC OF UTOPIA"
 	}
 	l.front = append(l.front,
 		textItem{s: title, face: l.fonts.get(fontBold, 30), x: 40, y: 62, color: hdr},

@@ -120,7 +120,7 @@ func renderBack(l *layout, s *Specimen, code payload) image.Image {
 }
 
 // renderSelfie draws the holder (or somebody else) in front of a room wall.
-func renderSelfie(l *layout, code payload) image.Image {
+func renderSelfie(l *layout, o Options, code payload) image.Image {
 	cv := newCanvas(selfieW, selfieH)
 	r := &rng{s: uint64(code.seed) ^ 0x9e3779b97f4a7c15}
 	walls := [][3]uint8{{214, 205, 190}, {190, 205, 214}, {220, 214, 200}, {200, 212, 196}, {230, 222, 215}}
@@ -144,7 +144,7 @@ func renderSelfie(l *layout, code payload) image.Image {
 	cv.fill(&canvasArt, rgb(mix(wall, [3]uint8{80, 120, 160}, 0.5)))
 
 	face := l.p.face
-	if code.flags>>(8+3)&1 == 1 { // OtherFace
+	if o.OtherFace {
 		face = l.p.otherFace
 	}
 	dx := r.between(-20, 20)

@@ -110,7 +110,7 @@ func ParseScenario(name string) (Scenario, error) {
 
 // Options shape a specimen. The zero value is a clean passport.
 type Options struct {
-	DocumentType DocumentType // "" means Passport
+	DocumentType DocumentType // anything but NationalID means Passport
 	Scenario     Scenario
 	Expired      bool
 	UnderAge     bool
@@ -118,7 +118,8 @@ type Options struct {
 	TamperMRZ bool
 	// OtherFace draws somebody else on the selfie.
 	OtherFace bool
-	// Liveness is the score the face vendor reports, in hundredths; 0 means the default, 0.97.
+	// Liveness is the score the face vendor reports, from 0.01 to 1, kept to two decimals so it
+	// fits the image code; 0 means the default, 0.97.
 	Liveness float64
 	// Misreads and Errors are copied into the Subject on top of the scenario's.
 	Misreads map[vendors.Name]map[vendors.FieldName]string
@@ -233,7 +234,7 @@ func Generate(seed uint64, opts Options) Specimen {
 	if o.DocumentType == NationalID {
 		s.BackImage = renderBack(l, s, code)
 	}
-	s.SelfieImage = renderSelfie(l, code)
+	s.SelfieImage = renderSelfie(l, o, code)
 	s.Front = mustJPEG(s.FrontImage)
 	if s.BackImage != nil {
 		s.Back = mustJPEG(s.BackImage)
