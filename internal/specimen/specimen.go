@@ -213,7 +213,7 @@ type Specimen struct {
 }
 
 // Subject returns what the vendor fakes read off the specimen.
-func (s *Specimen) Subject() vendors.Subject { return cloneSubject(s.subject) }
+func (s Specimen) Subject() vendors.Subject { return cloneSubject(s.subject) }
 
 // JPEGQuality is the quality the specimen images are encoded with.
 const JPEGQuality = 85
