@@ -150,6 +150,7 @@ func TestCrashConsistency(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "%d jobs rescued from a killed server; %d checks asked the vendor again after a kill lost its answer\n", rescued, resent)
 	fmt.Fprintf(&b, "every check final %s after the last restart\n", settle.Round(100*time.Millisecond))
+	b.WriteString(h.serverErrorReport(srv) + "\n")
 	t.Logf("crash consistency, %d kills:\n%s", kills, b.String())
 }
 

@@ -88,6 +88,11 @@ type harness struct {
 	simURL string
 	env    []string
 	token  string
+
+	mu sync.Mutex
+	// serverErrors are the 5xx answers the API gave (each request was sent again with its
+	// Idempotency-Key, as the API asks of clients), for the report.
+	serverErrors []string
 }
 
 func newHarness(t *testing.T, o options) *harness {
@@ -374,10 +379,40 @@ func (p *proc) tail(n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// logLines counts the lines of the process's log that contain s.
-func (p *proc) logLines(s string) int {
+// failures returns the errors the process logged for requests that failed on its side, with how
+// often each came.
+func (p *proc) failures() map[string]int {
 	b, _ := os.ReadFile(p.logPath)
-	return strings.Count(string(b), s)
+	out := map[string]int{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.Contains(line, `"msg":"request failed"`) {
+			continue
+		}
+		var rec struct {
+			Error string `json:"error"`
+			Path  string `json:"path"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil {
+			out[rec.Error]++
+		}
+	}
+	return out
+}
+
+// serverErrorReport is the report's line on server errors: the 5xx answers the API gave and the
+// errors the processes logged for them.
+func (h *harness) serverErrorReport(procs ...*proc) string {
+	h.mu.Lock()
+	n := len(h.serverErrors)
+	h.mu.Unlock()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d server errors answered to the API client (each sent again with its Idempotency-Key)", n)
+	for _, p := range procs {
+		for msg, k := range p.failures() {
+			fmt.Fprintf(&b, "\n  %s logged %d× %q", p.name, k, msg)
+		}
+	}
+	return b.String()
 }
 
 // client is an HTTP client that does not follow redirects.
@@ -394,26 +429,34 @@ type intakeDoc struct {
 
 // apiCall sends one API request and decodes a 201 answer into out.
 func (h *harness) apiCall(base, path, contentType, key string, body []byte, out any) error {
-	req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
-	if err != nil {
-		return err
+	for try := 1; ; try++ {
+		req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+h.token)
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Idempotency-Key", key)
+		res, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			return err
+		}
+		if res.StatusCode >= 500 && try < 3 {
+			h.mu.Lock()
+			h.serverErrors = append(h.serverErrors, fmt.Sprintf("POST %s: %d (request %s)", path, res.StatusCode, res.Header.Get("X-Request-Id")))
+			h.mu.Unlock()
+			continue
+		}
+		if res.StatusCode != http.StatusCreated {
+			return fmt.Errorf("POST %s: status %d: %s", path, res.StatusCode, b)
+		}
+		return json.Unmarshal(b, out)
 	}
-	req.Header.Set("Authorization", "Bearer "+h.token)
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Idempotency-Key", key)
-	res, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusCreated {
-		return fmt.Errorf("POST %s: status %d: %s", path, res.StatusCode, b)
-	}
-	return json.Unmarshal(b, out)
 }
 
 // pushCustomer creates a customer with a specimen passport (front and selfie) through base's

@@ -218,6 +218,7 @@ func TestSeveralInstances(t *testing.T) {
 	}
 	fmt.Fprintln(tw)
 	_ = tw.Flush()
+	out.WriteString(h.serverErrorReport(a, b) + "\n")
 	out.WriteString("\nvendor        checks  done  failed  re-run  attempts\n")
 	for _, l := range perVendor {
 		out.WriteString(l + "\n")
