@@ -17,6 +17,8 @@ type series struct {
 type group struct {
 	label  string
 	values []float64
+	// short is the label under a column when the full one does not fit ("01-31" for a day).
+	short string
 }
 
 // chartSpec is a bar chart before layout.
@@ -162,7 +164,11 @@ func (s chartSpec) layoutVertical(c *web.Chart, top float64) {
 				Title: g.label + ": " + se.name + " " + s.format(v)})
 		}
 		if gi%every == 0 {
-			c.Labels = append(c.Labels, web.ChartText{X: f1(x + w/2), Y: base + 14, Text: g.label, Anchor: "middle", Class: "axis"})
+			label := g.label
+			if g.short != "" {
+				label = g.short
+			}
+			c.Labels = append(c.Labels, web.ChartText{X: f1(x + w/2), Y: base + 14, Text: label, Anchor: "middle", Class: "axis"})
 		}
 	}
 }

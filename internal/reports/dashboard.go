@@ -152,7 +152,7 @@ func (d *Dashboard) Charts() []chartSpec {
 	status := chartSpec{id: "status", title: "Cases by status now", desc: "How many cases are in each status of the queue, now.",
 		groupName: "Status", series: []series{{"cases", "s-accent"}}, horizontal: true}
 	for _, s := range cases.Statuses {
-		status.groups = append(status.groups, group{cases.Label(s), []float64{float64(d.Status[s])}})
+		status.groups = append(status.groups, group{label: cases.Label(s), values: []float64{float64(d.Status[s])}})
 	}
 	out = append(out, status)
 
@@ -163,7 +163,7 @@ func (d *Dashboard) Charts() []chartSpec {
 		if i >= 4 {
 			vals = []float64{0, float64(d.Ageing[i])}
 		}
-		ageing.groups = append(ageing.groups, group{b, vals})
+		ageing.groups = append(ageing.groups, group{label: b, values: vals})
 	}
 	out = append(out, ageing)
 
@@ -171,14 +171,14 @@ func (d *Dashboard) Charts() []chartSpec {
 		groupName: "Day", series: outcomeSeries, total: true}
 	for _, day := range d.Days {
 		c := d.PerDay[day]
-		perDay.groups = append(perDay.groups, group{day, floats(c[:])})
+		perDay.groups = append(perDay.groups, group{label: day, values: floats(c[:]), short: day[5:]})
 	}
 	out = append(out, perDay)
 
 	perReviewer := chartSpec{id: "decisions-per-reviewer", title: "Decisions per reviewer", desc: "Case decisions each person made in the period, by outcome.",
 		groupName: "Reviewer", series: outcomeSeries, horizontal: true, total: true}
 	for _, r := range d.PerReviewer {
-		perReviewer.groups = append(perReviewer.groups, group{r.Name, floats(r.Counts[:])})
+		perReviewer.groups = append(perReviewer.groups, group{label: r.Name, values: floats(r.Counts[:])})
 	}
 	out = append(out, perReviewer)
 
@@ -186,7 +186,7 @@ func (d *Dashboard) Charts() []chartSpec {
 		desc:      "The share of the period's decisions with each outcome (decisions returned by a second reviewer aside).",
 		groupName: "Outcome", series: []series{{"share", "s-accent"}}, horizontal: true, format: percent}
 	for i, s := range outcomeSeries[:4] {
-		rates.groups = append(rates.groups, group{s.name, []float64{d.RateOf(i)}})
+		rates.groups = append(rates.groups, group{label: s.name, values: []float64{d.RateOf(i)}})
 	}
 	out = append(out, rates)
 
@@ -194,7 +194,7 @@ func (d *Dashboard) Charts() []chartSpec {
 		groupName: "Vendor", series: checkSeries, horizontal: true, total: true}
 	for _, v := range checkVendors(d) {
 		c := d.Checks[v]
-		checks.groups = append(checks.groups, group{vendorLabel(v), floats(c[:])})
+		checks.groups = append(checks.groups, group{label: vendorLabel(v), values: floats(c[:])})
 	}
 	out = append(out, checks)
 
@@ -208,8 +208,8 @@ func (d *Dashboard) Charts() []chartSpec {
 		if c.Calls > 0 {
 			rate = 100 * float64(c.Errors) / float64(c.Calls)
 		}
-		errorsChart.groups = append(errorsChart.groups, group{vendorLabel(c.Vendor), []float64{rate}})
-		latency.groups = append(latency.groups, group{vendorLabel(c.Vendor), []float64{c.P50, c.P95}})
+		errorsChart.groups = append(errorsChart.groups, group{label: vendorLabel(c.Vendor), values: []float64{rate}})
+		latency.groups = append(latency.groups, group{label: vendorLabel(c.Vendor), values: []float64{c.P50, c.P95}})
 	}
 	out = append(out, errorsChart, latency)
 	return out

@@ -56,8 +56,10 @@
 
   // download fetches an export, counting bytes and (for CSV) rows as they arrive.
   function download(link) {
-    var box = document.getElementById("export-progress");
-    if (!box || running) return;
+    // The progress box is looked up at each update: htmx may swap the queue's results (and the
+    // box with them) while a download runs.
+    function box() { return document.getElementById("export-progress") || document.createElement("div"); }
+    if (running) return;
     running = true;
     var isCSV = /\.csv(\?|$)/.test(link.getAttribute("href"));
     var total = 0;
@@ -81,7 +83,7 @@
       } else {
         text = fmtBytes(bytes) + " received" + (total ? " (" + fmtInt(total) + " cases)" : "");
       }
-      show(box, text, "running", isCSV ? Math.max(rows, 0) : 0, isCSV ? total : 0);
+      show(box(), text, "running", isCSV ? Math.max(rows, 0) : 0, isCSV ? total : 0);
     }
     progress();
     var timer = setInterval(progress, 250);
@@ -112,11 +114,11 @@
       return pump().then(function () {
         save(parts, type, name);
         var secs = ((Date.now() - started) / 1000).toFixed(1);
-        show(box, "Downloaded " + name + ": " + (isCSV ? fmtInt(Math.max(rows, 0)) + " cases, " : "") + fmtBytes(bytes) + " in " + secs + " s.", "done");
-        box.setAttribute("data-done", name);
+        show(box(), "Downloaded " + name + ": " + (isCSV ? fmtInt(Math.max(rows, 0)) + " cases, " : "") + fmtBytes(bytes) + " in " + secs + " s.", "done");
+        box().setAttribute("data-done", name);
       });
     }).catch(function (err) {
-      show(box, "The export failed: " + (err && err.message ? err.message : "the connection was lost") + ". Nothing was saved.", "error");
+      show(box(), "The export failed: " + (err && err.message ? err.message : "the connection was lost") + ". Nothing was saved.", "error");
     }).then(function () {
       clearInterval(timer);
       running = false;
