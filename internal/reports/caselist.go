@@ -83,8 +83,8 @@ type Column struct {
 	Meaning string
 }
 
-// Columns are the case-list export's columns, in order. The README's "Exports" section shows
-// this table; a test keeps the two in step.
+// Columns are the case-list export's columns, in order, with their meaning: the export writes
+// them and its help page (/cases/export/columns) explains them from this one list.
 var Columns = []Column{
 	{"Case", "The case's id (its page is /cases/<id>)."},
 	{"Status", "The case's status now."},

@@ -74,6 +74,18 @@ func needsApostrophe(b []byte) bool {
 	return false
 }
 
+// special marks the bytes that make a CSV field need quotes.
+var special = [256]bool{',': true, '"': true, '\r': true, '\n': true}
+
+func hasSpecial(b []byte) bool {
+	for _, c := range b {
+		if special[c] {
+			return true
+		}
+	}
+	return false
+}
+
 // rowWriter writes CSV records from byte cells without making a string of each: the case-list
 // export's hot path. It quotes exactly as encoding/csv does (RFC 4180, CRLF line ends) and
 // neutralises every cell.
@@ -90,7 +102,7 @@ func (rw *rowWriter) cell(b []byte, first bool) {
 		_ = w.WriteByte(',')
 	}
 	apos := needsApostrophe(b)
-	quote := len(b) > 0 && (b[0] == ' ' || bytes.ContainsAny(b, ",\"\r\n") || (len(b) == 2 && b[0] == '\\' && b[1] == '.'))
+	quote := len(b) > 0 && (b[0] == ' ' || hasSpecial(b) || (len(b) == 2 && b[0] == '\\' && b[1] == '.'))
 	if !quote {
 		if apos {
 			_ = w.WriteByte('\'')

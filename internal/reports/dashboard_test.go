@@ -63,16 +63,16 @@ func TestDashboardNumbers(t *testing.T) {
 		t.Errorf("days %v", d.Days)
 	}
 	// Outcomes: approve, reject, request resubmission, escalate, returned.
-	if d.Rates != [5]int64{3, 1, 1, 1, 1} {
+	if d.Rates != [5]int64{3, 1, 1, 2, 1} { // the world: an approval and two escalations
 		t.Errorf("decisions by outcome %v", d.Rates)
 	}
 	if got := d.PerDay[day(1).Format("2006-01-02")]; got != [5]int64{2, 1, 0, 0, 0} {
 		t.Errorf("yesterday %v", got)
 	}
-	if r := d.RateOf(0); r < 49.9 || r > 50.1 { // 3 approvals of 6 kept decisions
+	if r := d.RateOf(0); r < 42.8 || r > 42.9 { // 3 approvals of 7 kept decisions
 		t.Errorf("approval rate %.2f", r)
 	}
-	if len(d.PerReviewer) != 1 || d.PerReviewer[0].Counts != [5]int64{3, 1, 1, 1, 1} {
+	if len(d.PerReviewer) != 1 || d.PerReviewer[0].Counts != [5]int64{3, 1, 1, 2, 1} {
 		t.Errorf("per reviewer %+v", d.PerReviewer)
 	}
 	if d.Checks["argos"] != [5]int64{0, 0, 1, 0, 0} || d.Checks["ooto"] != [5]int64{0, 0, 0, 1, 0} || d.Checks["cynopsis_ocr"] != [5]int64{1, 0, 0, 0, 0} {

@@ -16,15 +16,21 @@ import (
 const flushEvery = 5000
 
 // writeCSV writes the export of f to w, calling flush every flushEvery rows, and returns how many
-// cases it wrote.
+// cases it wrote. e.begin sends the response's head once the count is known.
 func (e *exporter) writeCSV(ctx context.Context, w io.Writer, flush func(), f ExportFilter) (int64, error) {
 	rw := newRowWriter(w)
-	for i, name := range Header() {
-		rw.cell([]byte(name), i == 0)
-	}
-	rw.end()
 	var n int64
-	err := e.each(ctx, f, func(c *caseCells) error {
+	begin := func(total int64) error {
+		if err := e.begin(total); err != nil {
+			return err
+		}
+		for i, name := range Header() {
+			rw.cell([]byte(name), i == 0)
+		}
+		rw.end()
+		return nil
+	}
+	err := e.each(ctx, f, begin, func(c *caseCells) error {
 		for i := range c.cells {
 			rw.cell(c.cell(i), i == 0)
 		}
@@ -90,7 +96,7 @@ func (e *exporter) writeXLSX(ctx context.Context, w io.Writer, f ExportFilter) (
 	var n int64
 	row := 1
 	cells := make([]any, len(Columns))
-	err = e.each(ctx, f, func(r *caseCells) error {
+	err = e.each(ctx, f, e.begin, func(r *caseCells) error {
 		if row > sheetRows {
 			if err := sw.Flush(); err != nil {
 				return err

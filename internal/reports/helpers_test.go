@@ -119,13 +119,26 @@ func newWorld(t testing.TB) *world {
 		VALUES ($1, $2, 'selfie', $3, 'image/jpeg', 1) RETURNING id`, pl.Customer.ID, w.polishDoc, strings.Repeat("ab", 32)).Scan(&imgID); err != nil {
 		t.Fatal(err)
 	}
-	var verdict uuid.UUID
+	// Two verdicts: an earlier one, never delivered and corrected by the later, delivered one.
+	var first, verdict uuid.UUID
 	if err := app.Pool.QueryRow(ctx, `INSERT INTO liveness_verdicts (case_id, document_id, recorded_by, conclusion, liveness_result, facial_check,
 		eyes_closed, eyes_closed_confidence, sunglasses, sunglasses_confidence, face_occluded, face_occluded_confidence, liveness_confidence, reference_image_id)
-		VALUES ($1, $2, $3, true, true, true, false, 90, false, 95, false, 97, 85, $4) RETURNING id`, w.polish, w.polishDoc, w.reviewer.ID, imgID).Scan(&verdict); err != nil {
+		VALUES ($1, $2, $3, false, false, true, false, 10, false, 10, false, 10, 40, $4) RETURNING id`, w.polish, w.polishDoc, w.reviewer.ID, imgID).Scan(&first); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, app, "INSERT INTO liveness_deliveries (verdict_id, state, attempts) VALUES ($1, 'superseded', 0)", first)
+	if err := app.Pool.QueryRow(ctx, `INSERT INTO liveness_verdicts (case_id, document_id, recorded_by, conclusion, liveness_result, facial_check,
+		eyes_closed, eyes_closed_confidence, sunglasses, sunglasses_confidence, face_occluded, face_occluded_confidence, liveness_confidence, reference_image_id, supersedes)
+		VALUES ($1, $2, $3, true, true, true, false, 90, false, 95, false, 97, 85, $4, $5) RETURNING id`, w.polish, w.polishDoc, w.reviewer.ID, imgID, first).Scan(&verdict); err != nil {
 		t.Fatal(err)
 	}
 	exec(t, app, "INSERT INTO liveness_deliveries (verdict_id, state, attempts, delivered_at) VALUES ($1, 'delivered', 1, now())", verdict)
+	// An older document and an older decision (escalated before the approval): the export shows
+	// the latest of each.
+	exec(t, app, `INSERT INTO documents (customer_id, type, issuing_country, number, expiry_date, created_at)
+		VALUES ($1, 'national_id', 'POL', 'OLD00001', '2019-01-01', $2)`, pl.Customer.ID, w.now.Add(-400*24*time.Hour))
+	exec(t, app, `INSERT INTO case_decisions (case_id, outcome, reason_id, decided_by, decided_at) VALUES ($1, 'escalate', $2, $3, $4)`,
+		w.polish, reasonID(t, app, "escalate"), w.reviewer.ID, decided.Add(-time.Hour))
 	exec(t, app, "INSERT INTO case_notes (case_id, author_id, body) VALUES ($1, $2, $3)", w.polish, w.reviewer.ID, "<script>alert(1)</script> checked by hand")
 
 	// The hostile case: a decision (escalate) whose comment starts with a tab and a formula.

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"kycdesk/internal/db"
 	"kycdesk/internal/httpx"
 	"kycdesk/internal/images"
+	"kycdesk/web"
 )
 
 // Handler serves the exports, case reports, the dashboard and the audit-log export.
@@ -170,21 +172,38 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request, format string) 
 	if err != nil {
 		return err
 	}
-	var n int64
-	switch format {
-	case "csv":
-		attachment(w, "text/csv; charset=utf-8", exportName(f, e.now, "csv"))
-		w.WriteHeader(http.StatusOK)
-		// A byte-order mark, so spreadsheet programs read the file as UTF-8.
-		if _, err = w.Write([]byte("\uFEFF")); err == nil {
-			n, err = e.writeCSV(ctx, w, flusher(w), f)
+	// The head goes out once the export's transaction has counted the cases: until then a
+	// failure is an ordinary error page.
+	started := false
+	e.begin = func(total int64) error {
+		if format == "csv" {
+			attachment(w, "text/csv; charset=utf-8", exportName(f, e.now, "csv"))
+		} else {
+			attachment(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", exportName(f, e.now, "xlsx"))
 		}
-	default:
-		attachment(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", exportName(f, e.now, "xlsx"))
+		w.Header().Set("X-Export-Rows", strconv.FormatInt(total, 10))
+		w.WriteHeader(http.StatusOK)
+		started = true
+		if format == "csv" {
+			// A byte-order mark, so spreadsheet programs read the file as UTF-8.
+			if _, err := w.Write([]byte("\uFEFF")); err != nil {
+				return err
+			}
+		}
+		flusher(w)()
+		return nil
+	}
+	var n int64
+	if format == "csv" {
+		n, err = e.writeCSV(ctx, w, flusher(w), f)
+	} else {
 		n, err = e.writeXLSX(ctx, w, f)
 	}
 	h.exportFinished(ctx, p, "cases", id, n, err)
 	if err != nil {
+		if !started {
+			return err
+		}
 		if ctx.Err() == nil {
 			h.log().ErrorContext(ctx, "case export failed", slog.String("export_id", id.String()), slog.String("error", err.Error()))
 		}
@@ -193,18 +212,14 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request, format string) 
 	return nil
 }
 
-// ExportCount answers how many cases the URL's view holds, so the page can show a long
-// download's progress against its end.
-func (h *Handler) ExportCount(w http.ResponseWriter, r *http.Request) error {
-	f, err := h.exportFilter(r)
-	if err != nil {
-		return err
+// ExportColumns explains the case-list export's columns (from Columns, the one list the export
+// writes).
+func (h *Handler) ExportColumns(w http.ResponseWriter, r *http.Request) error {
+	cols := make([]web.ExportColumn, len(Columns))
+	for i, c := range Columns {
+		cols[i] = web.ExportColumn{Name: c.Name, Meaning: c.Meaning}
 	}
-	n, err := count(r.Context(), db.New(h.Pool), f)
-	if err != nil {
-		return err
-	}
-	return httpx.JSON(w, http.StatusOK, map[string]int64{"rows": n})
+	return h.R.Page(w, r, http.StatusOK, "Case-list exports", web.ExportColumnsPage(cols, int(h.SLA.Hours())))
 }
 
 // statusLabel is a case status in words.

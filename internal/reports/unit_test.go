@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"math"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
@@ -197,5 +198,29 @@ func TestColumnsMatchCells(t *testing.T) {
 	if Columns[cVendor0].Name != Vendors[0].Label || Columns[cAge].Name != "Age (hours)" || Columns[cPastSLA].Name != "Past SLA" ||
 		Columns[cLiveness].Name != "Liveness verdict" || Columns[cFlags].Name != "Flags" {
 		t.Error("the cell positions do not match the columns")
+	}
+}
+
+// The export's own timestamp and date writers agree with time.Time's formatting.
+func TestAppendStamp(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	check := func(us int64) {
+		t.Helper()
+		want := timeOf(us).UTC().Format("2006-01-02 15:04:05")
+		if got := string(appendStamp(nil, us)); got != want {
+			t.Fatalf("appendStamp(%d) = %s, want %s", us, got, want)
+		}
+		d := int64(math.Floor(float64(us) / 86400e6))
+		if got, want := string(appendDate(nil, d)), dateOf(int32(d)).Format(time.DateOnly); got != want {
+			t.Fatalf("appendDate(%d) = %s, want %s", d, got, want)
+		}
+	}
+	for _, s := range []string{"2000-01-01T00:00:00Z", "1999-12-31T23:59:59.5Z", "1900-03-01T12:00:00Z", "2024-02-29T23:59:59Z",
+		"2100-03-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1970-01-01T00:00:00Z"} {
+		tm, _ := time.Parse(time.RFC3339Nano, s)
+		check(tm.Sub(pgEpoch).Microseconds())
+	}
+	for range 100_000 {
+		check(r.Int64N(2*200*365*86400e6) - 200*365*86400e6)
 	}
 }

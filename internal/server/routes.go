@@ -114,7 +114,7 @@ func (s *Server) Routes() []Route {
 		// Managers' reports: case-list exports, case reports, the dashboard, the audit log.
 		{"GET", "/cases/export.csv", need(auth.PermReports), s.reports.ExportCSV},
 		{"GET", "/cases/export.xlsx", need(auth.PermReports), s.reports.ExportXLSX},
-		{"GET", "/cases/export/count", need(auth.PermReports), s.reports.ExportCount},
+		{"GET", "/cases/export/columns", need(auth.PermReports), s.reports.ExportColumns},
 		{"GET", "/cases/{id}/report.pdf", need(auth.PermReports), s.reports.ReportPDF},
 		{"POST", "/cases/reports.zip", need(auth.PermReports), s.reports.ReportsZip},
 		{"GET", "/dashboard", need(auth.PermReports), s.reports.Dashboard},

@@ -67,13 +67,6 @@
     var bytes = 0;
     var inQuote = false;
     var started = Date.now();
-    var countURL = link.getAttribute("data-count");
-    if (countURL) {
-      fetch(countURL, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (j) { if (j && typeof j.rows === "number") total = j.rows; })
-        .catch(function () {});
-    }
     function progress() {
       var text;
       if (bytes === 0) {
@@ -92,6 +85,9 @@
       if (!res.ok) {
         throw new Error("the server answered " + res.status + (res.status === 403 ? " (not allowed)" : res.status === 422 ? " (check the filters)" : ""));
       }
+      // The server counts the cases first and says how many are coming.
+      var n = parseInt(res.headers.get("X-Export-Rows") || "", 10);
+      if (n >= 0) total = n;
       var type = res.headers.get("Content-Type") || "application/octet-stream";
       var name = filename(res, isCSV ? "cases.csv" : "cases.xlsx");
       var reader = res.body.getReader();
