@@ -2,6 +2,7 @@ package reports_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -147,11 +148,7 @@ func exportOnce(b *testing.B, app *testenv.App, c *testenv.Client, path string) 
 	for {
 		n, err := res.Body.Read(buf)
 		size += int64(n)
-		for _, ch := range buf[:n] {
-			if ch == '\n' {
-				lines++
-			}
-		}
+		lines += int64(bytes.Count(buf[:n], []byte{'\n'}))
 		if err == io.EOF {
 			break
 		}
