@@ -52,14 +52,6 @@ func (f ExportFilter) Query() url.Values {
 	return v
 }
 
-// Statuses are the statuses the export covers, in the order it writes them.
-func (f ExportFilter) Statuses() []cases.Status {
-	if f.AllStatuses {
-		return cases.Statuses
-	}
-	return []cases.Status{f.Status}
-}
-
 // searchArg is the search as the queue matches it against cases.search_text.
 func (f ExportFilter) searchArg() *string {
 	k := normalize.SearchKey(f.Search)
@@ -125,9 +117,6 @@ func Header() []string {
 	}
 	return out
 }
-
-// stampLayout is how export cells write times (UTC).
-const stampLayout = "2006-01-02 15:04:05"
 
 func yesNo(b bool) string {
 	if b {

@@ -140,7 +140,7 @@ func (d *pdfDoc) kv(rows []KV) {
 			list = append(list, []string{r.Key, r.Value})
 		}
 	}
-	d.table(nil, []float64{45, d.width - 45}, list, nil, tableOpts{keyColumn: true})
+	d.table(nil, []float64{45, d.width - 45}, list, tableOpts{})
 }
 
 type tableOpts struct {
@@ -152,7 +152,7 @@ type tableOpts struct {
 }
 
 // table draws rows with wrapped cells, repeating the header after a page break.
-func (d *pdfDoc) table(header []string, widths []float64, rows [][]string, _ []string, o tableOpts) {
+func (d *pdfDoc) table(header []string, widths []float64, rows [][]string, o tableOpts) {
 	size := o.size
 	if size == 0 {
 		size = 8.5
@@ -187,7 +187,7 @@ func (d *pdfDoc) table(header []string, widths []float64, rows [][]string, _ []s
 	drawRow := func(cells []string, bold bool, bg *[3]int, text [3]int) {
 		ls, h := lines(cells, bold)
 		_, pageH := d.GetPageSize()
-		_, top, _, bottom := d.GetMargins()
+		_, _, _, bottom := d.GetMargins()
 		if d.GetY()+h > pageH-bottom {
 			d.AddPage()
 			if header != nil && !bold {
@@ -195,7 +195,6 @@ func (d *pdfDoc) table(header []string, widths []float64, rows [][]string, _ []s
 				d.rowAt(hl, widths, hh, lh, pad, true, &headSoft, inkRGB, fontFor)
 			}
 		}
-		_ = top
 		d.rowAt(ls, widths, h, lh, pad, bold, bg, text, fontFor)
 	}
 	if header != nil {
@@ -226,10 +225,6 @@ func (d *pdfDoc) rowAt(ls [][]string, widths []float64, h, lh, pad float64, bold
 		d.Rect(x, y, widths[i], h, style)
 		fontFor(i, bold)
 		d.color(text)
-		if i == 0 && !bold && bg == nil {
-			d.color(mutedRGB)
-			d.color(text)
-		}
 		for j, line := range cell {
 			d.SetXY(x+pad, y+pad+float64(j)*lh)
 			d.CellFormat(widths[i]-2*pad, lh, line, "", 0, "L", false, 0, "")
@@ -390,7 +385,7 @@ func RenderPDF(ctx context.Context, store *images.Store, r *CaseReport, meta Rep
 	}
 	if len(rows) > 0 {
 		d.subheading("Decisions on documents")
-		d.table([]string{"When", "Who", "Decision", "Reason", "Comment"}, []float64{30, 30, 45, 40, d.width - 145}, rows, nil, tableOpts{})
+		d.table([]string{"When", "Who", "Decision", "Reason", "Comment"}, []float64{30, 30, 45, 40, d.width - 145}, rows, tableOpts{})
 	}
 
 	d.heading("Notes")
@@ -402,7 +397,7 @@ func RenderPDF(ctx context.Context, store *images.Store, r *CaseReport, meta Rep
 		rows = append(rows, []string{n.At, n.By, n.Body})
 	}
 	if len(rows) > 0 {
-		d.table([]string{"When", "Who", "Note"}, []float64{30, 32, d.width - 62}, rows, nil, tableOpts{})
+		d.table([]string{"When", "Who", "Note"}, []float64{30, 32, d.width - 62}, rows, tableOpts{})
 	}
 
 	d.heading("Audit trail")
@@ -410,7 +405,7 @@ func RenderPDF(ctx context.Context, store *images.Store, r *CaseReport, meta Rep
 	for _, e := range r.Trail {
 		rows = append(rows, []string{strconv.FormatInt(e.ID, 10), e.At, e.Actor, e.Did})
 	}
-	d.table([]string{"Event", "When", "Who", "What"}, []float64{16, 34, 48, d.width - 98}, rows, nil, tableOpts{size: 7.5})
+	d.table([]string{"Event", "When", "Who", "What"}, []float64{16, 34, 48, d.width - 98}, rows, tableOpts{size: 7.5})
 	if r.TrailTruncated {
 		d.para(fmt.Sprintf("Only the latest %d events are listed; the audit-log export has them all.", maxTrail), "", 8, mutedRGB)
 	}
@@ -547,7 +542,7 @@ func (d *pdfDoc) fieldTable(t FieldTable) {
 		}
 		rows = append(rows, append(append([]string{r.Field}, r.Values...), mark))
 	}
-	d.table(header, widths, rows, nil, tableOpts{size: 8, bad: func(i int) bool { return t.Rows[i].Mismatch }})
+	d.table(header, widths, rows, tableOpts{size: 8, bad: func(i int) bool { return t.Rows[i].Mismatch }})
 }
 
 func (d *pdfDoc) mrzChecks(list []MRZReport) {
@@ -577,7 +572,7 @@ func (d *pdfDoc) mrzChecks(list []MRZReport) {
 		for _, p := range m.Problems {
 			rows = append(rows, []string{"problem", p, "", "", "FAIL"})
 		}
-		d.table([]string{"Check digit", "Over", "Expected", "Printed", "Result"}, []float64{34, d.width - 34 - 54, 18, 18, 18}, rows, nil,
+		d.table([]string{"Check digit", "Over", "Expected", "Printed", "Result"}, []float64{34, d.width - 34 - 54, 18, 18, 18}, rows,
 			tableOpts{size: 8, mono: map[int]bool{1: true}, bad: func(i int) bool { return rows[i][4] == "FAIL" }, good: func(i int) bool { return rows[i][4] == "pass" }})
 	}
 }
@@ -615,7 +610,7 @@ func (d *pdfDoc) check(k ReportCheck) {
 			calls = append(calls, []string{when(c.At), c.Method + " " + c.Target, status, strconv.Itoa(c.Latency) + " ms", code, meaning, strconv.Itoa(c.Attempt)})
 		}
 		d.table([]string{"When", "Call", "HTTP", "Latency", "Code", "Meaning", "Try"}, []float64{30, d.width - 30 - 14 - 16 - 14 - 52 - 9, 14, 16, 14, 52, 9},
-			calls, nil, tableOpts{size: 7})
+			calls, tableOpts{size: 7})
 	}
 }
 

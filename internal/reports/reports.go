@@ -23,7 +23,6 @@ import (
 	"kycdesk/internal/apperr"
 	"kycdesk/internal/audit"
 	"kycdesk/internal/auth"
-	"kycdesk/internal/cases"
 	"kycdesk/internal/db"
 	"kycdesk/internal/httpx"
 	"kycdesk/internal/images"
@@ -123,12 +122,14 @@ func attachment(w http.ResponseWriter, contentType, filename string) {
 // than a file that looks complete but is not.
 func abort() { panic(http.ErrAbortHandler) }
 
+// flusher sends what the response has buffered so far.
 func flusher(w http.ResponseWriter) func() {
 	rc := http.NewResponseController(w)
 	return func() { _ = rc.Flush() }
 }
 
-func (h *Handler) exporter(ctx context.Context) *exporter {
+// exporter is an export as of now.
+func (h *Handler) exporter() *exporter {
 	now := httpx.Now()
 	return &exporter{pool: h.Pool, now: now, today: now.UTC().Truncate(24 * time.Hour), sla: h.SLA}
 }
@@ -142,6 +143,7 @@ func (h *Handler) exportFilter(r *http.Request) (ExportFilter, error) {
 	return f, nil
 }
 
+// exportName is the file name of an export.
 func exportName(f ExportFilter, now time.Time, ext string) string {
 	what := string(f.Status)
 	if f.AllStatuses {
@@ -167,7 +169,7 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request, format string) 
 	if err != nil {
 		return err
 	}
-	e := h.exporter(ctx)
+	e := h.exporter()
 	id, err := h.exportStarted(ctx, p, "cases", map[string]any{"format": format, "filter": filterText(f.Query())})
 	if err != nil {
 		return err
@@ -221,6 +223,3 @@ func (h *Handler) ExportColumns(w http.ResponseWriter, r *http.Request) error {
 	}
 	return h.R.Page(w, r, http.StatusOK, "Case-list exports", web.ExportColumnsPage(cols, int(h.SLA.Hours())))
 }
-
-// statusLabel is a case status in words.
-func statusLabel(s cases.Status) string { return cases.Label(s) }
