@@ -32,17 +32,18 @@ import (
 // cheaper than asking for "the latest" in SQL (an anti-join reads each table twice). Most cases
 // have one document and at most one decision, so few rows are skipped. The checks are
 // aggregated per case (see checksPerCase and checksJoin), so a case's checks never multiply its
-// rows. The filters are the queue's; $1 NULL means every status.
+// rows ({checks} and {join} are where they go). The filters are the queue's; $1 NULL means every
+// status.
 const exportSQL = `
 SELECT c.id, c.status, c.created_at, c.vendor_outcome, c.risk_flag,
     cu.external_ref, cu.given_names, cu.surname, cu.date_of_birth, cu.nationality, a.name,
     d.type, d.number, d.issuing_country, d.expiry_date,
-    $checks,
+    {checks},
     cd.outcome, r.label, cd.comment, m.name, cd.decided_at, cd.state, ch.name, cd.checked_at, cd.evidence -> 'flags',
     lv.liveness_result, lv.liveness_confidence, ld.state
 FROM cases c
 JOIN customers cu ON cu.id = c.customer_id
-LEFT JOIN users a ON a.id = c.assignee_id $join
+LEFT JOIN users a ON a.id = c.assignee_id {join}
 LEFT JOIN documents d ON d.customer_id = c.customer_id
 LEFT JOIN case_decisions cd ON cd.case_id = c.id
 LEFT JOIN decision_reasons r ON r.id = cd.reason_id
@@ -205,8 +206,8 @@ func (e *exporter) each(ctx context.Context, f ExportFilter, begin func(total in
 	if total >= bulkRows {
 		checks, join = "k.checks", checksJoin
 	}
-	sql := strings.Replace(exportSQL, "$checks", checks, 1)
-	sql = strings.Replace(sql, "$join", join, 1) + order
+	sql := strings.Replace(exportSQL, "{checks}", checks, 1)
+	sql = strings.Replace(sql, "{join}", join, 1) + order
 	rows, err := tx.Query(ctx, sql, resultFormats, status, f.AssigneeID, f.Unassigned, f.VendorOutcome, f.Risk,
 		f.Nationality, f.CreatedFrom, f.CreatedTo, f.searchArg())
 	if err != nil {
