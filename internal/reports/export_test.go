@@ -280,3 +280,32 @@ func TestPermissions(t *testing.T) {
 		t.Errorf("%d audit exports recorded, want the admin's 2", n)
 	}
 }
+
+// An export longer than a worksheet's limit goes on in the next sheet, each with its header.
+func TestCaseListXLSXSheets(t *testing.T) {
+	w := newWorld(t)
+	defer func(n int) { *reports.SheetRows = n }(*reports.SheetRows)
+	*reports.SheetRows = 2
+	res := w.app.SignIn(t, w.manager).Get(t, "/cases/export.xlsx?status=all")
+	x, err := excelize.OpenReader(bytes.NewReader([]byte(res.Body)))
+	if err != nil {
+		t.Fatalf("the workbook does not open: %v", err)
+	}
+	defer x.Close()
+	if got := strings.Join(x.GetSheetList(), ","); got != "Cases,Cases 2" {
+		t.Fatalf("sheets %s", got)
+	}
+	var ids []string
+	for _, sheet := range x.GetSheetList() {
+		rows, err := x.GetRows(sheet)
+		if err != nil || rows[0][0] != "Case" {
+			t.Fatalf("%s: %v %v", sheet, rows, err)
+		}
+		for _, r := range rows[1:] {
+			ids = append(ids, r[0])
+		}
+	}
+	if want := []string{w.hostile.String(), w.id.String(), w.polish.String()}; strings.Join(ids, ",") != strings.Join(want, ",") {
+		t.Errorf("cases %v, want %v", ids, want)
+	}
+}
