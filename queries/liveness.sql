@@ -107,3 +107,9 @@ SELECT pg_try_advisory_lock(hashtextextended('kycdesk.liveness:' || @customer_id
 
 -- name: UnlockLivenessCustomer :one
 SELECT pg_advisory_unlock(hashtextextended('kycdesk.liveness:' || @customer_id::text, 0)) AS unlocked;
+
+-- name: WaitArtemisCustomerLock :exec
+-- The Artemis check waits for the same per-customer turn as the liveness pushes (same key), so a
+-- check and a push never both create the customer's Artemis record. Session-level, released by
+-- UnlockLivenessCustomer.
+SELECT pg_advisory_lock(hashtextextended('kycdesk.liveness:' || @customer_id::text, 0));

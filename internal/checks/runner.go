@@ -316,7 +316,7 @@ func (r *Runner) call(ctx context.Context, c db.Check, v vendors.Name, client an
 	switch cl := client.(type) {
 	case *cynopsis.Client:
 		if v == vendors.Artemis {
-			custID, docID, err := r.syncArtemis(ctx, cl, in)
+			custID, docID, err := r.syncArtemisInTurn(ctx, cl, in)
 			if err != nil {
 				return outcome{err: err}
 			}
@@ -422,11 +422,51 @@ func (r *Runner) SyncArtemis(ctx context.Context, cl *cynopsis.Client, documentI
 	return r.syncArtemis(ctx, cl, in)
 }
 
+// syncArtemisInTurn is syncArtemis for the Artemis check: when a record is missing it first waits
+// for the customer's turn, the one the liveness pushes take (across instances), and reads the ids
+// again, so a check and a push racing on one customer create one Artemis customer and one
+// document, not two.
+func (r *Runner) syncArtemisInTurn(ctx context.Context, cl *cynopsis.Client, in inputs) (int64, int64, error) {
+	if in.customer.ArtemisCustomerID != nil && in.doc.ArtemisDocumentID != nil {
+		return *in.customer.ArtemisCustomerID, *in.doc.ArtemisDocumentID, nil
+	}
+	conn, err := r.Pool.Acquire(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := db.New(conn).WaitArtemisCustomerLock(ctx, in.customer.ID.String()); err != nil {
+		conn.Release()
+		return 0, 0, err
+	}
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if ok, err := db.New(conn).UnlockLivenessCustomer(uctx, in.customer.ID.String()); err != nil || !ok {
+			_ = conn.Hijack().Close(uctx) // ending the session ends its lock
+			return
+		}
+		conn.Release()
+	}()
+	q := db.New(r.Pool)
+	if in.customer, err = q.GetCustomer(ctx, in.customer.ID); err != nil {
+		return 0, 0, err
+	}
+	if in.doc, err = q.GetDocument(ctx, in.doc.ID); err != nil {
+		return 0, 0, err
+	}
+	return r.syncArtemis(ctx, cl, in)
+}
+
 // syncArtemis makes sure the customer and the document have their Artemis records, storing each
 // id as soon as it is obtained: a run that dies between the two calls does not create a second
-// customer when it is retried.
+// customer when it is retried. The ids are stored even when ctx ends just after Artemis answered
+// (a graceful shutdown): Artemis has the record by then, and forgetting its id would make the
+// retry create a second one.
 func (r *Runner) syncArtemis(ctx context.Context, cl *cynopsis.Client, in inputs) (int64, int64, error) {
 	q := db.New(r.Pool)
+	keep := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	}
 	custID := in.customer.ArtemisCustomerID
 	if custID == nil {
 		p := &cynopsis.Particular{FirstName: in.customer.GivenNames, LastName: in.customer.Surname, Nationality: in.customer.Nationality,
@@ -442,7 +482,10 @@ func (r *Runner) syncArtemis(ctx context.Context, cl *cynopsis.Client, in inputs
 			}
 			return 0, 0, err
 		}
-		if err := q.SetCustomerArtemisID(ctx, db.SetCustomerArtemisIDParams{ID: in.customer.ID, ArtemisCustomerID: &id}); err != nil {
+		sctx, cancel := keep()
+		err = q.SetCustomerArtemisID(sctx, db.SetCustomerArtemisIDParams{ID: in.customer.ID, ArtemisCustomerID: &id})
+		cancel()
+		if err != nil {
 			return 0, 0, err
 		}
 		custID = &id
@@ -459,7 +502,10 @@ func (r *Runner) syncArtemis(ctx context.Context, cl *cynopsis.Client, in inputs
 		if err != nil {
 			return 0, 0, err
 		}
-		if err := q.SetDocumentArtemisID(ctx, db.SetDocumentArtemisIDParams{ID: in.doc.ID, ArtemisDocumentID: &id}); err != nil {
+		sctx, cancel := keep()
+		err = q.SetDocumentArtemisID(sctx, db.SetDocumentArtemisIDParams{ID: in.doc.ID, ArtemisDocumentID: &id})
+		cancel()
+		if err != nil {
 			return 0, 0, err
 		}
 		in.doc.ArtemisDocumentID = &id

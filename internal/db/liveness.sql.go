@@ -664,3 +664,15 @@ func (q *Queries) UnlockLivenessCustomer(ctx context.Context, customerID string)
 	err := row.Scan(&unlocked)
 	return unlocked, err
 }
+
+const waitArtemisCustomerLock = `-- name: WaitArtemisCustomerLock :exec
+SELECT pg_advisory_lock(hashtextextended('kycdesk.liveness:' || $1::text, 0))
+`
+
+// The Artemis check waits for the same per-customer turn as the liveness pushes (same key), so a
+// check and a push never both create the customer's Artemis record. Session-level, released by
+// UnlockLivenessCustomer.
+func (q *Queries) WaitArtemisCustomerLock(ctx context.Context, customerID string) error {
+	_, err := q.db.Exec(ctx, waitArtemisCustomerLock, customerID)
+	return err
+}

@@ -780,3 +780,47 @@ func TestExpiredTokenIsRenewedOnce(t *testing.T) {
 		t.Errorf("liveness PUT statuses %v", statuses)
 	}
 }
+
+// TestArtemisCheckAndPushRacingCreateOneRecord: a reviewer runs the Artemis check and records a
+// verdict at the same moment on a customer with no Artemis records; the two take turns, so
+// Artemis holds one customer and one document, and both finish well.
+func TestArtemisCheckAndPushRacingCreateOneRecord(t *testing.T) {
+	liveness.RetryBase = 100 * time.Millisecond
+	app := testenv.NewApp(t)
+	f := newFixture(t, app, 6011)
+	fake := app.Server.Sim.Cynopsis
+	// The first creation is slow, so the other side arrives while it is in flight.
+	fake.Faults.Inject(vendors.Fault{Kind: vendors.FaultDelay, Delay: time.Second, PathContains: "/api/customer"})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res := f.c.PostForm(t, f.casePath+"/documents/"+f.docID.String()+"/checks", url.Values{"vendor": {string(vendors.Artemis)}}, "HX-Request", "true")
+		if res.Status != http.StatusOK {
+			t.Errorf("run the Artemis check: %d %.300s", res.Status, res.Body)
+		}
+	}()
+	id := f.record(t, f.form(""))
+	<-done
+	wait(t, app, id, db.LivenessDeliveryStateDelivered)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var state string
+		var reason string
+		if err := app.Pool.QueryRow(context.Background(), "SELECT state, reason FROM checks WHERE document_id = $1 AND vendor = 'artemis'", f.docID).Scan(&state, &reason); err != nil {
+			t.Fatal(err)
+		}
+		if state == "done" {
+			break
+		}
+		if state == "failed" || time.Now().After(deadline) {
+			t.Fatalf("the Artemis check is %s: %v", state, reason)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := fake.Count(cynopsis.RouteCustomer); n != 1 {
+		t.Errorf("%d Artemis customers created, want 1", n)
+	}
+	if n := fake.Count(cynopsis.RouteDocument); n != 1 {
+		t.Errorf("%d Artemis documents created, want 1", n)
+	}
+}
