@@ -81,7 +81,28 @@ func migrateSQL(ctx context.Context, sqlDB *sql.DB) error {
 
 // Transact runs fn in one transaction: committed when fn returns nil, rolled back when it returns an
 // error or panics. A mutation and its audit rows go through one call, so both land or neither does.
-func Transact(ctx context.Context, pool *pgxpool.Pool, fn func(q *Queries, tx pgx.Tx) error) (err error) {
+//
+// A transaction that PostgreSQL ends as a deadlock victim or a serialization failure is run again
+// from the start (a few times, after a short pause): every audited transaction takes the audit
+// chain's lock when it writes its audit row, and one that takes a row lock after that can meet one
+// that holds the row and wants the chain. fn must therefore do nothing but database work through
+// q and tx (or work that is safe to repeat).
+func Transact(ctx context.Context, pool *pgxpool.Pool, fn func(q *Queries, tx pgx.Tx) error) error {
+	const tries = 4
+	for try := 1; ; try++ {
+		err := transactOnce(ctx, pool, fn)
+		if err == nil || try == tries || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(try*try) * 10 * time.Millisecond):
+		}
+	}
+}
+
+func transactOnce(ctx context.Context, pool *pgxpool.Pool, fn func(q *Queries, tx pgx.Tx) error) (err error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -102,6 +123,13 @@ func Transact(ctx context.Context, pool *pgxpool.Pool, fn func(q *Queries, tx pg
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// retryable reports whether err ended a transaction that may succeed when run again: a deadlock
+// victim (40P01) or a serialization failure (40001).
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
 
 // IsNotFound reports whether err is a query that found no row.
