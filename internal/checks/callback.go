@@ -81,7 +81,8 @@ func (h *CallbackHandler) Argos(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || cb.TransactionID == "" {
 		return apperr.New(apperr.Invalid, "Not an Argos callback.")
 	}
-	c, err := db.New(h.Runner.Pool).GetCheckByTransaction(ctx, db.GetCheckByTransactionParams{Vendor: string(vendors.Argos), TransactionID: &cb.TransactionID})
+	txID := storable(cb.TransactionID) // as Run stored it
+	c, err := db.New(h.Runner.Pool).GetCheckByTransaction(ctx, db.GetCheckByTransactionParams{Vendor: string(vendors.Argos), TransactionID: &txID})
 	if db.IsNotFound(err) {
 		return apperr.New(apperr.NotFound, "Unknown transaction.")
 	}

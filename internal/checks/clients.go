@@ -160,9 +160,10 @@ func (l *CallLog) RecordCall(ctx context.Context, c vendors.Call) {
 	sc, _ := ctx.Value(callKey{}).(callScope)
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
+	// The code, meaning and error quote the vendor: made storable, or the call would go unlogged.
 	err := db.New(l.Pool).InsertVendorCall(wctx, db.InsertVendorCallParams{CheckID: sc.checkID, CaseID: sc.caseID, Vendor: string(c.Vendor),
-		Method: c.Method, Endpoint: c.Endpoint, StartedAt: c.StartedAt, LatencyMs: int32(c.Latency.Milliseconds()), HttpStatus: int32(c.HTTPStatus),
-		VendorCode: c.VendorCode, Meaning: c.Meaning, Attempt: int32(max(c.Attempt, 1)), Body: c.Body, Error: c.Err})
+		Method: c.Method, Endpoint: storable(c.Endpoint), StartedAt: c.StartedAt, LatencyMs: int32(c.Latency.Milliseconds()), HttpStatus: int32(c.HTTPStatus),
+		VendorCode: storable(c.VendorCode), Meaning: storable(c.Meaning), Attempt: int32(max(c.Attempt, 1)), Body: c.Body, Error: storable(c.Err)})
 	if err != nil && l.OnError != nil {
 		l.OnError(err)
 	}

@@ -147,7 +147,8 @@ func (r *Runner) Run(ctx context.Context, id uuid.UUID) error {
 	if out.pending != nil {
 		scale, _ := json.Marshal(out.pending.Scale)
 		due := time.Now().Add(CallbackWait)
-		_, err := q.AwaitCallback(ctx, db.AwaitCallbackParams{ID: c.ID, Attempts: c.Attempts, TransactionID: &out.pending.TransactionID,
+		txID := storable(out.pending.TransactionID)
+		_, err := q.AwaitCallback(ctx, db.AwaitCallbackParams{ID: c.ID, Attempts: c.Attempts, TransactionID: &txID,
 			CallbackTokenHash: auth.TokenHash(out.token), CallbackScale: scale, CallbackDueAt: &due})
 		if err != nil {
 			return err
@@ -179,26 +180,30 @@ func retryDelay(attempt int, err error) time.Duration {
 // transient failure before the last attempt leaves it "retrying".
 func (r *Runner) finish(ctx context.Context, c db.Check, res *vendors.Result, callErr error, forceFinal bool) (bool, error) {
 	final := true
+	var o, resCode, resReason string
+	var raw []byte
+	if callErr == nil && res != nil {
+		var err error
+		if o, resCode, resReason, raw, err = succeeded(res); err != nil {
+			res, callErr = nil, &vendors.Error{Vendor: vendors.Name(c.Vendor), Kind: vendors.Invalid,
+				Message: "The vendor's answer holds values kycdesk cannot store.", Err: err}
+		}
+	}
 	err := db.Transact(ctx, r.Pool, func(q *db.Queries, _ pgx.Tx) error {
 		if err := q.LockCase(ctx, c.CaseID); err != nil {
 			return err
 		}
 		var ev audit.Event
 		if callErr == nil && res != nil {
-			raw, _ := json.Marshal(res)
-			o := string(res.Outcome)
-			if o == "" {
-				o = string(vendors.OutcomeReview)
-			}
 			done, err := q.FinishCheck(ctx, db.FinishCheckParams{ID: c.ID, Attempts: c.Attempts, State: db.CheckStateDone, Outcome: &o,
-				Code: res.Code, Reason: res.Reason, Result: raw})
+				Code: resCode, Reason: resReason, Result: raw})
 			if db.IsNotFound(err) {
 				return nil // another run finished it (or this run was presumed dead): nothing to do
 			}
 			if err != nil {
 				return err
 			}
-			ev = audit.Event{Action: "check.done", After: map[string]any{"vendor": done.Vendor, "outcome": o, "code": res.Code, "reason": res.Reason}}
+			ev = audit.Event{Action: "check.done", After: map[string]any{"vendor": done.Vendor, "outcome": o, "code": resCode, "reason": resReason}}
 		} else {
 			kind, code, msg := describe(callErr)
 			if kind == string(vendors.Transient) && int(c.Attempts) < MaxAttempts && !forceFinal {
@@ -232,16 +237,17 @@ func (r *Runner) finish(ctx context.Context, c db.Check, res *vendors.Result, ca
 	return final, err
 }
 
-// describe turns a failure into its kind, vendor code and plain words.
+// describe turns a failure into its kind, vendor code and plain words, fit for storing (vendor
+// messages are quoted in them).
 func describe(err error) (kind, code, msg string) {
 	var ve *vendors.Error
 	if errors.As(err, &ve) {
-		return string(ve.Kind), ve.Code, ve.Message
+		return string(ve.Kind), storable(ve.Code), storable(ve.Message)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return string(vendors.Transient), "", "The vendor did not answer in time."
 	}
-	return string(vendors.Transient), "", "The check could not run: " + err.Error()
+	return string(vendors.Transient), "", storable("The check could not run: " + err.Error())
 }
 
 // inputs are the images a check sends: the upright display JPEGs, without metadata.
