@@ -47,6 +47,18 @@ func NewRequestKey() string {
 // the audit row are written in one transaction, so a check is never recorded without its job or
 // the other way round. A repeated request (same key) creates nothing.
 func (s *Service) Request(ctx context.Context, actor audit.Actor, requestedBy *uuid.UUID, via string, caseID, documentID uuid.UUID, names []vendors.Name, key string) ([]db.Check, error) {
+	var out []db.Check
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, tx pgx.Tx) error {
+		var err error
+		out, err = s.RequestTx(ctx, q, tx, actor, requestedBy, via, caseID, documentID, names, key)
+		return err
+	})
+	return out, err
+}
+
+// RequestTx is Request inside the caller's transaction, for a mutation whose checks must land
+// with it or not at all (a document arriving through the API with automatic checks).
+func (s *Service) RequestTx(ctx context.Context, q *db.Queries, tx pgx.Tx, actor audit.Actor, requestedBy *uuid.UUID, via string, caseID, documentID uuid.UUID, names []vendors.Name, key string) ([]db.Check, error) {
 	if len(names) == 0 {
 		return nil, apperr.Field("vendors", "Choose at least one vendor.")
 	}
@@ -54,54 +66,55 @@ func (s *Service) Request(ctx context.Context, actor audit.Actor, requestedBy *u
 		key = NewRequestKey()
 	}
 	var out []db.Check
-	err := db.Transact(ctx, s.Pool, func(q *db.Queries, tx pgx.Tx) error {
-		c, err := q.GetCase(ctx, caseID)
+	c, err := q.GetCase(ctx, caseID)
+	if db.IsNotFound(err) {
+		return nil, apperr.New(apperr.NotFound, "No such case.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Status == db.CaseStatusApproved || c.Status == db.CaseStatusRejected {
+		return nil, apperr.New(apperr.Conflict, "The case is decided: open a new case to check again.")
+	}
+	doc, err := q.GetDocument(ctx, documentID)
+	if db.IsNotFound(err) || (err == nil && doc.CustomerID != c.CustomerID) {
+		return nil, apperr.New(apperr.NotFound, "No such document on this case.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The case row first, the audit chain after: the order every mutation of a case takes.
+	if err := q.TouchCase(ctx, caseID); err != nil {
+		return nil, err
+	}
+	for _, v := range names {
+		integ, ok := vendorsettings.Lookup(v)
+		if !ok {
+			return nil, apperr.Field("vendors", fmt.Sprintf("Unknown vendor %q.", v))
+		}
+		kind := integ.Kind
+		if v == vendors.Artemis {
+			kind = "record"
+		}
+		chk, err := q.CreateCheck(ctx, db.CreateCheckParams{CaseID: caseID, DocumentID: documentID, Vendor: string(v), Kind: kind,
+			RequestKey: key, RequestedBy: requestedBy, RequestedVia: via})
 		if db.IsNotFound(err) {
-			return apperr.New(apperr.NotFound, "No such case.")
+			continue // this request was made already
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if c.Status == db.CaseStatusApproved || c.Status == db.CaseStatusRejected {
-			return apperr.New(apperr.Conflict, "The case is decided: open a new case to check again.")
+		if _, err := s.River.InsertTx(ctx, tx, Args{CheckID: chk.ID}, &river.InsertOpts{Queue: Queue(v), MaxAttempts: 25,
+			UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
+			return nil, fmt.Errorf("enqueue check: %w", err)
 		}
-		doc, err := q.GetDocument(ctx, documentID)
-		if db.IsNotFound(err) || (err == nil && doc.CustomerID != c.CustomerID) {
-			return apperr.New(apperr.NotFound, "No such document on this case.")
+		if err := audit.Record(ctx, q, audit.Event{Actor: actor, Action: "check.request", SubjectType: "check", SubjectID: chk.ID.String(),
+			CaseID: &caseID, After: map[string]any{"vendor": v, "document_id": documentID, "via": via}}); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return err
-		}
-		for _, v := range names {
-			integ, ok := vendorsettings.Lookup(v)
-			if !ok {
-				return apperr.Field("vendors", fmt.Sprintf("Unknown vendor %q.", v))
-			}
-			kind := integ.Kind
-			if v == vendors.Artemis {
-				kind = "record"
-			}
-			chk, err := q.CreateCheck(ctx, db.CreateCheckParams{CaseID: caseID, DocumentID: documentID, Vendor: string(v), Kind: kind,
-				RequestKey: key, RequestedBy: requestedBy, RequestedVia: via})
-			if db.IsNotFound(err) {
-				continue // this request was made already
-			}
-			if err != nil {
-				return err
-			}
-			if _, err := s.River.InsertTx(ctx, tx, Args{CheckID: chk.ID}, &river.InsertOpts{Queue: Queue(v), MaxAttempts: 25,
-				UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
-				return fmt.Errorf("enqueue check: %w", err)
-			}
-			if err := audit.Record(ctx, q, audit.Event{Actor: actor, Action: "check.request", SubjectType: "check", SubjectID: chk.ID.String(),
-				CaseID: &caseID, After: map[string]any{"vendor": v, "document_id": documentID, "via": via}}); err != nil {
-				return err
-			}
-			out = append(out, chk)
-		}
-		return q.TouchCase(ctx, caseID)
-	})
-	return out, err
+		out = append(out, chk)
+	}
+	return out, nil
 }
 
 // Defaults returns the vendor set for a document type: the admin's choice, else DefaultSet.

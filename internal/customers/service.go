@@ -67,11 +67,18 @@ func dateText(t *time.Time) string {
 
 // Create adds a customer and opens their case (status new), with any declared documents.
 func (s *Service) Create(ctx context.Context, o Origin, in Input) (Created, error) {
+	return s.CreateThen(ctx, o, in, nil)
+}
+
+// CreateThen is Create with then run in the same transaction, after the customer and its case
+// are written (nil for nothing). Like DocumentThen, it may run more than once.
+func (s *Service) CreateThen(ctx context.Context, o Origin, in Input, then func(q *db.Queries, tx pgx.Tx, out Created) error) (Created, error) {
 	if err := apperr.Fields(in.Normalise(time.Now())); err != nil {
 		return Created{}, err
 	}
 	var out Created
-	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, tx pgx.Tx) error {
+		out = Created{}
 		c, err := q.CreateCustomer(ctx, db.CreateCustomerParams{ExternalRef: optString(in.ExternalRef), GivenNames: in.GivenNames,
 			Surname: in.Surname, DateOfBirth: optDate(in.DateOfBirth), Nationality: in.Nationality, ResidenceCountry: in.ResidenceCountry,
 			Email: in.Email, Phone: in.Phone, Address: in.Address, CreatedBy: o.UserID, CreatedVia: o.Via})
@@ -102,8 +109,11 @@ func (s *Service) Create(ctx context.Context, o Origin, in Input) (Created, erro
 			CaseID: &caseID, After: map[string]any{"customer": Public(c), "via": o.Via, "documents": in.Documents}}); err != nil {
 			return err
 		}
-		return audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "case.create", SubjectType: "case", SubjectID: caseID.String(),
-			CaseID: &caseID, After: map[string]any{"status": out.Case.Status, "customer_id": c.ID}})
+		if err := audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "case.create", SubjectType: "case", SubjectID: caseID.String(),
+			CaseID: &caseID, After: map[string]any{"status": out.Case.Status, "customer_id": c.ID}}); err != nil || then == nil {
+			return err
+		}
+		return then(q, tx, out)
 	})
 	return out, err
 }
@@ -187,6 +197,16 @@ type File struct {
 // anything is stored; a refused file is reported by its field ("front", "back", "selfie") with its
 // name and the reason, and nothing is kept. Images already known (same content) are stored once.
 func (s *Service) AddDocument(ctx context.Context, o Origin, customerID uuid.UUID, d DocumentInput, files []File) (db.Document, []db.Image, error) {
+	return s.AddDocumentThen(ctx, o, customerID, d, files, nil)
+}
+
+// DocumentThen is work done in the transaction that adds a document, after it: it lands with the
+// document or not at all. It may run more than once (see db.Transact), so it only writes through q
+// and tx.
+type DocumentThen func(q *db.Queries, tx pgx.Tx, doc db.Document, imgs []db.Image) error
+
+// AddDocumentThen is AddDocument with then run in the same transaction (nil for nothing).
+func (s *Service) AddDocumentThen(ctx context.Context, o Origin, customerID uuid.UUID, d DocumentInput, files []File, then DocumentThen) (db.Document, []db.Image, error) {
 	errs := d.Normalise()
 	uploads, ferrs := s.process(files)
 	for k, v := range ferrs {
@@ -197,7 +217,7 @@ func (s *Service) AddDocument(ctx context.Context, o Origin, customerID uuid.UUI
 	}
 	var doc db.Document
 	var imgs []db.Image
-	err := s.store(ctx, uploads, func(q *db.Queries) error {
+	err := s.store(ctx, uploads, func(q *db.Queries, tx pgx.Tx) error {
 		c, err := Get(ctx, q, customerID)
 		if err != nil {
 			return err
@@ -208,15 +228,20 @@ func (s *Service) AddDocument(ctx context.Context, o Origin, customerID uuid.UUI
 			return err
 		}
 		caseID := openCase(ctx, q, customerID)
+		// The case row (its search text) before the audit chain: the order every mutation of a
+		// case takes.
+		if err := refreshSearch(ctx, q, c); err != nil {
+			return err
+		}
 		if err := audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "document.add", SubjectType: "document", SubjectID: doc.ID.String(),
 			CaseID: caseID, After: map[string]any{"customer_id": customerID, "document": d, "via": o.Via}}); err != nil {
 			return err
 		}
 		imgs, err = s.insertImages(ctx, q, o, c.ID, &doc.ID, caseID, uploads)
-		if err != nil {
+		if err != nil || then == nil {
 			return err
 		}
-		return refreshSearch(ctx, q, c)
+		return then(q, tx, doc, imgs)
 	})
 	return doc, imgs, err
 }
@@ -231,7 +256,7 @@ func (s *Service) AddImages(ctx context.Context, o Origin, documentID uuid.UUID,
 		return nil, err
 	}
 	var imgs []db.Image
-	err := s.store(ctx, uploads, func(q *db.Queries) error {
+	err := s.store(ctx, uploads, func(q *db.Queries, _ pgx.Tx) error {
 		doc, err := q.GetDocument(ctx, documentID)
 		if db.IsNotFound(err) {
 			return apperr.New(apperr.NotFound, "No such document.")
@@ -279,7 +304,7 @@ func (s *Service) process(files []File) ([]upload, map[string]string) {
 
 // store saves the blobs, then runs fn in one transaction. When the transaction fails, the blobs it
 // would have referenced are removed again unless another image uses them: nothing half-stored.
-func (s *Service) store(ctx context.Context, uploads []upload, fn func(q *db.Queries) error) error {
+func (s *Service) store(ctx context.Context, uploads []upload, fn func(q *db.Queries, tx pgx.Tx) error) error {
 	var saved []string
 	for _, u := range uploads {
 		existed, err := s.known(ctx, u.SHA256)
@@ -294,7 +319,7 @@ func (s *Service) store(ctx context.Context, uploads []upload, fn func(q *db.Que
 			saved = append(saved, u.SHA256)
 		}
 	}
-	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error { return fn(q) })
+	err := db.Transact(ctx, s.Pool, fn)
 	if err != nil {
 		s.cleanup(saved)
 	}
@@ -317,6 +342,12 @@ func (s *Service) cleanup(shas []string) {
 }
 
 func (s *Service) insertImages(ctx context.Context, q *db.Queries, o Origin, customerID uuid.UUID, documentID, caseID *uuid.UUID, uploads []upload) ([]db.Image, error) {
+	// The case row first, the audit chain after: the order every mutation of a case takes.
+	if caseID != nil {
+		if err := q.TouchCase(ctx, *caseID); err != nil {
+			return nil, err
+		}
+	}
 	var out []db.Image
 	for _, u := range uploads {
 		img, err := q.CreateImage(ctx, db.CreateImageParams{CustomerID: customerID, DocumentID: documentID, Kind: db.ImageKind(u.kind),
@@ -329,11 +360,6 @@ func (s *Service) insertImages(ctx context.Context, q *db.Queries, o Origin, cus
 		if err := audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "image.upload", SubjectType: "image", SubjectID: img.ID.String(),
 			CaseID: caseID, After: map[string]any{"document_id": documentID, "kind": u.kind, "sha256": u.SHA256, "content_type": u.ContentType,
 				"size": u.Size, "width": u.Width, "height": u.Height, "file_name": u.SafeName, "via": o.Via}}); err != nil {
-			return nil, err
-		}
-	}
-	if caseID != nil {
-		if err := q.TouchCase(ctx, *caseID); err != nil {
 			return nil, err
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"kycdesk/internal/apperr"
@@ -56,10 +57,14 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // idempotent runs fn once per Idempotency-Key: a request repeated with the same key and the same
 // body gets the first answer again (and creates nothing); the same key with another body is
 // refused. Requests without the header are simply run. Concurrent repeats wait for the first one.
-func (a *API) idempotent(w http.ResponseWriter, r *http.Request, body []byte, fn func() (int, any, error)) error {
+//
+// fn gets remember, which it calls inside its own transaction with the answer it will give: the
+// answer is then saved with the records it describes, so a server killed after the commit still
+// answers a repeat with the first answer instead of creating everything a second time.
+func (a *API) idempotent(w http.ResponseWriter, r *http.Request, body []byte, fn func(remember remember) (int, any, error)) error {
 	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
 	if key == "" {
-		status, v, err := fn()
+		status, v, err := fn(func(*db.Queries, int, any) error { return nil })
 		if err != nil {
 			return err
 		}
@@ -104,20 +109,30 @@ func (a *API) idempotent(w http.ResponseWriter, r *http.Request, body []byte, fn
 	if !db.IsNotFound(err) {
 		return err
 	}
-	status, v, err := fn()
+	var saved []byte
+	status, _, err := fn(func(tq *db.Queries, status int, v any) error {
+		out, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		if err := tq.SaveIdempotentResponse(ctx, db.SaveIdempotentResponseParams{TokenID: t.ID, Key: key, RequestHash: sum,
+			ResponseStatus: int32(status), ResponseBody: out}); err != nil {
+			return fmt.Errorf("save the answer to Idempotency-Key: %w", err)
+		}
+		saved = out
+		return nil
+	})
 	if err != nil {
 		return err // refusals are not remembered: the client may fix the request and retry with the key
 	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return err
+	if saved == nil {
+		return fmt.Errorf("intake: the answer to an Idempotency-Key request was not saved")
 	}
-	if err := q.SaveIdempotentResponse(ctx, db.SaveIdempotentResponseParams{TokenID: t.ID, Key: key, RequestHash: sum,
-		ResponseStatus: int32(status), ResponseBody: out}); err != nil {
-		a.Log.ErrorContext(ctx, "idempotency key not saved", slog.String("error", err.Error()))
-	}
-	return httpx.JSON(w, status, json.RawMessage(out))
+	return httpx.JSON(w, status, json.RawMessage(saved))
 }
+
+// remember saves, in the caller's transaction, the answer a request with an Idempotency-Key gets.
+type remember func(q *db.Queries, status int, v any) error
 
 // decodeJSON decodes a strict JSON body: unknown fields are refused by name.
 func decodeJSON(body []byte, v any) error {
@@ -257,16 +272,19 @@ func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.idempotent(w, r, body, func() (int, any, error) {
+	return a.idempotent(w, r, body, func(remember remember) (int, any, error) {
 		var in customers.Input
 		if err := decodeJSON(body, &in); err != nil {
 			return 0, nil, err
 		}
-		out, err := a.Customers.Create(r.Context(), a.origin(r), in)
-		if err != nil {
-			return 0, nil, err
-		}
-		cj, err := a.customerJSON(r.Context(), db.New(a.Pool), out.Customer)
+		var cj CustomerJSON
+		_, err := a.Customers.CreateThen(r.Context(), a.origin(r), in, func(q *db.Queries, _ pgx.Tx, out customers.Created) error {
+			var err error
+			if cj, err = a.customerJSON(r.Context(), q, out.Customer); err != nil {
+				return err
+			}
+			return remember(q, http.StatusCreated, cj)
+		})
 		return http.StatusCreated, cj, err
 	})
 }
@@ -332,7 +350,7 @@ func (a *API) AddDocument(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.idempotent(w, r, body, func() (int, any, error) {
+	return a.idempotent(w, r, body, func(remember remember) (int, any, error) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		files, err := customers.ReadFiles(w, r, a.Customers.Limits.MaxBytes)
 		if err != nil {
@@ -343,39 +361,43 @@ func (a *API) AddDocument(w http.ResponseWriter, r *http.Request) error {
 		}
 		f := r.PostFormValue
 		d := customers.DocumentInput{Type: f("type"), IssuingCountry: f("issuing_country"), Number: f("number"), IssueDate: f("issue_date"), ExpiryDate: f("expiry_date")}
-		doc, imgs, err := a.Customers.AddDocument(r.Context(), a.origin(r), id, d, files)
-		if err != nil {
-			return 0, nil, err
-		}
-		a.autoRun(r.Context(), doc)
-		dj := DocumentJSON{ID: doc.ID, Type: string(doc.Type), IssuingCountry: doc.IssuingCountry, Number: doc.Number,
-			IssueDate: dateJSON(doc.IssueDate), ExpiryDate: dateJSON(doc.ExpiryDate), Images: []ImageJSON{}}
-		for _, im := range imgs {
-			dj.Images = append(dj.Images, imageJSON(im))
-		}
-		return http.StatusCreated, dj, nil
+		var dj DocumentJSON
+		_, _, err = a.Customers.AddDocumentThen(r.Context(), a.origin(r), id, d, files, func(q *db.Queries, tx pgx.Tx, doc db.Document, imgs []db.Image) error {
+			if err := a.autoRun(r.Context(), q, tx, doc); err != nil {
+				return err
+			}
+			dj = DocumentJSON{ID: doc.ID, Type: string(doc.Type), IssuingCountry: doc.IssuingCountry, Number: doc.Number,
+				IssueDate: dateJSON(doc.IssueDate), ExpiryDate: dateJSON(doc.ExpiryDate), Images: []ImageJSON{}}
+			for _, im := range imgs {
+				dj.Images = append(dj.Images, imageJSON(im))
+			}
+			return remember(q, http.StatusCreated, dj)
+		})
+		return http.StatusCreated, dj, err
 	})
 }
 
-// autoRun starts the default checks on a document that arrived through the API, when an admin
-// turned that on. A failure to start them is logged; the document is stored either way.
-func (a *API) autoRun(ctx context.Context, doc db.Document) {
-	q := db.New(a.Pool)
+// autoRun requests the default checks of a document that arrived through the API, when an admin
+// turned that on, in the transaction that adds the document: the document and its checks land
+// together or not at all.
+func (a *API) autoRun(ctx context.Context, q *db.Queries, tx pgx.Tx, doc db.Document) error {
 	if a.Checks == nil || !checks.AutoRun(ctx, q) {
-		return
+		return nil
 	}
 	c, err := q.GetOpenCaseForCustomer(ctx, doc.CustomerID)
-	if err != nil {
-		return
+	if db.IsNotFound(err) {
+		return nil // no open case (all decided): the document waits for a reviewer's new case
 	}
-	t := TokenFrom(ctx)
+	if err != nil {
+		return err
+	}
 	names := checks.Defaults(ctx, q, string(doc.Type))
 	if len(names) == 0 {
-		return // the admin chose no vendor for this document type
+		return nil // the admin chose no vendor for this document type
 	}
-	if _, err := a.Checks.Request(ctx, t.Actor(), nil, "api:"+t.Name, c.ID, doc.ID, names, "intake-"+doc.ID.String()); err != nil {
-		a.Log.ErrorContext(ctx, "automatic checks not started", slog.String("document_id", doc.ID.String()), slog.String("error", err.Error()))
-	}
+	t := TokenFrom(ctx)
+	_, err = a.Checks.RequestTx(ctx, q, tx, t.Actor(), nil, "api:"+t.Name, c.ID, doc.ID, names, "intake-"+doc.ID.String())
+	return err
 }
 
 // GetCase is GET /api/v1/cases/{id}: status and decision.

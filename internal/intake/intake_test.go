@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"kycdesk/internal/db"
 	"kycdesk/internal/specimen"
 	"kycdesk/internal/testenv"
 )
@@ -272,5 +273,61 @@ func TestTokensAreManagedByAdmins(t *testing.T) {
 	}
 	if r := app.NewClient().Get(t, "/api/v1/openapi.json"); r.Status != http.StatusOK || !strings.Contains(r.Body, `"openapi": "3.1.0"`) {
 		t.Fatalf("openapi: %d", r.Status)
+	}
+}
+
+// TestDocumentItsChecksAndItsAnswerLandTogether: with automatic checks on, the document, its
+// checks and the answer remembered for its Idempotency-Key are one transaction. When the answer
+// cannot be saved, nothing is left; the retry then creates everything once.
+func TestDocumentItsChecksAndItsAnswerLandTogether(t *testing.T) {
+	ctx := context.Background()
+	app := testenv.NewApp(t)
+	q := db.New(app.Pool)
+	if err := q.SetAppSetting(ctx, db.SetAppSettingParams{Key: "checks.auto_run", Value: []byte("true")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.SetAppSetting(ctx, db.SetAppSettingParams{Key: "checks.defaults", Value: []byte(`{"passport": ["ooto", "argos"]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	token := app.CreateAPIToken(t, "onboarding")
+	c := app.NewClient()
+	r := c.API(t, "POST", "/api/v1/customers", token, "application/json", []byte(`{"surname": "Specimen", "external_ref": "atomic-1"}`))
+	var cust map[string]any
+	_ = json.Unmarshal([]byte(r.Body), &cust)
+	id, _ := cust["id"].(string)
+	sp := specimen.Generate(43, specimen.Options{DocumentType: specimen.Passport})
+	body, ct := multipartBody(t, map[string]string{"type": "passport", "issuing_country": "UTO", "number": sp.DocumentNumber},
+		map[string][]byte{"front:front.jpg": sp.Front, "selfie:selfie.jpg": sp.Selfie})
+	count := func() (docs, checks, answers int) {
+		t.Helper()
+		if err := app.Pool.QueryRow(ctx, "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM checks), (SELECT count(*) FROM idempotency_keys WHERE key = 'atomic-doc')").
+			Scan(&docs, &checks, &answers); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+
+	// The answer cannot be saved: as if the server died between the document and its answer.
+	if _, err := app.Pool.Exec(ctx, `CREATE FUNCTION refuse_answer() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no answers today'; END $$;
+		CREATE TRIGGER refuse_answer BEFORE INSERT ON idempotency_keys FOR EACH ROW EXECUTE FUNCTION refuse_answer()`); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.API(t, "POST", "/api/v1/customers/"+id+"/documents", token, ct, body, "Idempotency-Key", "atomic-doc"); r.Status != http.StatusInternalServerError {
+		t.Fatalf("with the answer refused: %d %s", r.Status, r.Body)
+	}
+	if d, k, a := count(); d != 0 || k != 0 || a != 0 {
+		t.Fatalf("a failed request left %d documents, %d checks, %d answers", d, k, a)
+	}
+
+	if _, err := app.Pool.Exec(ctx, "DROP TRIGGER refuse_answer ON idempotency_keys"); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if r := c.API(t, "POST", "/api/v1/customers/"+id+"/documents", token, ct, body, "Idempotency-Key", "atomic-doc"); r.Status != http.StatusCreated {
+			t.Fatalf("retry: %d %s", r.Status, r.Body)
+		}
+	}
+	if d, k, a := count(); d != 1 || k != 2 || a != 1 {
+		t.Fatalf("after the retries: %d documents, %d checks, %d answers; want 1, 2, 1", d, k, a)
 	}
 }
