@@ -70,6 +70,15 @@ func Describe(e db.AuditEvent) string {
 		return "asked to push the liveness verdict again"
 	case "liveness.superseded":
 		return "an older liveness verdict was superseded and will not be sent"
+	case "report.generate":
+		d := "downloaded the case report (PDF"
+		if str("via") == "zip" {
+			d += ", in a ZIP of several cases"
+		}
+		if sha := str("sha256"); len(sha) >= 12 {
+			d += ", SHA-256 " + sha[:12] + "…"
+		}
+		return d + ")"
 	}
 	return e.Action
 }

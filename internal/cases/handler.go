@@ -75,7 +75,7 @@ func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := web.QueueView{Errors: errs, CanWork: p.Can(auth.PermCasesWork)}
+	v := web.QueueView{Errors: errs, CanWork: p.Can(auth.PermCasesWork), CanReport: p.Can(auth.PermReports)}
 	v.Filter = web.QueueFilter{Status: string(f.Status), Assignee: r.URL.Query().Get("assignee"), Outcome: r.URL.Query().Get("outcome"),
 		Risk: r.URL.Query().Get("risk"), Nationality: r.URL.Query().Get("nationality"), From: r.URL.Query().Get("from"),
 		To: r.URL.Query().Get("to"), Q: f.Search, Sort: f.Sort}
@@ -168,6 +168,7 @@ func (h *Handler) view(r *http.Request) (web.CaseView, error) {
 		CanClaim:   canWork && c.AssigneeID == nil && open && c.Status != PendingSecondReview,
 		CanRelease: mine && open,
 		CanAssign:  p.Can(auth.PermCasesAssign) && open && c.Status != PendingSecondReview,
+		CanReport:  p.Can(auth.PermReports),
 		CreatedAt:  c.CreatedAt, Age: Age(c.CreatedAt, now), Overdue: open && now.Sub(c.CreatedAt) > h.SLA}
 	if c.AssigneeName != nil {
 		v.Assignee = *c.AssigneeName

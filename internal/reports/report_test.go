@@ -103,6 +103,17 @@ func TestCaseReportPDF(t *testing.T) {
 	if res := c.Get(t, "/cases/00000000-0000-4000-8000-000000000000/report.pdf"); res.Status != http.StatusNotFound {
 		t.Errorf("unknown case: %d", res.Status)
 	}
+	// The case page links the report for those who may have it, and its timeline says it was taken.
+	page := c.Get(t, "/cases/"+w.polish.String()).Doc(t)
+	if href, _ := page.Find("#case-report").Attr("href"); href != "/cases/"+w.polish.String()+"/report.pdf" {
+		t.Errorf("case page report link %q", href)
+	}
+	if tl := page.Text(); !strings.Contains(tl, "downloaded the case report (PDF, SHA-256 "+hash[:12]) {
+		t.Errorf("the timeline does not describe the report")
+	}
+	if n := w.app.SignIn(t, w.reviewer).Get(t, "/cases/"+w.polish.String()).Doc(t).Find("#case-report").Length(); n != 0 {
+		t.Errorf("a reviewer sees the report link")
+	}
 }
 
 func TestCaseReportImagesAndFields(t *testing.T) {
