@@ -18,9 +18,11 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/textproto"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"kycdesk/internal/vendors"
@@ -63,7 +65,8 @@ type Client struct {
 
 // New checks cfg and returns a client. When httpClient is nil the client builds one whose
 // connection and answer waits follow ConnectTimeout and ReadTimeout; a given httpClient is used as
-// is, and only the overall deadline applies. rec may be nil.
+// is for connecting, and ReadTimeout and the overall deadline still bound every call. rec may be
+// nil.
 func New(cfg Config, httpClient *http.Client, rec vendors.Recorder) (*Client, error) {
 	invalid := func(msg string) error {
 		return &vendors.Error{Vendor: vendors.OOTO, Kind: vendors.Invalid, Message: msg}
@@ -212,9 +215,33 @@ func form(doc, selfie []byte) ([]byte, string, error) {
 	return buf.Bytes(), w.FormDataContentType(), nil
 }
 
+// errReadTimeout ends a call whose answer, headers and body, took longer than ReadTimeout.
+var errReadTimeout = errors.New("ooto: the answer took longer than the read timeout")
+
 func (c *Client) post(ctx context.Context, body []byte, contentType string) (*Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.ConnectTimeout+c.cfg.ReadTimeout)
 	defer cancel()
+	// ReadTimeout runs from the moment the request is written until the whole answer is read.
+	// The transport's ResponseHeaderTimeout stops at the headers, so without this a vendor that
+	// trickles its body held the call for ConnectTimeout+ReadTimeout (20 s more than the admin's
+	// timeout), and a client given from outside had no read timeout at all.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	var readTimer atomic.Pointer[time.Timer]
+	defer func() {
+		if t := readTimer.Load(); t != nil {
+			t.Stop()
+		}
+	}()
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
+		t := time.AfterFunc(c.cfg.ReadTimeout, func() { stop(errReadTimeout) })
+		if old := readTimer.Swap(t); old != nil {
+			old.Stop() // the transport wrote the request again on a new connection
+		}
+	}})
+	timedOut := func() bool {
+		return errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(context.Cause(ctx), errReadTimeout)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, &vendors.Error{Vendor: vendors.OOTO, Kind: vendors.Invalid, Message: "The OOTO address is not valid.", Err: err}
@@ -230,6 +257,9 @@ func (c *Client) post(ctx context.Context, body []byte, contentType string) (*Re
 	if err != nil {
 		call.Latency = time.Since(start)
 		ve := vendors.TransportError(vendors.OOTO, err)
+		if timedOut() {
+			ve.Message = "The vendor did not answer in time."
+		}
 		call.Err, call.Meaning = err.Error(), ve.Message
 		c.rec.RecordCall(ctx, call)
 		return nil, ve
@@ -244,7 +274,7 @@ func (c *Client) post(ctx context.Context, body []byte, contentType string) (*Re
 			ve = vendors.TransportError(vendors.OOTO, err)
 		}
 		ve.HTTPStatus = resp.StatusCode
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if timedOut() {
 			ve.Message = "The vendor did not answer in time."
 		}
 		call.Err, call.Meaning = err.Error(), ve.Message

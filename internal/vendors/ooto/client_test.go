@@ -444,6 +444,22 @@ func TestTransientFailures(t *testing.T) {
 	}
 }
 
+// TestReadTimeoutCoversTheBody: an answer whose headers come at once and whose body trickles is
+// cut at ReadTimeout, not left to run until the overall deadline (connect + read).
+func TestReadTimeoutCoversTheBody(t *testing.T) {
+	doc := jpg(t, 20, 20, color.Black)
+	e := setup(t, nil, func(c *Config) { c.ConnectTimeout, c.ReadTimeout = 10*time.Second, 200*time.Millisecond })
+	e.fake.Faults.Inject(vendors.Fault{Kind: vendors.FaultSlowBody, Delay: 2 * time.Second})
+	_, err := e.client.Identify(context.Background(), doc, doc)
+	var ve *vendors.Error
+	if !errors.As(err, &ve) || ve.Kind != vendors.Transient || ve.Message != "The vendor did not answer in time." {
+		t.Fatalf("slow body: %v", err)
+	}
+	if c := e.rec.all(); len(c) != 1 || c[0].Meaning != ve.Message {
+		t.Errorf("calls %+v", c)
+	}
+}
+
 func TestWithAttempt(t *testing.T) {
 	e := setup(t, nil, nil)
 	doc := jpg(t, 20, 20, color.Black)
