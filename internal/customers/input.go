@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"kycdesk/internal/db"
@@ -60,12 +61,31 @@ var (
 	docNumRe  = regexp.MustCompile(`^[A-Za-z0-9 <./-]{1,40}$`)
 )
 
+// clean makes one line of text fit to store and show: invalid UTF-8 becomes U+FFFD, spaces of any
+// kind one space, control characters (NUL included, which PostgreSQL refuses) and the bidi
+// controls that reorder what a reviewer reads are dropped, and it is cut to max characters.
 func clean(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return ' '
+		case unicode.IsControl(r), bidiControl(r):
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) > max {
-		s = string([]rune(s)[:max])
+		s = strings.TrimSpace(string([]rune(s)[:max]))
 	}
 	return s
+}
+
+// bidiControl reports the embedding, override and isolate controls, which make text read in
+// another order than it is stored ("\u202egpj.exe" shows as "exe.jpg"). Other invisible
+// formatting characters stay: the zero-width joiners are part of how some names are written.
+func bidiControl(r rune) bool {
+	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
 }
 
 // cleanText keeps line breaks (addresses) but trims each line and removes control characters.
