@@ -154,14 +154,18 @@ func (h *Handler) AddDocument(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	files, err := ReadFiles(w, r, h.Service.Limits.MaxBytes)
-	if err != nil {
+	if err != nil && apperr.FieldsOf(err) == nil {
 		return err
 	}
 	d := DocumentInput{Type: r.PostFormValue("type"), IssuingCountry: r.PostFormValue("issuing_country"), Number: r.PostFormValue("number"),
 		IssueDate: r.PostFormValue("issue_date"), ExpiryDate: r.PostFormValue("expiry_date")}
-	if len(files) == 0 {
+	switch {
+	case err != nil:
+		// A file refused while it was read (too large, unreadable) is shown on its field, like any
+		// other refused file, rather than on an error page that names no field.
+	case len(files) == 0:
 		err = apperr.Field("front", "Choose at least one image of the document.")
-	} else {
+	default:
 		_, _, err = h.Service.AddDocument(r.Context(), origin(p), id, d, files)
 	}
 	if fields := apperr.FieldsOf(err); fields != nil {
