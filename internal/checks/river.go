@@ -43,7 +43,7 @@ func NewRiver(r *Runner, log *slog.Logger, work bool, t Timeouts) (*river.Client
 		// counts as stuck: every worker must answer the configured timeout.
 		river.AddWorker[Args](workers, timed[Args]{&Worker{Runner: r}, t.Run})
 		river.AddWorker[CallbackArgs](workers, timed[CallbackArgs]{&CallbackWorker{Runner: r}, t.Run})
-		river.AddWorker[liveness.Args](workers, timed[liveness.Args]{&liveness.Worker{Deliverer: &liveness.Deliverer{Pool: r.Pool, Store: r.Store, Clients: r.Clients, Records: r, Scope: WithScope, Log: log}}, t.Run})
+		river.AddWorker[liveness.Args](workers, timed[liveness.Args]{&liveness.Worker{Deliverer: &liveness.Deliverer{Pool: r.Pool, Store: r.Store, Clients: r.Clients, Records: r, Scope: WithScope, Limit: r.Limit, Log: log}}, t.Run})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}}
 		for _, v := range Runnable {

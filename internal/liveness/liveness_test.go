@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -174,12 +175,16 @@ func displayBytes(t *testing.T, app *testenv.App, im db.Image) []byte {
 }
 
 // saveArtemis points the Artemis integration at base (the simulator's Cynopsis server or a proxy
-// in front of it) with the given timeout.
-func saveArtemis(t *testing.T, app *testenv.App, base string, timeoutSeconds int) {
+// in front of it) with the given timeout, and concurrency (4 when not given).
+func saveArtemis(t *testing.T, app *testenv.App, base string, timeoutSeconds int, concurrency ...int) {
 	t.Helper()
 	admin := app.CreateUser(t, "admin")
+	n := 4
+	if len(concurrency) > 0 {
+		n = concurrency[0]
+	}
 	_, err := app.Server.Settings.Save(context.Background(), audit.UserActor(admin.ID, admin.Email), vendors.Artemis, "sandbox", vendorsettings.Input{
-		Enabled: true, TimeoutSeconds: timeoutSeconds, Concurrency: 4,
+		Enabled: true, TimeoutSeconds: timeoutSeconds, Concurrency: n,
 		Config: map[string]string{"auth_url": base, "token_path": cynopsis.DefaultTokenPath, "artemis_url": base,
 			"client_id": simulator.CynopsisClientID, "domain_id": fmt.Sprint(simulator.CynopsisDomainID)},
 		Secrets: map[string]string{"client_secret": simulator.CynopsisClientSecret}})
@@ -822,5 +827,55 @@ func TestArtemisCheckAndPushRacingCreateOneRecord(t *testing.T) {
 	}
 	if n := fake.Count(cynopsis.RouteDocument); n != 1 {
 		t.Errorf("%d Artemis documents created, want 1", n)
+	}
+}
+
+// TestPushesKeepToArtemisConcurrency: with Artemis limited to one call at a time, verdicts of
+// three customers and an Artemis check are sent one after the other, never together.
+func TestPushesKeepToArtemisConcurrency(t *testing.T) {
+	liveness.RetryBase = 100 * time.Millisecond
+	app := testenv.NewApp(t)
+	var inFlight, most atomic.Int32
+	target := app.URL + "/sim" + simulator.CynopsisPrefix
+	rec := &recorder{}
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			n := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			time.Sleep(150 * time.Millisecond) // long enough for a second call to overlap
+		}
+		rec.serve(target)(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	saveArtemis(t, app, proxy.URL, 30, 1)
+	var fs []fixture
+	for i := range 3 {
+		fs = append(fs, newFixture(t, app, uint64(6020+i)))
+	}
+	// Everything is queued while the workers are stopped, so it all starts at once.
+	if err := app.Server.CancelWorkers(); err != nil {
+		t.Fatal(err)
+	}
+	var ids []uuid.UUID
+	for _, f := range fs {
+		ids = append(ids, f.record(t, f.form("")))
+	}
+	first := fs[0]
+	if res := first.c.PostForm(t, first.casePath+"/documents/"+first.docID.String()+"/checks", url.Values{"vendor": {string(vendors.Artemis)}}, "HX-Request", "true"); res.Status != http.StatusOK {
+		t.Fatalf("run the Artemis check: %d", res.Status)
+	}
+	if err := app.Server.StartWorkers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		wait(t, app, id, db.LivenessDeliveryStateDelivered)
+	}
+	if m := most.Load(); m != 1 {
+		t.Errorf("%d Artemis calls at once, want 1", m)
+	}
+	if n := len(rec.exchanges()); n < 9 {
+		t.Errorf("only %d exchanges: the pushes did not run", n)
 	}
 }

@@ -59,6 +59,9 @@ type Deliverer struct {
 	Records ArtemisRecords
 	// Scope, when set, attributes the vendor calls of a push to its case (checks.WithScope).
 	Scope func(ctx context.Context, checkID, caseID *uuid.UUID) context.Context
+	// Limit, when set, waits for a place among the instance's Artemis calls (checks.Runner.Limit),
+	// the concurrency an admin sets for Artemis, shared with the Artemis checks.
+	Limit func(ctx context.Context, v vendors.Name) (release func(), err error)
 	Log   *slog.Logger
 }
 
@@ -100,6 +103,15 @@ func (d *Deliverer) Deliver(ctx context.Context, verdictID uuid.UUID) error {
 	doc, err := q.GetDocument(ctx, v.DocumentID)
 	if err != nil {
 		return err
+	}
+	// The place among Artemis calls before the customer's turn, the order the Artemis check takes
+	// them in too, so neither holds one while waiting for the other.
+	if d.Limit != nil {
+		release, err := d.Limit(ctx, vendors.Artemis)
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
 	conn, err := d.Pool.Acquire(ctx)
 	if err != nil {
