@@ -308,3 +308,40 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// recorder is a testing.TB that keeps the errors reported to it, to test the checks themselves.
+type recorder struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recorder) Helper() {}
+
+func (r *recorder) Errorf(format string, args ...any) { r.errs = append(r.errs, fmt.Sprintf(format, args...)) }
+
+// TestInertCatchesPayloads shows that inert, which every page of the hostile-input tests passes
+// through, does fail the markup it must fail, and passes kycdesk's own page furniture.
+func TestInertCatchesPayloads(t *testing.T) {
+	tests := []struct {
+		name, body string
+		bad        bool
+	}{
+		{"own script and escaped text", `<html><head><script src="/static/htmx.min.js?v=1"></script></head><body><p>&lt;script&gt;alert(1)&lt;/script&gt;</p><a href="/cases/1">x</a></body></html>`, false},
+		{"inline script", `<p><script>alert(1)</script></p>`, true},
+		{"third-party script", `<script src="https://evil.example/x.js"></script>`, true},
+		{"event handler", `<div><img src=x onerror=alert(1)></div>`, true},
+		{"handler on another element", `<p onmouseover="alert(1)">hi</p>`, true},
+		{"javascript link", `<a href=" JavaScript:alert(1)">x</a>`, true},
+		{"javascript form action", `<form action="javascript:alert(1)"></form>`, true},
+		{"htmx request to javascript", `<div hx-get="javascript:alert(1)"></div>`, true},
+		{"iframe", `<iframe src="/x"></iframe>`, true},
+		{"svg onload", `<svg onload=alert(1)></svg>`, true},
+	}
+	for _, tt := range tests {
+		r := &recorder{TB: t}
+		inert(r, tt.name, tt.body)
+		if got := len(r.errs) > 0; got != tt.bad {
+			t.Errorf("%s: flagged %v (%q), want %v", tt.name, got, r.errs, tt.bad)
+		}
+	}
+}
