@@ -317,7 +317,9 @@ type recorder struct {
 
 func (r *recorder) Helper() {}
 
-func (r *recorder) Errorf(format string, args ...any) { r.errs = append(r.errs, fmt.Sprintf(format, args...)) }
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
 
 // TestInertCatchesPayloads shows that inert, which every page of the hostile-input tests passes
 // through, does fail the markup it must fail, and passes kycdesk's own page furniture.
