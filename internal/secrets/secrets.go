@@ -14,6 +14,9 @@ import (
 	"strings"
 
 	"gocloud.dev/secrets"
+	_ "gocloud.dev/secrets/awskms"     // awskms:// : AWS KMS
+	_ "gocloud.dev/secrets/gcpkms"     // gcpkms:// : Google Cloud KMS
+	_ "gocloud.dev/secrets/hashivault" // hashivault:// : HashiCorp Vault transit
 	"gocloud.dev/secrets/localsecrets"
 )
 
@@ -36,7 +39,11 @@ func Open(ctx context.Context, url, dataDir string) (*Keeper, error) {
 	if err != nil {
 		// Never echo the URL: a base64key:// URL is the key itself.
 		scheme, _, _ := strings.Cut(url, "://")
-		return nil, fmt.Errorf("open secrets keeper (%s://…): %w", scheme, errors.Unwrap(err))
+		cause := errors.Unwrap(err)
+		if cause == nil {
+			cause = errors.New("no keeper for this scheme: use base64key://, awskms://, gcpkms:// or hashivault://")
+		}
+		return nil, fmt.Errorf("open secrets keeper (%s://…): %w", scheme, cause)
 	}
 	return &Keeper{k: k}, nil
 }

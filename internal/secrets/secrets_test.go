@@ -39,3 +39,23 @@ func TestLocalKeyIsCreatedOnceAndReused(t *testing.T) {
 		t.Fatalf("bad keeper URL: %v", err)
 	}
 }
+
+// TestKMSKeepersAreBuiltIn: production keeper URLs reach their drivers (a URL with no driver
+// would say "no driver registered"); opening does not need the KMS itself.
+func TestKMSKeepersAreBuiltIn(t *testing.T) {
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("VAULT_SERVER_URL", "http://127.0.0.1:1")
+	t.Setenv("VAULT_SERVER_TOKEN", "test")
+	for _, url := range []string{"awskms://alias/kycdesk?region=eu-west-1", "gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k", "hashivault://kycdesk"} {
+		_, err := Open(context.Background(), url, t.TempDir())
+		if err != nil && strings.Contains(err.Error(), "no keeper for this scheme") {
+			t.Errorf("%s: %v", url, err)
+		}
+	}
+	_, err := Open(context.Background(), "nosuch://secret-in-url", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "no keeper for this scheme") || strings.Contains(err.Error(), "secret-in-url") {
+		t.Errorf("unknown scheme: %v", err)
+	}
+}
