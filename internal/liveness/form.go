@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -130,7 +131,7 @@ func ParseInput(form url.Values, allowed map[uuid.UUID]bool) (Input, map[string]
 	if len(in.AuditImages) > MaxAuditImages && errs[FieldAuditImages] == "" {
 		errs[FieldAuditImages] = fmt.Sprintf("Choose at most %d audit images.", MaxAuditImages)
 	}
-	in.Comment = strings.TrimSpace(strings.ReplaceAll(form.Get(FieldComment), "\r\n", "\n"))
+	in.Comment = cleanComment(form.Get(FieldComment))
 	if utf8.RuneCountInString(in.Comment) > MaxCommentLength {
 		errs[FieldComment] = fmt.Sprintf("A comment can be at most %d characters.", MaxCommentLength)
 	}
@@ -143,6 +144,19 @@ func ParseInput(form url.Values, allowed map[uuid.UUID]bool) (Input, map[string]
 		}
 	}
 	return in, errs
+}
+
+// cleanComment keeps a comment's words and line breaks, and drops what PostgreSQL refuses or a
+// page cannot show: invalid UTF-8 becomes U+FFFD, control characters other than line breaks and
+// tabs (NUL among them) are dropped.
+func cleanComment(s string) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\r\n", "\n")
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s))
 }
 
 // percent reads a confidence from 0 to 100, with at most two decimals kept; a trailing "%" is
