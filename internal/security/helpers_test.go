@@ -124,15 +124,23 @@ var stateTables = []string{"cases", "case_notes", "checks", "vendor_calls", "cas
 	"liveness_deliveries", "customers", "documents", "images", "audit_events", "users", "api_tokens", "app_settings", "vendor_settings",
 	"decision_reasons"}
 
+// rowOf is what fingerprint keeps of a row, where not all of it: a token's last use changes with
+// every request it authenticates, refused or not.
+var rowOf = map[string]string{"api_tokens": "(t.id, t.name, t.token_hash, t.revoked_at)::text"}
+
 // fingerprint is a digest of every row of stateTables and the number of jobs, to prove that a
 // refused request changed nothing.
 func fingerprint(t testing.TB, app *testenv.App) string {
 	t.Helper()
 	var parts []string
 	for _, tbl := range stateTables {
+		row := "t::text"
+		if r, ok := rowOf[tbl]; ok {
+			row = r
+		}
 		var sum string
 		if err := app.Pool.QueryRow(context.Background(),
-			fmt.Sprintf("SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM %s t", tbl)).Scan(&sum); err != nil {
+			fmt.Sprintf("SELECT count(*)::text || ':' || coalesce(md5(string_agg(%s, '|' ORDER BY %s)), '') FROM %s t", row, row, tbl)).Scan(&sum); err != nil {
 			t.Fatalf("fingerprint %s: %v", tbl, err)
 		}
 		parts = append(parts, tbl+"="+sum)
