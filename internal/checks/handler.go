@@ -70,7 +70,7 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth
 		}
 		byCheck[*k.CheckID] = append(byCheck[*k.CheckID], web.CallRow{ID: strconv.FormatInt(k.ID, 10), Endpoint: k.Endpoint, Method: k.Method,
 			At: k.StartedAt, LatencyMS: int(k.LatencyMs), HTTPStatus: int(k.HttpStatus), Code: k.VendorCode, Meaning: k.Meaning,
-			Attempt: int(k.Attempt), Error: k.Error, BodySize: int(k.BodySize)})
+			Attempt: int(k.Attempt), Error: callError(k.Error, k.Meaning), BodySize: int(k.BodySize)})
 	}
 	for _, k := range list {
 		if k.DocumentID != docID {
@@ -109,6 +109,17 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth
 		v.Checks = append(v.Checks, row)
 	}
 	return v, nil
+}
+
+// callError is what the panel says of a call that failed. The meaning already says it in plain
+// words; the transport's own text ("dial tcp 127.0.0.1:443: connect: connection refused",
+// "context deadline exceeded", "unexpected EOF") stays in the vendor call's stored row for whoever
+// debugs the connection, and is not put in front of reviewers.
+func callError(raw, meaning string) string {
+	if raw == "" || meaning != "" {
+		return ""
+	}
+	return "The call got no usable answer."
 }
 
 // FillCase adds each document's checks panel to a case page.
