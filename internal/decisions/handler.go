@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -318,15 +320,7 @@ func (h *Handler) SaveRules(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.ParseForm(w, r); err != nil {
 		return err
 	}
-	errs := web.FormErrors{}
-	age, err := strconv.Atoi(r.PostFormValue("min_age"))
-	if err != nil || age < 1 || age > 99 {
-		errs["min_age"] = "Use an age from 1 to 99."
-	}
-	low, err := strconv.ParseFloat(strings.TrimSpace(r.PostFormValue("low_confidence")), 64)
-	if err != nil || low < 0 || low > 1 {
-		errs["low_confidence"] = "Use a number from 0 to 1, like 0.6."
-	}
+	rules, age, low, errs := parseReviewSettings(r.PostForm)
 	if len(errs) > 0 {
 		v, err := h.settingsView(r.Context(), errs)
 		if err != nil {
@@ -335,8 +329,7 @@ func (h *Handler) SaveRules(w http.ResponseWriter, r *http.Request) error {
 		return h.R.Page(w, r, http.StatusUnprocessableEntity, "Review settings", web.ReviewSettingsPage(v))
 	}
 	p := auth.PrincipalFrom(r.Context())
-	rules := Rules{Always: r.PostFormValue("always") == "on", OverrideNegative: r.PostFormValue("override_negative") == "on", Flags: r.PostFormValue("flags") == "on"}
-	err = db.Transact(r.Context(), h.Pool, func(q *db.Queries, _ pgx.Tx) error {
+	err := db.Transact(r.Context(), h.Pool, func(q *db.Queries, _ pgx.Tx) error {
 		if err := h.saveSetting(r.Context(), q, p, "four_eyes.rules", rules); err != nil {
 			return err
 		}
@@ -350,6 +343,23 @@ func (h *Handler) SaveRules(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.SetFlash(w, "ok", "The review settings are saved.")
 	return httpx.Redirect(w, r, "/admin/review")
+}
+
+// parseReviewSettings reads the review settings form: the four-eyes rules, the minimum age and
+// the low-confidence threshold, or what is wrong with them.
+func parseReviewSettings(form url.Values) (Rules, int, float64, web.FormErrors) {
+	errs := web.FormErrors{}
+	age, err := strconv.Atoi(form.Get("min_age"))
+	if err != nil || age < 1 || age > 99 {
+		errs["min_age"] = "Use an age from 1 to 99."
+	}
+	low, err := strconv.ParseFloat(strings.TrimSpace(form.Get("low_confidence")), 64)
+	// Written so that NaN, which compares false with everything, is refused: JSON cannot hold it.
+	if err != nil || !(low >= 0 && low <= 1) {
+		errs["low_confidence"] = "Use a number from 0 to 1, like 0.6."
+	}
+	rules := Rules{Always: form.Get("always") == "on", OverrideNegative: form.Get("override_negative") == "on", Flags: form.Get("flags") == "on"}
+	return rules, age, low, errs
 }
 
 func vendorLabel(n vendors.Name) string {
@@ -399,8 +409,8 @@ func (h *Handler) AddReason(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.ParseForm(w, r); err != nil {
 		return err
 	}
-	outcome, label := r.PostFormValue("outcome"), strings.Join(strings.Fields(r.PostFormValue("label")), " ")
-	if _, ok := groupLabel[outcome]; !ok || label == "" || len(label) > 200 {
+	outcome, label, ok := parseReason(r.PostForm)
+	if !ok {
 		v, err := h.settingsView(r.Context(), web.FormErrors{"label": "Write the reason (at most 200 characters) and choose its outcome."})
 		if err != nil {
 			return err
@@ -432,6 +442,15 @@ func (h *Handler) AddReason(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.SetFlash(w, "ok", "The reason is added.")
 	return httpx.Redirect(w, r, "/admin/review")
+}
+
+// parseReason reads the new-reason form: its outcome group and its label, one line of at most 200
+// characters. ok is false when either is missing or wrong.
+func parseReason(form url.Values) (outcome, label string, ok bool) {
+	outcome = form.Get("outcome")
+	label = strings.Join(strings.Fields(cleanText(form.Get("label"))), " ")
+	_, known := groupLabel[outcome]
+	return outcome, label, known && label != "" && utf8.RuneCountInString(label) <= 200
 }
 
 // SetReasonActive retires or restores a reason (decisions keep the reasons they used).

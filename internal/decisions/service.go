@@ -11,6 +11,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -178,8 +179,20 @@ func reason(ctx context.Context, q *db.Queries, id, outcome string) (db.Decision
 	return r, err
 }
 
+// cleanText keeps what a reviewer typed, words, line breaks and tabs, and drops what PostgreSQL
+// refuses or a page cannot show: invalid UTF-8 becomes U+FFFD, other control characters (NUL
+// among them) are dropped.
+func cleanText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(strings.ReplaceAll(s, "\r\n", "\n"), "\uFFFD"))
+}
+
 func cleanComment(s string) (string, error) {
-	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+	s = strings.TrimSpace(cleanText(s))
 	if utf8.RuneCountInString(s) > 4000 {
 		return s, apperr.Field("comment", "A comment can be at most 4000 characters.")
 	}
