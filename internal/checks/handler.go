@@ -145,9 +145,19 @@ func (h *Handler) ids(r *http.Request) (db.Case, uuid.UUID, error) {
 	if err1 != nil || err2 != nil {
 		return db.Case{}, docID, apperr.New(apperr.NotFound, "No such document on this case.")
 	}
-	c, err := db.New(h.Service.Pool).GetCase(r.Context(), caseID)
+	q := db.New(h.Service.Pool)
+	c, err := q.GetCase(r.Context(), caseID)
 	if db.IsNotFound(err) {
 		return c, docID, apperr.New(apperr.NotFound, "No such case.")
+	}
+	if err != nil {
+		return c, docID, err
+	}
+	// The document must be one of the case's customer's: an unknown id was a server error, and
+	// another customer's document would show its checks panel under this case.
+	doc, err := q.GetDocument(r.Context(), docID)
+	if db.IsNotFound(err) || (err == nil && doc.CustomerID != c.CustomerID) {
+		return c, docID, apperr.New(apperr.NotFound, "No such document on this case.")
 	}
 	return c, docID, err
 }
