@@ -24,7 +24,7 @@ func ReadBody(v Name, r io.Reader, limit int64) ([]byte, error) {
 		return nil, &Error{Vendor: v, Kind: Transient, Message: "The vendor's answer was cut off.", Err: err}
 	}
 	if int64(len(b)) > limit {
-		return nil, &Error{Vendor: v, Kind: Transient, Message: fmt.Sprintf("The vendor's answer was larger than %d bytes and was refused.", limit)}
+		return nil, &Error{Vendor: v, Kind: Transient, Message: fmt.Sprintf("The vendor's answer was larger than %s and was refused.", size(limit))}
 	}
 	return b, nil
 }
@@ -151,4 +151,15 @@ func TransportError(v Name, err error) *Error {
 		msg = "The vendor did not answer in time."
 	}
 	return &Error{Vendor: v, Kind: Transient, Message: msg, Err: err}
+}
+
+// size says a byte count as people read it: "4 MB", "512 KB", "1500 bytes".
+func size(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
