@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -144,10 +145,15 @@ func decodeJSON(body []byte, v any) error {
 		switch {
 		case errors.As(err, &se):
 			return apperr.New(apperr.Invalid, "The body is not valid JSON (at byte %d).", se.Offset)
+		case errors.As(err, &te) && te.Field == "":
+			return apperr.New(apperr.Invalid, "Send a JSON object, not a JSON %s.", te.Value)
 		case errors.As(err, &te):
-			return apperr.Field(te.Field, fmt.Sprintf("Expected %s.", te.Type))
+			return apperr.Field(te.Field, fmt.Sprintf("Expected %s, not a JSON %s.", jsonKind(te.Type), te.Value))
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			if f == "" {
+				return apperr.New(apperr.Invalid, "The body has a member with an empty name: remove it.")
+			}
 			return apperr.Field(f, "Unknown field.")
 		case errors.Is(err, io.EOF):
 			return apperr.New(apperr.Invalid, "The body is empty: send a JSON object.")
@@ -158,6 +164,24 @@ func decodeJSON(body []byte, v any) error {
 		return apperr.New(apperr.Invalid, "Send one JSON object.")
 	}
 	return nil
+}
+
+// jsonKind names the JSON value a Go type takes, in words (never the Go type's name).
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16,
+		reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another kind of value"
 }
 
 // CustomerJSON is a customer as the API returns it.
