@@ -391,21 +391,25 @@ func scaleBoxes(res *vendors.Result, sentWidth float64, want int) {
 		return
 	}
 	f := float64(want) / sentWidth
-	scale := func(b *vendors.Box) {
+	scale := func(b *vendors.Box) *vendors.Box {
 		if b == nil || b.Side != "front" && b.Side != "" {
-			return
+			return b
 		}
 		for i := range b.Corners {
 			b.Corners[i].X *= f
 			b.Corners[i].Y *= f
+			if math.IsInf(b.Corners[i].X, 0) || math.IsInf(b.Corners[i].Y, 0) {
+				return nil // a corner this far off the image cannot be drawn, nor stored as JSON
+			}
 		}
+		return b
 	}
 	for i := range res.Fields {
-		scale(res.Fields[i].Box)
+		res.Fields[i].Box = scale(res.Fields[i].Box)
 	}
 	if res.Face != nil {
-		scale(res.Face.DocumentBox)
-		scale(res.Face.PortraitBox)
+		res.Face.DocumentBox = scale(res.Face.DocumentBox)
+		res.Face.PortraitBox = scale(res.Face.PortraitBox)
 	}
 }
 

@@ -49,9 +49,17 @@ func (s Scale) Apply(r *vendors.Result) {
 			continue
 		}
 		nb := *b
+		finite := true
 		for j := range nb.Corners {
 			nb.Corners[j].X = math.Round(nb.Corners[j].X*s.X*100) / 100
 			nb.Corners[j].Y = math.Round(nb.Corners[j].Y*s.Y*100) / 100
+			finite = finite && !math.IsInf(nb.Corners[j].X, 0) && !math.IsInf(nb.Corners[j].Y, 0)
+		}
+		if !finite {
+			// A corner sent this far off any image scales past float64: no box can be drawn, and
+			// a stored result (JSON) cannot hold an infinity.
+			r.Fields[i].Box = nil
+			continue
 		}
 		r.Fields[i].Box = &nb
 	}
