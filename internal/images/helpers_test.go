@@ -3,6 +3,7 @@ package images
 import (
 	"archive/zip"
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
@@ -10,6 +11,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -225,3 +227,19 @@ func near(c color.Color, want color.RGBA, tol int) bool {
 const minimalPDF = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" +
 	"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n" +
 	"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+// activePDFWith is minimalPDF with an /OpenAction dictionary, as it is or inside a Flate stream.
+func activePDFWith(action string, compressed bool) string {
+	obj := action
+	if compressed {
+		var z bytes.Buffer
+		zw := zlib.NewWriter(&z)
+		_, _ = zw.Write([]byte("3 0 " + action))
+		_ = zw.Close()
+		obj = "<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length " + strconv.Itoa(z.Len()) + " >>\nstream\n" + z.String() + "\nendstream"
+	}
+	return "%PDF-1.5\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>\nendobj\n" +
+		"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n" +
+		"4 0 obj\n" + obj + "\nendobj\n" +
+		"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+}

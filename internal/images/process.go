@@ -305,6 +305,11 @@ func checkPDF(data []byte) string {
 	if !bytes.Contains(tail, []byte("%%EOF")) {
 		return "the PDF file is incomplete (it has no end-of-file marker); upload it again"
 	}
+	if name, tooBig := activePDF(data); tooBig {
+		return "the PDF file's contents unpack to more than 64 MB; upload a scan or a photo of the document"
+	} else if name != "" {
+		return "the PDF file contains active content (/" + name + ": scripts, actions or embedded files); upload a plain scan or a photo of the document"
+	}
 	return ""
 }
 

@@ -131,7 +131,8 @@ func multipartUpload(u upload, number string) (string, []byte) {
 // no image row, no blob, no audit row. The polyglots that are valid images (a JPEG with HTML after
 // its end, a JPEG whose comment holds a script) are accepted by design (phones append data to
 // their JPEGs); for them the test shows that what is kept is harmless: the original is only ever
-// served as an image with nosniff and a sandbox policy, and the images kycdesk derives and sends
+// served as an image with nosniff and a sandbox policy (a PDF with scripts, actions or embedded
+// files is refused), and the images kycdesk derives and sends
 // on are re-encoded pixels without the payload.
 func TestHostileFiles(t *testing.T) {
 	app := testenv.NewApp(t)
@@ -171,8 +172,10 @@ func TestHostileFiles(t *testing.T) {
 		{name: "JPEG claiming 65000 × 65000 pixels", file: "bomb.jpg", ctype: "image/jpeg", data: jpegSized(t, jpg, 65000, 65000), refused: "pixels"},
 		{name: "JPEG + HTML after its end (accepted)", file: "poly.jpg", ctype: "image/jpeg", data: append(append([]byte{}, jpg...), script...)},
 		{name: "JPEG with a script comment (accepted)", file: "poly2.jpg", ctype: "image/jpeg", data: withComment(jpg, string(script))},
-		{name: "PDF with JavaScript (accepted, PDFs allowed)", file: "doc.pdf", ctype: "application/pdf",
-			data: []byte("%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")},
+		{name: "PDF with JavaScript", file: "doc.pdf", ctype: "application/pdf",
+			data: []byte("%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"), refused: "active content"},
+		{name: "plain PDF (accepted, PDFs allowed)", file: "doc.pdf", ctype: "application/pdf",
+			data: []byte("%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")},
 	}
 	stored := func() string {
 		return fmt.Sprintf("documents=%d images=%d blobs=%d audit=%d",
