@@ -131,9 +131,9 @@ func multipartUpload(u upload, number string) (string, []byte) {
 // no image row, no blob, no audit row. The polyglots that are valid images (a JPEG with HTML after
 // its end, a JPEG whose comment holds a script) are accepted by design (phones append data to
 // their JPEGs); for them the test shows that what is kept is harmless: the original is only ever
-// served as an image with nosniff and a sandbox policy (a PDF with scripts, actions or embedded
-// files is refused), and the images kycdesk derives and sends
-// on are re-encoded pixels without the payload.
+// served as an image with nosniff and a sandbox policy, and the images kycdesk derives and sends
+// on are re-encoded pixels without the payload. A PDF with scripts, actions or embedded files is
+// refused; a plain one is accepted.
 func TestHostileFiles(t *testing.T) {
 	app := testenv.NewApp(t)
 	rev := app.CreateUser(t, "reviewer")
