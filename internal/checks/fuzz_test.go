@@ -75,10 +75,40 @@ func FuzzCallbackBody(f *testing.F) {
 		if !storableText(code) || !storableText(reason) {
 			t.Fatalf("code %q or reason %q not storable", code, reason)
 		}
-		if !json.Valid(raw) || !utf8.Valid(raw) || bytes.Contains(raw, []byte(`\u0000`)) {
+		if !json.Valid(raw) || !utf8.Valid(raw) || !storableTreeText(raw) {
 			t.Fatalf("result JSON jsonb would refuse: %s", raw)
 		}
 	})
+}
+
+// storableTreeText reports whether every string of a JSON document, keys included, is free of
+// NUL, which jsonb refuses (as the escape \u0000).
+func storableTreeText(raw []byte) bool {
+	var tree any
+	if json.Unmarshal(raw, &tree) != nil {
+		return false
+	}
+	var ok func(any) bool
+	ok = func(v any) bool {
+		switch t := v.(type) {
+		case string:
+			return storableText(t)
+		case []any:
+			for _, x := range t {
+				if !ok(x) {
+					return false
+				}
+			}
+		case map[string]any:
+			for k, x := range t {
+				if !storableText(k) || !ok(x) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return ok(tree)
 }
 
 // storableText reports whether PostgreSQL's text type takes s.
