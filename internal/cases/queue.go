@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -106,9 +107,14 @@ func ParseFilter(v url.Values, me uuid.UUID) (Filter, map[string]string) {
 		errs["to"] = "The end date is before the start date."
 		f.CreatedTo = nil
 	}
-	f.Search = strings.TrimSpace(v.Get("q"))
+	// The search is shown back in the page and its links: valid UTF-8, cut between characters.
+	f.Search = strings.TrimSpace(strings.ToValidUTF8(v.Get("q"), "\uFFFD"))
 	if len(f.Search) > 200 {
-		f.Search = f.Search[:200]
+		cut := 200
+		for !utf8.RuneStart(f.Search[cut]) {
+			cut--
+		}
+		f.Search = strings.TrimSpace(f.Search[:cut])
 	}
 	switch s := v.Get("sort"); s {
 	case "", "age":

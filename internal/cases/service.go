@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -149,18 +150,35 @@ func (s *Service) Next(ctx context.Context, p *auth.Principal, f Filter) (db.Cas
 // MaxNoteLength bounds a note.
 const MaxNoteLength = 10000
 
+// noteBody reads a note as typed: trimmed, line breaks as "\n", not empty, at most MaxNoteLength
+// characters. What PostgreSQL refuses or a page cannot show goes: invalid UTF-8 becomes U+FFFD,
+// control characters other than line breaks and tabs (NUL among them) are dropped.
+func noteBody(body string) (string, error) {
+	body = strings.Map(func(r rune) rune {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(strings.ReplaceAll(body, "\r\n", "\n"), "\uFFFD"))
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return "", apperr.Field("body", "Write the note first.")
+	}
+	if utf8.RuneCountInString(body) > MaxNoteLength {
+		return "", apperr.Field("body", fmt.Sprintf("A note can be at most %d characters.", MaxNoteLength))
+	}
+	return body, nil
+}
+
 // AddNote adds a note to a case. Anyone who works cases may note any case, assigned or not: a
 // note changes no decision, and a colleague's remark is often what the assignee needs.
 func (s *Service) AddNote(ctx context.Context, p *auth.Principal, id uuid.UUID, body string) (db.CaseNote, error) {
-	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
-	if body == "" {
-		return db.CaseNote{}, apperr.Field("body", "Write the note first.")
-	}
-	if utf8.RuneCountInString(body) > MaxNoteLength {
-		return db.CaseNote{}, apperr.Field("body", fmt.Sprintf("A note can be at most %d characters.", MaxNoteLength))
+	body, err := noteBody(body)
+	if err != nil {
+		return db.CaseNote{}, err
 	}
 	var out db.CaseNote
-	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+	err = db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
 		if _, err := Get(ctx, q, id); err != nil {
 			return err
 		}
