@@ -29,6 +29,7 @@ import (
 	"kycdesk/internal/vendors/argos"
 	"kycdesk/internal/vendors/cynopsis"
 	"kycdesk/internal/vendors/ooto"
+	"kycdesk/internal/vendorsettings"
 )
 
 // Args is the job that runs one check.
@@ -128,22 +129,21 @@ func (r *Runner) Run(ctx context.Context, id uuid.UUID) error {
 		_, ferr := r.finish(ctx, c, nil, err, true)
 		return errors.Join(ferr, river.JobCancel(err))
 	}
-	g := r.gate(v)
-	if err := g.acquire(ctx, max(res.Concurrency, 1)); err != nil {
-		return err
-	}
-	defer g.release()
-	c, err = q.StartCheck(ctx, id)
+	// The document's rows are read before taking a slot; the images themselves inside it, so
+	// that only the calls in flight hold images in memory.
+	in, imgs, loadErr := r.loadRows(ctx, c.DocumentID)
+	c, out, err := r.callInSlot(ctx, q, id, v, client, res, func(ctx context.Context) (inputs, error) {
+		if loadErr != nil {
+			return in, loadErr
+		}
+		return in, r.readImages(ctx, &in, imgs)
+	})
 	if db.IsNotFound(err) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	callCtx := WithScope(vendors.WithAttempt(ctx, int(c.Attempts)), &c.ID, &c.CaseID)
-	callCtx, cancel := context.WithTimeout(callCtx, res.Timeout+30*time.Second)
-	defer cancel()
-	out := r.call(callCtx, c, v, client)
 	if out.pending != nil {
 		scale, _ := json.Marshal(out.pending.Scale)
 		due := time.Now().Add(CallbackWait)
@@ -163,6 +163,30 @@ func (r *Runner) Run(ctx context.Context, id uuid.UUID) error {
 		return river.JobSnooze(retryDelay(int(c.Attempts), out.err))
 	}
 	return nil
+}
+
+// callInSlot starts an attempt of check id and makes its vendor call holding one of the vendor's
+// slots (its concurrency limit). The slot is taken for the call alone: the outcome is written
+// after it is given back, so that writing never keeps the vendor idle.
+func (r *Runner) callInSlot(ctx context.Context, q *db.Queries, id uuid.UUID, v vendors.Name, client any, res vendorsettings.Resolved,
+	load func(context.Context) (inputs, error)) (db.Check, outcome, error) {
+	g := r.gate(v)
+	if err := g.acquire(ctx, max(res.Concurrency, 1)); err != nil {
+		return db.Check{}, outcome{}, err
+	}
+	defer g.release()
+	c, err := q.StartCheck(ctx, id)
+	if err != nil {
+		return c, outcome{}, err
+	}
+	callCtx := WithScope(vendors.WithAttempt(ctx, int(c.Attempts)), &c.ID, &c.CaseID)
+	callCtx, cancel := context.WithTimeout(callCtx, res.Timeout+30*time.Second)
+	defer cancel()
+	in, err := load(callCtx)
+	if err != nil {
+		return c, outcome{err: err}, nil
+	}
+	return c, r.call(callCtx, c, v, client, in), nil
 }
 
 // retryDelay is the wait before the next attempt: the vendor's Retry-After when it gave one,
@@ -258,20 +282,32 @@ type inputs struct {
 	frontW, frontH      int // the stored (upright) size of the front image, the viewer's pixels
 }
 
+// load reads what a check of c's document sends: its rows, then its images.
 func (r *Runner) load(ctx context.Context, c db.Check) (inputs, error) {
-	q := db.New(r.Pool)
-	var in inputs
-	var err error
-	if in.doc, err = q.GetDocument(ctx, c.DocumentID); err != nil {
-		return in, err
-	}
-	if in.customer, err = q.GetCustomer(ctx, in.doc.CustomerID); err != nil {
-		return in, err
-	}
-	imgs, err := q.ListDocumentImages(ctx, &c.DocumentID)
+	in, imgs, err := r.loadRows(ctx, c.DocumentID)
 	if err != nil {
 		return in, err
 	}
+	return in, r.readImages(ctx, &in, imgs)
+}
+
+// loadRows reads a document, its customer and its images' rows.
+func (r *Runner) loadRows(ctx context.Context, documentID uuid.UUID) (inputs, []db.Image, error) {
+	q := db.New(r.Pool)
+	var in inputs
+	var err error
+	if in.doc, err = q.GetDocument(ctx, documentID); err != nil {
+		return in, nil, err
+	}
+	if in.customer, err = q.GetCustomer(ctx, in.doc.CustomerID); err != nil {
+		return in, nil, err
+	}
+	imgs, err := q.ListDocumentImages(ctx, &documentID)
+	return in, imgs, err
+}
+
+// readImages reads into in the display image of each kind from imgs.
+func (r *Runner) readImages(ctx context.Context, in *inputs, imgs []db.Image) error {
 	for _, im := range imgs { // newest first: the first of each kind wins
 		var dst *[]byte
 		switch im.Kind {
@@ -287,34 +323,31 @@ func (r *Runner) load(ctx context.Context, c db.Check) (inputs, error) {
 		}
 		key, err := images.DisplayKey(im.Sha256)
 		if err != nil {
-			return in, err
+			return err
 		}
 		rc, _, err := r.Store.Open(ctx, key)
 		if err != nil {
-			return in, fmt.Errorf("read the %s image: %w", im.Kind, err)
+			return fmt.Errorf("read the %s image: %w", im.Kind, err)
 		}
 		b, err := io.ReadAll(rc)
 		rc.Close()
 		if err != nil {
-			return in, err
+			return err
 		}
 		*dst = b
 		if im.Kind == db.ImageKindFront {
 			in.frontW, in.frontH = int(im.Width), int(im.Height)
 		}
 	}
-	return in, nil
+	return nil
 }
 
 func missing(v vendors.Name, what string) error {
 	return &vendors.Error{Vendor: v, Kind: vendors.Invalid, Message: "This check needs " + what + " of the document, and there is none."}
 }
 
-func (r *Runner) call(ctx context.Context, c db.Check, v vendors.Name, client any) outcome {
-	in, err := r.load(ctx, c)
-	if err != nil {
-		return outcome{err: err}
-	}
+func (r *Runner) call(ctx context.Context, c db.Check, v vendors.Name, client any, in inputs) outcome {
+	var err error
 	if in.front == nil {
 		return outcome{err: missing(v, "a front image (JPEG or PNG)")}
 	}
