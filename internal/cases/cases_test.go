@@ -299,3 +299,42 @@ func TestNotesAndTimeline(t *testing.T) {
 		t.Fatalf("traversal id: %d", r.Status)
 	}
 }
+
+// TestQueuePagesArePlannedForTheirFilters checks what the queue relies on for its plans: through
+// db.CustomPlans its statements are sent unnamed (PostgreSQL plans each with its values), while
+// the same statement sent plainly is prepared by name and may fall back to a generic plan.
+func TestQueuePagesArePlannedForTheirFilters(t *testing.T) {
+	app := testenv.NewApp(t)
+	ctx := context.Background()
+	newCase(t, app, "Ann", "Plan", "DEU", "plan-1")
+	conn, err := app.Pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	prepared := func() int {
+		var n int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '-- name: ListQueue%'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, query := range []string{"", "nationality=DEU&q=plan", "status=new&sort=activity&risk=no"} {
+		v, _ := url.ParseQuery(query)
+		f, _ := cases.ParseFilter(v, uuid.New())
+		before := prepared()
+		page, err := cases.List(ctx, db.New(db.CustomPlans(conn)), f)
+		if err != nil || len(page.Rows) != 1 {
+			t.Fatalf("%q through CustomPlans: %d rows, %v", query, len(page.Rows), err)
+		}
+		if after := prepared(); after != before {
+			t.Errorf("%q through CustomPlans prepared a named statement (%d → %d)", query, before, after)
+		}
+		if _, err := cases.List(ctx, db.New(conn), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if prepared() == 0 {
+		t.Error("the plain path prepared no named statement: the check above proves nothing")
+	}
+}

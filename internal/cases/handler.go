@@ -66,12 +66,12 @@ func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p := auth.PrincipalFrom(ctx)
 	f, errs := ParseFilter(r.URL.Query(), p.UserID)
-	q := db.New(h.Pool)
-	page, err := List(ctx, q, f)
+	// The page's cases are planned for the filters this view has; the rest keep cached plans.
+	page, err := List(ctx, db.New(db.CustomPlans(h.Pool)), f)
 	if err != nil {
 		return err
 	}
-	counts, err := Counts(ctx, q)
+	counts, err := Counts(ctx, db.New(h.Pool))
 	if err != nil {
 		return err
 	}

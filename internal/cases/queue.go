@@ -226,7 +226,8 @@ type Page struct {
 	Next string // cursor of the next page, "" on the last
 }
 
-// List returns one page of the queue for f.
+// List returns one page of the queue for f. Its statements have optional filters: q should send
+// them through db.CustomPlans, so each page is planned for the filters it has.
 func List(ctx context.Context, q *db.Queries, f Filter) (Page, error) {
 	var afterAt *time.Time
 	var afterID *uuid.UUID

@@ -131,9 +131,10 @@ func (s *Service) Assign(ctx context.Context, p *auth.Principal, id, assignee uu
 // returns a not-found error when that queue has none left.
 func (s *Service) Next(ctx context.Context, p *auth.Principal, f Filter) (db.Case, error) {
 	var out db.Case
-	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, tx pgx.Tx) error {
 		var err error
-		out, err = q.ClaimNextCase(ctx, db.ClaimNextCaseParams{UserID: &p.UserID, Status: f.Status, VendorOutcome: f.VendorOutcome,
+		// Planned for this view's filters (see db.CustomPlans).
+		out, err = db.New(db.CustomPlans(tx)).ClaimNextCase(ctx, db.ClaimNextCaseParams{UserID: &p.UserID, Status: f.Status, VendorOutcome: f.VendorOutcome,
 			RiskFlag: f.Risk, Nationality: f.Nationality, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg()})
 		if db.IsNotFound(err) {
 			return apperr.New(apperr.NotFound, "No unassigned case is left in this queue.")

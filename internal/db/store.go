@@ -29,9 +29,10 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 		cfg.MaxConns = maxConns
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "kycdesk"
-	// Queries with optional filters must be planned for the filters each call has: a generic plan
-	// chosen for "no filter" would scan the queue for every filtered page.
-	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	// Statements are prepared once per connection and PostgreSQL's default plan cache applies:
+	// most are planned once (the session lookup on every request plans in 0.2 ms, runs a cached
+	// plan in 0.02 ms). The few whose best plan depends on which optional filters are set go
+	// through CustomPlans.
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
@@ -43,6 +44,40 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return pool, nil
+}
+
+// CustomPlans wraps d so that every statement sent through it is planned for the values it is
+// called with. A query with optional filters ("(@x IS NULL OR col = @x)") needs that: a generic plan
+// cannot tell which filters are set, so it cannot pick the index that serves them, and PostgreSQL
+// switches a prepared statement to its generic plan after five calls when that plan looks no
+// dearer on average. Through CustomPlans a statement is sent as the unnamed prepared statement
+// (pgx.QueryExecModeCacheDescribe: its parameter and column types are cached, so it still takes
+// one round trip and binary values), which PostgreSQL plans afresh with the actual values.
+func CustomPlans(d DBTX) DBTX { return customPlans{d} }
+
+type customPlans struct{ d DBTX }
+
+// withMode puts the exec mode first, where pgx looks for it; an argument list that already starts
+// with a mode keeps it (a caller's choice wins).
+func withMode(args []any) []any {
+	if len(args) > 0 {
+		if _, ok := args[0].(pgx.QueryExecMode); ok {
+			return args
+		}
+	}
+	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
+}
+
+func (c customPlans) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return c.d.Exec(ctx, sql, withMode(args)...)
+}
+
+func (c customPlans) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return c.d.Query(ctx, sql, withMode(args)...)
+}
+
+func (c customPlans) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return c.d.QueryRow(ctx, sql, withMode(args)...)
 }
 
 // Migrate applies every pending migration: kycdesk's own (goose) and the job queue's (River). It
