@@ -187,7 +187,10 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 			}
 			appDo := func(ctx context.Context, i int) error { return fetch(ctx, tabs[i].Client, app.URL+path) }
 			floorBufs := make([]bytes.Buffer, clients)
-			floorDo := func(ctx context.Context, i int) error { _, err := floorPage(ctx, list, q, f, &floorBufs[i]); return err }
+			floorDo := func(ctx context.Context, i int) error {
+				_, err := floorPage(ctx, list, q, f, &floorBufs[i])
+				return err
+			}
 			floorHTTPDo := func(ctx context.Context, i int) error { return fetch(ctx, plain[i], floorSrv.URL+path) }
 
 			l := line{name: sc.name, rows: appRows, target: sc.target}
