@@ -6,9 +6,8 @@ package normalize
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -17,14 +16,36 @@ var special = strings.NewReplacer("ß", "ss", "ẞ", "ss", "Æ", "ae", "æ", "ae
 	"Ł", "l", "ł", "l", "Đ", "d", "đ", "d", "Ð", "d", "ð", "d", "Þ", "th", "þ", "th", "ı", "i")
 
 // Fold lower-cases s and removes accents and marks ("Müller" → "muller", "JOSÉ" → "jose").
+//
+// It runs for every queue page and every search, so it allocates only what it returns: ASCII
+// text (most searches, most names) is only lower-cased, and other text goes through the
+// normalisation forms' String methods rather than a transform chain, which allocates two 4 KB
+// buffers per call.
 func Fold(s string) string {
-	s = special.Replace(s)
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		out = s
+	if isASCII(s) {
+		return strings.ToLower(s)
 	}
-	return strings.ToLower(out)
+	s = special.Replace(s)
+	s = strings.Map(dropMarks, norm.NFD.String(s))
+	return strings.ToLower(norm.NFC.String(s))
+}
+
+// dropMarks removes nonspacing marks (the accents NFD splits off); strings.Map turns invalid UTF-8
+// into U+FFFD on the way.
+func dropMarks(r rune) rune {
+	if unicode.Is(unicode.Mn, r) {
+		return -1
+	}
+	return r
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // SearchKey folds s and collapses every run of non-alphanumeric characters to one space, so
@@ -32,6 +53,7 @@ func Fold(s string) string {
 func SearchKey(s string) string {
 	s = Fold(s)
 	var b strings.Builder
+	b.Grow(len(s))
 	space := true
 	for _, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
