@@ -2,7 +2,9 @@ package cases
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -42,14 +44,19 @@ func Age(created, now time.Time) string {
 	}
 }
 
-func (h *Handler) workers(ctx context.Context) ([]web.Option, error) {
+// workRoles are the roles whose users may be given cases.
+var workRoles = func() []string {
 	var roles []string
 	for _, r := range auth.Roles {
 		if auth.Can(r, auth.PermCasesWork) {
 			roles = append(roles, string(r))
 		}
 	}
-	list, err := db.New(h.Pool).ListActiveUsersByRole(ctx, roles)
+	return roles
+}()
+
+func (h *Handler) workers(ctx context.Context) ([]web.Option, error) {
+	list, err := db.New(h.Pool).ListActiveUsersByRole(ctx, workRoles)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +72,8 @@ func (h *Handler) workers(ctx context.Context) ([]web.Option, error) {
 func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p := auth.PrincipalFrom(ctx)
-	f, errs := ParseFilter(r.URL.Query(), p.UserID)
+	query := r.URL.Query()
+	f, errs := ParseFilter(query, p.UserID)
 	// The page's cases are planned for the filters this view has; the rest keep cached plans.
 	page, err := List(ctx, db.New(db.CustomPlans(h.Pool)), f)
 	if err != nil {
@@ -76,14 +84,20 @@ func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := web.QueueView{Errors: errs, CanWork: p.Can(auth.PermCasesWork), CanReport: p.Can(auth.PermReports)}
-	v.Filter = web.QueueFilter{Status: string(f.Status), Assignee: r.URL.Query().Get("assignee"), Outcome: r.URL.Query().Get("outcome"),
-		Risk: r.URL.Query().Get("risk"), Nationality: r.URL.Query().Get("nationality"), From: r.URL.Query().Get("from"),
-		To: r.URL.Query().Get("to"), Q: f.Search, Sort: f.Sort}
+	v.Filter = web.QueueFilter{Status: string(f.Status), Assignee: query.Get("assignee"), Outcome: query.Get("outcome"),
+		Risk: query.Get("risk"), Nationality: query.Get("nationality"), From: query.Get("from"), To: query.Get("to"),
+		Q: f.Search, Sort: f.Sort}
+	// Each tab is the same view on another status (f.WithStatus(s).Query()): one set of
+	// parameters, its status changed per tab.
+	tab := f.Query()
+	v.Tabs = make([]web.QueueTab, 0, len(Statuses))
 	for _, s := range Statuses {
+		tab.Set("status", string(s))
 		v.Tabs = append(v.Tabs, web.QueueTab{Label: Label(s), Status: string(s), Count: counts[s],
-			Href: "/cases?" + f.WithStatus(s).Query().Encode(), Active: s == f.Status})
+			Href: "/cases?" + tab.Encode(), Active: s == f.Status})
 	}
 	now := httpx.Now()
+	v.Rows = make([]web.QueueRow, 0, len(page.Rows))
 	for _, row := range page.Rows {
 		v.Rows = append(v.Rows, web.QueueRow{ID: row.ID.String(), Name: row.Name, ExternalRef: row.ExternalRef, Nationality: row.Nationality,
 			Status: string(row.Status), StatusLabel: Label(row.Status), Assignee: row.AssigneeName, Outcome: row.VendorOutcome, Risk: row.Risk,
@@ -91,17 +105,18 @@ func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) error {
 	}
 	base := f.Query()
 	if page.Next != "" {
-		nv := f.Query()
-		nv.Set("after", page.Next)
-		v.NextHref = "/cases?" + nv.Encode()
+		base.Set("after", page.Next)
+		v.NextHref = "/cases?" + base.Encode()
+		base.Del("after")
 	}
 	if f.After != "" {
 		v.FirstHref = "/cases?" + base.Encode()
 	}
 	v.Paged = v.NextHref != "" || v.FirstHref != ""
-	for k, vals := range base {
+	// In the order of the view's links, so the page is the same for the same view.
+	for _, k := range slices.Sorted(maps.Keys(base)) {
 		if k != "assignee" { // "next case" is always for the viewer, over unassigned cases
-			v.NextCase = append(v.NextCase, web.Option{Value: k, Label: vals[0]})
+			v.NextCase = append(v.NextCase, web.Option{Value: k, Label: base.Get(k)})
 		}
 	}
 	if v.Assignees, err = h.workers(ctx); err != nil {

@@ -237,7 +237,7 @@ func List(ctx context.Context, q *db.Queries, f Filter) (Page, error) {
 			afterAt, afterID = nil, nil
 		}
 	}
-	var rows []Row
+	rows := make([]Row, 0, PageSize+1)
 	switch f.Sort {
 	case "activity":
 		list, err := q.ListQueueByActivity(ctx, db.ListQueueByActivityParams{Status: f.Status, AssigneeID: f.AssigneeID,
