@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -170,39 +171,59 @@ func (l *CallLog) RecordCall(ctx context.Context, c vendors.Call) {
 }
 
 // gate is a per-vendor concurrency limit whose size can change while it is in use (an admin
-// changing the setting takes effect at the next call).
+// changing the setting takes effect at the next call). Waiters are let in first come, first
+// served, and a freed place is handed to exactly one of them: waking every waiter for each freed
+// place cost a burst of wake-ups per call, and the place went to whichever was scheduled first.
 type gate struct {
 	mu      sync.Mutex
 	inUse   int
-	waiters []chan struct{}
+	waiters []chan struct{} // oldest first; closed when let in, the place then counted in inUse
 }
 
+// acquire waits for a place under limit (the caller's current setting).
 func (g *gate) acquire(ctx context.Context, limit int) error {
-	for {
-		g.mu.Lock()
-		if g.inUse < limit {
-			g.inUse++
-			g.mu.Unlock()
-			return nil
-		}
-		ch := make(chan struct{})
-		g.waiters = append(g.waiters, ch)
+	g.mu.Lock()
+	g.admit(limit)
+	if g.inUse < limit && len(g.waiters) == 0 {
+		g.inUse++
 		g.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
+		return nil
+	}
+	w := make(chan struct{})
+	g.waiters = append(g.waiters, w)
+	g.mu.Unlock()
+	select {
+	case <-w:
+		return nil
+	case <-ctx.Done():
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if i := slices.Index(g.waiters, w); i >= 0 {
+			g.waiters = slices.Delete(g.waiters, i, i+1)
+		} else {
+			// Let in meanwhile: the place is passed on.
+			g.inUse--
+			g.admit(limit)
 		}
+		return ctx.Err()
 	}
 }
 
-func (g *gate) release() {
+// release gives a place back; limit is the setting it was taken under.
+func (g *gate) release(limit int) {
 	g.mu.Lock()
 	g.inUse--
-	w := g.waiters
-	g.waiters = nil
+	g.admit(limit)
 	g.mu.Unlock()
-	for _, ch := range w {
-		close(ch)
+}
+
+// admit lets the oldest waiters in while places under limit are free. Each caller admits under its
+// own setting, so a raised limit lets more in at once and a lowered one lets none in until enough
+// places are given back.
+func (g *gate) admit(limit int) {
+	for len(g.waiters) > 0 && g.inUse < limit {
+		close(g.waiters[0])
+		g.waiters = g.waiters[1:]
+		g.inUse++
 	}
 }

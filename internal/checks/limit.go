@@ -15,9 +15,9 @@ func (r *Runner) Limit(ctx context.Context, v vendors.Name) (func(), error) {
 	if err != nil {
 		return func() {}, nil
 	}
-	g := r.gate(v)
-	if err := g.acquire(ctx, max(res.Concurrency, 1)); err != nil {
+	g, limit := r.gate(v), max(res.Concurrency, 1)
+	if err := g.acquire(ctx, limit); err != nil {
 		return nil, err
 	}
-	return g.release, nil
+	return func() { g.release(limit) }, nil
 }

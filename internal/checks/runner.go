@@ -170,11 +170,11 @@ func (r *Runner) Run(ctx context.Context, id uuid.UUID) error {
 // after it is given back, so that writing never keeps the vendor idle.
 func (r *Runner) callInSlot(ctx context.Context, q *db.Queries, id uuid.UUID, v vendors.Name, client any, res vendorsettings.Resolved,
 	load func(context.Context) (inputs, error)) (db.Check, outcome, error) {
-	g := r.gate(v)
-	if err := g.acquire(ctx, max(res.Concurrency, 1)); err != nil {
+	g, limit := r.gate(v), max(res.Concurrency, 1)
+	if err := g.acquire(ctx, limit); err != nil {
 		return db.Check{}, outcome{}, err
 	}
-	defer g.release()
+	defer g.release(limit)
 	c, err := q.StartCheck(ctx, id)
 	if err != nil {
 		return c, outcome{}, err
