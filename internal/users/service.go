@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -64,11 +65,23 @@ func Public(u db.User) map[string]any {
 		"disabled": u.DisabledAt != nil, "locked": u.LockedAt != nil, "must_change_password": u.MustChangePassword}
 }
 
+// cleanName drops from a name what PostgreSQL refuses or what misleads a reader: invalid UTF-8
+// becomes U+FFFD, control characters (NUL among them) and the bidi controls that reorder text
+// ("\u202e") go.
+func cleanName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && !unicode.IsSpace(r) || r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069' {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
 // Validate checks a new user's fields and returns the normalised input.
 func Validate(in NewUser) (NewUser, error) {
 	errs := map[string]string{}
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
-	in.Name = strings.Join(strings.Fields(in.Name), " ")
+	in.Name = strings.Join(strings.Fields(cleanName(in.Name)), " ")
 	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || !strings.Contains(in.Email, ".") || len(in.Email) > 320 {
 		errs["email"] = "Enter a valid email address, like name@example.com."
 	}
