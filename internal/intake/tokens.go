@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
@@ -104,6 +105,19 @@ func (h *TokensHandler) List(w http.ResponseWriter, r *http.Request) error {
 	return h.R.Page(w, r, http.StatusOK, "API tokens", web.TokensPage(v))
 }
 
+// tokenName reads a token's name: one line of at most 80 characters, without control characters
+// (a NUL made storing it fail) or invalid UTF-8. ok is false when none is left.
+func tokenName(s string) (string, bool) {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && !unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	name := strings.Join(strings.Fields(s), " ")
+	return name, name != "" && utf8.RuneCountInString(name) <= 80
+}
+
 // Create makes a token and shows its value once.
 func (h *TokensHandler) Create(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.ParseForm(w, r); err != nil {
@@ -111,8 +125,8 @@ func (h *TokensHandler) Create(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	p := auth.PrincipalFrom(ctx)
-	name := strings.Join(strings.Fields(r.PostFormValue("name")), " ")
-	if name == "" || utf8.RuneCountInString(name) > 80 {
+	name, ok := tokenName(r.PostFormValue("name"))
+	if !ok {
 		v, err := h.view(ctx, web.FormErrors{"name": "Name the token after the system that uses it (at most 80 characters)."}, name)
 		if err != nil {
 			return err
