@@ -83,3 +83,24 @@ func equal(a, b customers.Input) bool {
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
 }
+
+// FuzzTokenName: an accepted API token name is one line of at most 80 characters that can be
+// stored and shown as it is, and reads back as itself.
+func FuzzTokenName(f *testing.F) {
+	for _, s := range []string{"  CRM   onboarding ", "", "\r\n\t", strings.Repeat("ø", 81), "nul\x00byte", "bad\xffutf8", "esc\x1b[2J"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		name, ok := tokenName(s)
+		if !ok {
+			return
+		}
+		if name == "" || utf8.RuneCountInString(name) > 80 || !utf8.ValidString(name) || name != strings.Join(strings.Fields(name), " ") ||
+			strings.ContainsFunc(name, unicode.IsControl) {
+			t.Fatalf("token name %q cannot be stored and shown as it is", name)
+		}
+		if again, ok := tokenName(name); !ok || again != name {
+			t.Fatalf("token name %q read again is %q", name, again)
+		}
+	})
+}
