@@ -110,8 +110,9 @@ func BenchmarkCheckPipeline(b *testing.B) {
 		n, pipelineLatency, pipelineConcurrency, wall.Seconds(), ideal.Seconds(), ratio, float64(n)/wall.Seconds())
 	fmt.Printf("  queued→done p50 %.0f ms, p99 %.0f ms; one run (started→done) p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
 		ms(st.doneP50), ms(st.doneP99), ms(st.runP50), ms(st.runP99), ms(st.runMax))
-	fmt.Printf("  a run's parts (medians): before the vendor call %.1f ms, the call %.1f ms, after it %.1f ms; first check started after %.0f ms\n",
-		ms(st.beforeP50), ms(st.callP50), ms(st.afterP50), ms(st.firstStart))
+	fmt.Printf("  a run's parts, median (mean): before the vendor call %.1f (%.1f) ms, the call %.1f (%.1f) ms, after it %.1f (%.1f) ms; first check started after %.0f ms\n",
+		ms(st.beforeP50), ms(st.beforeMean), ms(st.callP50), ms(st.callMean), ms(st.afterP50), ms(st.afterMean), ms(st.firstStart))
+	fmt.Printf("  calls in flight on average: %.1f of %d\n", float64(n)*ms(st.callMean)/ms(wall), pipelineConcurrency)
 	fmt.Printf("  %d done, %d failed, %d needed more than one attempt; CPU per check: this process (app and simulator) %.2f ms, PostgreSQL %.2f ms\n",
 		st.done, st.failed, st.retried, ms(cpu/time.Duration(n)), ms(pg/time.Duration(n)))
 	if st.done != n {
@@ -225,6 +226,7 @@ type pipelineResult struct {
 	doneP50, doneP99, runP50, runP99, runMax time.Duration
 	// The median run's parts: before the vendor call, the call, after it.
 	beforeP50, callP50, afterP50 time.Duration
+	beforeMean, callMean, afterMean time.Duration
 	// firstStart is how long the workers took to start the first check.
 	firstStart time.Duration
 }
@@ -290,6 +292,7 @@ func pipelineStats(b *testing.B, app *testenv.App, ids []uuid.UUID, start time.T
 		slices.Sort(l)
 	}
 	r.beforeP50, r.callP50, r.afterP50 = loadtest.Percentile(before, 50), loadtest.Percentile(call, 50), loadtest.Percentile(after, 50)
+	r.beforeMean, r.callMean, r.afterMean = mean(before), mean(call), mean(after)
 	slices.Sort(done)
 	slices.Sort(run)
 	r.doneP50, r.doneP99 = loadtest.Percentile(done, 50), loadtest.Percentile(done, 99)
@@ -320,6 +323,17 @@ func profileRun(b *testing.B) func() {
 			b.Error(err)
 		}
 	}
+}
+
+func mean(l []time.Duration) time.Duration {
+	if len(l) == 0 {
+		return 0
+	}
+	var sum time.Duration
+	for _, d := range l {
+		sum += d
+	}
+	return sum / time.Duration(len(l))
 }
 
 // selfCPU is the user and system time this process has used so far.
