@@ -10,4 +10,12 @@
 // floor). It reports; it never fails on a timing. Two environment variables tune it:
 // KYCDESK_BENCH_CASES (default 1000000) and KYCDESK_BENCH_DURATION (per scenario and side,
 // default 10s).
+//
+// BenchmarkCheckPipeline (make bench) queues 10,000 Cynopsis OCR checks at once against the
+// simulator answering after 50 ms, with a per-vendor limit of 16 calls, and reports the wall time
+// against the ideal (checks × 50 ms / 16 = 31.25 s), throughput, p50/p99 from queued to done, a
+// run's parts and the CPU per check. KYCDESK_BENCH_CHECKS changes the count (2000 for a quick
+// run); KYCDESK_BENCH_CPUPROFILE=file profiles the measured run alone, without the seeding:
+//
+//	go test -run '^$' -bench CheckPipeline -benchtime=1x -timeout 30m ./internal/loadtest/
 package loadtest
