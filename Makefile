@@ -4,7 +4,7 @@ BIN     := bin/kycdesk
 SQLC    := $(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
 APT     := DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Use-Pty=0
 
-.PHONY: run build test test-deps run-deps generate check-generated bench crash vet fmt clean
+.PHONY: run build test test-deps run-deps generate check-generated bench crash fuzz vet fmt clean
 
 ## run: build and start kycdesk with its private PostgreSQL cluster, demo users and demo data
 run: run-deps build
@@ -19,6 +19,11 @@ test: test-deps
 	@$(MAKE) --no-print-directory check-templ
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+	@if [ "$$CI" = true ]; then FUZZTIME=$${FUZZTIME:-2s} .ci/fuzz; fi
+
+## fuzz: run every fuzz target for FUZZTIME each (default 5s; FUZZTIME=10m for a long run)
+fuzz:
+	.ci/fuzz
 
 ## bench: run the benchmarks (speed and memory targets live here, never in timed tests)
 bench: test-deps
