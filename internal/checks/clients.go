@@ -156,9 +156,44 @@ type CallLog struct {
 	OnError func(error)
 }
 
+// heldCalls keeps the calls made while a vendor slot is held, to be written once it is given back.
+type heldCalls struct {
+	mu    sync.Mutex
+	calls []heldCall
+}
+
+type heldCall struct {
+	scope callScope
+	call  vendors.Call
+}
+
+type heldKey struct{}
+
+// holdCalls returns ctx whose vendor calls CallLog keeps instead of writing, and the function that
+// writes them. A check's run holds its calls while it holds the vendor's slot: writing a row takes
+// a pooled connection and a commit, and the slot would stand idle meanwhile.
+func holdCalls(ctx context.Context, rec vendors.Recorder) (context.Context, func()) {
+	h := &heldCalls{}
+	return context.WithValue(ctx, heldKey{}, h), func() {
+		h.mu.Lock()
+		calls := h.calls
+		h.calls = nil
+		h.mu.Unlock()
+		for _, c := range calls {
+			rec.RecordCall(context.WithValue(ctx, callKey{}, c.scope), c.call)
+		}
+	}
+}
+
 // RecordCall implements vendors.Recorder.
 func (l *CallLog) RecordCall(ctx context.Context, c vendors.Call) {
 	sc, _ := ctx.Value(callKey{}).(callScope)
+	if h, _ := ctx.Value(heldKey{}).(*heldCalls); h != nil {
+		h.mu.Lock()
+		h.calls = append(h.calls, heldCall{scope: sc, call: c})
+		h.mu.Unlock()
+		return
+	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	// The code, meaning and error quote the vendor: made storable, or the call would go unlogged.

@@ -166,19 +166,25 @@ func (r *Runner) Run(ctx context.Context, id uuid.UUID) error {
 }
 
 // callInSlot starts an attempt of check id and makes its vendor call holding one of the vendor's
-// slots (its concurrency limit). The slot is taken for the call alone: the outcome is written
-// after it is given back, so that writing never keeps the vendor idle.
+// slots (its concurrency limit). The slot is taken for the call alone: the attempt is started (the
+// check shows running) before it is taken, and the vendor calls and the outcome are written after
+// it is given back, so that no database write, with its wait for a pooled connection, keeps the
+// vendor idle. With 10,000 checks at 50 ms and 16 at once (BenchmarkCheckPipeline), starting the
+// attempt inside the slot cost 4% of the wall time.
 func (r *Runner) callInSlot(ctx context.Context, q *db.Queries, id uuid.UUID, v vendors.Name, client any, res vendorsettings.Resolved,
 	load func(context.Context) (inputs, error)) (db.Check, outcome, error) {
-	g, limit := r.gate(v), max(res.Concurrency, 1)
-	if err := g.acquire(ctx, limit); err != nil {
-		return db.Check{}, outcome{}, err
-	}
-	defer g.release(limit)
 	c, err := q.StartCheck(ctx, id)
 	if err != nil {
 		return c, outcome{}, err
 	}
+	g, limit := r.gate(v), max(res.Concurrency, 1)
+	if err := g.acquire(ctx, limit); err != nil {
+		return c, outcome{}, err
+	}
+	// Deferred in this order, the calls are written after the slot is given back.
+	ctx, writeCalls := holdCalls(ctx, r.Clients.Recorder)
+	defer writeCalls()
+	defer g.release(limit)
 	callCtx := WithScope(vendors.WithAttempt(ctx, int(c.Attempts)), &c.ID, &c.CaseID)
 	callCtx, cancel := context.WithTimeout(callCtx, res.Timeout+30*time.Second)
 	defer cancel()

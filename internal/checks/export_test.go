@@ -1,0 +1,4 @@
+package checks
+
+// HoldCalls is holdCalls, for the tests outside the package.
+var HoldCalls = holdCalls
