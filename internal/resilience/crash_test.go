@@ -116,11 +116,7 @@ func TestCrashConsistency(t *testing.T) {
 		h.expectChecks(r.doc, r.key, r.names)
 	}
 	perVendor := h.verifyChecks()
-	var killedAt []time.Time
-	for _, r := range table {
-		killedAt = append(killedAt, r.at)
-	}
-	art := h.verifyArtemis(rev.verdicts, killedAt)
+	art := h.verifyArtemis(rev.verdicts, srv.lives())
 	for _, v := range defaultSet {
 		if reqs, _ := h.sim.Requests(string(v)); len(reqs) == 0 {
 			t.Errorf("the simulator received nothing for %s: the checks did not reach the vendors", v)
