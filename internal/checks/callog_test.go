@@ -12,7 +12,8 @@ import (
 )
 
 // TestCallsHeldWhileInSlot: a call made while a vendor slot is held is written only when the run
-// lets it go (after the slot is given back), and then exactly once; outside a slot, at once.
+// lets it go (after the slot is given back), and then exactly once; outside a slot, or when it
+// makes a record at the vendor (writeCallsNow), at once.
 func TestCallsHeldWhileInSlot(t *testing.T) {
 	ctx := context.Background()
 	pool, err := db.Open(ctx, testenv.URL(t), 2)
@@ -47,6 +48,16 @@ func TestCallsHeldWhileInSlot(t *testing.T) {
 	if n := count(); n != 3 {
 		t.Fatalf("%d calls, want 3 (the last one written at once)", n)
 	}
+	// Calls that make records at the vendor are written at once, even while the slot is held.
+	held, write = checks.HoldCalls(ctx, log)
+	log.RecordCall(checks.WriteCallsNow(held), call("/api/customer"))
+	if n := count(); n != 4 {
+		t.Fatalf("%d calls, want 4 (Artemis' record written while the slot is held)", n)
+	}
+	write()
+	if n := count(); n != 4 {
+		t.Fatalf("%d calls after the slot, want 4 (nothing held to write)", n)
+	}
 	var endpoints []string
 	rows, err := pool.Query(ctx, "SELECT endpoint FROM vendor_calls ORDER BY id")
 	if err != nil {
@@ -59,7 +70,7 @@ func TestCallsHeldWhileInSlot(t *testing.T) {
 		}
 		endpoints = append(endpoints, e)
 	}
-	if rows.Err() != nil || len(endpoints) != 3 || endpoints[0] != "/token" || endpoints[1] != "/ocr" {
-		t.Fatalf("calls in order %v (%v), want /token, /ocr, /ocr", endpoints, rows.Err())
+	if rows.Err() != nil || len(endpoints) != 4 || endpoints[0] != "/token" || endpoints[1] != "/ocr" || endpoints[3] != "/api/customer" {
+		t.Fatalf("calls in order %v (%v), want /token, /ocr, /ocr, /api/customer", endpoints, rows.Err())
 	}
 }

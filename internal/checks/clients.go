@@ -185,6 +185,13 @@ func holdCalls(ctx context.Context, rec vendors.Recorder) (context.Context, func
 	}
 }
 
+// writeCallsNow is ctx whose vendor calls are written as they are made, even inside holdCalls: for
+// calls that make records at the vendor (Artemis' customer and document), whose log must not wait
+// for the slot, or a run killed meanwhile would lose the log of a record that exists.
+func writeCallsNow(ctx context.Context) context.Context {
+	return context.WithValue(ctx, heldKey{}, (*heldCalls)(nil))
+}
+
 // RecordCall implements vendors.Recorder.
 func (l *CallLog) RecordCall(ctx context.Context, c vendors.Call) {
 	sc, _ := ctx.Value(callKey{}).(callScope)

@@ -361,7 +361,7 @@ func (r *Runner) call(ctx context.Context, c db.Check, v vendors.Name, client an
 	switch cl := client.(type) {
 	case *cynopsis.Client:
 		if v == vendors.Artemis {
-			custID, docID, err := r.syncArtemisInTurn(ctx, cl, in)
+			custID, docID, err := r.syncArtemisInTurn(writeCallsNow(ctx), cl, in)
 			if err != nil {
 				return outcome{err: err}
 			}
