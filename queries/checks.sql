@@ -39,15 +39,23 @@ SELECT * FROM checks WHERE vendor = @vendor AND transaction_id = @transaction_id
 
 -- name: RefreshCaseVendorOutcome :exec
 -- The case's vendor outcome is the worst of the latest finished check per document and vendor:
--- a failure to get an answer counts as "needs review".
-UPDATE cases SET last_activity_at = now(), vendor_outcome = coalesce((
-    SELECT CASE WHEN bool_or(s.outcome = 'fail') THEN 'fail'
-                WHEN bool_or(s.outcome = 'review' OR s.state = 'failed') THEN 'review'
-                WHEN bool_or(s.outcome = 'pass') THEN 'pass' END
-    FROM (SELECT DISTINCT ON (document_id, vendor) outcome, state FROM checks
-          WHERE case_id = @case_id AND state IN ('done', 'failed') AND kind <> 'record'
-          ORDER BY document_id, vendor, finished_at DESC) s), 'none')
-WHERE id = @case_id;
+-- a failure to get an answer counts as "needs review". The row is left alone when neither the
+-- outcome nor the second of its last activity would change: an update rewrites every index of
+-- the case (the trigram index with every trigram of its search text), and the checks of one
+-- document, run at once by several vendors, finish within a moment of each other.
+WITH o AS (
+    SELECT coalesce((
+        SELECT CASE WHEN bool_or(s.outcome = 'fail') THEN 'fail'
+                    WHEN bool_or(s.outcome = 'review' OR s.state = 'failed') THEN 'review'
+                    WHEN bool_or(s.outcome = 'pass') THEN 'pass' END
+        FROM (SELECT DISTINCT ON (document_id, vendor) outcome, state FROM checks
+              WHERE case_id = @case_id AND state IN ('done', 'failed') AND kind <> 'record'
+              ORDER BY document_id, vendor, finished_at DESC) s), 'none') AS outcome
+)
+UPDATE cases SET last_activity_at = now(), vendor_outcome = o.outcome
+FROM o
+WHERE cases.id = @case_id
+  AND (cases.vendor_outcome <> o.outcome OR date_trunc('second', cases.last_activity_at) < date_trunc('second', now()));
 
 -- name: InsertVendorCall :exec
 INSERT INTO vendor_calls (check_id, case_id, vendor, method, endpoint, started_at, latency_ms, http_status, vendor_code, meaning, attempt, body, error)

@@ -479,18 +479,26 @@ func (q *Queries) LockCase(ctx context.Context, id uuid.UUID) error {
 }
 
 const refreshCaseVendorOutcome = `-- name: RefreshCaseVendorOutcome :exec
-UPDATE cases SET last_activity_at = now(), vendor_outcome = coalesce((
-    SELECT CASE WHEN bool_or(s.outcome = 'fail') THEN 'fail'
-                WHEN bool_or(s.outcome = 'review' OR s.state = 'failed') THEN 'review'
-                WHEN bool_or(s.outcome = 'pass') THEN 'pass' END
-    FROM (SELECT DISTINCT ON (document_id, vendor) outcome, state FROM checks
-          WHERE case_id = $1 AND state IN ('done', 'failed') AND kind <> 'record'
-          ORDER BY document_id, vendor, finished_at DESC) s), 'none')
-WHERE id = $1
+WITH o AS (
+    SELECT coalesce((
+        SELECT CASE WHEN bool_or(s.outcome = 'fail') THEN 'fail'
+                    WHEN bool_or(s.outcome = 'review' OR s.state = 'failed') THEN 'review'
+                    WHEN bool_or(s.outcome = 'pass') THEN 'pass' END
+        FROM (SELECT DISTINCT ON (document_id, vendor) outcome, state FROM checks
+              WHERE case_id = $1 AND state IN ('done', 'failed') AND kind <> 'record'
+              ORDER BY document_id, vendor, finished_at DESC) s), 'none') AS outcome
+)
+UPDATE cases SET last_activity_at = now(), vendor_outcome = o.outcome
+FROM o
+WHERE cases.id = $1
+  AND (cases.vendor_outcome <> o.outcome OR date_trunc('second', cases.last_activity_at) < date_trunc('second', now()))
 `
 
 // The case's vendor outcome is the worst of the latest finished check per document and vendor:
-// a failure to get an answer counts as "needs review".
+// a failure to get an answer counts as "needs review". The row is left alone when neither the
+// outcome nor the second of its last activity would change: an update rewrites every index of
+// the case (the trigram index with every trigram of its search text), and the checks of one
+// document, run at once by several vendors, finish within a moment of each other.
 func (q *Queries) RefreshCaseVendorOutcome(ctx context.Context, caseID uuid.UUID) error {
 	_, err := q.db.Exec(ctx, refreshCaseVendorOutcome, caseID)
 	return err
