@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -227,6 +228,18 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 		t.Fatalf("%s: %v", expr, err)
 	}
 	return v
+}
+
+// painted waits until the images matched by sel are decoded and two frames have been drawn since,
+// so that a screenshot shows them: the viewer decodes its images asynchronously, and a frame shown
+// again (after another side was shown) can be drawn once before its image is.
+func painted(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	js := `Promise.all(Array.from(document.querySelectorAll(` + strconv.Quote(sel) + `), (i) => i.decode().catch(() => null)))
+		.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))))`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatalf("wait for %s to be painted: %v", sel, err)
+	}
 }
 
 // waitFor evaluates expr until it is true. chromedp.Poll is not used: it builds its predicate
@@ -577,6 +590,7 @@ func TestViewerBoxesStayOnTheImage(t *testing.T) {
 			t.Fatalf("%s (%+v): box at %+v, the marker is at %+v", when, s, poly, want)
 		}
 		// The pixels tell the same: red inside the box, not red just outside it.
+		painted(t, ctx, "#img-A img")
 		shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
