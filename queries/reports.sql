@@ -92,3 +92,54 @@ FROM audit_events e
 WHERE e.id > @after_id AND e.id <= @last_id
 ORDER BY e.id
 LIMIT @page_size;
+
+-- name: ExportUserNames :many
+-- Everyone's name, for the people an export's rows name by id.
+SELECT id, name FROM users;
+
+-- The stored rows of the case-list export (migration 00006), brought up to date by
+-- reports.RefreshExportRows.
+
+-- name: LockExportRefresh :exec
+-- Refreshes of the stored export rows take turns, until the end of the transaction.
+SELECT pg_advisory_xact_lock(hashtext('case_export_rows'));
+
+-- name: LatestExportMark :one
+-- The newest mark's version: a refresh goes no further, so that it ends while cases are marked.
+SELECT coalesce(max(version), 0)::bigint FROM case_export_stale;
+
+-- name: StaleExportCases :many
+-- The next batch of marked cases, after the last one done.
+SELECT case_id, version FROM case_export_stale
+WHERE case_id > @after AND version <= @upto
+ORDER BY case_id LIMIT @n;
+
+-- name: DeleteExportRows :exec
+DELETE FROM case_export_rows WHERE case_id = ANY(@case_ids::uuid[]);
+
+-- name: InsertExportRows :exec
+-- The rows of these cases as the tables say now (none for a case that is gone).
+INSERT INTO case_export_rows (case_id, status, created_at, last_activity_at, vendor_outcome, risk_flag, case_nationality,
+    assignee_id, external_ref, given_names, surname, date_of_birth, nationality, document_type, document_number,
+    document_country, document_expiry, checks, decision, reason_id, decision_comment, decided_by, decided_at,
+    decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state)
+SELECT case_id, status, created_at, last_activity_at, vendor_outcome, risk_flag, case_nationality,
+    assignee_id, external_ref, given_names, surname, date_of_birth, nationality, document_type, document_number,
+    document_country, document_expiry, checks, decision, reason_id, decision_comment, decided_by, decided_at,
+    decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state
+FROM case_export_source WHERE case_id = ANY(@case_ids::uuid[]);
+
+-- name: ClearExportMarks :exec
+-- Removes the marks done, each only if its case was not marked again since it was read.
+DELETE FROM case_export_stale s
+USING (SELECT unnest(@case_ids::uuid[]) AS case_id, unnest(@versions::bigint[]) AS version) u
+WHERE s.case_id = u.case_id AND s.version = u.version;
+
+-- name: MarkedExportCases :many
+-- The cases whose stored rows an export must not use (at most n of them).
+SELECT case_id FROM case_export_stale LIMIT @n;
+
+-- name: MarkAllExportCases :exec
+-- Marks every case (after a bulk load that ran without the marking triggers).
+INSERT INTO case_export_stale (case_id) SELECT id FROM cases
+ON CONFLICT (case_id) DO UPDATE SET version = EXCLUDED.version;

@@ -476,6 +476,78 @@ type CaseDecision struct {
 	CheckerComment  string
 }
 
+type CaseExportRow struct {
+	CaseID             uuid.UUID
+	Status             CaseStatus
+	CreatedAt          time.Time
+	LastActivityAt     time.Time
+	VendorOutcome      string
+	RiskFlag           bool
+	CaseNationality    string
+	AssigneeID         *uuid.UUID
+	ExternalRef        *string
+	GivenNames         string
+	Surname            string
+	DateOfBirth        *time.Time
+	Nationality        string
+	DocumentType       *DocumentType
+	DocumentNumber     *string
+	DocumentCountry    *string
+	DocumentExpiry     *time.Time
+	Checks             *string
+	Decision           *string
+	ReasonID           *uuid.UUID
+	DecisionComment    *string
+	DecidedBy          *uuid.UUID
+	DecidedAt          *time.Time
+	DecisionState      *string
+	CheckerID          *uuid.UUID
+	CheckedAt          *time.Time
+	DecisionFlags      json.RawMessage
+	LivenessResult     *bool
+	LivenessConfidence *int32
+	DeliveryState      *LivenessDeliveryState
+}
+
+type CaseExportSource struct {
+	CaseID             uuid.UUID
+	Status             CaseStatus
+	CreatedAt          time.Time
+	LastActivityAt     time.Time
+	VendorOutcome      string
+	RiskFlag           bool
+	CaseNationality    string
+	AssigneeID         *uuid.UUID
+	ExternalRef        *string
+	GivenNames         string
+	Surname            string
+	DateOfBirth        *time.Time
+	Nationality        string
+	DocumentType       DocumentType
+	DocumentNumber     string
+	DocumentCountry    string
+	DocumentExpiry     *time.Time
+	Checks             []byte
+	Decision           string
+	ReasonID           uuid.UUID
+	DecisionComment    string
+	DecidedBy          uuid.UUID
+	DecidedAt          time.Time
+	DecisionState      string
+	CheckerID          *uuid.UUID
+	CheckedAt          *time.Time
+	DecisionFlags      interface{}
+	LivenessResult     bool
+	LivenessConfidence int32
+	DeliveryState      *LivenessDeliveryState
+	SearchText         string
+}
+
+type CaseExportStale struct {
+	CaseID  uuid.UUID
+	Version int64
+}
+
 type CaseNote struct {
 	ID        uuid.UUID
 	CaseID    uuid.UUID

@@ -189,6 +189,23 @@ func (q *Queries) AuditRangeBounds(ctx context.Context, arg AuditRangeBoundsPara
 	return i, err
 }
 
+const clearExportMarks = `-- name: ClearExportMarks :exec
+DELETE FROM case_export_stale s
+USING (SELECT unnest($1::uuid[]) AS case_id, unnest($2::bigint[]) AS version) u
+WHERE s.case_id = u.case_id AND s.version = u.version
+`
+
+type ClearExportMarksParams struct {
+	CaseIds  []uuid.UUID
+	Versions []int64
+}
+
+// Removes the marks done, each only if its case was not marked again since it was read.
+func (q *Queries) ClearExportMarks(ctx context.Context, arg ClearExportMarksParams) error {
+	_, err := q.db.Exec(ctx, clearExportMarks, arg.CaseIds, arg.Versions)
+	return err
+}
+
 const countExportCases = `-- name: CountExportCases :one
 
 SELECT count(*) FROM cases q
@@ -455,6 +472,157 @@ func (q *Queries) DashboardVendorCalls(ctx context.Context, arg DashboardVendorC
 			&i.P50,
 			&i.P95,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const deleteExportRows = `-- name: DeleteExportRows :exec
+DELETE FROM case_export_rows WHERE case_id = ANY($1::uuid[])
+`
+
+func (q *Queries) DeleteExportRows(ctx context.Context, caseIds []uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteExportRows, caseIds)
+	return err
+}
+
+const exportUserNames = `-- name: ExportUserNames :many
+SELECT id, name FROM users
+`
+
+type ExportUserNamesRow struct {
+	ID   uuid.UUID
+	Name string
+}
+
+// Everyone's name, for the people an export's rows name by id.
+func (q *Queries) ExportUserNames(ctx context.Context) ([]ExportUserNamesRow, error) {
+	rows, err := q.db.Query(ctx, exportUserNames)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExportUserNamesRow{}
+	for rows.Next() {
+		var i ExportUserNamesRow
+		if err := rows.Scan(&i.ID, &i.Name); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const insertExportRows = `-- name: InsertExportRows :exec
+INSERT INTO case_export_rows (case_id, status, created_at, last_activity_at, vendor_outcome, risk_flag, case_nationality,
+    assignee_id, external_ref, given_names, surname, date_of_birth, nationality, document_type, document_number,
+    document_country, document_expiry, checks, decision, reason_id, decision_comment, decided_by, decided_at,
+    decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state)
+SELECT case_id, status, created_at, last_activity_at, vendor_outcome, risk_flag, case_nationality,
+    assignee_id, external_ref, given_names, surname, date_of_birth, nationality, document_type, document_number,
+    document_country, document_expiry, checks, decision, reason_id, decision_comment, decided_by, decided_at,
+    decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state
+FROM case_export_source WHERE case_id = ANY($1::uuid[])
+`
+
+// The rows of these cases as the tables say now (none for a case that is gone).
+func (q *Queries) InsertExportRows(ctx context.Context, caseIds []uuid.UUID) error {
+	_, err := q.db.Exec(ctx, insertExportRows, caseIds)
+	return err
+}
+
+const latestExportMark = `-- name: LatestExportMark :one
+SELECT coalesce(max(version), 0)::bigint FROM case_export_stale
+`
+
+// The newest mark's version: a refresh goes no further, so that it ends while cases are marked.
+func (q *Queries) LatestExportMark(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, latestExportMark)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const lockExportRefresh = `-- name: LockExportRefresh :exec
+
+SELECT pg_advisory_xact_lock(hashtext('case_export_rows'))
+`
+
+// The stored rows of the case-list export (migration 00006), brought up to date by
+// reports.RefreshExportRows.
+// Refreshes of the stored export rows take turns, until the end of the transaction.
+func (q *Queries) LockExportRefresh(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, lockExportRefresh)
+	return err
+}
+
+const markAllExportCases = `-- name: MarkAllExportCases :exec
+INSERT INTO case_export_stale (case_id) SELECT id FROM cases
+ON CONFLICT (case_id) DO UPDATE SET version = EXCLUDED.version
+`
+
+// Marks every case (after a bulk load that ran without the marking triggers).
+func (q *Queries) MarkAllExportCases(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, markAllExportCases)
+	return err
+}
+
+const markedExportCases = `-- name: MarkedExportCases :many
+SELECT case_id FROM case_export_stale LIMIT $1
+`
+
+// The cases whose stored rows an export must not use (at most n of them).
+func (q *Queries) MarkedExportCases(ctx context.Context, n int32) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, markedExportCases, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var case_id uuid.UUID
+		if err := rows.Scan(&case_id); err != nil {
+			return nil, err
+		}
+		items = append(items, case_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const staleExportCases = `-- name: StaleExportCases :many
+SELECT case_id, version FROM case_export_stale
+WHERE case_id > $1 AND version <= $2
+ORDER BY case_id LIMIT $3
+`
+
+type StaleExportCasesParams struct {
+	After uuid.UUID
+	Upto  int64
+	N     int32
+}
+
+// The next batch of marked cases, after the last one done.
+func (q *Queries) StaleExportCases(ctx context.Context, arg StaleExportCasesParams) ([]CaseExportStale, error) {
+	rows, err := q.db.Query(ctx, staleExportCases, arg.After, arg.Upto, arg.N)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CaseExportStale{}
+	for rows.Next() {
+		var i CaseExportStale
+		if err := rows.Scan(&i.CaseID, &i.Version); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -295,10 +295,11 @@ func (s *rows[T]) Err() error { return s.err }
 
 // Seed loads o.Cases customers, each with a passport and a case, into the database behind pool
 // with COPY. For the load only, it drops the three tables' secondary indexes and foreign keys and
-// turns off the status-counting trigger, then rebuilds the indexes as they were, adds the foreign
-// keys back (which checks every row), sets the status counters to the true counts, turns the
-// trigger back on, checks the counters against count(*) and runs VACUUM ANALYZE. Meant for a
-// throwaway database that nothing else writes to meanwhile.
+// turns off their triggers (the status counters, the export's stale marks), then rebuilds the
+// indexes as they were, adds the foreign keys back (which checks every row), sets the status
+// counters to the true counts, turns the triggers back on, marks every case's export row stale,
+// checks the counters against count(*) and runs VACUUM ANALYZE. Meant for a throwaway database
+// that nothing else writes to meanwhile.
 func Seed(ctx context.Context, pool *pgxpool.Pool, o Options) (Stats, error) {
 	var st Stats
 	if o.Cases <= 0 {
@@ -385,8 +386,12 @@ func prepareLoad(ctx context.Context, pool *pgxpool.Pool) (func(context.Context)
 				return err
 			}
 		}
-		_, err := tx.Exec(ctx, "ALTER TABLE cases DISABLE TRIGGER cases_count_status")
-		return err
+		for _, t := range tables {
+			if _, err := tx.Exec(ctx, "ALTER TABLE "+t+" DISABLE TRIGGER USER"); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seed: prepare load: %w", err)
@@ -419,8 +424,14 @@ func prepareLoad(ctx context.Context, pool *pgxpool.Pool) (func(context.Context)
 				UPDATE case_status_counts s SET n = (SELECT count(*) FROM cases c WHERE c.status = s.status)`); err != nil {
 				return fmt.Errorf("seed: status counts: %w", err)
 			}
-			if _, err := tx.Exec(ctx, "ALTER TABLE cases ENABLE TRIGGER cases_count_status"); err != nil {
-				return fmt.Errorf("seed: enable trigger: %w", err)
+			for _, t := range tables {
+				if _, err := tx.Exec(ctx, "ALTER TABLE "+t+" ENABLE TRIGGER USER"); err != nil {
+					return fmt.Errorf("seed: enable triggers: %w", err)
+				}
+			}
+			// The case-list export's stored rows are computed on the next export.
+			if err := db.New(tx).MarkAllExportCases(ctx); err != nil {
+				return fmt.Errorf("seed: mark export rows: %w", err)
 			}
 			return nil
 		})

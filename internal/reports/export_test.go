@@ -109,7 +109,7 @@ func TestCaseListCSV(t *testing.T) {
 		t.Errorf("ID card document type %q", got)
 	}
 
-	// A big export aggregates every check at once rather than case by case: the same file.
+	// A big export reads the stored rows rather than the view: the same file.
 	defer func(n int64) { *reports.BulkRows = n }(*reports.BulkRows)
 	*reports.BulkRows = 0
 	bulk := c.Get(t, "/cases/export.csv?status=all")

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,71 +19,49 @@ import (
 	"kycdesk/internal/decisions"
 )
 
-// exportSQL is the case-list export: one statement, read row by row as the file is written, so
-// a million cases never sit in memory. It is the one query of this package that is not in
-// queries/: sqlc's generated code reads every row into a slice before returning.
+// The case-list export reads one row per case, in the queue's order, row by row as the file is
+// written, so a million cases never sit in memory. Its statements are the only ones of this
+// package not in queries/: sqlc's generated code reads every row into a slice before returning.
 //
-// Each case is joined to its documents, decisions and liveness verdicts with plain joins, and the
-// rows of one case come out together, its latest document, decision and verdict first (the ORDER
-// BY says so); each reads the first row of a case and skips the others. Plain joins let the
-// planner choose: for a narrow filter it probes the indexes case by case; for a whole tab it reads
-// each table once and hash-joins, several times cheaper per row than a million index probes, and
-// cheaper than asking for "the latest" in SQL (an anti-join reads each table twice). Most cases
-// have one document and at most one decision, so few rows are skipped. The checks are
-// aggregated per case (see checksPerCase and checksJoin), so a case's checks never multiply its
-// rows ({checks} and {join} are where they go). The filters are the queue's; $1 NULL means every
-// status.
-const exportSQL = `
-SELECT c.id, c.status, c.created_at, c.vendor_outcome, c.risk_flag,
-    cu.external_ref, cu.given_names, cu.surname, cu.date_of_birth, cu.nationality, a.name,
-    d.type, d.number, d.issuing_country, d.expiry_date,
-    {checks},
-    cd.outcome, r.label, cd.comment, m.name, cd.decided_at, cd.state, ch.name, cd.checked_at, cd.evidence -> 'flags',
-    lv.liveness_result, lv.liveness_confidence, ld.state
-FROM cases c
-JOIN customers cu ON cu.id = c.customer_id
-LEFT JOIN users a ON a.id = c.assignee_id {join}
-LEFT JOIN documents d ON d.customer_id = c.customer_id
-LEFT JOIN case_decisions cd ON cd.case_id = c.id
-LEFT JOIN decision_reasons r ON r.id = cd.reason_id
-LEFT JOIN users m ON m.id = cd.decided_by
-LEFT JOIN users ch ON ch.id = cd.checker_id
-LEFT JOIN liveness_verdicts lv ON lv.case_id = c.id
-LEFT JOIN liveness_deliveries ld ON ld.verdict_id = lv.id
-WHERE ($1::case_status IS NULL OR c.status = $1)
-  AND ($2::uuid IS NULL OR c.assignee_id = $2)
-  AND (NOT $3::bool OR c.assignee_id IS NULL)
-  AND ($4::text IS NULL OR c.vendor_outcome = $4)
-  AND ($5::bool IS NULL OR c.risk_flag = $5)
-  AND ($6::text IS NULL OR c.nationality = $6)
-  AND ($7::timestamptz IS NULL OR c.created_at >= $7)
-  AND ($8::timestamptz IS NULL OR c.created_at < $8)
-  AND ($9::text IS NULL OR c.search_text LIKE '%' || $9::text || '%')
-`
-
-// The latest check of each vendor on a case, as "vendor=outcome[:code]" joined by commas, or its
-// state while it has no outcome ("argos=failed:1003" when it could not run): per case through an
-// index probe (narrow exports), or for all cases at once, joined (big ones).
+// A row is case_export_source's (migration 00006): the case, its customer, the customer's latest
+// document, the latest check of each vendor, the latest decision and liveness verdict. A small
+// export reads that view, which looks each case's rows up by index. A big one (bulkRows and more,
+// without a search) reads case_export_rows, the same rows stored and kept in the queue's orders
+// by two indexes, so it joins and sorts nothing: after a refresh, it reads the stored rows of the
+// cases not marked stale in its snapshot and merges in the few marked ones, computed from the view
+// at the same snapshot (see bulk).
 const (
-	checksPerCase = `(SELECT string_agg(l.vendor || '=' || coalesce(l.outcome, l.state::text) || CASE WHEN l.code <> '' THEN ':' || l.code ELSE '' END, ',')
-       FROM (SELECT DISTINCT ON (y.vendor) y.vendor, y.outcome, y.state, y.code FROM checks y
-             WHERE y.case_id = c.id AND y.kind <> 'record' ORDER BY y.vendor, y.created_at DESC) l)`
-	checksJoin = `
-LEFT JOIN (SELECT l.case_id, string_agg(l.vendor || '=' || coalesce(l.outcome, l.state::text) || CASE WHEN l.code <> '' THEN ':' || l.code ELSE '' END, ',') AS checks
-       FROM (SELECT DISTINCT ON (y.case_id, y.vendor) y.case_id, y.vendor, y.outcome, y.state, y.code FROM checks y
-             WHERE y.kind <> 'record' ORDER BY y.case_id, y.vendor, y.created_at DESC) l
-       GROUP BY l.case_id) k ON k.case_id = c.id`
+	exportColumns = `SELECT case_id, status, created_at, vendor_outcome, risk_flag,
+    external_ref, given_names, surname, date_of_birth, nationality, assignee_id,
+    document_type, document_number, document_country, document_expiry, checks,
+    decision, reason_id, decision_comment, decided_by, decided_at, decision_state, checker_id, checked_at, decision_flags,
+    liveness_result, liveness_confidence, delivery_state, last_activity_at`
+	// The queue's filters; $1 NULL means every status.
+	exportFilters = `
+WHERE ($1::case_status IS NULL OR status = $1)
+  AND ($2::uuid IS NULL OR assignee_id = $2)
+  AND (NOT $3::bool OR assignee_id IS NULL)
+  AND ($4::text IS NULL OR vendor_outcome = $4)
+  AND ($5::bool IS NULL OR risk_flag = $5)
+  AND ($6::text IS NULL OR case_nationality = $6)
+  AND ($7::timestamptz IS NULL OR created_at >= $7)
+  AND ($8::timestamptz IS NULL OR created_at < $8)`
+	// sourceSQL reads the view: with the search ($9), and for the marked cases only ($10).
+	sourceSQL = exportColumns + " FROM case_export_source" + exportFilters + `
+  AND ($9::text IS NULL OR search_text LIKE '%' || $9::text || '%')
+  AND ($10::uuid[] IS NULL OR case_id = ANY($10))
+`
+	storedSQL = exportColumns + " FROM case_export_rows" + exportFilters + "\n"
 )
 
 // The export's orders: the queue's two sorts, status by status in the tabs' order (the enum's).
 const (
-	orderByAge      = "ORDER BY c.status, c.created_at, c.id" + latestFirst
-	orderByActivity = "ORDER BY c.status, c.last_activity_at DESC, c.id DESC" + latestFirst
-	// latestFirst puts a case's latest document, decision and verdict in its first row.
-	latestFirst = ", d.created_at DESC, d.id DESC, cd.decided_at DESC, cd.id DESC, lv.seq DESC"
+	orderByAge      = "ORDER BY status, created_at, case_id"
+	orderByActivity = "ORDER BY status, last_activity_at DESC, case_id DESC"
 )
 
-// Columns of exportSQL's result.
+// Columns of the export's rows. The people (assignee, decided by, second reviewer) and the
+// reason come as ids, named from the export's lookups.
 const (
 	xID = iota
 	xStatus
@@ -114,6 +91,7 @@ const (
 	xLivenessResult
 	xLivenessConfidence
 	xDelivery
+	xLastActivity
 	xColumns
 )
 
@@ -156,41 +134,50 @@ type exporter struct {
 	// Derived once per export, compared with the raw values of each row.
 	nowMicros, slaMicros int64
 	todayDays            int32
+	// The names of the people and the labels of the reasons, by id, as of the export's snapshot.
+	names, reasons map[[16]byte][]byte
 	// begin is called once the number of cases is known, before the first is written (the
 	// handler sends the response's head then).
 	begin func(total int64) error
 }
 
-// bulkRows is the size from which an export aggregates all checks at once (one pass, in
-// parallel) rather than looking up each case's checks (an index probe per case, which the
-// server's leading process does alone).
+// bulkRows is the size from which an export reads the stored rows rather than the view (an index
+// probe per case and per table, several times dearer per row than reading one table in order).
 var bulkRows int64 = 20_000
 
-// each runs the export's statement in a read-only, repeatable-read transaction (one consistent
-// picture while reviewers work): it counts the cases, calls begin with the count, then fn with
-// each case's cells, in order.
+// refreshBeforeExport is off only in the test of an export that finds cases marked stale.
+var refreshBeforeExport = true
+
+// each runs the export in a read-only, repeatable-read transaction (one consistent picture while
+// reviewers work): it counts the cases, calls begin with the count, then fn with each case's
+// cells, in order. An export without a search first brings the stored rows up to date, so that
+// a big one has few cases to compute.
 func (e *exporter) each(ctx context.Context, f ExportFilter, begin func(total int64) error, fn func(*caseCells) error) error {
+	search := f.searchArg()
+	if search == nil && refreshBeforeExport {
+		if err := RefreshExportRows(ctx, e.pool); err != nil {
+			return err
+		}
+	}
 	tx, err := e.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("export: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	// Sorting a whole tab's rows in memory rather than in temporary files, and no JIT compilation
-	// of a statement that is planned once per export: both for this transaction only.
-	if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off"); err != nil {
+	// No JIT compilation of statements planned once per export, for this transaction only.
+	if _, err := tx.Exec(ctx, "SET LOCAL jit = off"); err != nil {
 		return fmt.Errorf("export: settings: %w", err)
 	}
 	q := db.New(tx)
 	if e.minAge == 0 {
 		e.minAge = decisions.MinAge(ctx, q)
 	}
+	if err := e.lookups(ctx, q); err != nil {
+		return err
+	}
 	e.nowMicros = e.now.Sub(pgEpoch).Microseconds()
 	e.slaMicros = e.sla.Microseconds()
 	e.todayDays = int32(e.today.Sub(pgEpoch).Hours() / 24)
-	var status *cases.Status
-	if !f.AllStatuses {
-		status = &f.Status
-	}
 	total, err := count(ctx, q, f)
 	if err != nil {
 		return err
@@ -198,18 +185,29 @@ func (e *exporter) each(ctx context.Context, f ExportFilter, begin func(total in
 	if err := begin(total); err != nil {
 		return err
 	}
-	order := orderByAge
-	if f.Sort == "activity" {
-		order = orderByActivity
+	var status *cases.Status
+	if !f.AllStatuses {
+		status = &f.Status
 	}
-	checks, join := checksPerCase, ""
-	if total >= bulkRows {
-		checks, join = "k.checks", checksJoin
+	args := []any{resultFormats, status, f.AssigneeID, f.Unassigned, f.VendorOutcome, f.Risk, f.Nationality, f.CreatedFrom, f.CreatedTo}
+	o := orderOf(f.Sort)
+	var cells caseCells
+	emit := func(v [][]byte) error {
+		e.fill(&cells, v)
+		return fn(&cells)
 	}
-	sql := strings.Replace(exportSQL, "{checks}", checks, 1)
-	sql = strings.Replace(sql, "{join}", join, 1) + order
-	rows, err := tx.Query(ctx, sql, resultFormats, status, f.AssigneeID, f.Unassigned, f.VendorOutcome, f.Risk,
-		f.Nationality, f.CreatedFrom, f.CreatedTo, f.searchArg())
+	if search == nil && total >= bulkRows {
+		done, err := e.bulk(ctx, tx, o, args, emit)
+		if done || err != nil {
+			return err
+		}
+	}
+	return e.read(ctx, tx, sourceSQL+o.sql, append(args, search, nil), emit)
+}
+
+// read runs one of the export's statements and calls emit with each row's raw values.
+func (e *exporter) read(ctx context.Context, tx pgx.Tx, sql string, args []any, emit func([][]byte) error) error {
+	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return fmt.Errorf("export: query: %w", err)
 	}
@@ -217,16 +215,8 @@ func (e *exporter) each(ctx context.Context, f ExportFilter, begin func(total in
 	if n := len(rows.FieldDescriptions()); n != xColumns {
 		return fmt.Errorf("export: the query returns %d columns, not %d", n, xColumns)
 	}
-	var cells caseCells
-	var last []byte // the case of the previous row
 	for rows.Next() {
-		v := rows.RawValues()
-		if bytes.Equal(v[xID], last) {
-			continue // an older document, decision or verdict of the case just written
-		}
-		last = append(last[:0], v[xID]...)
-		e.fill(&cells, v)
-		if err := fn(&cells); err != nil {
+		if err := emit(rows.RawValues()); err != nil {
 			return err
 		}
 	}
@@ -234,6 +224,35 @@ func (e *exporter) each(ctx context.Context, f ExportFilter, begin func(total in
 		return fmt.Errorf("export: read cases: %w", err)
 	}
 	return nil
+}
+
+// lookups reads the names of the people and the labels of the reasons the rows name by id.
+func (e *exporter) lookups(ctx context.Context, q *db.Queries) error {
+	users, err := q.ExportUserNames(ctx)
+	if err != nil {
+		return fmt.Errorf("export: names: %w", err)
+	}
+	e.names = make(map[[16]byte][]byte, len(users))
+	for _, u := range users {
+		e.names[u.ID] = []byte(u.Name)
+	}
+	reasons, err := q.ListDecisionReasons(ctx)
+	if err != nil {
+		return fmt.Errorf("export: reasons: %w", err)
+	}
+	e.reasons = make(map[[16]byte][]byte, len(reasons))
+	for _, r := range reasons {
+		e.reasons[r.ID] = []byte(r.Label)
+	}
+	return nil
+}
+
+// named returns the name a binary id stands for in m, or nothing.
+func named(m map[[16]byte][]byte, id []byte) []byte {
+	if len(id) != 16 {
+		return nil
+	}
+	return m[[16]byte(id)]
 }
 
 // caseCells is one case of the export as its columns' bytes. A cell either points into the row
@@ -399,7 +418,7 @@ func appendDate(b []byte, days int64) []byte {
 		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
 }
 
-// fill turns one row of exportSQL into the export's cells.
+// fill turns one row of the export into its cells.
 func (e *exporter) fill(c *caseCells, v [][]byte) {
 	c.buf = c.buf[:0]
 	c.put(cCase)
@@ -429,9 +448,9 @@ func (e *exporter) fill(c *caseCells, v [][]byte) {
 	c.fillChecksAndFlags(e, v)
 
 	c.setText(cDecision, decisionLabels[string(v[xDecision])])
-	c.setRaw(cReason, v[xReason])
+	c.setRaw(cReason, named(e.reasons, v[xReason]))
 	c.setRaw(cComment, v[xComment])
-	c.setRaw(cDecidedBy, v[xDecidedBy])
+	c.setRaw(cDecidedBy, named(e.names, v[xDecidedBy]))
 	c.decidedAt, c.hasDecided = micros(v[xDecidedAt])
 	c.put(cDecidedAt)
 	if c.hasDecided {
@@ -444,7 +463,7 @@ func (e *exporter) fill(c *caseCells, v [][]byte) {
 	default:
 		c.setText(cSecondReview, "")
 	}
-	c.setRaw(cSecondReviewer, v[xChecker])
+	c.setRaw(cSecondReviewer, named(e.names, v[xChecker]))
 	c.checkedAt, c.hasChecked = micros(v[xCheckedAt])
 	c.put(cSecondReviewedAt)
 	if c.hasChecked {
@@ -464,7 +483,7 @@ func (e *exporter) fill(c *caseCells, v [][]byte) {
 	}
 	c.done(cLiveness)
 	c.setRaw(cDelivery, v[xDelivery])
-	c.setRaw(cAssignee, v[xAssignee])
+	c.setRaw(cAssignee, named(e.names, v[xAssignee]))
 	created, _ := micros(v[xCreatedAt])
 	c.createdAt = created
 	c.put(cCreatedAt)
