@@ -9,7 +9,8 @@
 // counts alone, and the same page's SQL run through pgx alone and written as minimal HTML (the
 // floor). It reports; it never fails on a timing. Two environment variables tune it:
 // KYCDESK_BENCH_CASES (default 1000000) and KYCDESK_BENCH_DURATION (per scenario and side,
-// default 10s).
+// default 10s); KYCDESK_BENCH_CPUPROFILE=file writes a CPU profile of the app's saturated run of
+// each scenario to file.<scenario>.
 //
 // BenchmarkCheckPipeline (make bench) queues 10,000 Cynopsis OCR checks at once against the
 // simulator answering after 50 ms, with a per-vendor limit of 16 calls, and reports the wall time

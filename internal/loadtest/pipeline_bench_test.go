@@ -78,7 +78,7 @@ func BenchmarkCheckPipeline(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	stopProfile := profileRun(b)
+	stopProfile := profileRun(b, "")
 	cpu0 := selfCPU()
 	b.ResetTimer()
 	start := time.Now()
@@ -308,11 +308,15 @@ func pipelineStats(b *testing.B, app *testenv.App, ids []uuid.UUID, start time.T
 }
 
 // profileRun writes a CPU profile of the measured run alone (not the seeding, which -cpuprofile
-// includes) to KYCDESK_BENCH_CPUPROFILE when it is set, and returns what stops it.
-func profileRun(b *testing.B) func() {
+// includes) to KYCDESK_BENCH_CPUPROFILE when it is set (with ".<name>" after it when a benchmark
+// profiles several runs), and returns what stops it.
+func profileRun(b *testing.B, name string) func() {
 	path := os.Getenv("KYCDESK_BENCH_CPUPROFILE")
 	if path == "" {
 		return func() {}
+	}
+	if name != "" {
+		path += "." + name
 	}
 	f, err := os.Create(path)
 	if err != nil {

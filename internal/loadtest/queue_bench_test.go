@@ -196,7 +196,9 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 			floorHTTPDo := func(ctx context.Context, i int) error { return fetch(ctx, plain[i], floorSrv.URL+path) }
 
 			l := line{name: sc.name, rows: appRows, target: sc.target}
+			stop := profileRun(b, sc.name)
 			l.app = run(b, pgCPU, saturate, appDo)
+			stop()
 			l.floor = run(b, pgCPU, saturate, floorDo)
 			l.floorHTTP = run(b, pgCPU, saturate, floorHTTPDo)
 			l.paced = run(b, pgCPU, paced, appDo)
