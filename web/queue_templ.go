@@ -873,10 +873,14 @@ func queueRows(rows []QueueRow, canReport bool) templ.Component {
 				hw.raw(`<span class="badge badge-warn" title="Past the SLA">SLA</span>`)
 			}
 			hw.raw(`</td><td class="nowrap small">`)
-			hw.raw(Stamp(r.LastActivity))
+			hw.stamp(r.LastActivity)
 			hw.raw(`</td>`)
-			if hw.err == nil && canReport {
-				hw.err = QueueSelectCell(canReport, r.ID).Render(ctx, w)
+			if canReport { // QueueSelectCell's markup
+				hw.raw(`<td class="select-col nowrap"><input type="checkbox" name="case" value="`)
+				hw.text(r.ID)
+				hw.raw(`" form="reports-form" aria-label="Select this case" data-select> <a class="small report-link" href="/cases/`)
+				hw.text(r.ID)
+				hw.raw(`/report.pdf" title="Download the case report (PDF)">PDF</a></td>`)
 			}
 			hw.raw(`</tr>`)
 		}
@@ -899,5 +903,13 @@ func (h *htmlWriter) raw(s string) {
 
 // text writes s HTML-escaped, as templ escapes text and attribute values.
 func (h *htmlWriter) text(s string) { h.raw(html.EscapeString(s)) }
+
+// stamp writes t as Stamp does, without a string in between.
+func (h *htmlWriter) stamp(t time.Time) {
+	if h.err == nil {
+		var b [32]byte
+		_, h.err = h.w.Write(t.UTC().AppendFormat(b[:0], stampLayout))
+	}
+}
 
 var _ = templruntime.GeneratedTemplate

@@ -79,7 +79,9 @@ func Ago(t time.Time, now time.Time) string {
 }
 
 // Stamp renders a time the same way everywhere (UTC, to the minute).
-func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+func Stamp(t time.Time) string { return t.UTC().Format(stampLayout) }
+
+const stampLayout = "2006-01-02 15:04 UTC"
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
