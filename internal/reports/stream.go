@@ -150,13 +150,19 @@ var refreshBeforeExport = true
 
 // each runs the export in a read-only, repeatable-read transaction (one consistent picture while
 // reviewers work): it counts the cases, calls begin with the count, then fn with each case's
-// cells, in order. An export without a search first brings the stored rows up to date, so that
-// a big one has few cases to compute.
+// cells, in order. A big export first brings the stored rows up to date, so that it has few
+// cases to compute itself; a small one reads the view and does not wait for that.
 func (e *exporter) each(ctx context.Context, f ExportFilter, begin func(total int64) error, fn func(*caseCells) error) error {
 	search := f.searchArg()
 	if search == nil && refreshBeforeExport {
-		if err := RefreshExportRows(ctx, e.pool); err != nil {
+		n, err := count(ctx, db.New(e.pool), f)
+		if err != nil {
 			return err
+		}
+		if n >= bulkRows {
+			if err := RefreshExportRows(ctx, e.pool); err != nil {
+				return err
+			}
 		}
 	}
 	tx, err := e.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})

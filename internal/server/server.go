@@ -231,6 +231,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	go s.sweepSessions(ctx)
+	go s.refreshExportRows(ctx)
 	if err := s.StartWorkers(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start the job queue: %w", err)
 	}
@@ -243,6 +244,23 @@ func (s *Server) Serve(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// refreshExportRows brings the case-list export's stored rows up to date every minute, so that a
+// big export finds few cases to compute first. Instances take turns (see RefreshExportRows).
+func (s *Server) refreshExportRows(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := reports.RefreshExportRows(ctx, s.Pool); err != nil && ctx.Err() == nil {
+			s.Log.WarnContext(ctx, "export rows refresh failed", slog.String("error", err.Error()))
+		}
+	}
 }
 
 // sweepSessions deletes ended sessions now and then; they are refused anyway, this only keeps the
