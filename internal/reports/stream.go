@@ -195,7 +195,9 @@ func (e *exporter) each(ctx context.Context, f ExportFilter, begin func(total in
 	if !f.AllStatuses {
 		status = &f.Status
 	}
-	args := []any{resultFormats, status, f.AssigneeID, f.Unassigned, f.VendorOutcome, f.Risk, f.Nationality, f.CreatedFrom, f.CreatedTo}
+	// Planned for the filters each export has, as the queue's page is (see db.CustomPlans).
+	args := []any{pgx.QueryExecModeCacheDescribe, resultFormats, status, f.AssigneeID, f.Unassigned, f.VendorOutcome, f.Risk,
+		f.Nationality, f.CreatedFrom, f.CreatedTo}
 	o := orderOf(f.Sort)
 	var cells caseCells
 	emit := func(v [][]byte) error {
