@@ -36,7 +36,7 @@ func label(v string) string {
 
 // Panel builds a document's checks panel for p.
 func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth.Principal, errs web.FormErrors) (web.ChecksView, error) {
-	q := db.New(h.Service.Pool)
+	q := db.New(db.Reads(ctx, h.Service.Pool))
 	open := c.Status != db.CaseStatusApproved && c.Status != db.CaseStatusRejected
 	v := web.ChecksView{CaseID: c.ID.String(), DocumentID: docID.String(), RequestKey: NewRequestKey(), Errors: errs,
 		CanRun: p.Can(auth.PermCasesWork) && open && (c.AssigneeID == nil || *c.AssigneeID == p.UserID)}

@@ -24,7 +24,7 @@ func KindLabel(k db.ImageKind) string {
 // FillCase adds the customer, their documents with images, and the add-document form to a case
 // page.
 func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error {
-	q := db.New(h.Pool)
+	q := db.New(db.Reads(ctx, h.Pool))
 	cu, err := Get(ctx, q, c.CustomerID)
 	if err != nil {
 		return err

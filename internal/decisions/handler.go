@@ -45,7 +45,7 @@ var groupLabel = map[string]string{Approve: "Approve", Reject: "Reject", Request
 
 // Panel builds the decision panel of case c for p.
 func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.DecisionView, error) {
-	q := db.New(h.Pool)
+	q := db.New(db.Reads(ctx, h.Pool))
 	v := web.DecisionView{CaseID: c.ID.String()}
 	mine := c.AssigneeID != nil && *c.AssigneeID == p.UserID
 	decidable := c.Status == cases.InReview || c.Status == cases.Escalated

@@ -36,7 +36,7 @@ type Handler struct {
 // FillCase adds each document's liveness panel to a case page.
 func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error {
 	cs := db.Case{ID: c.ID, CustomerID: c.CustomerID, Status: c.Status, AssigneeID: c.AssigneeID}
-	all, err := panels(ctx, db.New(h.Pool), cs, p)
+	all, err := panels(ctx, db.New(db.Reads(ctx, h.Pool)), cs, p)
 	if err != nil {
 		return err
 	}

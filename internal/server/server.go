@@ -136,6 +136,7 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 		}}
 	s.liveness = &liveness.Handler{Pool: pool, Service: &liveness.Service{Pool: pool, River: s.River}, Store: store, R: s.R}
 	s.cases.CaseView = func(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error {
+		ctx = db.WithMemo(ctx) // the panels read the same customer, documents and checks
 		if err := s.customers.FillCase(ctx, c, p, v); err != nil {
 			return err
 		}

@@ -84,7 +84,7 @@ func (s *Service) Get(ctx context.Context, v vendors.Name, env string) (Settings
 	if _, err := check(v, env); err != nil {
 		return Settings{}, err
 	}
-	r, err := db.New(s.Pool).GetVendorSettings(ctx, db.GetVendorSettingsParams{Vendor: string(v), Environment: env})
+	r, err := db.New(db.Reads(ctx, s.Pool)).GetVendorSettings(ctx, db.GetVendorSettingsParams{Vendor: string(v), Environment: env})
 	if db.IsNotFound(err) {
 		return defaults(v, env), nil
 	}
@@ -285,7 +285,7 @@ func (s *Service) seal(ctx context.Context, m map[string]string) ([]byte, error)
 
 // ActiveEnvironment is the environment checks run against ("sandbox" until an admin switches).
 func (s *Service) ActiveEnvironment(ctx context.Context) (string, error) {
-	raw, err := db.New(s.Pool).GetAppSetting(ctx, "vendors.environment")
+	raw, err := db.New(db.Reads(ctx, s.Pool)).GetAppSetting(ctx, "vendors.environment")
 	if db.IsNotFound(err) {
 		return "sandbox", nil
 	}
@@ -364,7 +364,7 @@ func (s *Service) load(ctx context.Context, v vendors.Name, env string) (Setting
 	if _, err := check(v, env); err != nil {
 		return Settings{}, nil, err
 	}
-	row, err := db.New(s.Pool).GetVendorSettings(ctx, db.GetVendorSettingsParams{Vendor: string(v), Environment: env})
+	row, err := db.New(db.Reads(ctx, s.Pool)).GetVendorSettings(ctx, db.GetVendorSettingsParams{Vendor: string(v), Environment: env})
 	if db.IsNotFound(err) {
 		return defaults(v, env), nil, nil
 	}
