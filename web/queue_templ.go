@@ -875,7 +875,7 @@ func queueRows(rows []QueueRow, canReport bool) templ.Component {
 			hw.raw(`</td><td class="nowrap small">`)
 			hw.stamp(r.LastActivity)
 			hw.raw(`</td>`)
-			if canReport { // QueueSelectCell's markup
+			if canReport { // the case's checkbox (it belongs to the reports form) and its PDF report
 				hw.raw(`<td class="select-col nowrap"><input type="checkbox" name="case" value="`)
 				hw.text(r.ID)
 				hw.raw(`" form="reports-form" aria-label="Select this case" data-select> <a class="small report-link" href="/cases/`)

@@ -64,6 +64,21 @@ func (db memoDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 		db.m.forget()
 		return db.d.Query(ctx, sql, args...)
 	}
+	return db.read(ctx, key, sql, args)
+}
+
+func (db memoDB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	key, ok := memoKey(sql, args)
+	if !ok {
+		db.m.forget()
+		return db.d.QueryRow(ctx, sql, args...)
+	}
+	rows, err := db.read(ctx, key, sql, args)
+	return memoRow{rows: rows, err: err}
+}
+
+// read answers a memoizable read from the memo, reading it first if need be.
+func (db memoDB) read(ctx context.Context, key, sql string, args []any) (pgx.Rows, error) {
 	db.m.mu.Lock()
 	r, hit := db.m.reads[key]
 	db.m.mu.Unlock()
@@ -93,15 +108,6 @@ func (db memoDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 		db.m.mu.Unlock()
 	}
 	return &replayRows{r: r, types: db.m.typeMap()}, nil
-}
-
-func (db memoDB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if _, ok := memoKey(sql, args); !ok {
-		db.m.forget()
-		return db.d.QueryRow(ctx, sql, args...)
-	}
-	rows, err := db.Query(ctx, sql, args...)
-	return memoRow{rows: rows, err: err}
 }
 
 func (m *readMemo) forget() {

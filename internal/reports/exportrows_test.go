@@ -12,6 +12,7 @@ import (
 	"kycdesk/internal/cases"
 	"kycdesk/internal/customers"
 	"kycdesk/internal/reports"
+	"kycdesk/internal/testenv"
 )
 
 // exportBoth downloads the case-list CSV at query through the view (small export) and through the
@@ -192,9 +193,8 @@ func TestExportRefreshKeepsAChangeMadeMeanwhile(t *testing.T) {
 
 // TestStatusRankIsTheEnumOrder: the merge of a big export compares statuses as PostgreSQL does.
 func TestStatusRankIsTheEnumOrder(t *testing.T) {
-	w := newWorld(t)
 	var got []string
-	if err := w.app.Pool.QueryRow(context.Background(), "SELECT enum_range(NULL::case_status)::text[]").Scan(&got); err != nil {
+	if err := testenv.DB(t).QueryRow(context.Background(), "SELECT enum_range(NULL::case_status)::text[]").Scan(&got); err != nil {
 		t.Fatal(err)
 	}
 	var want []string
