@@ -375,7 +375,8 @@ func (r *Runner) call(ctx context.Context, c db.Check, v vendors.Name, client an
 			return outcome{err: missing(v, "a back image")}
 		}
 		var resp *apptenticate.Response
-		resp, err = cl.OCR(ctx, apptenticate.Request{Front: in.front, Back: in.back, DocumentType: kind, DocumentID: in.doc.Number, ReturnID: true})
+		// document_id is the vendor's code for a passport model, not the document's number: not sent.
+		resp, err = cl.OCR(ctx, apptenticate.Request{Front: in.front, Back: in.back, DocumentType: kind, ReturnID: true})
 		if err == nil {
 			res = &resp.Result
 			scaleBoxes(res, float64(resp.Front.Width), in.frontW)

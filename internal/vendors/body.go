@@ -116,6 +116,7 @@ func StatusError(v Name, resp *http.Response, body []byte) *Error {
 		e.RetryAfter = RetryAfter(resp.Header.Get("Retry-After"))
 	case resp.StatusCode >= 500:
 		e.Kind, e.Message = Transient, fmt.Sprintf("The vendor's service failed (HTTP %d).", resp.StatusCode)
+		e.RetryAfter = RetryAfter(resp.Header.Get("Retry-After")) // a 503 may say when to come back
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		e.Kind, e.Message = Auth, "The vendor refused the credentials."
 	case resp.StatusCode == http.StatusRequestEntityTooLarge:

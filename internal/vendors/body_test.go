@@ -2,8 +2,10 @@ package vendors
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReadBodyRefusesWhatIsOverItsLimitInPlainWords(t *testing.T) {
@@ -22,6 +24,30 @@ func TestReadBodyRefusesWhatIsOverItsLimitInPlainWords(t *testing.T) {
 		}
 		if b, err := ReadBody(OOTO, strings.NewReader(strings.Repeat("x", int(tc.limit))), tc.limit); err != nil || int64(len(b)) != tc.limit {
 			t.Errorf("limit %d: a body of exactly the limit refused: %v", tc.limit, err)
+		}
+	}
+}
+
+// A 503 that says when to come back is waited for as a 429 is; a 5xx without it gets the backoff.
+func TestStatusErrorKeepsRetryAfterOn429And5xx(t *testing.T) {
+	for _, c := range []struct {
+		status int
+		header string
+		kind   Kind
+		wait   time.Duration
+	}{
+		{429, "7", Transient, 7 * time.Second},
+		{503, "120", Transient, 2 * time.Minute},
+		{502, "", Transient, 0},
+		{400, "30", Invalid, 0},
+	} {
+		resp := &http.Response{StatusCode: c.status, Header: http.Header{}}
+		if c.header != "" {
+			resp.Header.Set("Retry-After", c.header)
+		}
+		e := StatusError(Argos, resp, nil)
+		if e.Kind != c.kind || e.RetryAfter != c.wait {
+			t.Errorf("%d with Retry-After %q: %s, wait %s; want %s, wait %s", c.status, c.header, e.Kind, e.RetryAfter, c.kind, c.wait)
 		}
 	}
 }

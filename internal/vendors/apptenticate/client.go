@@ -178,7 +178,7 @@ func attemptFrom(ctx context.Context) int { return vendors.AttemptFrom(ctx) }
 // Request is one document to read.
 type Request struct {
 	Front []byte // JPEG or PNG; required
-	Back  []byte // JPEG or PNG; required for identification_card
+	Back  []byte // JPEG or PNG; required for identification_card, not sent for a passport
 	// DocumentType is "passport", "identification_card" or "passport_plus" (see DocumentTypeFor).
 	DocumentType string
 	// DocumentID is the vendor's passport code, sent only when set.
@@ -229,7 +229,7 @@ func (c *Client) OCR(ctx context.Context, req Request) (*Response, error) {
 	if out.Front, err = PrepareImage(req.Front, c.cfg.MaxImageBytes); err != nil {
 		return nil, invalid("The front image cannot be sent.", err)
 	}
-	if len(req.Back) > 0 {
+	if len(req.Back) > 0 && req.DocumentType == IdentificationCard {
 		if out.Back, err = PrepareImage(req.Back, c.cfg.MaxImageBytes); err != nil {
 			return nil, invalid("The back image cannot be sent.", err)
 		}

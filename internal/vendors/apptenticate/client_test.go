@@ -129,7 +129,7 @@ func TestExactRequests(t *testing.T) {
 	if _, err := e.client.OCR(context.Background(), Request{Front: f, Back: b, DocumentType: IdentificationCard, ReturnID: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.client.OCR(context.Background(), Request{Front: f, DocumentType: Passport, DocumentID: "UTO"}); err != nil {
+	if _, err := e.client.OCR(context.Background(), Request{Front: f, Back: b, DocumentType: Passport, DocumentID: "UTO"}); err != nil {
 		t.Fatal(err)
 	}
 	reqs := e.fake.Requests()
@@ -162,6 +162,7 @@ func TestExactRequests(t *testing.T) {
 	if fmt.Sprint(pass.Form) != fmt.Sprint(wantForm) {
 		t.Errorf("passport form = %v, want %v", pass.Form, wantForm)
 	}
+	// A passport is one page: a back image given with it is not sent.
 	if _, sent := pass.Files["backside"]; sent || len(pass.Files) != 1 {
 		t.Errorf("passport files = %v", pass.Files)
 	}

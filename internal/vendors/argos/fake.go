@@ -86,7 +86,7 @@ type SentCallback struct {
 func NewFake(apiKey string, id vendors.Identifier) *Fake {
 	return &Fake{
 		apiKey: apiKey, identify: id,
-		path: DefaultPath, maxImage: DefaultMaxImageBytes, delay: DefaultCallbackDelay,
+		path: DefaultPath, maxImage: VendorMaxImageBytes, delay: DefaultCallbackDelay,
 		client: &http.Client{Timeout: 10 * time.Second},
 		done:   make(chan struct{}),
 	}
