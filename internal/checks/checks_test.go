@@ -1,8 +1,12 @@
 package checks_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/jpeg"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/image/draw"
 
 	"kycdesk/internal/audit"
 	"kycdesk/internal/checks"
@@ -321,5 +326,68 @@ func TestCallWithoutAnswerStillShows(t *testing.T) {
 	page := c.Get(t, "/cases/"+caseID.String())
 	if page.Status != http.StatusOK || page.Doc(t).Find(".calls-table tr[data-call]").Length() < 2 {
 		t.Fatalf("case page: %d", page.Status)
+	}
+}
+
+// TestArgosBoxesAreOnTheOriginalInBothModes: for a photo larger than the image kycdesk sends
+// (its longest side is shrunk), a field's box lands on the same place of the original whether
+// Argos answered at once or through its callback.
+func TestArgosBoxesAreOnTheOriginalInBothModes(t *testing.T) {
+	app := testenv.NewApp(t)
+	admin := app.CreateUser(t, "admin")
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	ctx := context.Background()
+	sim := app.Server.Sim.Settings(app.URL + "/sim").Argos
+	sp := specimen.Generate(3003, specimen.Options{})
+	src, _, err := image.Decode(bytes.NewReader(sp.Front))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := src.Bounds()
+	big := image.NewRGBA(image.Rect(0, 0, 3600, 3600*b.Dy()/b.Dx()))
+	draw.CatmullRom.Scale(big, big.Bounds(), src, b, draw.Src, nil)
+	var front bytes.Buffer
+	if err := jpeg.Encode(&front, big, &jpeg.Options{Quality: 85}); err != nil {
+		t.Fatal(err)
+	}
+	svc := app.Server.CustomerService()
+	o := customers.Origin{Actor: audit.System, Via: "test"}
+	surnameBox := func(mode string) vendors.Box {
+		t.Helper()
+		in := vendorsettingsInput(sim.BaseURL, sim.Path, sim.APIKey)
+		in.Config["mode"] = mode
+		if _, err := app.Server.Settings.Save(ctx, audit.UserActor(admin.ID, admin.Email), vendors.Argos, "sandbox", in); err != nil {
+			t.Fatal(err)
+		}
+		out, err := svc.Create(ctx, o, customers.Input{GivenNames: sp.GivenNames, Surname: sp.Surname, Nationality: sp.Nationality, ExternalRef: "big-" + mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, _, err := svc.AddDocument(ctx, o, out.Customer.ID, customers.DocumentInput{Type: "passport", IssuingCountry: sp.IssuingCountry, Number: sp.DocumentNumber},
+			[]customers.File{{Kind: "front", Name: "f.jpg", Data: front.Bytes()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runChecks(t, app, c, out.Case.ID, doc.ID, "argos")
+		ar := wait(t, app, out.Case.ID, 1)["argos"]
+		if ar.State != db.CheckStateDone || (mode == "async") != (ar.TransactionID != nil && ar.CallbackDueAt != nil) {
+			t.Fatalf("%s: %s %s", mode, ar.State, ar.Reason)
+		}
+		for _, f := range result(t, ar).Fields {
+			if f.Name == vendors.Surname && f.Box != nil {
+				return *f.Box
+			}
+		}
+		t.Fatalf("%s: no box for the surname", mode)
+		return vendors.Box{}
+	}
+	sync, async := surnameBox("sync"), surnameBox("async")
+	if sync.Corners[2].X < 2400*0.3 {
+		t.Fatalf("the synchronous box %v is not on the 3600-pixel original", sync.Corners)
+	}
+	for i := range sync.Corners {
+		if d := math.Hypot(sync.Corners[i].X-async.Corners[i].X, sync.Corners[i].Y-async.Corners[i].Y); d > 2 {
+			t.Fatalf("corner %d: %v at once, %v through the callback", i, sync.Corners[i], async.Corners[i])
+		}
 	}
 }

@@ -399,6 +399,11 @@ func (r *Runner) call(ctx context.Context, c db.Check, v vendors.Name, client an
 		var rec argos.Recognition
 		rec, err = cl.Recognize(ctx, req)
 		if err == nil && rec.Pending {
+			// The callback's boxes are on the image sent; stored with the check is the scale to the
+			// original, as a synchronous answer is scaled below.
+			if w := imageWidth(in.front); w > 0 && in.frontW > 0 {
+				rec.Scale = rec.Scale.Times(float64(in.frontW) / float64(w))
+			}
 			return outcome{pending: &rec, token: token}
 		}
 		if err == nil {

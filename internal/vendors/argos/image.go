@@ -32,6 +32,19 @@ type Scale struct {
 	Y float64 `json:"y"`
 }
 
+// Times is s followed by a uniform factor f: the image given to the client scaled again (to the
+// original an image shown was derived from).
+func (s Scale) Times(f float64) Scale {
+	x, y := s.X, s.Y
+	if x == 0 {
+		x = 1
+	}
+	if y == 0 {
+		y = 1
+	}
+	return Scale{X: x * f, Y: y * f}
+}
+
 // identity reports whether s leaves coordinates unchanged.
 func (s Scale) identity() bool {
 	return (s.X == 0 || s.X == 1) && (s.Y == 0 || s.Y == 1)
