@@ -34,6 +34,15 @@ UPDATE checks SET transaction_id = @transaction_id, callback_token_hash = @callb
 WHERE id = @id AND state = 'running' AND attempts = @attempts
 RETURNING *;
 
+-- name: ExpectCallback :execrows
+-- The run about to ask Argos for an asynchronous answer records the hash of its callback URL's
+-- token first, so that a callback arriving before Argos' acknowledgement finds the check.
+UPDATE checks SET callback_token_hash = @callback_token_hash
+WHERE id = @id AND state = 'running' AND attempts = @attempts;
+
+-- name: GetCheckByCallbackToken :one
+SELECT * FROM checks WHERE callback_token_hash = @callback_token_hash;
+
 -- name: GetCheckByTransaction :one
 SELECT * FROM checks WHERE vendor = @vendor AND transaction_id = @transaction_id;
 

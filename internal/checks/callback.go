@@ -2,9 +2,9 @@ package checks
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -23,6 +23,8 @@ import (
 type CallbackArgs struct {
 	CheckID uuid.UUID       `json:"check_id" river:"unique"`
 	Body    json.RawMessage `json:"body"`
+	// Attempt is the check's attempt whose request the callback answers (its token's).
+	Attempt int32 `json:"attempt,omitempty"`
 }
 
 // Kind names the job.
@@ -41,10 +43,17 @@ func (w *CallbackWorker) Work(ctx context.Context, job *river.Job[CallbackArgs])
 	if err != nil {
 		return err
 	}
-	if c.State != db.CheckStateRunning || c.TransactionID == nil {
-		return nil
+	if c.State != db.CheckStateRunning || job.Args.Attempt != 0 && c.Attempts != job.Args.Attempt {
+		return nil // finished, or its request was given up and sent again
 	}
 	cb, err := argos.ParseCallback(job.Args.Body)
+	if err == nil && c.TransactionID == nil {
+		// The callback came before Argos' acknowledgement was stored: wait for the run to store it.
+		return river.JobSnooze(time.Second)
+	}
+	if err == nil && *c.TransactionID != storable(cb.TransactionID) {
+		return nil // not this request's transaction
+	}
 	if err != nil {
 		_, ferr := w.Runner.finish(ctx, c, nil, &vendors.Error{Vendor: vendors.Argos, Kind: vendors.Invalid, Message: "Argos' callback could not be read."}, true)
 		return ferr
@@ -82,20 +91,32 @@ func (h *CallbackHandler) Argos(w http.ResponseWriter, r *http.Request) error {
 		return apperr.New(apperr.Invalid, "Not an Argos callback.")
 	}
 	txID := storable(cb.TransactionID) // as Run stored it
-	c, err := db.New(h.Runner.Pool).GetCheckByTransaction(ctx, db.GetCheckByTransactionParams{Vendor: string(vendors.Argos), TransactionID: &txID})
+	q := db.New(h.Runner.Pool)
+	// The token names the request: the check records it before asking Argos, so a callback that
+	// comes before Argos' acknowledgement (and its transaction id) is known too.
+	c, err := q.GetCheckByCallbackToken(ctx, auth.TokenHash(token))
 	if db.IsNotFound(err) {
+		// A finished check forgets its token; a replayed callback of its transaction is answered
+		// as processed, anything else is unknown.
+		done, err := q.GetCheckByTransaction(ctx, db.GetCheckByTransactionParams{Vendor: string(vendors.Argos), TransactionID: &txID})
+		if err == nil && done.State != db.CheckStateRunning {
+			return httpx.JSON(w, http.StatusOK, map[string]string{"status": "already processed"})
+		}
+		if err != nil && !db.IsNotFound(err) {
+			return err
+		}
 		return apperr.New(apperr.NotFound, "Unknown transaction.")
 	}
 	if err != nil {
 		return err
 	}
+	if c.Vendor != string(vendors.Argos) || c.TransactionID != nil && *c.TransactionID != txID {
+		return apperr.New(apperr.NotFound, "Unknown transaction.")
+	}
 	if c.State != db.CheckStateRunning {
 		return httpx.JSON(w, http.StatusOK, map[string]string{"status": "already processed"})
 	}
-	if len(c.CallbackTokenHash) == 0 || subtle.ConstantTimeCompare(auth.TokenHash(token), c.CallbackTokenHash) != 1 {
-		return apperr.New(apperr.NotFound, "Unknown transaction.")
-	}
-	if _, err := h.River.Insert(ctx, CallbackArgs{CheckID: c.ID, Body: body}, &river.InsertOpts{Queue: Queue(vendors.Argos),
+	if _, err := h.River.Insert(ctx, CallbackArgs{CheckID: c.ID, Body: body, Attempt: c.Attempts}, &river.InsertOpts{Queue: Queue(vendors.Argos),
 		UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
 		return err
 	}

@@ -391,3 +391,33 @@ func TestArgosBoxesAreOnTheOriginalInBothModes(t *testing.T) {
 		}
 	}
 }
+
+// TestArgosCallbackBeforeItsAcknowledgement: Argos may call back before its answer to the
+// request (with the transaction id) reaches kycdesk; the callback is accepted and completes the
+// check once the answer is stored.
+func TestArgosCallbackBeforeItsAcknowledgement(t *testing.T) {
+	app := testenv.NewApp(t)
+	admin := app.CreateUser(t, "admin")
+	ctx := context.Background()
+	sim := app.Server.Sim.Settings(app.URL + "/sim").Argos
+	if _, err := app.Server.Settings.Save(ctx, audit.UserActor(admin.ID, admin.Email), vendors.Argos, "sandbox", vendorsettingsInput(sim.BaseURL, sim.Path, sim.APIKey)); err != nil {
+		t.Fatal(err)
+	}
+	app.Server.Sim.Argos.SetCallbackFirst(true)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	caseID, docID := demoCase(t, app, 3004, specimen.Options{})
+	runChecks(t, app, c, caseID, docID, "argos")
+	ar := wait(t, app, caseID, 1)["argos"]
+	if ar.State != db.CheckStateDone || ar.TransactionID == nil || field(result(t, ar), vendors.Surname) == "" {
+		t.Fatalf("argos: %s %v %s", ar.State, ar.TransactionID, ar.Reason)
+	}
+	sent := app.Server.Sim.Argos.Callbacks()
+	if len(sent) != 1 || sent[0].Status != http.StatusAccepted {
+		t.Fatalf("callbacks sent: %+v", sent)
+	}
+	// The finished check answers a replay as processed; its token no longer opens anything.
+	replay := app.NewClient().API(t, "POST", strings.TrimPrefix(sent[0].URL, app.URL), "", "application/json", sent[0].Body)
+	if replay.Status != http.StatusOK {
+		t.Fatalf("replayed callback: %d %s", replay.Status, replay.Body)
+	}
+}

@@ -395,6 +395,12 @@ func (r *Runner) call(ctx context.Context, c db.Check, v vendors.Name, client an
 		if r.asyncArgos(ctx) && r.CallbackBase != "" {
 			token = argos.NewCallbackToken()
 			req.CallbackURL = r.CallbackBase + "/callbacks/argos/" + token
+			// Argos may call back before its acknowledgement reaches us: the check must know the
+			// token first.
+			if n, err := db.New(r.Pool).ExpectCallback(ctx, db.ExpectCallbackParams{ID: c.ID, Attempts: c.Attempts,
+				CallbackTokenHash: auth.TokenHash(token)}); err != nil || n == 0 {
+				return outcome{err: &vendors.Error{Vendor: v, Kind: vendors.Transient, Message: "kycdesk could not get ready for Argos' callback.", Err: err}}
+			}
 		}
 		var rec argos.Recognition
 		rec, err = cl.Recognize(ctx, req)

@@ -123,6 +123,27 @@ func (q *Queries) CreateCheck(ctx context.Context, arg CreateCheckParams) (Check
 	return i, err
 }
 
+const expectCallback = `-- name: ExpectCallback :execrows
+UPDATE checks SET callback_token_hash = $1
+WHERE id = $2 AND state = 'running' AND attempts = $3
+`
+
+type ExpectCallbackParams struct {
+	CallbackTokenHash []byte
+	ID                uuid.UUID
+	Attempts          int32
+}
+
+// The run about to ask Argos for an asynchronous answer records the hash of its callback URL's
+// token first, so that a callback arriving before Argos' acknowledgement finds the check.
+func (q *Queries) ExpectCallback(ctx context.Context, arg ExpectCallbackParams) (int64, error) {
+	result, err := q.db.Exec(ctx, expectCallback, arg.CallbackTokenHash, arg.ID, arg.Attempts)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const finishCheck = `-- name: FinishCheck :one
 UPDATE checks SET state = $1, outcome = $2, code = $3, reason = $4, error_kind = $5,
     result = $6, finished_at = now(), next_attempt_at = NULL, callback_token_hash = NULL
@@ -187,6 +208,41 @@ SELECT id, case_id, document_id, vendor, kind, state, attempts, request_key, req
 
 func (q *Queries) GetCheck(ctx context.Context, id uuid.UUID) (Check, error) {
 	row := q.db.QueryRow(ctx, getCheck, id)
+	var i Check
+	err := row.Scan(
+		&i.ID,
+		&i.CaseID,
+		&i.DocumentID,
+		&i.Vendor,
+		&i.Kind,
+		&i.State,
+		&i.Attempts,
+		&i.RequestKey,
+		&i.RequestedBy,
+		&i.RequestedVia,
+		&i.CreatedAt,
+		&i.StartedAt,
+		&i.FinishedAt,
+		&i.NextAttemptAt,
+		&i.Outcome,
+		&i.Code,
+		&i.Reason,
+		&i.ErrorKind,
+		&i.Result,
+		&i.TransactionID,
+		&i.CallbackTokenHash,
+		&i.CallbackScale,
+		&i.CallbackDueAt,
+	)
+	return i, err
+}
+
+const getCheckByCallbackToken = `-- name: GetCheckByCallbackToken :one
+SELECT id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at FROM checks WHERE callback_token_hash = $1
+`
+
+func (q *Queries) GetCheckByCallbackToken(ctx context.Context, callbackTokenHash []byte) (Check, error) {
+	row := q.db.QueryRow(ctx, getCheckByCallbackToken, callbackTokenHash)
 	var i Check
 	err := row.Scan(
 		&i.ID,

@@ -48,6 +48,7 @@ type Fake struct {
 	delay     time.Duration
 	never     bool
 	twice     bool
+	first     bool
 	client    *http.Client
 	requests  []FakeRequest
 	callbacks []SentCallback
@@ -118,6 +119,14 @@ func (f *Fake) SetCallbackDelay(d time.Duration) {
 func (f *Fake) SetNeverCallback(on bool) {
 	f.mu.Lock()
 	f.never = on
+	f.mu.Unlock()
+}
+
+// SetCallbackFirst makes the fake deliver each callback before it acknowledges the request, as
+// the quickest Argos could: the app must know the callback before it knows the transaction.
+func (f *Fake) SetCallbackFirst(on bool) {
+	f.mu.Lock()
+	f.first = on
 	f.mu.Unlock()
 }
 
@@ -292,8 +301,16 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, body []byte, readEr
 		}
 		cbBody, _ = json.Marshal(map[string]any{"statusCode": 200, "apiType": "id_recognition", "transactionId": txID, "result": result})
 	}
+	f.mu.Lock()
+	first, client := f.first && !f.never && !f.closed, f.client
+	f.mu.Unlock()
+	if first {
+		f.postCallback(r.Context(), client, callback, txID, cbBody)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"apiType": "id_recognition", "transactionId": txID})
-	f.scheduleCallback(callback, txID, cbBody)
+	if !first {
+		f.scheduleCallback(callback, txID, cbBody)
+	}
 	return fakeAnswer{status: http.StatusOK, txID: txID}
 }
 
