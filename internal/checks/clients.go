@@ -106,7 +106,7 @@ func Build(v vendors.Name, r vendorsettings.Resolved, sim ClientConfigs, hc *htt
 			if v == vendors.CynopsisOCR {
 				cfg.OCRURL, cfg.OCRPath = val["ocr_url"], val["ocr_path"]
 			} else {
-				cfg.ArtemisURL = val["artemis_url"]
+				cfg.ArtemisURL, cfg.ArtemisPath = val["artemis_url"], val["api_path"]
 			}
 		}
 		cfg.Timeout = r.Timeout

@@ -41,6 +41,7 @@ var Integrations = []Integration{
 		{Name: "auth_url", Label: "Auth base URL", URL: true, Required: true, Hint: "e.g. https://crm-demo.cynopsis.co"},
 		{Name: "token_path", Label: "Token path", Default: "/oauth/token"},
 		{Name: "artemis_url", Label: "Artemis base URL", URL: true, Required: true, Hint: "e.g. https://api1.artemisuat.cynopsis.co"},
+		{Name: "api_path", Label: "API path", Default: "/api", Hint: "Before /customer/…"},
 		{Name: "client_id", Label: "Client ID", Required: true},
 		{Name: "client_secret", Label: "Client secret", Secret: true, Required: true},
 		{Name: "domain_id", Label: "Domain ID", Required: true, Hint: "X-Domain-ID"},

@@ -283,7 +283,7 @@ func (c *Client) artemisURL(format string, args ...any) (string, error) {
 	if c.cfg.ArtemisURL == "" {
 		return "", &vendors.Error{Vendor: vendors.Artemis, Kind: vendors.Invalid, Message: "Artemis is not configured: the settings have no Artemis URL."}
 	}
-	return c.cfg.ArtemisURL + fmt.Sprintf(format, args...), nil
+	return c.cfg.ArtemisURL + c.cfg.ArtemisPath + fmt.Sprintf(format, args...), nil
 }
 
 func invalid(msg string) error {
@@ -293,7 +293,7 @@ func invalid(msg string) error {
 // CreateCustomer creates an Artemis customer and returns its id. A second create with the same
 // ProfileReferenceID fails with an error wrapping ErrDuplicateCustomer.
 func (c *Client) CreateCustomer(ctx context.Context, req CustomerRequest) (int64, error) {
-	u, err := c.artemisURL("/api/customer")
+	u, err := c.artemisURL("/customer")
 	if err != nil {
 		return 0, err
 	}
@@ -367,7 +367,7 @@ func (c *Client) UploadDocument(ctx context.Context, customerID int64, doc Docum
 }
 
 func (c *Client) uploadDocument(ctx context.Context, customerID int64, doc DocumentRequest, front, back []byte) (*Document, error) {
-	u, err := c.artemisURL("/api/customer/%d/document", customerID)
+	u, err := c.artemisURL("/customer/%d/document", customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +439,7 @@ func (c *Client) PutOCR(ctx context.Context, customerID, documentID int64, ocrAn
 }
 
 func (c *Client) putDocument(ctx context.Context, customerID, documentID int64, what string, body []byte, done string) (*Document, error) {
-	u, err := c.artemisURL("/api/customer/%d/document/%d/%s", customerID, documentID, what)
+	u, err := c.artemisURL("/customer/%d/document/%d/%s", customerID, documentID, what)
 	if err != nil {
 		return nil, err
 	}
@@ -454,7 +454,11 @@ func (c *Client) putDocument(ctx context.Context, customerID, documentID int64, 
 			if status < 200 || status >= 300 {
 				return httpError(vendors.Artemis, status, h, b)
 			}
+			// Success is the document record coming back, not the status alone.
 			d, err := ParseDocument(b)
+			if err == nil && d.ID <= 0 {
+				err = &vendors.Error{Vendor: vendors.Artemis, Kind: vendors.Transient, Message: "Artemis answered without the document record."}
+			}
 			if err != nil {
 				return "", "", err
 			}

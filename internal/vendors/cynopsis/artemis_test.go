@@ -3,11 +3,15 @@ package cynopsis
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -417,3 +421,49 @@ func TestParseDocument(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestArtemisPathIsConfiguration: the API's path under the Artemis URL is a setting, and a PUT
+// answered without the document record is not taken for delivered.
+func TestArtemisPathIsConfiguration(t *testing.T) {
+	var mu sync.Mutex
+	var paths []string
+	putBody := `{"id":9,"customerId":7}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.Method+" "+r.URL.Path)
+		body := putBody
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/oauth/token":
+			_, _ = io.WriteString(w, `{"access_token":"t","token_type":"Bearer","expires_in":3600}`)
+		case r.Method == http.MethodPost:
+			_, _ = io.WriteString(w, `{"id":7,"profileReferenceId":"case-1","type":"INDIVIDUAL"}`)
+		default:
+			_, _ = io.WriteString(w, body)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{AuthURL: srv.URL, ArtemisURL: srv.URL + "/gw/", ArtemisPath: "v2/artemis-api/", ClientID: "id", ClientSecret: "s",
+		DomainID: 1, Timeout: 5 * time.Second}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateCustomer(ctx(t), CustomerRequest{ProfileReferenceID: "case-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutLiveness(ctx(t), 7, 9, LivenessRequest{Conclusion: Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	putBody = `{}`
+	mu.Unlock()
+	if _, err := c.PutLiveness(ctx(t), 7, 9, LivenessRequest{Conclusion: Bool(true)}); !vendors.Retryable(err) {
+		t.Errorf("a PUT answered with {}: %v, want a transient error", err)
+	}
+	want := []string{"POST /oauth/token", "POST /gw/v2/artemis-api/customer", "PUT /gw/v2/artemis-api/customer/7/document/9/liveness",
+		"PUT /gw/v2/artemis-api/customer/7/document/9/liveness"}
+	if fmt.Sprint(paths) != fmt.Sprint(want) {
+		t.Errorf("requests %v, want %v", paths, want)
+	}
+}

@@ -33,9 +33,10 @@ import (
 
 // Default paths and timeout, used when Config leaves them empty.
 const (
-	DefaultOCRPath   = "/service/v2/ocr"
-	DefaultTokenPath = "/oauth/token"
-	DefaultTimeout   = 60 * time.Second
+	DefaultOCRPath     = "/service/v2/ocr"
+	DefaultTokenPath   = "/oauth/token"
+	DefaultArtemisPath = "/api"
+	DefaultTimeout     = 60 * time.Second
 )
 
 // Header names exactly as each product's page spells them. Header names are case-insensitive in
@@ -57,7 +58,9 @@ type Config struct {
 	OCRPath string
 	// ArtemisURL is the base URL of Artemis, e.g. https://api1.artemisuat.cynopsis.co. Empty
 	// disables the Artemis calls.
-	ArtemisURL   string
+	ArtemisURL string
+	// ArtemisPath is the API's path under ArtemisURL, before /customer…; default /api.
+	ArtemisPath  string
 	ClientID     string
 	ClientSecret string
 	// DomainID is the tenant id Cynopsis assigns; it is sent in the domain header on every call.
@@ -91,6 +94,9 @@ func New(cfg Config, httpClient *http.Client, rec vendors.Recorder) (*Client, er
 	if cfg.OCRPath == "" {
 		cfg.OCRPath = DefaultOCRPath
 	}
+	if cfg.ArtemisPath == "" {
+		cfg.ArtemisPath = DefaultArtemisPath
+	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
@@ -100,6 +106,10 @@ func New(cfg Config, httpClient *http.Client, rec vendors.Recorder) (*Client, er
 	cfg.AuthURL = strings.TrimRight(cfg.AuthURL, "/")
 	cfg.OCRURL = strings.TrimRight(cfg.OCRURL, "/")
 	cfg.ArtemisURL = strings.TrimRight(cfg.ArtemisURL, "/")
+	cfg.ArtemisPath = "/" + strings.Trim(cfg.ArtemisPath, "/")
+	if cfg.ArtemisPath == "/" {
+		cfg.ArtemisPath = ""
+	}
 	if httpClient == nil {
 		httpClient = &http.Client{}
 	}
