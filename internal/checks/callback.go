@@ -54,6 +54,7 @@ func (w *CallbackWorker) Work(ctx context.Context, job *river.Job[CallbackArgs])
 	if err == nil && *c.TransactionID != storable(cb.TransactionID) {
 		return nil // not this request's transaction
 	}
+	w.logCallback(ctx, c, job, cb, err)
 	if err != nil {
 		_, ferr := w.Runner.finish(ctx, c, nil, &vendors.Error{Vendor: vendors.Argos, Kind: vendors.Invalid, Message: "Argos' callback could not be read."}, true)
 		return ferr
@@ -68,6 +69,25 @@ func (w *CallbackWorker) Work(ctx context.Context, job *river.Job[CallbackArgs])
 	}
 	_, err = w.Runner.finish(ctx, c, cb.Result, nil, true)
 	return err
+}
+
+// logCallback writes the callback to the check's vendor calls, its body redacted as an answer's
+// is: its latency is the wait since Argos acknowledged the request.
+func (w *CallbackWorker) logCallback(ctx context.Context, c db.Check, job *river.Job[CallbackArgs], cb argos.Callback, parseErr error) {
+	call := vendors.Call{Vendor: vendors.Argos, Method: http.MethodPost, Endpoint: w.Runner.CallbackBase + "/callbacks/argos/…",
+		StartedAt: job.CreatedAt, HTTPStatus: cb.StatusCode, Attempt: int(c.Attempts), Body: vendors.Redact(job.Args.Body)}
+	if c.CallbackDueAt != nil {
+		call.Latency = max(job.CreatedAt.Sub(c.CallbackDueAt.Add(-CallbackWait)), 0)
+	}
+	switch {
+	case parseErr != nil:
+		call.Meaning = "Argos' callback could not be read."
+	case cb.Err != nil:
+		call.VendorCode, call.Meaning = cb.Err.Code, cb.Err.Message
+	}
+	if rec := w.Runner.Clients.Recorder; rec != nil {
+		rec.RecordCall(WithScope(ctx, &c.ID, &c.CaseID), call)
+	}
 }
 
 // CallbackHandler receives Argos callbacks at /callbacks/argos/{token}. Callbacks are unsigned, so

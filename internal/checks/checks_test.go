@@ -255,6 +255,17 @@ func TestArgosAsyncCallbacks(t *testing.T) {
 	if n := len(app.AuditActions(t, "check", ar.ID.String())); n != 2 { // request + done, once
 		t.Fatalf("audit rows for the check: %d (%v)", n, app.AuditActions(t, "check", ar.ID.String()))
 	}
+	// The callback is in the check's vendor calls beside the request, its body kept, its token not.
+	var endpoint string
+	var status int
+	var cbBody []byte
+	if err := app.Pool.QueryRow(ctx, "SELECT endpoint, http_status, body FROM vendor_calls WHERE check_id = $1 AND endpoint LIKE '%/callbacks/argos/%'",
+		ar.ID).Scan(&endpoint, &status, &cbBody); err != nil {
+		t.Fatalf("the callback is not in the vendor calls: %v", err)
+	}
+	if status != 200 || !strings.Contains(string(cbBody), *ar.TransactionID) || !strings.HasSuffix(endpoint, "/callbacks/argos/…") {
+		t.Errorf("callback call: %s %d %.200s", endpoint, status, cbBody)
+	}
 	// A callback with a wrong token or an unknown transaction is refused.
 	body := `{"statusCode":200,"apiType":"id_recognition","transactionId":"` + *ar.TransactionID + `","result":{}}`
 	for _, path := range []string{"/callbacks/argos/not-the-token", "/callbacks/argos/x"} {
