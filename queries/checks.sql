@@ -30,7 +30,7 @@ RETURNING *;
 
 -- name: AwaitCallback :one
 UPDATE checks SET transaction_id = @transaction_id, callback_token_hash = @callback_token_hash,
-    callback_scale = @callback_scale, callback_due_at = @callback_due_at
+    callback_scale = @callback_scale, callback_due_at = @callback_due_at, callback_acknowledged_at = now()
 WHERE id = @id AND state = 'running' AND attempts = @attempts
 RETURNING *;
 

@@ -76,8 +76,8 @@ func (w *CallbackWorker) Work(ctx context.Context, job *river.Job[CallbackArgs])
 func (w *CallbackWorker) logCallback(ctx context.Context, c db.Check, job *river.Job[CallbackArgs], cb argos.Callback, parseErr error) {
 	call := vendors.Call{Vendor: vendors.Argos, Method: http.MethodPost, Endpoint: w.Runner.CallbackBase + "/callbacks/argos/…",
 		StartedAt: job.CreatedAt, HTTPStatus: cb.StatusCode, Attempt: int(c.Attempts), Body: vendors.Redact(job.Args.Body)}
-	if c.CallbackDueAt != nil {
-		call.Latency = max(job.CreatedAt.Sub(c.CallbackDueAt.Add(-CallbackWait)), 0)
+	if c.CallbackAcknowledgedAt != nil {
+		call.Latency = max(job.CreatedAt.Sub(*c.CallbackAcknowledgedAt), 0)
 	}
 	switch {
 	case parseErr != nil:

@@ -238,8 +238,9 @@ func TestArgosAsyncCallbacks(t *testing.T) {
 	admin := app.CreateUser(t, "admin")
 	ctx := context.Background()
 	sim := app.Server.Sim.Settings(app.URL + "/sim").Argos
-	_, err := app.Server.Settings.Save(ctx, audit.UserActor(admin.ID, admin.Email), vendors.Argos, "sandbox", vendorsettingsInput(sim.BaseURL, sim.Path, sim.APIKey))
-	if err != nil {
+	in := vendorsettingsInput(sim.BaseURL, sim.Path, sim.APIKey)
+	in.Config["callback_wait_minutes"] = "3"
+	if _, err := app.Server.Settings.Save(ctx, audit.UserActor(admin.ID, admin.Email), vendors.Argos, "sandbox", in); err != nil {
 		t.Fatal(err)
 	}
 	app.Server.Sim.Argos.SetCallbackTwice(true)
@@ -250,6 +251,9 @@ func TestArgosAsyncCallbacks(t *testing.T) {
 	ar := got["argos"]
 	if ar.State != db.CheckStateDone || ar.TransactionID == nil || field(result(t, ar), vendors.Surname) == "" {
 		t.Fatalf("argos async: %s %v %s", ar.State, ar.TransactionID, ar.Reason)
+	}
+	if ar.CallbackDueAt == nil || ar.CallbackAcknowledgedAt == nil || ar.CallbackDueAt.Sub(*ar.CallbackAcknowledgedAt).Round(time.Second) != 3*time.Minute {
+		t.Errorf("the callback wait is not the 3 minutes set: due %v, acknowledged %v", ar.CallbackDueAt, ar.CallbackAcknowledgedAt)
 	}
 	time.Sleep(700 * time.Millisecond)                                  // the second callback
 	if n := len(app.AuditActions(t, "check", ar.ID.String())); n != 2 { // request + done, once

@@ -43,8 +43,17 @@ func (Args) Kind() string { return "vendor_check" }
 // MaxAttempts is how many times a check is tried before it fails for good.
 const MaxAttempts = 6
 
-// CallbackWait is how long an asynchronous Argos check waits for its callback.
+// CallbackWait is how long an asynchronous Argos check waits for its callback when the Argos
+// settings do not say (callback_wait_minutes).
 var CallbackWait = 10 * time.Minute
+
+// callbackWait is the wait the Argos settings give, else CallbackWait.
+func callbackWait(res vendorsettings.Resolved) time.Duration {
+	if n, err := strconv.Atoi(res.Values["callback_wait_minutes"]); err == nil && n > 0 {
+		return time.Duration(n) * time.Minute
+	}
+	return CallbackWait
+}
 
 // RetryBase is the first retry's wait; each next one doubles it (tests shorten it).
 var RetryBase = 2 * time.Second
@@ -118,8 +127,12 @@ func (r *Runner) Run(ctx context.Context, id uuid.UUID) error {
 		if c.CallbackDueAt != nil && time.Now().Before(*c.CallbackDueAt) {
 			return river.JobSnooze(time.Until(*c.CallbackDueAt) + time.Second)
 		}
+		waited := "its whole wait"
+		if c.CallbackDueAt != nil && c.CallbackAcknowledgedAt != nil {
+			waited = c.CallbackDueAt.Sub(*c.CallbackAcknowledgedAt).Round(time.Second).String()
+		}
 		_, err := r.finish(ctx, c, nil, &vendors.Error{Vendor: vendors.Argos, Kind: vendors.Transient,
-			Message: fmt.Sprintf("Argos accepted the document but its answer never came (waited %s).", CallbackWait)}, true)
+			Message: fmt.Sprintf("Argos accepted the document but its answer never came (waited %s).", waited)}, true)
 		return err
 	}
 	v := vendors.Name(c.Vendor)
@@ -146,14 +159,15 @@ func (r *Runner) Run(ctx context.Context, id uuid.UUID) error {
 	}
 	if out.pending != nil {
 		scale, _ := json.Marshal(out.pending.Scale)
-		due := time.Now().Add(CallbackWait)
+		wait := callbackWait(res)
+		due := time.Now().Add(wait)
 		txID := storable(out.pending.TransactionID)
 		_, err := q.AwaitCallback(ctx, db.AwaitCallbackParams{ID: c.ID, Attempts: c.Attempts, TransactionID: &txID,
 			CallbackTokenHash: auth.TokenHash(out.token), CallbackScale: scale, CallbackDueAt: &due})
 		if err != nil {
 			return err
 		}
-		return river.JobSnooze(CallbackWait + time.Second)
+		return river.JobSnooze(wait + time.Second)
 	}
 	final, err := r.finish(ctx, c, out.result, out.err, false)
 	if err != nil {

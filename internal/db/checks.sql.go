@@ -15,9 +15,9 @@ import (
 
 const awaitCallback = `-- name: AwaitCallback :one
 UPDATE checks SET transaction_id = $1, callback_token_hash = $2,
-    callback_scale = $3, callback_due_at = $4
+    callback_scale = $3, callback_due_at = $4, callback_acknowledged_at = now()
 WHERE id = $5 AND state = 'running' AND attempts = $6
-RETURNING id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at
+RETURNING id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at, callback_acknowledged_at
 `
 
 type AwaitCallbackParams struct {
@@ -63,6 +63,7 @@ func (q *Queries) AwaitCallback(ctx context.Context, arg AwaitCallbackParams) (C
 		&i.CallbackTokenHash,
 		&i.CallbackScale,
 		&i.CallbackDueAt,
+		&i.CallbackAcknowledgedAt,
 	)
 	return i, err
 }
@@ -71,7 +72,7 @@ const createCheck = `-- name: CreateCheck :one
 INSERT INTO checks (case_id, document_id, vendor, kind, request_key, requested_by, requested_via)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (document_id, vendor, request_key) DO NOTHING
-RETURNING id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at
+RETURNING id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at, callback_acknowledged_at
 `
 
 type CreateCheckParams struct {
@@ -119,6 +120,7 @@ func (q *Queries) CreateCheck(ctx context.Context, arg CreateCheckParams) (Check
 		&i.CallbackTokenHash,
 		&i.CallbackScale,
 		&i.CallbackDueAt,
+		&i.CallbackAcknowledgedAt,
 	)
 	return i, err
 }
@@ -148,7 +150,7 @@ const finishCheck = `-- name: FinishCheck :one
 UPDATE checks SET state = $1, outcome = $2, code = $3, reason = $4, error_kind = $5,
     result = $6, finished_at = now(), next_attempt_at = NULL, callback_token_hash = NULL
 WHERE id = $7 AND state IN ('running', 'retrying') AND attempts = $8
-RETURNING id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at
+RETURNING id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at, callback_acknowledged_at
 `
 
 type FinishCheckParams struct {
@@ -198,12 +200,13 @@ func (q *Queries) FinishCheck(ctx context.Context, arg FinishCheckParams) (Check
 		&i.CallbackTokenHash,
 		&i.CallbackScale,
 		&i.CallbackDueAt,
+		&i.CallbackAcknowledgedAt,
 	)
 	return i, err
 }
 
 const getCheck = `-- name: GetCheck :one
-SELECT id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at FROM checks WHERE id = $1
+SELECT id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at, callback_acknowledged_at FROM checks WHERE id = $1
 `
 
 func (q *Queries) GetCheck(ctx context.Context, id uuid.UUID) (Check, error) {
@@ -233,12 +236,13 @@ func (q *Queries) GetCheck(ctx context.Context, id uuid.UUID) (Check, error) {
 		&i.CallbackTokenHash,
 		&i.CallbackScale,
 		&i.CallbackDueAt,
+		&i.CallbackAcknowledgedAt,
 	)
 	return i, err
 }
 
 const getCheckByCallbackToken = `-- name: GetCheckByCallbackToken :one
-SELECT id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at FROM checks WHERE callback_token_hash = $1
+SELECT id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at, callback_acknowledged_at FROM checks WHERE callback_token_hash = $1
 `
 
 func (q *Queries) GetCheckByCallbackToken(ctx context.Context, callbackTokenHash []byte) (Check, error) {
@@ -268,12 +272,13 @@ func (q *Queries) GetCheckByCallbackToken(ctx context.Context, callbackTokenHash
 		&i.CallbackTokenHash,
 		&i.CallbackScale,
 		&i.CallbackDueAt,
+		&i.CallbackAcknowledgedAt,
 	)
 	return i, err
 }
 
 const getCheckByTransaction = `-- name: GetCheckByTransaction :one
-SELECT id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at FROM checks WHERE vendor = $1 AND transaction_id = $2
+SELECT id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at, callback_acknowledged_at FROM checks WHERE vendor = $1 AND transaction_id = $2
 `
 
 type GetCheckByTransactionParams struct {
@@ -308,6 +313,7 @@ func (q *Queries) GetCheckByTransaction(ctx context.Context, arg GetCheckByTrans
 		&i.CallbackTokenHash,
 		&i.CallbackScale,
 		&i.CallbackDueAt,
+		&i.CallbackAcknowledgedAt,
 	)
 	return i, err
 }
@@ -379,7 +385,7 @@ func (q *Queries) InsertVendorCall(ctx context.Context, arg InsertVendorCallPara
 }
 
 const listCaseChecks = `-- name: ListCaseChecks :many
-SELECT id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at FROM checks WHERE case_id = $1 ORDER BY created_at DESC, vendor
+SELECT id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at, callback_acknowledged_at FROM checks WHERE case_id = $1 ORDER BY created_at DESC, vendor
 `
 
 func (q *Queries) ListCaseChecks(ctx context.Context, caseID uuid.UUID) ([]Check, error) {
@@ -415,6 +421,7 @@ func (q *Queries) ListCaseChecks(ctx context.Context, caseID uuid.UUID) ([]Check
 			&i.CallbackTokenHash,
 			&i.CallbackScale,
 			&i.CallbackDueAt,
+			&i.CallbackAcknowledgedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -563,7 +570,7 @@ func (q *Queries) RefreshCaseVendorOutcome(ctx context.Context, caseID uuid.UUID
 const retryCheck = `-- name: RetryCheck :one
 UPDATE checks SET state = 'retrying', reason = $1, code = $2, error_kind = $3, next_attempt_at = $4
 WHERE id = $5 AND state = 'running' AND attempts = $6
-RETURNING id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at
+RETURNING id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at, callback_acknowledged_at
 `
 
 type RetryCheckParams struct {
@@ -609,6 +616,7 @@ func (q *Queries) RetryCheck(ctx context.Context, arg RetryCheckParams) (Check, 
 		&i.CallbackTokenHash,
 		&i.CallbackScale,
 		&i.CallbackDueAt,
+		&i.CallbackAcknowledgedAt,
 	)
 	return i, err
 }
@@ -644,7 +652,7 @@ func (q *Queries) SetDocumentArtemisID(ctx context.Context, arg SetDocumentArtem
 const startCheck = `-- name: StartCheck :one
 UPDATE checks SET state = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()), next_attempt_at = NULL
 WHERE id = $1 AND state NOT IN ('done', 'failed')
-RETURNING id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at
+RETURNING id, case_id, document_id, vendor, kind, state, attempts, request_key, requested_by, requested_via, created_at, started_at, finished_at, next_attempt_at, outcome, code, reason, error_kind, result, transaction_id, callback_token_hash, callback_scale, callback_due_at, callback_acknowledged_at
 `
 
 // A run takes the check unless it already finished; the attempt it records is the run's, so a
@@ -676,6 +684,7 @@ func (q *Queries) StartCheck(ctx context.Context, id uuid.UUID) (Check, error) {
 		&i.CallbackTokenHash,
 		&i.CallbackScale,
 		&i.CallbackDueAt,
+		&i.CallbackAcknowledgedAt,
 	)
 	return i, err
 }

@@ -562,29 +562,30 @@ type CaseStatusCount struct {
 }
 
 type Check struct {
-	ID                uuid.UUID
-	CaseID            uuid.UUID
-	DocumentID        uuid.UUID
-	Vendor            string
-	Kind              string
-	State             CheckState
-	Attempts          int32
-	RequestKey        string
-	RequestedBy       *uuid.UUID
-	RequestedVia      string
-	CreatedAt         time.Time
-	StartedAt         *time.Time
-	FinishedAt        *time.Time
-	NextAttemptAt     *time.Time
-	Outcome           *string
-	Code              string
-	Reason            string
-	ErrorKind         string
-	Result            json.RawMessage
-	TransactionID     *string
-	CallbackTokenHash []byte
-	CallbackScale     json.RawMessage
-	CallbackDueAt     *time.Time
+	ID                     uuid.UUID
+	CaseID                 uuid.UUID
+	DocumentID             uuid.UUID
+	Vendor                 string
+	Kind                   string
+	State                  CheckState
+	Attempts               int32
+	RequestKey             string
+	RequestedBy            *uuid.UUID
+	RequestedVia           string
+	CreatedAt              time.Time
+	StartedAt              *time.Time
+	FinishedAt             *time.Time
+	NextAttemptAt          *time.Time
+	Outcome                *string
+	Code                   string
+	Reason                 string
+	ErrorKind              string
+	Result                 json.RawMessage
+	TransactionID          *string
+	CallbackTokenHash      []byte
+	CallbackScale          json.RawMessage
+	CallbackDueAt          *time.Time
+	CallbackAcknowledgedAt *time.Time
 }
 
 type Customer struct {

@@ -60,6 +60,7 @@ var Integrations = []Integration{
 		{Name: "path", Label: "Recognition path", Default: "/modules/recognition"},
 		{Name: "api_key", Label: "API key", Secret: true, Required: true},
 		{Name: "mode", Label: "Mode", Default: "sync", Hint: "sync, or async (Argos calls kycdesk back at KYCDESK_BASE_URL)"},
+		{Name: "callback_wait_minutes", Label: "Callback wait (minutes)", Hint: "async: how long a check waits for Argos' callback before it fails; 10 when empty"},
 	}},
 	{Vendor: vendors.OOTO, Label: "OOTO document + selfie", Kind: "face_match", Fields: []Field{
 		{Name: "base_url", Label: "Base URL", URL: true, Required: true},

@@ -377,3 +377,27 @@ func TestSwitchingTheActiveEnvironment(t *testing.T) {
 		t.Errorf("audit: %v", acts)
 	}
 }
+
+// TestArgosCallbackWaitIsASetting: the wait for Argos' callback is whole minutes from 1 to 1440;
+// anything else is refused on its field, and a good value is kept.
+func TestArgosCallbackWaitIsASetting(t *testing.T) {
+	app := testenv.NewApp(t)
+	c := app.SignIn(t, app.CreateUser(t, "admin"))
+	for _, bad := range []string{"0", "2h", "1441", "-5"} {
+		form := simForm(app, vendors.Argos, "k-123")
+		form.Set("callback_wait_minutes", bad)
+		res := c.PostForm(t, "/admin/vendors/argos/sandbox", form)
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Doc(t).Find("#callback_wait_minutes-error").Text(), "1 to 1440") {
+			t.Fatalf("%q: %d %q", bad, res.Status, res.Doc(t).Find("#callback_wait_minutes-error").Text())
+		}
+	}
+	form := simForm(app, vendors.Argos, "k-123")
+	form.Set("callback_wait_minutes", "25")
+	if res := c.PostForm(t, "/admin/vendors/argos/sandbox", form); res.Status != http.StatusSeeOther {
+		t.Fatalf("25 minutes: %d", res.Status)
+	}
+	st, err := app.Server.Settings.Get(context.Background(), vendors.Argos, "sandbox")
+	if err != nil || st.Config["callback_wait_minutes"] != "25" {
+		t.Fatalf("stored %v %v", st.Config, err)
+	}
+}

@@ -248,6 +248,10 @@ func (s *Service) validate(f Field, env, val string) string {
 		if val != "sync" && val != "async" {
 			return "Use sync or async."
 		}
+	case "callback_wait_minutes":
+		if n, err := strconv.Atoi(val); err != nil || n < 1 || n > 1440 {
+			return "Enter a whole number of minutes from 1 to 1440."
+		}
 	}
 	return ""
 }
