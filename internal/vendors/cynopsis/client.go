@@ -530,7 +530,7 @@ func httpError(product vendors.Name, status int, h http.Header, body []byte) (st
 	resp := &http.Response{StatusCode: status, Header: h}
 	e := vendors.StatusError(product, resp, body)
 	// Spring's "error" is the status text ("Bad Request"), not a code; OAuth2's is a token.
-	if code := string(eb.Error); code != "" && !strings.ContainsAny(code, " \t") {
+	if code := string(eb.Error); code != "" && !strings.ContainsAny(code, " \t") && !strings.EqualFold(code, http.StatusText(status)) {
 		e.Code = code
 	}
 	if msg != "" && status < 500 && status != http.StatusTooManyRequests {

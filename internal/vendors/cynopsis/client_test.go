@@ -418,3 +418,22 @@ func TestFormEncodedTokenAnswerLifetime(t *testing.T) {
 		t.Errorf("refresh at %v, want %v", c.refreshAt, want)
 	}
 }
+
+// Spring's "error" member is the status text, not a code; OAuth2's is a code.
+func TestHTTPErrorCodeIsNotTheStatusText(t *testing.T) {
+	for _, c := range []struct {
+		status int
+		body   string
+		code   string
+	}{
+		{409, `{"status":409,"error":"Conflict","message":"Duplicate"}`, ""},
+		{403, `{"status":403,"error":"Forbidden","message":"Access denied"}`, ""},
+		{400, `{"status":400,"error":"Bad Request","message":"x"}`, ""},
+		{401, `{"error":"invalid_client","error_description":"Bad client credentials"}`, "invalid_client"},
+	} {
+		code, _, _ := httpError(vendors.Artemis, c.status, http.Header{}, []byte(c.body))
+		if code != c.code {
+			t.Errorf("%d %s: code %q, want %q", c.status, c.body, code, c.code)
+		}
+	}
+}
