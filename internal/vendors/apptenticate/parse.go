@@ -147,7 +147,13 @@ func interpret(resp *http.Response, body []byte) (vendors.Result, *vendors.Error
 		return vendors.Result{}, refusal(st, code, obj.text("error"))
 	}
 	if st >= 200 && st < 300 {
-		return success(obj), nil
+		res := success(obj)
+		// Without "valid", an answer passes on what it read; one that read nothing says nothing.
+		if !valid.Valid && len(res.Fields) == 0 && len(res.Extra) == 0 {
+			return vendors.Result{}, &vendors.Error{Vendor: vendors.Apptenticate, Kind: vendors.Invalid, HTTPStatus: st,
+				Message: "The vendor's answer said neither whether the document is valid nor what it read."}
+		}
+		return res, nil
 	}
 	return vendors.Result{}, inputError(resp, body, obj)
 }

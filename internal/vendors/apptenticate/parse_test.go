@@ -177,6 +177,8 @@ func TestInterpretFailures(t *testing.T) {
 		{"200 empty", 200, ``, vendors.Transient, "", "not readable JSON"},
 		{"404 html", 404, `<html>Not found</html>`, vendors.Invalid, "", "HTTP 404"},
 		{"413", 413, ``, vendors.Invalid, "", "too large"},
+		{"200 saying nothing", 200, `{}`, vendors.Invalid, "", "neither whether"},
+		{"200 with only an id", 200, `{"id": 77}`, vendors.Invalid, "", "neither whether"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
