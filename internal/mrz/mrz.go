@@ -259,6 +259,10 @@ func describeShape(lines []string) string {
 // parseTD1 reads an identity card zone (ICAO 9303 part 5).
 func parseTD1(m *MRZ, now time.Time) {
 	l1, l2, l3 := m.Lines[0], m.Lines[1], m.Lines[2]
+	m.letters("document code", l1[0:2])
+	m.letters("issuing state", l1[2:5])
+	m.letters("nationality", l2[15:18])
+	m.letters("name", l3)
 	m.DocumentCode = trimFiller(l1[0:2])
 	m.IssuingState = trimFiller(l1[2:5])
 	m.docNumber(l1[5:14], l1[14], l1[15:30], func(rest string) { m.OptionalData1 = rest })
@@ -274,6 +278,10 @@ func parseTD1(m *MRZ, now time.Time) {
 // parseTwoLine reads TD2, TD3 and visa zones, which share line 2 up to position 28.
 func parseTwoLine(m *MRZ, now time.Time) {
 	l1, l2 := m.Lines[0], m.Lines[1]
+	m.letters("document code", l1[0:2])
+	m.letters("issuing state", l1[2:5])
+	m.letters("name", l1[5:])
+	m.letters("nationality", l2[10:13])
 	m.DocumentCode = trimFiller(l1[0:2])
 	m.IssuingState = trimFiller(l1[2:5])
 	m.names(l1[5:])
@@ -320,7 +328,8 @@ func (m *MRZ) docNumber(first string, check byte, optional string, setOptional f
 }
 
 func (m *MRZ) date(name, raw string, check byte, now time.Time, birth bool) Date {
-	m.addCheck(name, raw, check, true)
+	m.addCheck(name, raw, check, false) // an unknown date's fillers count 0: its check digit is '0'
+
 	d := Date{Raw: raw}
 	if raw == "<<<<<<" || strings.ContainsRune(raw, '<') && onlyDigitsAndFiller(raw) {
 		return d // unknown or partly unknown: allowed by ICAO 9303 part 3
@@ -376,6 +385,14 @@ func resolveDate(raw string, now time.Time, birth bool) (time.Time, bool) {
 	return t, ok
 }
 
+// letters reports a digit in a field of letters and fillers (codes, states, names): an OCR
+// reading 'O' as '0' there changes no check digit, so the characters are the only guard.
+func (m *MRZ) letters(name, field string) {
+	if i := strings.IndexAny(field, "0123456789"); i >= 0 {
+		m.Problems = append(m.Problems, fmt.Sprintf("%s %q holds a digit (%q), where only letters and '<' belong", name, strings.TrimRight(field, "<"), field[i]))
+	}
+}
+
 func (m *MRZ) sex(c byte) {
 	switch c {
 	case 'M', 'F':
@@ -403,7 +420,7 @@ func joinComponents(s string) string {
 func trimFiller(s string) string { return strings.Trim(s, "<") }
 
 // addCheck recomputes a check digit. A field left empty may carry '<' instead of '0' where the
-// standard allows it (TD3 personal number, unknown dates); allowFillerCheck says so.
+// standard allows it (the TD3 personal number); allowFillerCheck says so.
 func (m *MRZ) addCheck(name, field string, found byte, allowFillerCheck bool) {
 	exp, err := CheckDigit(field)
 	c := Check{Name: name, Field: field, Expected: exp, Found: found}

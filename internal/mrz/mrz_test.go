@@ -301,7 +301,7 @@ func TestDates(t *testing.T) {
 
 func TestUnknownDates(t *testing.T) {
 	l2 := []byte(utoTD3L2)
-	copy(l2[13:20], "<<<<<<<") // unknown birth date, check digit as filler
+	copy(l2[13:20], "<<<<<<0") // unknown birth date: fillers count 0, so its check digit is 0
 	m, err := ParseAt(utoTD3L1+"\n"+string(l2), now)
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +314,17 @@ func TestUnknownDates(t *testing.T) {
 	}
 	for _, c := range m.Checks {
 		if c.Name == CheckBirthDate && !c.OK {
-			t.Errorf("unknown date with filler check digit failed: %+v", c)
+			t.Errorf("unknown date with check digit 0 failed: %+v", c)
+		}
+	}
+	// A filler in the date's check digit is not a digit: only the TD3 personal number may have it.
+	copy(l2[13:20], "<<<<<<<")
+	if m, err = ParseAt(utoTD3L1+"\n"+string(l2), now); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range m.Checks {
+		if c.Name == CheckBirthDate && c.OK {
+			t.Errorf("an unknown date with '<' for its check digit passed: %+v", c)
 		}
 	}
 	// Partly unknown (day not known) is allowed too, as ICAO 9303 part 3 permits.
@@ -393,6 +403,44 @@ func TestCheckDigit(t *testing.T) {
 	for _, bad := range []string{"abc", "L898 902", "É"} {
 		if _, err := CheckDigit(bad); !errors.Is(err, ErrCharacter) {
 			t.Errorf("CheckDigit(%q) error = %v, want ErrCharacter", bad, err)
+		}
+	}
+}
+
+// TestDigitsWhereLettersBelong: 'O' read as '0' in a code, a state, a nationality or a name
+// changes no check digit, so the zone is refused for the character itself, in every format.
+func TestDigitsWhereLettersBelong(t *testing.T) {
+	td3 := []string{utoTD3L1, utoTD3L2}
+	td1 := []string{utoTD1L1, utoTD1L2, utoTD1L3}
+	swap := func(lines []string, line, at int, c byte) string {
+		out := append([]string(nil), lines...)
+		b := []byte(out[line])
+		b[at] = c
+		out[line] = string(b)
+		return strings.Join(out, "\n")
+	}
+	for _, tt := range []struct {
+		name, zone, want string
+	}{
+		{"TD3 issuing state", swap(td3, 0, 4, '0'), "issuing state"},
+		{"TD3 surname", swap(td3, 0, 11, '0'), "name"},
+		{"TD3 nationality", swap(td3, 1, 12, '0'), "nationality"},
+		{"TD3 document code", swap(td3, 0, 1, '0'), "document code"},
+		{"TD1 issuing state", swap(td1, 0, 4, '0'), "issuing state"},
+		{"TD1 nationality", swap(td1, 1, 17, '0'), "nationality"},
+		{"TD1 given name", swap(td1, 2, 11, '0'), "name"},
+	} {
+		m, err := ParseAt(tt.zone, now)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if m.Valid() || len(m.Problems) != 1 || !strings.HasPrefix(m.Problems[0], tt.want+" ") {
+			t.Errorf("%s: valid %v, problems %q", tt.name, m.Valid(), m.Problems)
+		}
+	}
+	for _, ok := range [][]string{td3, td1} {
+		if m, err := ParseAt(strings.Join(ok, "\n"), now); err != nil || !m.Valid() {
+			t.Errorf("the specimen itself: %v %+v", err, m)
 		}
 	}
 }
