@@ -128,6 +128,10 @@ func TestAllChecksRunAgainstTheSimulator(t *testing.T) {
 	}
 	// Argos misreads the expiry date in this scenario, and its boxes are kept.
 	ar := result(t, got["argos"])
+	// The card's three-line zone, the third line from full_mrz.
+	if l3 := field(ar, vendors.MRZLine3); len(sp.MRZ) != 3 || l3 != sp.MRZ[2] {
+		t.Errorf("argos MRZ line 3 %q, want %q", l3, sp.MRZ)
+	}
 	if exp := field(ar, vendors.ExpiryDate); exp == sp.ExpiryDate.Format("2006-01-02") || exp == "" {
 		t.Errorf("argos expiry %q: the scenario's misread is missing", exp)
 	}

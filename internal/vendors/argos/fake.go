@@ -489,7 +489,6 @@ var fakeRawKeys = []struct {
 	{vendors.Address, "address"},
 	{vendors.MRZLine1, "mrz_line1"},
 	{vendors.MRZLine2, "mrz_line2"},
-	{vendors.MRZLine3, "mrz_line3"},
 }
 
 // fakeResult builds result{data{raw, ocr}, review_front, review_back, document_type} from what
@@ -569,10 +568,8 @@ func fakeResult(sub vendors.Subject, known bool, img []byte, country, idType str
 		"ocr_nationality": values[vendors.Nationality], "ocr_birthDate": values[vendors.DateOfBirth],
 		"ocr_identityNumber": values[vendors.PersonalNumber], "ocr_issueDate": values[vendors.IssueDate],
 		"ocr_expireDate": values[vendors.ExpiryDate], "ocr_version": "fake-1", "ocr_number": values[vendors.DocumentNumber],
+		// As Argos documents it: two line keys, and the whole zone (a card's three lines) in full_mrz.
 		"full_mrz": strings.Join(mrz, "\n"), "mrz_line1": values[vendors.MRZLine1], "mrz_line2": values[vendors.MRZLine2],
-	}
-	if values[vendors.MRZLine3] != "" {
-		ocr["mrz_line3"] = values[vendors.MRZLine3]
 	}
 	return map[string]any{
 		"data":          map[string]any{"raw": raw, "ocr": ocr},

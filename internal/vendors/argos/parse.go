@@ -227,6 +227,22 @@ func (env envelope) toResult() (vendors.Result, error) {
 		}
 	}
 	set(vendors.GivenNames, strings.Join(given, " "))
+	// mrz_line1 and mrz_line2 are two lines; full_mrz is the whole zone, the only place an ID
+	// card's third line is. The zone's lines come from it when it has more.
+	if full := zoneLines(text(firstFold(ocr, "full_mrz"))); len(full) > 0 {
+		names := []vendors.FieldName{vendors.MRZLine1, vendors.MRZLine2, vendors.MRZLine3}
+		have := 0
+		for _, n := range names {
+			if values[n] != nil {
+				have++
+			}
+		}
+		if len(full) > have {
+			for i, l := range full {
+				values[names[i]] = &vendors.Field{Name: names[i], Value: l}
+			}
+		}
+	}
 	if dt := text(env.result["document_type"]); dt != "" {
 		set(vendors.DocumentType, dt)
 	}
@@ -387,4 +403,27 @@ func sortedKeys(o map[string]json.RawMessage) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// zoneLines splits an MRZ given as one text: lines separated by line breaks, or run together
+// (cut by the ICAO lengths: 2×44, 2×36, 3×30). More than three lines is not a zone: none.
+func zoneLines(s string) []string {
+	var lines []string
+	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 1 {
+		switch n := len(lines[0]); n {
+		case 88, 72:
+			lines = []string{lines[0][:n/2], lines[0][n/2:]}
+		case 90:
+			lines = []string{lines[0][:30], lines[0][30:60], lines[0][60:]}
+		}
+	}
+	if len(lines) > 3 {
+		return nil
+	}
+	return lines
 }

@@ -279,3 +279,32 @@ func TestScaleApply(t *testing.T) {
 		t.Errorf("identity changed the box: %v", got)
 	}
 }
+
+// An ID card's zone has three lines; Argos names two (mrz_line1, mrz_line2) and gives the whole
+// zone in full_mrz, with line breaks or run together. The lines come from full_mrz then.
+func TestFullMRZGivesTheThirdLine(t *testing.T) {
+	l1, l2, l3 := "I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"
+	for name, full := range map[string]string{"line breaks": l1 + `\n` + l2 + `\r\n` + l3, "run together": l1 + l2 + l3} {
+		body := `{"apiType":"id_recognition","transactionId":"t1","result":{"data":{"ocr":{"mrz_line1":"` + l1 + `","mrz_line2":"` + l2 +
+			`","full_mrz":"` + full + `"}}}}`
+		res, err := ParseResult([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n, want := range map[vendors.FieldName]string{vendors.MRZLine1: l1, vendors.MRZLine2: l2, vendors.MRZLine3: l3} {
+			if f := fieldOf(res, n); f == nil || f.Value != want {
+				t.Errorf("%s: %s = %+v, want %q", name, n, f, want)
+			}
+		}
+	}
+	// A passport's two lines: the line keys stand, full_mrz adds nothing.
+	p1, p2 := "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+	res, err := ParseResult([]byte(`{"transactionId":"t2","result":{"data":{"ocr":{"mrz_line1":"` + p1 + `","mrz_line2":"` + p2 +
+		`","full_mrz":"` + p1 + p2 + `"}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fieldOf(res, vendors.MRZLine3) != nil || fieldOf(res, vendors.MRZLine1).Value != p1 || fieldOf(res, vendors.MRZLine2).Value != p2 {
+		t.Errorf("passport lines: %+v", res.Fields)
+	}
+}
