@@ -188,9 +188,10 @@ func ParseAt(text string, now time.Time) (*MRZ, error) {
 	return m, nil
 }
 
-// splitLines normalises text into the zone's lines and checks that they have one length and only
-// MRZ characters.
-func splitLines(text string) ([]string, error) {
+// SplitLines cuts a zone given as one text into its lines: at line breaks or, when it is a single
+// run of 88, 72 or 90 characters, at the ICAO widths (2×44, 2×36, 3×30). Spaces are dropped and
+// letters upper-cased; the characters are not checked.
+func SplitLines(text string) []string {
 	var lines []string
 	for _, l := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
 		l = strings.Map(func(r rune) rune {
@@ -207,9 +208,6 @@ func splitLines(text string) ([]string, error) {
 			lines = append(lines, l)
 		}
 	}
-	if len(lines) == 0 {
-		return nil, fmt.Errorf("%w: the text is empty", ErrShape)
-	}
 	if len(lines) == 1 {
 		switch n := len(lines[0]); n {
 		case 88, 72:
@@ -217,6 +215,16 @@ func splitLines(text string) ([]string, error) {
 		case 90:
 			lines = []string{lines[0][:30], lines[0][30:60], lines[0][60:]}
 		}
+	}
+	return lines
+}
+
+// splitLines normalises text into the zone's lines (SplitLines) and checks that they hold only
+// MRZ characters.
+func splitLines(text string) ([]string, error) {
+	lines := SplitLines(text)
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("%w: the text is empty", ErrShape)
 	}
 	for i, l := range lines {
 		for j, r := range l {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"kycdesk/internal/mrz"
 	"kycdesk/internal/vendors"
 )
 
@@ -405,25 +406,11 @@ func sortedKeys(o map[string]json.RawMessage) []string {
 	return keys
 }
 
-// zoneLines splits an MRZ given as one text: lines separated by line breaks, or run together
-// (cut by the ICAO lengths: 2×44, 2×36, 3×30). More than three lines is not a zone: none.
+// zoneLines splits an MRZ given as one text (mrz.SplitLines); more than three lines is not a
+// zone: none.
 func zoneLines(s string) []string {
-	var lines []string
-	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
-		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, l)
-		}
+	if lines := mrz.SplitLines(s); len(lines) <= 3 {
+		return lines
 	}
-	if len(lines) == 1 {
-		switch n := len(lines[0]); n {
-		case 88, 72:
-			lines = []string{lines[0][:n/2], lines[0][n/2:]}
-		case 90:
-			lines = []string{lines[0][:30], lines[0][30:60], lines[0][60:]}
-		}
-	}
-	if len(lines) > 3 {
-		return nil
-	}
-	return lines
+	return nil
 }
