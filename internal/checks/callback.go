@@ -91,8 +91,8 @@ func (w *CallbackWorker) logCallback(ctx context.Context, c db.Check, job *river
 }
 
 // CallbackHandler receives Argos callbacks at /callbacks/argos/{token}. Callbacks are unsigned, so
-// only a known transaction whose URL token matches is accepted; the answer is given at once and
-// the result applied by a job.
+// only one whose URL token a running check holds, for that check's transaction once it is known,
+// is accepted; the answer is given at once and the result applied by a job.
 type CallbackHandler struct {
 	Runner *Runner
 	River  *river.Client[pgx.Tx]
