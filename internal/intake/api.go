@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"reflect"
+	"sort"
 	"strings"
 	"time"
 
@@ -75,10 +78,7 @@ func (a *API) idempotent(w http.ResponseWriter, r *http.Request, body []byte, fn
 		return apperr.Field("Idempotency-Key", "Use a key of at most 200 characters.")
 	}
 	t := TokenFrom(r.Context())
-	h := sha256.New()
-	h.Write([]byte(r.Method + " " + r.URL.Path + "\n" + r.Header.Get("Content-Type") + "\n"))
-	h.Write(body)
-	sum := h.Sum(nil)
+	sum := fingerprint(r, body)
 
 	ctx := r.Context()
 	conn, err := a.Pool.Acquire(ctx)
@@ -130,6 +130,48 @@ func (a *API) idempotent(w http.ResponseWriter, r *http.Request, body []byte, fn
 		return fmt.Errorf("intake: the answer to an Idempotency-Key request was not saved")
 	}
 	return httpx.JSON(w, status, json.RawMessage(saved))
+}
+
+// fingerprint is what makes two requests "the same" for an Idempotency-Key: method, path and
+// body. A multipart body counts by its parts (name, file name, SHA-256 of the content), in any
+// order and whatever its boundary, since a client sending the same files again picks a new one.
+func fingerprint(r *http.Request, body []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
+	if parts, ok := multipartParts(r.Header.Get("Content-Type"), body); ok {
+		h.Write([]byte("multipart\n" + strings.Join(parts, "\n")))
+	} else {
+		h.Write([]byte(r.Header.Get("Content-Type") + "\n"))
+		h.Write(body)
+	}
+	return h.Sum(nil)
+}
+
+// multipartParts describes each part of a multipart body as name, file name and content hash,
+// sorted; false when the body is not readable multipart (it is then fingerprinted as bytes).
+func multipartParts(contentType string, body []byte) ([]string, bool) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return nil, false
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	var parts []string
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, false
+		}
+		sum := sha256.New()
+		if _, err := io.Copy(sum, p); err != nil {
+			return nil, false
+		}
+		parts = append(parts, fmt.Sprintf("%q %q %x", p.FormName(), p.FileName(), sum.Sum(nil)))
+	}
+	sort.Strings(parts)
+	return parts, true
 }
 
 // remember saves, in the caller's transaction, the answer a request with an Idempotency-Key gets.

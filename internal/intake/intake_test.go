@@ -199,9 +199,22 @@ func TestAddDocumentWithImages(t *testing.T) {
 	if imgs := doc["images"].([]any); len(imgs) != 2 {
 		t.Fatalf("images: %v", imgs)
 	}
-	again := c.API(t, "POST", "/api/v1/customers/"+id+"/documents", token, ct, body, "Idempotency-Key", "doc-k")
+	// The same fields and files sent again, as a client retrying does: another multipart boundary.
+	body2, ct2 := multipartBody(t, map[string]string{"type": "passport", "issuing_country": "UTO", "number": sp.DocumentNumber},
+		map[string][]byte{"front:front.jpg": sp.Front, "selfie:selfie.jpg": sp.Selfie})
+	if ct2 == ct {
+		t.Fatal("the test wants a new boundary")
+	}
+	again := c.API(t, "POST", "/api/v1/customers/"+id+"/documents", token, ct2, body2, "Idempotency-Key", "doc-k")
 	if again.Status != http.StatusCreated || again.Header.Get("Idempotent-Replayed") != "true" || again.Body != r.Body {
-		t.Fatalf("replay: %d %q", again.Status, again.Header.Get("Idempotent-Replayed"))
+		t.Fatalf("replay: %d %q %s", again.Status, again.Header.Get("Idempotent-Replayed"), again.Body)
+	}
+	// Another file under the same key is another request: refused on the key.
+	other, ct3 := multipartBody(t, map[string]string{"type": "passport", "issuing_country": "UTO", "number": sp.DocumentNumber},
+		map[string][]byte{"front:front.jpg": sp.Selfie, "selfie:selfie.jpg": sp.Selfie})
+	if r := c.API(t, "POST", "/api/v1/customers/"+id+"/documents", token, ct3, other, "Idempotency-Key", "doc-k"); r.Status != http.StatusUnprocessableEntity ||
+		fieldMsg(decodeErr(t, r), "Idempotency-Key") == "" {
+		t.Fatalf("same key, other file: %d %s", r.Status, r.Body)
 	}
 	_ = app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM documents").Scan(&docs)
 	if docs != 1 {
