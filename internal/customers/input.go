@@ -63,8 +63,9 @@ var (
 
 // clean makes one line of text fit to store and show: invalid UTF-8 becomes U+FFFD, spaces of any
 // kind one space, control characters (NUL included, which PostgreSQL refuses) and the bidi
-// controls that reorder what a reviewer reads are dropped, and it is cut to max characters.
-func clean(s string, max int) string {
+// controls that reorder what a reviewer reads are dropped. Nothing is cut: a value longer than its
+// field allows is refused (longer), never shortened without a word.
+func clean(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch {
 		case unicode.IsSpace(r):
@@ -74,11 +75,15 @@ func clean(s string, max int) string {
 		}
 		return r
 	}, strings.ToValidUTF8(s, "\uFFFD"))
-	s = strings.Join(strings.Fields(s), " ")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// longer reports a value over max characters, with the message a field shows.
+func longer(s string, max int) (string, bool) {
 	if utf8.RuneCountInString(s) > max {
-		s = strings.TrimSpace(string([]rune(s)[:max]))
+		return fmt.Sprintf("Use at most %d characters (this has %d).", max, utf8.RuneCountInString(s)), true
 	}
-	return s
+	return "", false
 }
 
 // bidiControl reports the embedding, override and isolate controls, which make text read in
@@ -89,10 +94,10 @@ func bidiControl(r rune) bool {
 }
 
 // cleanText keeps line breaks (addresses) but trims each line and removes control characters.
-func cleanText(s string, max int) string {
+func cleanText(s string) string {
 	var lines []string
 	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
-		if l = clean(l, max); l != "" {
+		if l = clean(l); l != "" {
 			lines = append(lines, l)
 		}
 	}
@@ -116,14 +121,22 @@ func parseDate(s string) (*time.Time, bool) {
 func (in *Input) Normalise(now time.Time) map[string]string {
 	errs := map[string]string{}
 	in.ExternalRef = strings.TrimSpace(in.ExternalRef)
-	in.GivenNames = clean(in.GivenNames, 200)
-	in.Surname = clean(in.Surname, 200)
+	in.GivenNames = clean(in.GivenNames)
+	in.Surname = clean(in.Surname)
 	in.DateOfBirth = strings.TrimSpace(in.DateOfBirth)
 	in.Nationality = strings.ToUpper(strings.TrimSpace(in.Nationality))
 	in.ResidenceCountry = strings.ToUpper(strings.TrimSpace(in.ResidenceCountry))
 	in.Email = strings.TrimSpace(in.Email)
 	in.Phone = strings.TrimSpace(in.Phone)
-	in.Address = cleanText(in.Address, 300)
+	in.Address = cleanText(in.Address)
+	for field, v := range map[string]struct {
+		s   string
+		max int
+	}{"given_names": {in.GivenNames, 200}, "surname": {in.Surname, 200}, "address": {in.Address, 500}} {
+		if msg, long := longer(v.s, v.max); long {
+			errs[field] = msg
+		}
+	}
 
 	if in.ExternalRef != "" && !refRe.MatchString(in.ExternalRef) {
 		errs["external_ref"] = "Use up to 100 letters, digits and . _ : / -"
@@ -148,7 +161,7 @@ func (in *Input) Normalise(now time.Time) map[string]string {
 		}
 	}
 	if in.Phone != "" && !phoneRe.MatchString(in.Phone) {
-		errs["phone"] = "Use digits, spaces and + ( ) - only."
+		errs["phone"] = "Use 4 to 32 digits, spaces and + ( ) . / - only."
 	}
 	if len(in.Documents) > 10 {
 		errs["documents"] = "Declare at most 10 documents at once."
@@ -166,7 +179,7 @@ func (d *DocumentInput) Normalise() map[string]string {
 	errs := map[string]string{}
 	d.Type = strings.TrimSpace(d.Type)
 	d.IssuingCountry = strings.ToUpper(strings.TrimSpace(d.IssuingCountry))
-	d.Number = strings.ToUpper(clean(d.Number, 40))
+	d.Number = strings.ToUpper(clean(d.Number))
 	d.IssueDate = strings.TrimSpace(d.IssueDate)
 	d.ExpiryDate = strings.TrimSpace(d.ExpiryDate)
 	if !db.DocumentType(d.Type).Valid() {

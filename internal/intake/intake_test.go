@@ -67,6 +67,10 @@ func TestCreateCustomerValidationAndIdempotency(t *testing.T) {
 		`{"surname": "X", "colour": "blue"}`:                "colour",
 		`{"surname": 42}`:                                   "surname",
 		`{"surname": "X", "documents": [{"type": "visa"}]}`: "documents[0].type",
+		// Too long is refused on the field, never stored cut.
+		`{"surname": "` + strings.Repeat("W", 201) + `"}`:                                                 "surname",
+		`{"surname": "X", "address": "` + strings.Repeat("a", 501) + `"}`:                                 "address",
+		`{"surname": "X", "documents": [{"type": "other", "number": "` + strings.Repeat("7", 41) + `"}]}`: "documents[0].number",
 	} {
 		r := post(body)
 		if r.Status != http.StatusUnprocessableEntity {
