@@ -982,7 +982,7 @@ func decisionBadge(state string) string {
 // ReviewSettingsView is the admin's page for decision reasons and four-eyes rules.
 type ReviewSettingsView struct {
 	Always, OverrideNegative, Flags bool
-	MinAge                          int
+	MinAge                          string // as typed, when the form comes back with an error
 	LowConfidence                   string
 	Reasons                         []ReasonRow
 	Outcomes                        []Option
@@ -1084,9 +1084,9 @@ func ReviewSettingsPage(v ReviewSettingsView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var53 string
-		templ_7745c5c3_Var53, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(v.MinAge))
+		templ_7745c5c3_Var53, templ_7745c5c3_Err = templ.JoinStringErrs(v.MinAge)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/decisions.templ`, Line: 272, Col: 94}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/decisions.templ`, Line: 272, Col: 88}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var53))
 		if templ_7745c5c3_Err != nil {

@@ -290,3 +290,67 @@ func TestCheckDefaultsAndAutoRun(t *testing.T) {
 		t.Fatalf("checks run on intake: %v", vendorsRun)
 	}
 }
+
+// TestSettingsFormsKeepWhatWasTyped: a refused review-settings or reason form comes back with the
+// values sent, beside their errors, not with the saved settings.
+func TestSettingsFormsKeepWhatWasTyped(t *testing.T) {
+	app := testenv.NewApp(t)
+	admin := app.SignIn(t, app.CreateUser(t, "admin"))
+	r := admin.PostForm(t, "/admin/review/rules", url.Values{"always": {"on"}, "min_age": {"0"}, "low_confidence": {"1.5"}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad rules: %d", r.Status)
+	}
+	doc := r.Doc(t)
+	if v, _ := doc.Find("#min_age").Attr("value"); v != "0" {
+		t.Errorf("min_age shows %q, want the 0 typed", v)
+	}
+	if v, _ := doc.Find("#low_confidence").Attr("value"); v != "1.5" {
+		t.Errorf("low_confidence shows %q, want the 1.5 typed", v)
+	}
+	if _, on := doc.Find("input[name=always]").Attr("checked"); !on {
+		t.Error("the ticked 'always' box came back unticked")
+	}
+	if doc.Find("#min_age-error").Text() == "" || doc.Find("#low_confidence-error").Text() == "" {
+		t.Error("the fields' errors are missing")
+	}
+	// A reason that exists already: refused on its field, the typed label and outcome kept.
+	form := url.Values{"outcome": {"reject"}, "label": {"Blurry beyond reading"}}
+	if r := admin.PostForm(t, "/admin/review/reasons", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("new reason: %d", r.Status)
+	}
+	r = admin.PostForm(t, "/admin/review/reasons", form)
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("the same reason again: %d", r.Status)
+	}
+	doc = r.Doc(t)
+	if v, _ := doc.Find("input[name=label]").Attr("value"); v != "Blurry beyond reading" {
+		t.Errorf("label shows %q", v)
+	}
+	if v, _ := doc.Find("select[name=outcome] option[selected]").Attr("value"); v != "reject" {
+		t.Errorf("outcome shows %q", v)
+	}
+}
+
+// A reason is retired or brought back by saying so: anything else is refused, and changes nothing.
+func TestReasonActiveMustBeSaid(t *testing.T) {
+	app := testenv.NewApp(t)
+	admin := app.SignIn(t, app.CreateUser(t, "admin"))
+	if r := admin.PostForm(t, "/admin/review/reasons", url.Values{"outcome": {"escalate"}, "label": {"Needs legal"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("new reason: %d", r.Status)
+	}
+	var id string
+	if err := app.Pool.QueryRow(context.Background(), "SELECT id::text FROM decision_reasons WHERE label = 'Needs legal'").Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if r := admin.PostForm(t, "/admin/review/reasons/"+id, url.Values{"active": {"maybe"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("active=maybe: %d", r.Status)
+	}
+	var active bool
+	_ = app.Pool.QueryRow(context.Background(), "SELECT active FROM decision_reasons WHERE id = $1", id).Scan(&active)
+	if !active {
+		t.Fatal("an unclear request retired the reason")
+	}
+	if r := admin.PostForm(t, "/admin/review/reasons/"+id, url.Values{"active": {"false"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("retire: %d", r.Status)
+	}
+}

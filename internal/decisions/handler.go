@@ -41,7 +41,7 @@ var outcomeLabel = map[string]string{Approve: "Approve", Reject: "Reject", Reque
 var docOutcomeLabel = map[string]string{"accept": "Document accepted", "reject": "Document rejected", "new_image": "New image requested"}
 
 var groupLabel = map[string]string{Approve: "Approve", Reject: "Reject", RequestResubmission: "Request resubmission", Escalate: "Escalate",
-	"doc_accept": "Accept", "doc_reject": "Reject", "doc_new_image": "New image", "return": "Send back"}
+	"doc_accept": "Accept document", "doc_reject": "Reject document", "doc_new_image": "New image of the document", "return": "Send back to the reviewer"}
 
 // Panel builds the decision panel of case c for p.
 func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.DecisionView, error) {
@@ -273,7 +273,7 @@ func (h *Handler) Settings(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) settingsView(ctx context.Context, errs web.FormErrors) (web.ReviewSettingsView, error) {
 	q := db.New(h.Pool)
 	rules := LoadRules(ctx, q)
-	v := web.ReviewSettingsView{Always: rules.Always, OverrideNegative: rules.OverrideNegative, Flags: rules.Flags, MinAge: MinAge(ctx, q),
+	v := web.ReviewSettingsView{Always: rules.Always, OverrideNegative: rules.OverrideNegative, Flags: rules.Flags, MinAge: strconv.Itoa(MinAge(ctx, q)),
 		LowConfidence: "0.6", Errors: errs}
 	if raw, err := q.GetAppSetting(ctx, "review.low_confidence"); err == nil {
 		var f float64
@@ -326,6 +326,9 @@ func (h *Handler) SaveRules(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		// The form as it was sent, to be corrected, not the saved settings.
+		v.Always, v.OverrideNegative, v.Flags = rules.Always, rules.OverrideNegative, rules.Flags
+		v.MinAge, v.LowConfidence = r.PostForm.Get("min_age"), r.PostForm.Get("low_confidence")
 		return h.R.Page(w, r, http.StatusUnprocessableEntity, "Review settings", web.ReviewSettingsPage(v))
 	}
 	p := auth.PrincipalFrom(r.Context())
@@ -435,6 +438,7 @@ func (h *Handler) AddReason(w http.ResponseWriter, r *http.Request) error {
 		if verr != nil {
 			return verr
 		}
+		v.NewOutcome, v.NewLabel = outcome, label
 		return h.R.Page(w, r, http.StatusUnprocessableEntity, "Review settings", web.ReviewSettingsPage(v))
 	}
 	if err != nil {
@@ -462,7 +466,14 @@ func (h *Handler) SetReasonActive(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return apperr.New(apperr.NotFound, "No such reason.")
 	}
-	active := r.PostFormValue("active") == "true"
+	var active bool
+	switch r.PostFormValue("active") {
+	case "true":
+		active = true
+	case "false":
+	default:
+		return apperr.Field("active", "Say true (bring the reason back) or false (retire it).")
+	}
 	p := auth.PrincipalFrom(r.Context())
 	err = db.Transact(r.Context(), h.Pool, func(q *db.Queries, _ pgx.Tx) error {
 		rr, err := q.SetDecisionReasonActive(r.Context(), db.SetDecisionReasonActiveParams{ID: id, Active: active})
