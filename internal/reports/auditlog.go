@@ -385,7 +385,8 @@ func (h *Handler) AuditPage(w http.ResponseWriter, r *http.Request) error {
 		BrokenAt: v.BrokenAt, CSVHref: "/audit/export.csv?" + qs, JSONLHref: "/audit/export.jsonl?" + qs}
 	status := http.StatusOK
 	if len(errs) > 0 {
-		status = http.StatusUnprocessableEntity
+		// The dates as typed, to be corrected; the log shown is the default period's.
+		status, view.From, view.To = http.StatusUnprocessableEntity, r.URL.Query().Get("from"), r.URL.Query().Get("to")
 	}
 	return h.R.Page(w, r, status, "Audit log", web.AuditPage(view))
 }

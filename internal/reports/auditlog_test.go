@@ -212,4 +212,15 @@ func TestAuditExport(t *testing.T) {
 	if res := c.Get(t, "/audit/export.csv?from=2026-02-30"); res.Status != http.StatusUnprocessableEntity {
 		t.Errorf("bad date: %d", res.Status)
 	}
+	// The page refuses a period that ends before it starts, keeping the dates typed.
+	res = c.Get(t, "/audit?from=2026-12-07&to=2026-12-01")
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("reversed period: %d", res.Status)
+	}
+	if from, _ := res.Doc(t).Find("#from").Attr("value"); from != "2026-12-07" {
+		t.Errorf("from shows %q, want the date typed", from)
+	}
+	if to, _ := res.Doc(t).Find("#to").Attr("value"); to != "2026-12-01" {
+		t.Errorf("to shows %q, want the date typed", to)
+	}
 }
