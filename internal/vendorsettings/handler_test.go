@@ -401,3 +401,21 @@ func TestArgosCallbackWaitIsASetting(t *testing.T) {
 		t.Fatalf("stored %v %v", st.Config, err)
 	}
 }
+
+// TestAddressesAreRefusedWhereTheClientWouldRefuseThem: a base URL with a query or fragment, or a
+// path with spaces, is refused on its field rather than saved and failing at the first call.
+func TestAddressesAreRefusedWhereTheClientWouldRefuseThem(t *testing.T) {
+	app := testenv.NewApp(t)
+	c := app.SignIn(t, app.CreateUser(t, "admin"))
+	for field, bad := range map[string]string{"base_url": app.URL + "/sim/ooto?x=1#frag", "path": "/a b"} {
+		form := simForm(app, vendors.OOTO, "k-1")
+		form.Set(field, bad)
+		res := c.PostForm(t, "/admin/vendors/ooto/sandbox", form)
+		if res.Status != http.StatusUnprocessableEntity || res.Doc(t).Find("#"+field+"-error").Text() == "" {
+			t.Errorf("%s %q: %d %q", field, bad, res.Status, res.Doc(t).Find("#"+field+"-error").Text())
+		}
+		if v, _ := res.Doc(t).Find("#" + field).Attr("value"); v != bad {
+			t.Errorf("%s shows %q, want what was typed", field, v)
+		}
+	}
+}

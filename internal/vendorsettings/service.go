@@ -226,6 +226,9 @@ func (s *Service) validate(f Field, env, val string) string {
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
 			return "Enter a URL like https://api.example.com."
 		}
+		if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.ContainsAny(val, " \t") {
+			return "Enter the base URL alone, without spaces, ? or # (paths have their own fields)."
+		}
 		if u.Scheme == "http" && (env == "production" || s.Production) && !loopback(u.Hostname()) {
 			return "Use https: documents must not travel in clear text (plain http is allowed only on this machine)."
 		}
@@ -233,6 +236,9 @@ func (s *Service) validate(f Field, env, val string) string {
 	if strings.HasSuffix(f.Name, "_path") || f.Name == "path" {
 		if !strings.HasPrefix(val, "/") {
 			return "A path starts with /."
+		}
+		if u, err := url.Parse(val); err != nil || u.Path != val || strings.ContainsAny(val, " \t?#%") {
+			return "Use a plain path like /api/v1/check: no spaces, ? or #."
 		}
 	}
 	switch f.Name {
