@@ -179,6 +179,18 @@ type remember func(q *db.Queries, status int, v any) error
 
 // decodeJSON decodes a strict JSON body: unknown fields are refused by name.
 func decodeJSON(body []byte, v any) error {
+	// Every misnamed member and wrongly typed value at once, by its exact path, when the body is
+	// one JSON object.
+	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed) {
+		errs := map[string]string{}
+		shapeErrors(trimmed, reflect.TypeOf(v), "", errs)
+		if msg, ok := errs["body"]; ok {
+			return apperr.New(apperr.Invalid, "%s", msg)
+		}
+		if len(errs) > 0 {
+			return apperr.Fields(errs)
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -334,6 +346,9 @@ func imageJSON(im db.Image) ImageJSON {
 
 // CreateCustomer is POST /api/v1/customers.
 func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return apperr.New(apperr.Invalid, "Send the customer as JSON, with Content-Type: application/json.")
+	}
 	body, err := readBody(w, r, maxJSON)
 	if err != nil {
 		return err

@@ -80,6 +80,10 @@ func TestCreateCustomerValidationAndIdempotency(t *testing.T) {
 			t.Errorf("%s: no message for %s: %s", body, field, r.Body)
 		}
 	}
+	if r := c.API(t, "POST", "/api/v1/customers", token, "text/plain", []byte(`{"surname": "X"}`)); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(decodeErr(t, r).Error.Message, "application/json") {
+		t.Fatalf("JSON sent as text/plain: %d %s", r.Status, r.Body)
+	}
 	if r := post(`{"surname": `); r.Status != http.StatusUnprocessableEntity || !strings.Contains(decodeErr(t, r).Error.Message, "JSON") {
 		t.Fatalf("broken JSON: %d %s", r.Status, r.Body)
 	}
@@ -346,5 +350,51 @@ func TestDocumentItsChecksAndItsAnswerLandTogether(t *testing.T) {
 	}
 	if d, k, a := count(); d != 1 || k != 2 || a != 1 {
 		t.Fatalf("after the retries: %d documents, %d checks, %d answers; want 1, 2, 1", d, k, a)
+	}
+}
+
+// TestEveryShapeProblemAtOnce: misnamed members (a different case included) and wrongly typed
+// values are all reported in one answer, each by its exact path.
+func TestEveryShapeProblemAtOnce(t *testing.T) {
+	app := testenv.NewApp(t)
+	token := app.CreateAPIToken(t, "onboarding")
+	c := app.NewClient()
+	r := c.API(t, "POST", "/api/v1/customers", token, "application/json",
+		[]byte(`{"first_name":"A","last_name":"B","Surname":"C","phone":5,"documents":[{"type":"passport"},{"type":"other","number":7}]}`))
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	e := decodeErr(t, r)
+	for field, want := range map[string]string{"first_name": "Unknown field", "last_name": "Unknown field", "Surname": "Unknown field",
+		"phone": "Expected a string", "documents[1].number": "Expected a string"} {
+		if msg := fieldMsg(e, field); !strings.Contains(msg, want) {
+			t.Errorf("%s: %q, want %q (all: %s)", field, msg, want, r.Body)
+		}
+	}
+	if len(e.Error.Fields) != 5 {
+		t.Errorf("%d field errors, want 5: %s", len(e.Error.Fields), r.Body)
+	}
+}
+
+// The authorization scheme's name is case-insensitive; anything but a bearer token is refused.
+func TestBearerSchemeInAnyCase(t *testing.T) {
+	app := testenv.NewApp(t)
+	token := app.CreateAPIToken(t, "onboarding")
+	c := app.NewClient()
+	for auth, want := range map[string]int{"bearer " + token: http.StatusNotFound, "BEARER " + token: http.StatusNotFound,
+		"Basic " + token: http.StatusUnauthorized, token: http.StatusUnauthorized} {
+		if r := c.API(t, "GET", "/api/v1/customers?external_ref=nobody", "", "", nil, "Authorization", auth); r.Status != want {
+			t.Errorf("%.12s…: %d, want %d", auth, r.Status, want)
+		}
+	}
+}
+
+// A method an API address does not answer gets the API's error shape.
+func TestMethodNotAllowedInTheAPIShape(t *testing.T) {
+	app := testenv.NewApp(t)
+	token := app.CreateAPIToken(t, "onboarding")
+	r := app.NewClient().API(t, "DELETE", "/api/v1/customers", token, "", nil)
+	if r.Status != http.StatusMethodNotAllowed || !strings.Contains(decodeErr(t, r).Error.Message, "DELETE") {
+		t.Fatalf("%d %s", r.Status, r.Body)
 	}
 }

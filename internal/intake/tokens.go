@@ -51,7 +51,9 @@ func TokenFrom(ctx context.Context) *Token {
 func RequireToken(pool *pgxpool.Pool, rd *httpx.Renderer, trustProxy bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			// The scheme's name is case-insensitive (RFC 9110): "bearer" is "Bearer".
+			scheme, raw, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+			ok = ok && strings.EqualFold(scheme, "Bearer")
 			raw = strings.TrimSpace(raw)
 			if !ok || !strings.HasPrefix(raw, TokenPrefix) || len(raw) > 200 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="kycdesk intake"`)

@@ -190,7 +190,12 @@ func (s *Server) Handler() http.Handler {
 		return apperr.New(apperr.NotFound, "There is no page at this address.")
 	}))
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "Method not allowed.", http.StatusMethodNotAllowed)
+		msg := "Method not allowed: " + r.Method + " is not one this address answers."
+		if httpx.IsAPI(r) { // the API answers in its error shape
+			_ = httpx.JSON(w, http.StatusMethodNotAllowed, map[string]any{"error": map[string]any{"message": msg}})
+			return
+		}
+		http.Error(w, msg, http.StatusMethodNotAllowed)
 	})
 	return r
 }
