@@ -26,9 +26,11 @@ func TestPasswordRoundTrip(t *testing.T) {
 }
 
 func TestPasswordPolicy(t *testing.T) {
-	cases := map[string]bool{"short": false, "            ": false, "long enough pass": true, GeneratePassword(): true}
+	cases := map[string]bool{"short": false, "            ": false, "long enough pass": true, GeneratePassword(): true,
+		"aaaaaaaaaaaaaaa": false, "ÄÄÄÄÄÄÄÄÄÄÄÄÄ": false, "Anna.Eriksson@example.com": false, "anna.eriksson2026!": false,
+		"a different passphrase": true}
 	for pw, ok := range cases {
-		if got := CheckPasswordPolicy(pw) == nil; got != ok {
+		if got := CheckPasswordPolicy(pw, "anna.eriksson@example.com") == nil; got != ok {
 			t.Errorf("policy(%q) = %v, want %v", pw, got, ok)
 		}
 	}

@@ -28,9 +28,14 @@ const (
 	MaxPasswordLength = 256
 )
 
-// CheckPasswordPolicy returns a plain message when password is not acceptable.
-func CheckPasswordPolicy(password string) error {
+// CheckPasswordPolicy returns a plain message when password is not acceptable for the user with
+// that email: too short or long, only spaces, one character repeated, or built on the email (the
+// first thing anyone would try).
+func CheckPasswordPolicy(password, email string) error {
 	n := utf8.RuneCountInString(password)
+	lower := strings.ToLower(password)
+	email = strings.ToLower(strings.TrimSpace(email))
+	local, _, _ := strings.Cut(email, "@")
 	switch {
 	case n < MinPasswordLength:
 		return fmt.Errorf("Use at least %d characters.", MinPasswordLength)
@@ -38,6 +43,10 @@ func CheckPasswordPolicy(password string) error {
 		return fmt.Errorf("Use at most %d characters.", MaxPasswordLength)
 	case strings.TrimSpace(password) == "":
 		return errors.New("The password cannot be only spaces.")
+	case strings.Count(lower, lower[:utf8.RuneLen([]rune(lower)[0])]) == n:
+		return errors.New("Use more than one character, repeated.")
+	case email != "" && strings.Contains(lower, email), len(local) >= 4 && strings.Contains(lower, local):
+		return errors.New("Do not build the password on your email address.")
 	}
 	return nil
 }

@@ -101,7 +101,7 @@ func (h *Handler) ChangePassword(w http.ResponseWriter, r *http.Request) error {
 	if !auth.VerifyPassword(hash, r.PostFormValue("current")) {
 		errs["current"] = "This is not your current password."
 	}
-	newHash, ferrs := newPassword(r.PostFormValue("password"), r.PostFormValue("confirm"))
+	newHash, ferrs := newPassword(r.PostFormValue("password"), r.PostFormValue("confirm"), user.Email)
 	for k, v := range ferrs {
 		errs[k] = v
 	}
@@ -132,9 +132,9 @@ func (h *Handler) ChangePassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 // newPassword checks a new password and its confirmation and returns its hash, or field errors.
-func newPassword(password, confirm string) (string, web.FormErrors) {
+func newPassword(password, confirm, email string) (string, web.FormErrors) {
 	errs := web.FormErrors{}
-	if err := auth.CheckPasswordPolicy(password); err != nil {
+	if err := auth.CheckPasswordPolicy(password, email); err != nil {
 		errs["password"] = err.Error()
 	} else if password != confirm {
 		errs["confirm"] = "The two passwords are not the same."
@@ -178,7 +178,7 @@ func (h *Handler) SetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	hash, errs := newPassword(r.PostFormValue("password"), r.PostFormValue("confirm"))
+	hash, errs := newPassword(r.PostFormValue("password"), r.PostFormValue("confirm"), t.Email)
 	if len(errs) > 0 {
 		return h.R.Public(w, r, http.StatusUnprocessableEntity, "Choose your password",
 			web.SetPasswordPage(web.SetPasswordView{Token: token, Email: t.Email, Errors: errs}))

@@ -65,7 +65,12 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) error {
 	if wait, err := h.throttled(ctx, q, keys); err != nil {
 		return err
 	} else if wait > 0 {
-		form.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d seconds.", int(math.Ceil(wait.Seconds())))
+		n := int(math.Ceil(wait.Seconds()))
+		unit := "seconds"
+		if n == 1 {
+			unit = "second"
+		}
+		form.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d %s.", n, unit)
 		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
 		return h.R.Public(w, r, http.StatusTooManyRequests, "Sign in", web.LoginPage(form))
 	}

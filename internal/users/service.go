@@ -96,7 +96,7 @@ func Validate(in NewUser) (NewUser, error) {
 	switch in.Setup {
 	case SetupLink, SetupPassword:
 	case SetupGiven:
-		if err := auth.CheckPasswordPolicy(in.Password); err != nil {
+		if err := auth.CheckPasswordPolicy(in.Password, in.Email); err != nil {
 			errs["password"] = err.Error()
 		}
 	default:
@@ -195,6 +195,10 @@ func (s *Service) IssueLink(ctx context.Context, actor audit.Actor, id uuid.UUID
 // TemporaryPassword replaces the user's password with a generated one that must be changed at the
 // next sign-in, and ends the user's sessions.
 func (s *Service) TemporaryPassword(ctx context.Context, actor audit.Actor, id uuid.UUID) (Created, error) {
+	if actor.UserID != nil && *actor.UserID == id {
+		// It would end every session of one's own, this one included, for a password to change at once.
+		return Created{}, apperr.Field("user", "Change your own password under Account → Password.")
+	}
 	var out Created
 	out.Password = auth.GeneratePassword()
 	hash, err := auth.HashPassword(out.Password)

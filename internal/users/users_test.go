@@ -180,3 +180,21 @@ func TestChangeRole(t *testing.T) {
 		t.Fatalf("bad id: %d", r.Status)
 	}
 }
+
+// An admin's own page offers no temporary password or link (it would end their own sessions);
+// the request is refused if sent anyway, and their sessions live on.
+func TestNoTemporaryPasswordForOneself(t *testing.T) {
+	app := testenv.NewApp(t)
+	u := app.CreateUser(t, "admin")
+	c := app.SignIn(t, u)
+	page := c.Get(t, "/admin/users/"+u.ID.String())
+	if page.Doc(t).Find("#temporary-password, #password-link").Length() != 0 || !strings.Contains(page.Body, "/account/password") {
+		t.Fatal("one's own page offers a temporary password")
+	}
+	if r := c.PostForm(t, "/admin/users/"+u.ID.String()+"/temporary-password", url.Values{}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("temporary password for oneself: %d", r.Status)
+	}
+	if r := c.Get(t, "/account"); r.Status != http.StatusOK {
+		t.Fatalf("the admin's session ended: %d", r.Status)
+	}
+}
