@@ -1,7 +1,11 @@
 package users
 
 import (
+	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -155,14 +159,42 @@ func Describe(e db.AuditEvent) string {
 		return strings.NewReplacer(`{"role":`, "", `}`, "", `"`, "").Replace(string(e.Before)) + " → " +
 			strings.NewReplacer(`{"role":`, "", `}`, "", `"`, "").Replace(string(e.After))
 	case "auth.sign_in_failed", "user.lock", "user.disable", "user.temporary_password", "user.password_link":
-		if len(e.After) > 0 && len(e.After) < 300 {
-			return string(e.After)
+		if d := inWords(e.After); d != "" {
+			return d
 		}
 	}
 	if e.IP != "" {
 		return "from " + e.IP
 	}
 	return ""
+}
+
+// inWords is an audit row's JSON object as "what: value" pairs (keys in words, sorted; nested
+// records left out), or "" when it is not one or says too much for a table cell.
+func inWords(b []byte) string {
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil || len(m) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v := m[k]
+		switch x := v.(type) {
+		case bool:
+			v = map[bool]string{true: "yes", false: "no"}[x]
+		case map[string]any:
+			continue // the user's record as it was: the page shows the user
+		case []any:
+			raw, _ := json.Marshal(x)
+			v = strings.Trim(strings.ReplaceAll(string(raw), `"`, ""), "[]")
+		}
+		parts = append(parts, fmt.Sprintf("%s: %v", strings.ReplaceAll(k, "_", " "), v))
+	}
+	out := strings.Join(parts, ", ")
+	if len(out) > 300 {
+		return ""
+	}
+	return out
 }
 
 // act runs one state change from the user page and redirects back with a message, or shows the

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"kycdesk/internal/testenv"
 )
 
@@ -196,5 +198,23 @@ func TestNoTemporaryPasswordForOneself(t *testing.T) {
 	}
 	if r := c.Get(t, "/account"); r.Status != http.StatusOK {
 		t.Fatalf("the admin's session ended: %d", r.Status)
+	}
+}
+
+// A user's history reads in words, not as the audit row's JSON.
+func TestHistoryInWords(t *testing.T) {
+	app := testenv.NewApp(t)
+	admin := app.SignIn(t, app.CreateUser(t, "admin"))
+	u := app.CreateUser(t, "reviewer")
+	if r := admin.PostForm(t, "/admin/users/"+u.ID.String()+"/disable", url.Values{}); r.Status != http.StatusSeeOther {
+		t.Fatalf("disable: %d", r.Status)
+	}
+	page := admin.Get(t, "/admin/users/"+u.ID.String())
+	var details []string
+	page.Doc(t).Find("table td.small").Each(func(_ int, s *goquery.Selection) { details = append(details, s.Text()) })
+	for _, d := range details {
+		if strings.ContainsAny(d, "{}\"") {
+			t.Errorf("history detail %q is raw JSON", d)
+		}
 	}
 }
