@@ -354,3 +354,27 @@ func TestReasonActiveMustBeSaid(t *testing.T) {
 		t.Fatalf("retire: %d", r.Status)
 	}
 }
+
+// Saving the review settings unchanged writes no audit row.
+func TestUnchangedSettingsAreNotAudited(t *testing.T) {
+	app := testenv.NewApp(t)
+	admin := app.SignIn(t, app.CreateUser(t, "admin"))
+	form := url.Values{"flags": {"on"}, "min_age": {"21"}, "low_confidence": {"0.5"}}
+	count := func() int {
+		var n int
+		_ = app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE action = 'settings.update'").Scan(&n)
+		return n
+	}
+	for i := range 2 {
+		if r := admin.PostForm(t, "/admin/review/rules", form); r.Status != http.StatusSeeOther {
+			t.Fatalf("save %d: %d", i, r.Status)
+		}
+	}
+	first := count()
+	if first == 0 {
+		t.Fatal("the first save was not audited")
+	}
+	if r := admin.PostForm(t, "/admin/review/rules", form); r.Status != http.StatusSeeOther || count() != first {
+		t.Fatalf("an unchanged save wrote %d audit rows", count()-first)
+	}
+}

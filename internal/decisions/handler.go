@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -308,6 +309,10 @@ func (h *Handler) settingsView(ctx context.Context, errs web.FormErrors) (web.Re
 func (h *Handler) saveSetting(ctx context.Context, q *db.Queries, p *auth.Principal, key string, value any) error {
 	raw, _ := json.Marshal(value)
 	before, _ := q.GetAppSetting(ctx, key)
+	var was, now any
+	if json.Unmarshal(before, &was) == nil && json.Unmarshal(raw, &now) == nil && reflect.DeepEqual(was, now) {
+		return nil // unchanged: nothing to write, nothing to audit
+	}
 	if err := q.SetAppSetting(ctx, db.SetAppSettingParams{Key: key, Value: raw, UpdatedBy: &p.UserID}); err != nil {
 		return err
 	}
