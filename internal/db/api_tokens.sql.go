@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -82,18 +83,35 @@ func (q *Queries) GetIdempotentResponse(ctx context.Context, arg GetIdempotentRe
 }
 
 const listAPITokens = `-- name: ListAPITokens :many
-SELECT id, name, token_hash, created_by, created_at, last_used_at, last_used_ip, revoked_at FROM api_tokens ORDER BY revoked_at IS NOT NULL, created_at DESC
+SELECT t.id, t.name, t.token_hash, t.created_by, t.created_at, t.last_used_at, t.last_used_ip, t.revoked_at, u.name AS creator_name, (u.disabled_at IS NOT NULL)::bool AS creator_disabled
+FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by
+ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC
 `
 
-func (q *Queries) ListAPITokens(ctx context.Context) ([]APIToken, error) {
+type ListAPITokensRow struct {
+	ID              uuid.UUID
+	Name            string
+	TokenHash       []byte
+	CreatedBy       *uuid.UUID
+	CreatedAt       time.Time
+	LastUsedAt      *time.Time
+	LastUsedIP      string
+	RevokedAt       *time.Time
+	CreatorName     *string
+	CreatorDisabled bool
+}
+
+// With who created each token, and whether that user is disabled since: a token outlives its
+// creator's account, which the list says.
+func (q *Queries) ListAPITokens(ctx context.Context) ([]ListAPITokensRow, error) {
 	rows, err := q.db.Query(ctx, listAPITokens)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []APIToken{}
+	items := []ListAPITokensRow{}
 	for rows.Next() {
-		var i APIToken
+		var i ListAPITokensRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.Name,
@@ -103,6 +121,8 @@ func (q *Queries) ListAPITokens(ctx context.Context) ([]APIToken, error) {
 			&i.LastUsedAt,
 			&i.LastUsedIP,
 			&i.RevokedAt,
+			&i.CreatorName,
+			&i.CreatorDisabled,
 		); err != nil {
 			return nil, err
 		}

@@ -281,8 +281,12 @@ func TestTokensAreManagedByAdmins(t *testing.T) {
 	if strings.Contains(list.Body, secret) {
 		t.Fatal("the list shows the token's value")
 	}
-	if list.Doc(t).Find(`tr[data-token="onboarding-app"] td`).Eq(2).Text() == "never" {
+	row := list.Doc(t).Find(`tr[data-token="onboarding-app"] td`)
+	if strings.TrimSpace(row.Eq(3).Text()) == "never" {
 		t.Fatal("last use not shown")
+	}
+	if by := strings.TrimSpace(row.Eq(2).Text()); by != "Admin Tester" {
+		t.Fatalf("created by %q, want the admin", by)
 	}
 	var id string
 	_ = app.Pool.QueryRow(context.Background(), "SELECT id FROM api_tokens").Scan(&id)

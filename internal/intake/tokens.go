@@ -92,8 +92,12 @@ func (h *TokensHandler) view(ctx context.Context, errs web.FormErrors, name stri
 	}
 	v := web.TokensView{Errors: errs, Name: name}
 	for _, t := range list {
-		v.Tokens = append(v.Tokens, web.TokenRow{ID: t.ID.String(), Name: t.Name, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt,
-			LastUsedIP: t.LastUsedIP, Revoked: t.RevokedAt != nil})
+		row := web.TokenRow{ID: t.ID.String(), Name: t.Name, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt,
+			LastUsedIP: t.LastUsedIP, Revoked: t.RevokedAt != nil, CreatorDisabled: t.CreatorDisabled}
+		if t.CreatorName != nil {
+			row.Creator = *t.CreatorName
+		}
+		v.Tokens = append(v.Tokens, row)
 	}
 	return v, nil
 }
