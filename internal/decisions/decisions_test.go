@@ -80,7 +80,7 @@ func (f *fixture) decide(t *testing.T, c *testenv.Client, id uuid.UUID, outcome,
 
 func TestEachDecisionPath(t *testing.T) {
 	f := setup(t)
-	f.app.Pool.Exec(f.ctx, `UPDATE app_settings SET value = '{"always": false, "override_negative": true, "flags": true}' WHERE key = 'four_eyes.rules'`)
+	f.app.Pool.Exec(f.ctx, `UPDATE app_settings SET value = '{"always": false, "override_negative": true, "flags": true, "escalated": false, "no_checks": false}' WHERE key = 'four_eyes.rules'`)
 	for outcome, want := range map[string]cases.Status{
 		decisions.Approve: cases.Approved, decisions.Reject: cases.Rejected,
 		decisions.RequestResubmission: cases.AwaitingResubmission, decisions.Escalate: cases.Escalated,
@@ -376,5 +376,48 @@ func TestUnchangedSettingsAreNotAudited(t *testing.T) {
 	}
 	if r := admin.PostForm(t, "/admin/review/rules", form); r.Status != http.StatusSeeOther || count() != first {
 		t.Fatalf("an unchanged save wrote %d audit rows", count()-first)
+	}
+}
+
+// TestApprovalNeedsEvidence: with the default rules, a case without any document cannot be
+// approved; an approval with no finished vendor check behind it, or of an escalated case, goes to
+// a second review.
+func TestApprovalNeedsEvidence(t *testing.T) {
+	f := setup(t)
+	// No document at all: refused on the outcome.
+	svc := &customers.Service{Pool: f.app.Pool}
+	out, err := svc.Create(f.ctx, customers.Origin{Actor: audit.System, Via: "test"}, customers.Input{Surname: "Nodoc", DateOfBirth: "1980-01-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := f.mc.PostForm(t, "/cases/"+out.Case.ID.String()+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	r := f.decide(t, f.mc, out.Case.ID, decisions.Approve, "")
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Doc(t).Find("#outcome-error").Text(), "without any document") {
+		t.Fatalf("approve without a document: %d %q", r.Status, r.Doc(t).Find("#outcome-error").Text())
+	}
+	// No vendor check finished: a second review.
+	id := f.claimedCase(t, "2035-01-01")
+	f.decide(t, f.mc, id, decisions.Approve, "")
+	var rule string
+	_ = f.app.Pool.QueryRow(f.ctx, "SELECT coalesce(four_eyes_rule, '') FROM case_decisions WHERE case_id = $1", id).Scan(&rule)
+	if f.status(t, id) != cases.PendingSecondReview || rule != "no_checks" {
+		t.Fatalf("approval without checks: %s, rule %q", f.status(t, id), rule)
+	}
+	// Escalated by one reviewer, approved by another: a second review.
+	id = f.claimedCase(t, "2035-01-01")
+	if _, err := f.app.Pool.Exec(f.ctx, "INSERT INTO checks (case_id, document_id, vendor, kind, state, outcome, request_key) SELECT $1, d.id, 'ooto', 'face_match', 'done', 'pass', 'test' FROM documents d JOIN cases c ON c.customer_id = d.customer_id WHERE c.id = $1", id); err != nil {
+		t.Fatal(err)
+	}
+	f.decide(t, f.mc, id, decisions.Escalate, "needs a senior look")
+	oc := f.app.SignIn(t, f.other)
+	if r := oc.PostForm(t, "/cases/"+id.String()+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim the escalated case: %d", r.Status)
+	}
+	f.decide(t, oc, id, decisions.Approve, "")
+	_ = f.app.Pool.QueryRow(f.ctx, "SELECT coalesce(four_eyes_rule, '') FROM case_decisions WHERE case_id = $1 AND outcome = 'approve'", id).Scan(&rule)
+	if f.status(t, id) != cases.PendingSecondReview || rule != "escalated" {
+		t.Fatalf("approval of an escalated case: %s, rule %q", f.status(t, id), rule)
 	}
 }

@@ -274,7 +274,8 @@ func (h *Handler) Settings(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) settingsView(ctx context.Context, errs web.FormErrors) (web.ReviewSettingsView, error) {
 	q := db.New(h.Pool)
 	rules := LoadRules(ctx, q)
-	v := web.ReviewSettingsView{Always: rules.Always, OverrideNegative: rules.OverrideNegative, Flags: rules.Flags, MinAge: strconv.Itoa(MinAge(ctx, q)),
+	v := web.ReviewSettingsView{Always: rules.Always, OverrideNegative: rules.OverrideNegative, Flags: rules.Flags,
+		Escalated: rules.Escalated, NoChecks: rules.NoChecks, MinAge: strconv.Itoa(MinAge(ctx, q)),
 		LowConfidence: "0.6", Errors: errs}
 	if raw, err := q.GetAppSetting(ctx, "review.low_confidence"); err == nil {
 		var f float64
@@ -332,7 +333,7 @@ func (h *Handler) SaveRules(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		// The form as it was sent, to be corrected, not the saved settings.
-		v.Always, v.OverrideNegative, v.Flags = rules.Always, rules.OverrideNegative, rules.Flags
+		v.Always, v.OverrideNegative, v.Flags, v.Escalated, v.NoChecks = rules.Always, rules.OverrideNegative, rules.Flags, rules.Escalated, rules.NoChecks
 		v.MinAge, v.LowConfidence = r.PostForm.Get("min_age"), r.PostForm.Get("low_confidence")
 		return h.R.Page(w, r, http.StatusUnprocessableEntity, "Review settings", web.ReviewSettingsPage(v))
 	}
@@ -366,7 +367,8 @@ func parseReviewSettings(form url.Values) (Rules, int, float64, web.FormErrors) 
 	if err != nil || !(low >= 0 && low <= 1) {
 		errs["low_confidence"] = "Use a number from 0 to 1, like 0.6."
 	}
-	rules := Rules{Always: form.Get("always") == "on", OverrideNegative: form.Get("override_negative") == "on", Flags: form.Get("flags") == "on"}
+	rules := Rules{Always: form.Get("always") == "on", OverrideNegative: form.Get("override_negative") == "on", Flags: form.Get("flags") == "on",
+		Escalated: form.Get("escalated") == "on", NoChecks: form.Get("no_checks") == "on"}
 	return rules, age, low, errs
 }
 

@@ -48,6 +48,8 @@ type Rules struct {
 	Always           bool `json:"always"`
 	OverrideNegative bool `json:"override_negative"` // the decision overrides a vendor's negative result
 	Flags            bool `json:"flags"`             // a flag is present (expired document, under-age, vendor failure …)
+	Escalated        bool `json:"escalated"`         // the case was escalated
+	NoChecks         bool `json:"no_checks"`         // an approval no finished vendor check stands behind
 }
 
 // Evidence is what the reviewer had in front of them when deciding.
@@ -75,7 +77,8 @@ type Service struct {
 
 // LoadRules returns the four-eyes rules.
 func LoadRules(ctx context.Context, q *db.Queries) Rules {
-	r := Rules{OverrideNegative: true, Flags: true}
+	// The later rules are on where the saved settings predate them.
+	r := Rules{OverrideNegative: true, Flags: true, Escalated: true, NoChecks: true}
 	if raw, err := q.GetAppSetting(ctx, "four_eyes.rules"); err == nil {
 		_ = json.Unmarshal(raw, &r)
 	}
@@ -240,9 +243,18 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 		if overrides && comment == "" {
 			return apperr.Field("comment", "Explain why you approve although a vendor's result is negative.")
 		}
+		if in.Outcome == Approve {
+			docs, err := q.ListCustomerDocuments(ctx, c.CustomerID)
+			if err != nil {
+				return err
+			}
+			if len(docs) == 0 {
+				return apperr.Field("outcome", "A case without any document cannot be approved: ask for a resubmission, or reject it.")
+			}
+		}
 		rule := ""
 		if in.Outcome == Approve || in.Outcome == Reject {
-			rule = fourEyes(LoadRules(ctx, q), overrides, ev)
+			rule = fourEyes(LoadRules(ctx, q), overrides, ev, in.Outcome, c.Status == cases.Escalated)
 		}
 		state, next := "final", to
 		if rule != "" {
@@ -297,7 +309,7 @@ func negative(ev Evidence) bool {
 }
 
 // fourEyes names the rule that sends a decision to a second review, or "" when none applies.
-func fourEyes(r Rules, overrides bool, ev Evidence) string {
+func fourEyes(r Rules, overrides bool, ev Evidence, outcome string, escalated bool) string {
 	switch {
 	case r.Always:
 		return "always"
@@ -305,8 +317,22 @@ func fourEyes(r Rules, overrides bool, ev Evidence) string {
 		return "override_negative"
 	case r.Flags && len(ev.Flags) > 0:
 		return "flags"
+	case r.Escalated && escalated:
+		return "escalated"
+	case r.NoChecks && outcome == Approve && !anyFinished(ev):
+		return "no_checks"
 	}
 	return ""
+}
+
+// anyFinished reports whether a vendor check has finished with a result on the case.
+func anyFinished(ev Evidence) bool {
+	for _, c := range ev.Checks {
+		if c.State == string(db.CheckStateDone) {
+			return true
+		}
+	}
+	return false
 }
 
 // RuleLabel is a four-eyes rule in words.
@@ -318,6 +344,10 @@ func RuleLabel(rule string) string {
 		return "the decision overrides a vendor's negative result"
 	case "flags":
 		return "a flag is present"
+	case "escalated":
+		return "the case was escalated"
+	case "no_checks":
+		return "no vendor check has finished on the case"
 	}
 	return rule
 }
