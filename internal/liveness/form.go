@@ -131,6 +131,10 @@ func ParseInput(form url.Values, allowed map[uuid.UUID]bool) (Input, map[string]
 	if len(in.AuditImages) > MaxAuditImages && errs[FieldAuditImages] == "" {
 		errs[FieldAuditImages] = fmt.Sprintf("Choose at most %d audit images.", MaxAuditImages)
 	}
+	// A pass that its own findings contradict is not sent to Artemis as it is.
+	if errs[FieldConclusion] == "" && errs[FieldLivenessResult] == "" && in.Conclusion && !in.LivenessResult {
+		errs[FieldConclusion] = "A liveness review cannot pass a selfie that is not of a live person: conclude fail, or correct the finding."
+	}
 	in.Comment = cleanComment(form.Get(FieldComment))
 	if utf8.RuneCountInString(in.Comment) > MaxCommentLength {
 		errs[FieldComment] = fmt.Sprintf("A comment can be at most %d characters.", MaxCommentLength)

@@ -81,6 +81,7 @@ func TestParseInput(t *testing.T) {
 		{"too many audit images", map[string][]string{FieldAuditImages: many}, nil, FieldAuditImages, "at most"},
 		{"comment too long", map[string][]string{FieldComment: {long}}, nil, FieldComment, "at most 2000"},
 		{"supersedes not an id", map[string][]string{FieldSupersedes: {"x"}}, nil, FieldSupersedes, "reload"},
+		{"pass for a selfie not live", map[string][]string{FieldLivenessResult: {"false"}}, nil, FieldConclusion, "not of a live person"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
