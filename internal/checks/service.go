@@ -14,6 +14,7 @@ import (
 
 	"kycdesk/internal/apperr"
 	"kycdesk/internal/audit"
+	"kycdesk/internal/cases"
 	"kycdesk/internal/db"
 	"kycdesk/internal/vendors"
 	"kycdesk/internal/vendorsettings"
@@ -75,6 +76,9 @@ func (s *Service) RequestTx(ctx context.Context, q *db.Queries, tx pgx.Tx, actor
 	}
 	if c.Status == db.CaseStatusApproved || c.Status == db.CaseStatusRejected {
 		return nil, apperr.New(apperr.Conflict, "The case is decided: open a new case to check again.")
+	}
+	if err := cases.RequireNotPending(c); err != nil {
+		return nil, err
 	}
 	doc, err := q.GetDocument(ctx, documentID)
 	if db.IsNotFound(err) || (err == nil && doc.CustomerID != c.CustomerID) {

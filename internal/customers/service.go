@@ -13,6 +13,7 @@ import (
 
 	"kycdesk/internal/apperr"
 	"kycdesk/internal/audit"
+	"kycdesk/internal/cases"
 	"kycdesk/internal/db"
 	"kycdesk/internal/images"
 	"kycdesk/internal/normalize"
@@ -167,6 +168,11 @@ func (s *Service) Update(ctx context.Context, o Origin, id uuid.UUID, in Input) 
 		if err != nil {
 			return err
 		}
+		if c, err := q.GetOpenCaseForCustomer(ctx, id); err == nil {
+			if err := cases.RequireNotPending(c); err != nil {
+				return err
+			}
+		}
 		out, err = q.UpdateCustomer(ctx, db.UpdateCustomerParams{ID: id, GivenNames: in.GivenNames, Surname: in.Surname,
 			DateOfBirth: optDate(in.DateOfBirth), Nationality: in.Nationality, ResidenceCountry: in.ResidenceCountry,
 			Email: in.Email, Phone: in.Phone, Address: in.Address})
@@ -226,6 +232,13 @@ func (s *Service) AddDocumentThen(ctx context.Context, o Origin, customerID uuid
 			IssuingCountry: d.IssuingCountry, Number: d.Number, IssueDate: optDate(d.IssueDate), ExpiryDate: optDate(d.ExpiryDate), CreatedBy: o.UserID})
 		if err != nil {
 			return err
+		}
+		// Staff add nothing to a case waiting for its second review; what the customer sends
+		// through the API is kept (the checker sees it arrive in the timeline).
+		if oc, err := q.GetOpenCaseForCustomer(ctx, customerID); err == nil && o.Via == "browser" {
+			if err := cases.RequireNotPending(oc); err != nil {
+				return err
+			}
 		}
 		caseID := openCase(ctx, q, customerID)
 		// The case row (its search text) before the audit chain: the order every mutation of a

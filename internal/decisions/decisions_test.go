@@ -405,6 +405,20 @@ func TestApprovalNeedsEvidence(t *testing.T) {
 	if f.status(t, id) != cases.PendingSecondReview || rule != "no_checks" {
 		t.Fatalf("approval without checks: %s, rule %q", f.status(t, id), rule)
 	}
+	// While it waits, its evidence stays as decided: no edit, no check, no new document.
+	var custID, docID string
+	_ = f.app.Pool.QueryRow(f.ctx, "SELECT c.customer_id::text, d.id::text FROM cases c JOIN documents d ON d.customer_id = c.customer_id WHERE c.id = $1", id).Scan(&custID, &docID)
+	if r := f.mc.PostForm(t, "/customers/"+custID, url.Values{"surname": {"Changed"}, "date_of_birth": {"1980-01-01"}}); r.Status != http.StatusConflict {
+		t.Errorf("edit while pending: %d", r.Status)
+	}
+	if r := f.mc.PostForm(t, "/cases/"+id.String()+"/documents/"+docID+"/checks", url.Values{"vendor": {"ooto"}}); r.Status != http.StatusConflict {
+		t.Errorf("checks while pending: %d", r.Status)
+	}
+	var surname string
+	_ = f.app.Pool.QueryRow(f.ctx, "SELECT surname FROM customers WHERE id = $1", custID).Scan(&surname)
+	if surname != "Decide" {
+		t.Errorf("the customer changed while pending: %q", surname)
+	}
 	// Escalated by one reviewer, approved by another: a second review.
 	id = f.claimedCase(t, "2035-01-01")
 	if _, err := f.app.Pool.Exec(f.ctx, "INSERT INTO checks (case_id, document_id, vendor, kind, state, outcome, request_key) SELECT $1, d.id, 'ooto', 'face_match', 'done', 'pass', 'test' FROM documents d JOIN cases c ON c.customer_id = d.customer_id WHERE c.id = $1", id); err != nil {
