@@ -128,6 +128,7 @@ func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Add("Vary", "HX-Request")
 	if httpx.Fragment(r) && r.Header.Get("HX-Target") == "queue-results" {
+		v.OOB = true
 		return httpx.Render(w, r, status, web.QueueResults(v))
 	}
 	return h.R.Page(w, r, status, "Queue", web.QueuePage(v))

@@ -56,6 +56,16 @@ func TestReviewerWorksTheQueue(t *testing.T) {
 			t.Fatalf("row of nationality %q in a %q view", n, nat)
 		}
 	}
+	// Another tab: the filters and "Next case", outside the swapped results, follow the view.
+	do(t, b, cdp.Click(cdp.CSS(`nav.tabs a[data-status="in_review"]`)))
+	if _, err := cdp.Run(b, cdp.Poll[bool](`document.querySelector("#queue-status").value === "in_review" &&
+		document.querySelector('#next-case-fields input[name="status"]').value === "in_review"`)); err != nil {
+		t.Fatalf("the filter form or Next case kept the old tab: %v", err)
+	}
+	do(t, b, cdp.Click(cdp.CSS(`nav.tabs a[data-status="new"]`)))
+	if _, err := cdp.Run(b, cdp.Poll[bool](`document.querySelector("#queue-status").value === "new" && location.search.includes("status=new")`)); err != nil {
+		t.Fatalf("back to the new tab: %v", err)
+	}
 	// Open the first case.
 	do(t, b, cdp.Click(cdp.CSS("#queue-table tbody tr a.case-link")), cdp.WaitVisible(cdp.CSS(".viewer-stage")))
 	// The image loads and can be zoomed and rotated.
