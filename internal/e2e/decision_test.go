@@ -72,3 +72,35 @@ func TestKeyboardDecisionThroughFourEyes(t *testing.T) {
 	}
 	testenv.Screenshot(t, m, "approved")
 }
+
+// TestRefusedActionIsShown: an htmx action the server refuses (the case was given to someone else
+// meanwhile) says so on the page instead of doing nothing.
+func TestRefusedActionIsShown(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev, other := app.CreateUser(t, "reviewer"), app.CreateUser(t, "reviewer")
+	ctx := context.Background()
+	if _, err := demo.EnsureCases(ctx, app.Server.CustomerService(), ""); err != nil {
+		t.Fatal(err)
+	}
+	ref := "demo-1001"
+	cust, err := db.New(app.Pool).GetCustomerByExternalRef(ctx, &ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.New(app.Pool).GetOpenCaseForCustomer(ctx, cust.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := testenv.Browser(t)
+	do(t, b, cdp.Navigate(app.URL+"/cases/"+c.ID.String()))
+	signIn(t, b, rev.Email, rev.Password)
+	do(t, b, cdp.Click(cdp.CSS("#claim")), cdp.WaitVisible(cdp.CSS("#decision-form")))
+	if _, err := app.Pool.Exec(ctx, "UPDATE cases SET assignee_id = $1 WHERE id = $2", other.ID, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	do(t, b, cdp.Click(cdp.CSS(`form[hx-post$="/checks"] button[type=submit]`)))
+	msg, err := cdp.Run(b, cdp.Poll[string](`(() => { const e = document.querySelector("#action-error"); return e ? e.textContent : "" })()`))
+	if err != nil || !strings.Contains(msg, "someone else") {
+		t.Fatalf("refusal shown: %q %v", msg, err)
+	}
+}

@@ -11,6 +11,39 @@
     }
   }, true);
 
+  // An htmx request the server refused (403, 404, 409, 5xx…) swaps nothing: say so at the top of
+  // the page, with the server's own words, instead of leaving the click without an answer.
+  document.addEventListener("htmx:responseError", function (ev) {
+    var xhr = ev.detail && ev.detail.xhr;
+    if (!xhr) return;
+    var text = "";
+    try {
+      var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+      var p = doc.querySelector("main .panel-body p, .panel-body p");
+      text = p ? p.textContent.trim() : "";
+    } catch (e) { /* keep the generic sentence */ }
+    if (!text) text = "The server refused this action (" + xhr.status + ").";
+    showError(text + " Reload the page to see the case as it is now.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showError("kycdesk could not be reached: check the connection and try again.");
+  });
+
+  function showError(text) {
+    var main = document.getElementById("main");
+    if (!main) return;
+    var box = document.getElementById("action-error");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "action-error";
+      box.className = "flash flash-error";
+      box.setAttribute("role", "alert");
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = text;
+    box.scrollIntoView({ block: "nearest" });
+  }
+
   // Select the text of a one-time secret when clicked, and offer to copy it.
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-copy]");
