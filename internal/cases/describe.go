@@ -5,7 +5,17 @@ import (
 	"strings"
 
 	"kycdesk/internal/db"
+	"kycdesk/internal/vendors"
+	"kycdesk/internal/vendorsettings"
 )
+
+// vendorLabel is a vendor's name as pages show it ("OOTO document + selfie"), not its code.
+func vendorLabel(code string) string {
+	if in, ok := vendorsettings.Lookup(vendors.Name(code)); ok {
+		return in.Label
+	}
+	return code
+}
 
 // Describe says what an audit event on a case's timeline did, in words.
 func Describe(e db.AuditEvent) string {
@@ -55,11 +65,11 @@ func Describe(e db.AuditEvent) string {
 	case "document.decide":
 		return "decided on a document: " + strings.ReplaceAll(str("outcome"), "_", " ")
 	case "check.request":
-		return "requested a " + str("vendor") + " check"
+		return "requested a check by " + vendorLabel(str("vendor"))
 	case "check.done":
-		return "check " + str("vendor") + " finished: " + str("outcome")
+		return vendorLabel(str("vendor")) + " check finished: " + str("outcome")
 	case "check.failed":
-		return "check " + str("vendor") + " failed: " + str("reason")
+		return vendorLabel(str("vendor")) + " check failed: " + str("reason")
 	case "liveness.verdict":
 		return "recorded a liveness verdict"
 	case "liveness.delivered":
