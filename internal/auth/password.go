@@ -29,8 +29,8 @@ const (
 )
 
 // CheckPasswordPolicy returns a plain message when password is not acceptable for the user with
-// that email: too short or long, only spaces, one character repeated, or built on the email (the
-// first thing anyone would try).
+// that email: too short or long, only spaces, one character repeated, or the email address (or
+// its name part) itself, the first thing anyone would try.
 func CheckPasswordPolicy(password, email string) error {
 	n := utf8.RuneCountInString(password)
 	lower := strings.ToLower(password)
@@ -45,8 +45,8 @@ func CheckPasswordPolicy(password, email string) error {
 		return errors.New("The password cannot be only spaces.")
 	case strings.Count(lower, lower[:utf8.RuneLen([]rune(lower)[0])]) == n:
 		return errors.New("Use more than one character, repeated.")
-	case email != "" && strings.Contains(lower, email), len(local) >= 4 && strings.Contains(lower, local):
-		return errors.New("Do not build the password on your email address.")
+	case email != "" && strings.Contains(lower, email), local != "" && strings.TrimSpace(lower) == local:
+		return errors.New("Do not use your email address as the password.")
 	}
 	return nil
 }

@@ -17,20 +17,7 @@ import (
 func TestKeyboardDecisionThroughFourEyes(t *testing.T) {
 	app := testenv.NewApp(t)
 	rev, mgr := app.CreateUser(t, "reviewer"), app.CreateUser(t, "manager")
-	ctx := context.Background()
-	if _, err := demo.EnsureCases(ctx, app.Server.CustomerService(), ""); err != nil {
-		t.Fatal(err)
-	}
-	ref := "demo-1006" // the expired document
-	cust, err := db.New(app.Pool).GetCustomerByExternalRef(ctx, &ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := db.New(app.Pool).GetOpenCaseForCustomer(ctx, cust.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caseURL := app.URL + "/cases/" + c.ID.String()
+	caseURL := app.URL + "/cases/" + demoCase(t, app, "demo-1006").ID.String() // the expired document
 
 	b := testenv.Browser(t)
 	do(t, b, cdp.Navigate(caseURL))
@@ -79,18 +66,7 @@ func TestRefusedActionIsShown(t *testing.T) {
 	app := testenv.NewApp(t)
 	rev, other := app.CreateUser(t, "reviewer"), app.CreateUser(t, "reviewer")
 	ctx := context.Background()
-	if _, err := demo.EnsureCases(ctx, app.Server.CustomerService(), ""); err != nil {
-		t.Fatal(err)
-	}
-	ref := "demo-1001"
-	cust, err := db.New(app.Pool).GetCustomerByExternalRef(ctx, &ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := db.New(app.Pool).GetOpenCaseForCustomer(ctx, cust.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := demoCase(t, app, "demo-1001")
 	b := testenv.Browser(t)
 	do(t, b, cdp.Navigate(app.URL+"/cases/"+c.ID.String()))
 	signIn(t, b, rev.Email, rev.Password)
@@ -103,4 +79,22 @@ func TestRefusedActionIsShown(t *testing.T) {
 	if err != nil || !strings.Contains(msg, "someone else") {
 		t.Fatalf("refusal shown: %q %v", msg, err)
 	}
+}
+
+// demoCase makes the demo cases and returns the open case of the one with external reference ref.
+func demoCase(t *testing.T, app *testenv.App, ref string) db.Case {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := demo.EnsureCases(ctx, app.Server.CustomerService(), ""); err != nil {
+		t.Fatal(err)
+	}
+	cust, err := db.New(app.Pool).GetCustomerByExternalRef(ctx, &ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.New(app.Pool).GetOpenCaseForCustomer(ctx, cust.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -259,7 +259,19 @@ func (c *Client) Recognize(ctx context.Context, req Request) (Recognition, error
 		return Recognition{}, invalid("The request could not be encoded.", err)
 	}
 
-	respBody, err := c.post(ctx, body, req.Attempt)
+	respBody, err := c.post(ctx, body, req.Attempt, func(b []byte) *vendors.Error {
+		env, err := decodeEnvelope(b)
+		var ve *vendors.Error
+		switch {
+		case errors.As(err, &ve):
+			return ve
+		case !env.hasResult && !async:
+			return invalid("Argos answered without a result.", nil)
+		case !env.hasResult && env.transactionID == "":
+			return invalid("Argos accepted the request but sent no transaction id, so its callback could not be matched.", nil)
+		}
+		return nil
+	})
 	if err != nil {
 		return Recognition{}, err
 	}
@@ -295,7 +307,7 @@ func (c *Client) Recognize(ctx context.Context, req Request) (Recognition, error
 // workspace has quota, or that callbacks can reach the app. 1001 (workspace unavailable) is
 // returned as the Business error it is; any other answer is an error that says what it shows.
 func (c *Client) TestConnection(ctx context.Context) error {
-	body, err := c.post(ctx, []byte(`{}`), 1)
+	body, err := c.post(ctx, []byte(`{}`), 1, nil)
 	if err == nil {
 		// A 200 to an empty body would mean the endpoint is not Argos recognition.
 		return invalid("Argos accepted an empty request, so this URL does not look like the recognition endpoint.", errors.New(string(vendors.Redact(body))))
@@ -309,7 +321,7 @@ func (c *Client) TestConnection(ctx context.Context) error {
 
 // post sends one request and classifies the answer. It returns the body of a 2xx answer; every
 // other outcome is a *vendors.Error.
-func (c *Client) post(ctx context.Context, body []byte, attempt int) ([]byte, error) {
+func (c *Client) post(ctx context.Context, body []byte, attempt int, accept func([]byte) *vendors.Error) ([]byte, error) {
 	if attempt <= 0 {
 		attempt = 1
 	}
@@ -352,6 +364,13 @@ func (c *Client) post(ctx context.Context, body []byte, attempt int) ([]byte, er
 	call.Body = vendors.Redact(respBody)
 
 	verr := classify(resp, respBody)
+	if verr == nil && accept != nil {
+		// A 2xx the caller cannot use (a proxy's page, an answer cut short, no result) is said so
+		// in the call log too, not only by the check.
+		if verr = accept(respBody); verr != nil {
+			verr.HTTPStatus = resp.StatusCode
+		}
+	}
 	if verr != nil {
 		call.VendorCode, call.Meaning = verr.Code, verr.Message
 	}

@@ -277,7 +277,8 @@ func TestStatusClassification(t *testing.T) {
 			if tt.status == 429 && ve.RetryAfter != 7*time.Second {
 				t.Errorf("retry after %v", ve.RetryAfter)
 			}
-			if calls := rec.all(); len(calls) != 1 || calls[0].HTTPStatus != tt.status || calls[0].Attempt != 1 {
+			// Every failure is said in the call log as well (a 200 that is not JSON included).
+			if calls := rec.all(); len(calls) != 1 || calls[0].HTTPStatus != tt.status || calls[0].Attempt != 1 || calls[0].Meaning == "" {
 				t.Errorf("calls %+v", calls)
 			}
 		})
