@@ -9,13 +9,8 @@ import (
 	"kycdesk/internal/vendorsettings"
 )
 
-// vendorLabel is a vendor's name as pages show it ("OOTO document + selfie"), not its code.
-func vendorLabel(code string) string {
-	if in, ok := vendorsettings.Lookup(vendors.Name(code)); ok {
-		return in.Label
-	}
-	return code
-}
+// vendorLabel is a vendor's name as pages show it, from the vendor code an audit row holds.
+func vendorLabel(code string) string { return vendorsettings.Label(vendors.Name(code)) }
 
 // Describe says what an audit event on a case's timeline did, in words.
 func Describe(e db.AuditEvent) string {

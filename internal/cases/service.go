@@ -45,14 +45,14 @@ func RequireAssignee(c db.Case, p *auth.Principal) error {
 	return nil
 }
 
-// PendingMessage is why a case waiting for its second review refuses changes to its evidence.
-const PendingMessage = "The case waits for its second review: its data, documents and checks stay as they were decided until the decision is confirmed or sent back."
+// pendingMessage is why a case waiting for its second review refuses changes to its evidence.
+const pendingMessage = "The case waits for its second review: its data, documents and checks stay as they were decided until the decision is confirmed or sent back."
 
 // RequireNotPending refuses a change to the evidence of a case whose decision waits for a second
 // review: the checker must confirm what the maker saw.
 func RequireNotPending(c db.Case) error {
 	if c.Status == PendingSecondReview {
-		return apperr.New(apperr.Conflict, PendingMessage)
+		return apperr.New(apperr.Conflict, pendingMessage)
 	}
 	return nil
 }

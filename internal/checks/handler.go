@@ -27,12 +27,7 @@ type Handler struct {
 	R        *httpx.Renderer
 }
 
-func label(v string) string {
-	if in, ok := vendorsettings.Lookup(vendors.Name(v)); ok {
-		return in.Label
-	}
-	return v
-}
+func label(v string) string { return vendorsettings.Label(vendors.Name(v)) }
 
 // Panel builds a document's checks panel for p.
 func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth.Principal, errs web.FormErrors) (web.ChecksView, error) {

@@ -228,19 +228,22 @@ func (s *Service) AddDocumentThen(ctx context.Context, o Origin, customerID uuid
 		if err != nil {
 			return err
 		}
+		var caseID *uuid.UUID
+		if oc, err := q.GetOpenCaseForCustomer(ctx, customerID); err == nil {
+			// Staff add nothing to a case waiting for its second review; what the customer sends
+			// through the API is kept (the checker sees it arrive in the timeline).
+			if o.Via == "browser" {
+				if err := cases.RequireNotPending(oc); err != nil {
+					return err
+				}
+			}
+			caseID = &oc.ID
+		}
 		doc, err = q.CreateDocument(ctx, db.CreateDocumentParams{CustomerID: customerID, Type: db.DocumentType(d.Type),
 			IssuingCountry: d.IssuingCountry, Number: d.Number, IssueDate: optDate(d.IssueDate), ExpiryDate: optDate(d.ExpiryDate), CreatedBy: o.UserID})
 		if err != nil {
 			return err
 		}
-		// Staff add nothing to a case waiting for its second review; what the customer sends
-		// through the API is kept (the checker sees it arrive in the timeline).
-		if oc, err := q.GetOpenCaseForCustomer(ctx, customerID); err == nil && o.Via == "browser" {
-			if err := cases.RequireNotPending(oc); err != nil {
-				return err
-			}
-		}
-		caseID := openCase(ctx, q, customerID)
 		// The case row (its search text) before the audit chain: the order every mutation of a
 		// case takes.
 		if err := refreshSearch(ctx, q, c); err != nil {
@@ -257,30 +260,6 @@ func (s *Service) AddDocumentThen(ctx context.Context, o Origin, customerID uuid
 		return then(q, tx, doc, imgs)
 	})
 	return doc, imgs, err
-}
-
-// AddImages adds images to an existing document of a customer (a new photo of a side, a selfie).
-func (s *Service) AddImages(ctx context.Context, o Origin, documentID uuid.UUID, files []File) ([]db.Image, error) {
-	if len(files) == 0 {
-		return nil, apperr.Field("front", "Choose at least one file.")
-	}
-	uploads, ferrs := s.process(files)
-	if err := apperr.Fields(ferrs); err != nil {
-		return nil, err
-	}
-	var imgs []db.Image
-	err := s.store(ctx, uploads, func(q *db.Queries, _ pgx.Tx) error {
-		doc, err := q.GetDocument(ctx, documentID)
-		if db.IsNotFound(err) {
-			return apperr.New(apperr.NotFound, "No such document.")
-		}
-		if err != nil {
-			return err
-		}
-		imgs, err = s.insertImages(ctx, q, o, doc.CustomerID, &doc.ID, openCase(ctx, q, doc.CustomerID), uploads)
-		return err
-	})
-	return imgs, err
 }
 
 type upload struct {

@@ -1,8 +1,11 @@
 package decisions_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	pngenc "image/png"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"kycdesk/internal/apperr"
 	"kycdesk/internal/audit"
 	"kycdesk/internal/auth"
 	"kycdesk/internal/cases"
@@ -413,6 +417,16 @@ func TestApprovalNeedsEvidence(t *testing.T) {
 	}
 	if r := f.mc.PostForm(t, "/cases/"+id.String()+"/documents/"+docID+"/checks", url.Values{"vendor": {"ooto"}}); r.Status != http.StatusConflict {
 		t.Errorf("checks while pending: %d", r.Status)
+	}
+	var png bytes.Buffer
+	_ = pngenc.Encode(&png, image.NewGray(image.Rect(0, 0, 400, 300)))
+	files := []customers.File{{Kind: "front", Name: "f.png", Data: png.Bytes()}}
+	custUUID := uuid.MustParse(custID)
+	if _, _, err := f.app.Server.CustomerService().AddDocument(f.ctx, customers.Origin{Actor: audit.System, Via: "browser"}, custUUID, customers.DocumentInput{Type: "other"}, files); apperr.CodeOf(err) != apperr.Conflict {
+		t.Errorf("staff upload while pending: %v", err)
+	}
+	if _, _, err := f.app.Server.CustomerService().AddDocument(f.ctx, customers.Origin{Actor: audit.System, Via: "api:onboarding"}, custUUID, customers.DocumentInput{Type: "other"}, files); err != nil {
+		t.Errorf("the customer's upload through the API while pending: %v", err)
 	}
 	var surname string
 	_ = f.app.Pool.QueryRow(f.ctx, "SELECT surname FROM customers WHERE id = $1", custID).Scan(&surname)

@@ -372,12 +372,7 @@ func parseReviewSettings(form url.Values) (Rules, int, float64, web.FormErrors) 
 	return rules, age, low, errs
 }
 
-func vendorLabel(n vendors.Name) string {
-	if in, ok := vendorsettings.Lookup(n); ok {
-		return in.Label
-	}
-	return string(n)
-}
+func vendorLabel(n vendors.Name) string { return vendorsettings.Label(n) }
 
 // SaveCheckDefaults stores the default vendor set per document type and whether checks run by
 // themselves on API intake.

@@ -57,6 +57,7 @@ type Evidence struct {
 	VendorOutcome string          `json:"vendor_outcome"`
 	Checks        []CheckEvidence `json:"checks"`
 	Flags         []string        `json:"flags"`
+	Documents     int             `json:"documents"` // the customer's documents
 }
 
 // CheckEvidence is one vendor check's state at decision time.
@@ -125,6 +126,7 @@ func (s *Service) Gather(ctx context.Context, q *db.Queries, c db.Case) (Evidenc
 	if err != nil {
 		return ev, err
 	}
+	ev.Documents = len(docs)
 	for _, d := range docs {
 		if d.ExpiryDate != nil && d.ExpiryDate.Before(now) {
 			ev.Flags = append(ev.Flags, "expired_document")
@@ -243,14 +245,8 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 		if overrides && comment == "" {
 			return apperr.Field("comment", "Explain why you approve although a vendor's result is negative.")
 		}
-		if in.Outcome == Approve {
-			docs, err := q.ListCustomerDocuments(ctx, c.CustomerID)
-			if err != nil {
-				return err
-			}
-			if len(docs) == 0 {
-				return apperr.Field("outcome", "A case without any document cannot be approved: ask for a resubmission, or reject it.")
-			}
+		if in.Outcome == Approve && ev.Documents == 0 {
+			return apperr.Field("outcome", "A case without any document cannot be approved: ask for a resubmission, or reject it.")
 		}
 		rule := ""
 		if in.Outcome == Approve || in.Outcome == Reject {

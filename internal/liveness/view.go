@@ -202,10 +202,7 @@ func latestFace(ctx context.Context, q *db.Queries, caseID, documentID uuid.UUID
 			continue
 		}
 		f := res.Face
-		label := k.Vendor
-		if in, ok := vendorsettings.Lookup(vendors.Name(k.Vendor)); ok {
-			label = in.Label
-		}
+		label := vendorsettings.Label(vendors.Name(k.Vendor))
 		at := k.CreatedAt
 		if k.FinishedAt != nil {
 			at = *k.FinishedAt

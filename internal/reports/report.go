@@ -176,12 +176,7 @@ func dateText(t *time.Time) string {
 }
 
 // vendorLabel names a vendor integration.
-func vendorLabel(v string) string {
-	if in, ok := vendorsettings.Lookup(vendors.Name(v)); ok {
-		return in.Label
-	}
-	return v
-}
+func vendorLabel(v string) string { return vendorsettings.Label(vendors.Name(v)) }
 
 // codeMeaning is the plain words for a vendor's code, from the vendor's own catalogue.
 func codeMeaning(vendor, code string) string {

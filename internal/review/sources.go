@@ -82,10 +82,7 @@ func VendorLabel(v vendors.Name) string {
 	if l, ok := shortLabels[v]; ok {
 		return l
 	}
-	if in, ok := vendorsettings.Lookup(v); ok {
-		return in.Label
-	}
-	return string(v)
+	return vendorsettings.Label(v)
 }
 
 // caseData is what load reads once per case and shares between its documents.

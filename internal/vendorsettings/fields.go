@@ -80,5 +80,14 @@ func Lookup(v vendors.Name) (Integration, bool) {
 	return Integration{}, false
 }
 
+// Label is a vendor integration's name as pages show it ("OOTO document + selfie"); the code
+// itself for a vendor kycdesk does not know.
+func Label(v vendors.Name) string {
+	if in, ok := Lookup(v); ok {
+		return in.Label
+	}
+	return string(v)
+}
+
 // Environments are the two environments each integration is configured for.
 var Environments = []string{"sandbox", "production"}

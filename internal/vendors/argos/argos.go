@@ -259,15 +259,25 @@ func (c *Client) Recognize(ctx context.Context, req Request) (Recognition, error
 		return Recognition{}, invalid("The request could not be encoded.", err)
 	}
 
-	respBody, err := c.post(ctx, body, req.Attempt, func(b []byte) *vendors.Error {
-		env, err := decodeEnvelope(b)
-		var ve *vendors.Error
+	// The answer is read once, inside the call, so that whatever makes it unusable is said in the
+	// call log as well as on the check.
+	var env envelope
+	var res *vendors.Result
+	_, err = c.post(ctx, body, req.Attempt, func(b []byte) *vendors.Error {
+		var err error
+		if env, err = decodeEnvelope(b); err != nil {
+			return asVendorError(err)
+		}
 		switch {
-		case errors.As(err, &ve):
-			return ve
-		case !env.hasResult && !async:
+		case env.hasResult:
+			r, err := env.toResult()
+			if err != nil {
+				return asVendorError(err)
+			}
+			res = &r
+		case !async:
 			return invalid("Argos answered without a result.", nil)
-		case !env.hasResult && env.transactionID == "":
+		case env.transactionID == "":
 			return invalid("Argos accepted the request but sent no transaction id, so its callback could not be matched.", nil)
 		}
 		return nil
@@ -275,28 +285,23 @@ func (c *Client) Recognize(ctx context.Context, req Request) (Recognition, error
 	if err != nil {
 		return Recognition{}, err
 	}
-	env, err := decodeEnvelope(respBody)
-	if err != nil {
-		return Recognition{}, err
-	}
 	out.TransactionID = env.transactionID
-	if env.hasResult {
-		res, err := env.toResult()
-		if err != nil {
-			return Recognition{}, err
-		}
-		front.scale.Apply(&res)
-		out.Result = &res
+	if res != nil {
+		front.scale.Apply(res)
+		out.Result = res
 		return out, nil
 	}
-	if async {
-		if out.TransactionID == "" {
-			return Recognition{}, invalid("Argos accepted the request but sent no transaction id, so its callback could not be matched.", nil)
-		}
-		out.Pending = true
-		return out, nil
+	out.Pending = true
+	return out, nil
+}
+
+// asVendorError is err as the *vendors.Error it is, or an Invalid one wrapping it.
+func asVendorError(err error) *vendors.Error {
+	var ve *vendors.Error
+	if errors.As(err, &ve) {
+		return ve
 	}
-	return Recognition{}, invalid("Argos answered without a result.", nil)
+	return invalid("Argos' answer could not be read.", err)
 }
 
 // TestConnection proves what can be proved without sending a document: it posts an empty JSON
