@@ -35,22 +35,25 @@ WHERE id = @id AND status = @from_status
 RETURNING *;
 
 -- name: ClaimCase :one
--- Claiming takes an unassigned open case; two reviewers racing for one case cannot both win.
+-- Claiming takes an unassigned open case; two reviewers racing for one case cannot both win. A new
+-- case goes in review; any other keeps its status (one awaiting resubmission still waits for the
+-- customer, whoever holds it).
 UPDATE cases SET assignee_id = @user_id, last_activity_at = now(),
-    status = CASE WHEN status IN ('new', 'awaiting_resubmission') THEN 'in_review'::case_status ELSE status END
+    status = CASE WHEN status = 'new' THEN 'in_review'::case_status ELSE status END
 WHERE id = @id AND assignee_id IS NULL AND status IN ('new', 'in_review', 'awaiting_resubmission', 'escalated')
 RETURNING *;
 
 -- name: ReleaseCase :one
--- Only the assignee releases; a case in review goes back to new.
+-- Only the assignee releases; a case in review goes back to new, any other keeps its status.
 UPDATE cases SET assignee_id = NULL, last_activity_at = now(),
     status = CASE WHEN status = 'in_review' THEN 'new'::case_status ELSE status END
 WHERE id = @id AND assignee_id = @user_id
 RETURNING *;
 
 -- name: AssignCase :one
+-- As claiming: a new case goes in review, any other keeps its status.
 UPDATE cases SET assignee_id = @assignee_id, last_activity_at = now(),
-    status = CASE WHEN status IN ('new', 'awaiting_resubmission') THEN 'in_review'::case_status ELSE status END
+    status = CASE WHEN status = 'new' THEN 'in_review'::case_status ELSE status END
 WHERE id = @id AND status IN ('new', 'in_review', 'awaiting_resubmission', 'escalated')
 RETURNING *;
 

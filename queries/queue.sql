@@ -54,9 +54,10 @@ ORDER BY c.last_activity_at DESC, c.id DESC;
 
 -- name: ClaimNextCase :one
 -- "Next case": the oldest unassigned case in the current queue, claimed in one statement;
--- SKIP LOCKED lets reviewers pressing it at the same moment get different cases.
+-- SKIP LOCKED lets reviewers pressing it at the same moment get different cases. As ClaimCase, only
+-- a new case changes status (to in review).
 UPDATE cases SET assignee_id = @user_id, last_activity_at = now(),
-    status = CASE WHEN status IN ('new', 'awaiting_resubmission') THEN 'in_review'::case_status ELSE status END
+    status = CASE WHEN status = 'new' THEN 'in_review'::case_status ELSE status END
 WHERE id = (
     SELECT c.id FROM cases c
     WHERE c.status = @status AND c.assignee_id IS NULL

@@ -13,7 +13,7 @@ import "time"
 // DecisionView is the decision panel of a case.
 type DecisionView struct {
 	CaseID     string
-	CanDecide  bool // the viewer is the assignee and the case is in review or escalated
+	CanDecide  bool // the viewer is the assignee and the case is in review, escalated or awaiting resubmission
 	CanCheck   bool // a decision waits and the viewer may review it (not its maker)
 	IsMaker    bool // the viewer made the pending decision
 	Outcomes   []Option

@@ -170,6 +170,139 @@ func TestOnlyTheAssigneeReleasesAndManagersAssign(t *testing.T) {
 	}
 }
 
+// awaitingCase opens a case, has rev claim it and ask the customer for a resubmission, as a
+// reviewer does: the case waits for the customer, assigned to nobody.
+func awaitingCase(t *testing.T, app *testenv.App, rc *testenv.Client, ref string) db.Case {
+	t.Helper()
+	ctx := context.Background()
+	c := newCase(t, app, "Wanda", "Waiting", "POL", ref)
+	path := "/cases/" + c.ID.String()
+	if r := rc.PostForm(t, path+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	reasons, err := db.New(app.Pool).ListActiveReasons(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reason := ""
+	for _, r := range reasons {
+		if r.Outcome == "request_resubmission" {
+			reason = r.ID.String()
+			break
+		}
+	}
+	if r := rc.PostForm(t, path+"/decision", url.Values{"outcome": {"request_resubmission"}, "reason": {reason}, "comment": {"The photo is blurred."}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("request resubmission: %d %s", r.Status, r.Body)
+	}
+	got, err := db.New(app.Pool).GetCase(ctx, c.ID)
+	if err != nil || got.Status != cases.AwaitingResubmission || got.AssigneeID != nil {
+		t.Fatalf("after the request: %s %v %v", got.Status, got.AssigneeID, err)
+	}
+	return got
+}
+
+// statusCounts reads the maintained tab counters and fails when they disagree with the cases.
+func statusCounts(t *testing.T, app *testenv.App) map[cases.Status]int64 {
+	t.Helper()
+	counts, err := cases.Counts(context.Background(), db.New(app.Pool))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bad int
+	if err := app.Pool.QueryRow(context.Background(), `SELECT count(*) FROM case_status_counts k
+		WHERE k.n <> (SELECT count(*) FROM cases c WHERE c.status = k.status)`).Scan(&bad); err != nil || bad != 0 {
+		t.Fatalf("status counters drifted: %d %v", bad, err)
+	}
+	return counts
+}
+
+// TestAwaitingResubmissionSurvivesClaimReleaseAndAssign: a case waiting for the customer's
+// resubmission keeps waiting whoever holds it. Claiming, releasing, a manager's assignment and
+// "Next case" change its assignee, never its status, and the awaiting tab keeps counting it.
+func TestAwaitingResubmissionSurvivesClaimReleaseAndAssign(t *testing.T) {
+	app := testenv.NewApp(t)
+	ctx := context.Background()
+	rev, other, mgr := app.CreateUser(t, "reviewer"), app.CreateUser(t, "reviewer"), app.CreateUser(t, "manager")
+	rc, oc, mc := app.SignIn(t, rev), app.SignIn(t, other), app.SignIn(t, mgr)
+	c := awaitingCase(t, app, rc, "await-1")
+	path := "/cases/" + c.ID.String()
+	expect := func(step string, assignee *uuid.UUID) {
+		t.Helper()
+		got, err := db.New(app.Pool).GetCase(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != cases.AwaitingResubmission {
+			t.Errorf("%s: the case is %s, want it still awaiting resubmission", step, got.Status)
+		}
+		if (assignee == nil) != (got.AssigneeID == nil) || (assignee != nil && *got.AssigneeID != *assignee) {
+			t.Errorf("%s: assignee %v, want %v", step, got.AssigneeID, assignee)
+		}
+		if n := statusCounts(t, app); n[cases.AwaitingResubmission] != 1 || n[cases.New] != 0 || n[cases.InReview] != 0 {
+			t.Errorf("%s: tab counts %v, want the case counted as awaiting resubmission only", step, n)
+		}
+	}
+	expect("requested", nil)
+
+	if r := rc.PostForm(t, path+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	expect("claimed", &rev.ID)
+	page := rc.Get(t, path)
+	if got := strings.TrimSpace(page.Doc(t).Find("#case-status").Text()); got != "Awaiting resubmission" {
+		t.Errorf("the case page says %q", got)
+	}
+	if page.Doc(t).Find("#release").Length() != 1 {
+		t.Error("the holder of an awaiting case is not offered release")
+	}
+	if r := rc.PostForm(t, path+"/release", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("release: %d", r.Status)
+	}
+	expect("released", nil)
+
+	if r := mc.PostForm(t, path+"/assign", url.Values{"assignee": {other.ID.String()}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("assign: %d", r.Status)
+	}
+	expect("assigned", &other.ID)
+	if r := oc.PostForm(t, path+"/release", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("release by the assignee: %d", r.Status)
+	}
+	expect("released by the assignee", nil)
+
+	// "Next case" in the awaiting tab takes it, and it stays in that tab.
+	res := oc.PostForm(t, "/cases/next", url.Values{"status": {"awaiting_resubmission"}})
+	if res.Status != http.StatusSeeOther || res.Location != path {
+		t.Fatalf("next case: %d %q", res.Status, res.Location)
+	}
+	expect("next case", &other.ID)
+	mine := oc.Get(t, "/cases?status=awaiting_resubmission&assignee=me")
+	if mine.Doc(t).Find(`#queue-table tbody tr[data-case="`+c.ID.String()+`"]`).Length() != 1 {
+		t.Error("the case taken by next case is not in my awaiting-resubmission view")
+	}
+	// Each of these audit rows says the status did not change.
+	var moved int
+	if err := app.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE case_id = $1
+		AND action IN ('case.claim', 'case.release', 'case.assign') AND id > (SELECT max(id) FROM audit_events WHERE case_id = $1 AND action = 'case.decide')
+		AND after->>'status' <> 'awaiting_resubmission'`, c.ID).Scan(&moved); err != nil || moved != 0 {
+		t.Fatalf("%d claim/release/assign audit rows record another status (%v)", moved, err)
+	}
+	// A new case is still taken into review by next case, and released back to new.
+	fresh := newCase(t, app, "Nina", "New", "POL", "await-2")
+	if res := rc.PostForm(t, "/cases/next", url.Values{"status": {"new"}}); res.Location != "/cases/"+fresh.ID.String() {
+		t.Fatalf("next new case: %q", res.Location)
+	}
+	if got, _ := db.New(app.Pool).GetCase(ctx, fresh.ID); got.Status != cases.InReview {
+		t.Fatalf("a new case taken by next case is %s", got.Status)
+	}
+	if r := rc.PostForm(t, "/cases/"+fresh.ID.String()+"/release", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("release: %d", r.Status)
+	}
+	if got, _ := db.New(app.Pool).GetCase(ctx, fresh.ID); got.Status != cases.New {
+		t.Fatalf("a released case in review is %s", got.Status)
+	}
+	statusCounts(t, app)
+}
+
 func TestQueueFiltersSearchAndPages(t *testing.T) {
 	app := testenv.NewApp(t)
 	rev := app.CreateUser(t, "reviewer")

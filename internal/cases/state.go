@@ -30,12 +30,18 @@ const (
 var Statuses = []Status{New, InReview, AwaitingResubmission, Escalated, PendingSecondReview, Approved, Rejected}
 
 // Transitions is the state machine: the only status changes kycdesk makes. Every change goes
-// through Transition (or the claim/release/assign queries, whose CASE expressions make exactly
-// the new/awaiting → in review and in review → new moves listed here), as a guarded UPDATE.
+// through Transition as a guarded UPDATE, except claiming and assigning a new case (new → in
+// review) and releasing a case in review (in review → new), which the claim/assign/release
+// queries make with CASE expressions that move nothing else.
+//
+// Awaiting resubmission waits for the customer, not for a reviewer: claiming, releasing or
+// assigning it changes who holds it, never its status. The reviewer holding it may decide it
+// (approve, reject, escalate, or a four-eyes decision pending a second review); a renewed request
+// for resubmission keeps it where it is and changes no status.
 var Transitions = map[Status][]Status{
 	New:                  {InReview},
 	InReview:             {New, AwaitingResubmission, Escalated, PendingSecondReview, Approved, Rejected},
-	AwaitingResubmission: {InReview},
+	AwaitingResubmission: {Escalated, PendingSecondReview, Approved, Rejected},
 	Escalated:            {InReview, PendingSecondReview, Approved, Rejected},
 	PendingSecondReview:  {InReview, Approved, Rejected},
 	Approved:             {},

@@ -14,7 +14,7 @@ import (
 
 const assignCase = `-- name: AssignCase :one
 UPDATE cases SET assignee_id = $1, last_activity_at = now(),
-    status = CASE WHEN status IN ('new', 'awaiting_resubmission') THEN 'in_review'::case_status ELSE status END
+    status = CASE WHEN status = 'new' THEN 'in_review'::case_status ELSE status END
 WHERE id = $2 AND status IN ('new', 'in_review', 'awaiting_resubmission', 'escalated')
 RETURNING id, customer_id, status, assignee_id, nationality, search_text, vendor_outcome, risk_flag, created_at, last_activity_at, decided_at
 `
@@ -24,6 +24,7 @@ type AssignCaseParams struct {
 	ID         uuid.UUID
 }
 
+// As claiming: a new case goes in review, any other keeps its status.
 func (q *Queries) AssignCase(ctx context.Context, arg AssignCaseParams) (Case, error) {
 	row := q.db.QueryRow(ctx, assignCase, arg.AssigneeID, arg.ID)
 	var i Case
@@ -69,7 +70,7 @@ func (q *Queries) CaseStatusCounts(ctx context.Context) ([]CaseStatusCount, erro
 
 const claimCase = `-- name: ClaimCase :one
 UPDATE cases SET assignee_id = $1, last_activity_at = now(),
-    status = CASE WHEN status IN ('new', 'awaiting_resubmission') THEN 'in_review'::case_status ELSE status END
+    status = CASE WHEN status = 'new' THEN 'in_review'::case_status ELSE status END
 WHERE id = $2 AND assignee_id IS NULL AND status IN ('new', 'in_review', 'awaiting_resubmission', 'escalated')
 RETURNING id, customer_id, status, assignee_id, nationality, search_text, vendor_outcome, risk_flag, created_at, last_activity_at, decided_at
 `
@@ -79,7 +80,9 @@ type ClaimCaseParams struct {
 	ID     uuid.UUID
 }
 
-// Claiming takes an unassigned open case; two reviewers racing for one case cannot both win.
+// Claiming takes an unassigned open case; two reviewers racing for one case cannot both win. A new
+// case goes in review; any other keeps its status (one awaiting resubmission still waits for the
+// customer, whoever holds it).
 func (q *Queries) ClaimCase(ctx context.Context, arg ClaimCaseParams) (Case, error) {
 	row := q.db.QueryRow(ctx, claimCase, arg.UserID, arg.ID)
 	var i Case
@@ -398,7 +401,7 @@ type ReleaseCaseParams struct {
 	UserID *uuid.UUID
 }
 
-// Only the assignee releases; a case in review goes back to new.
+// Only the assignee releases; a case in review goes back to new, any other keeps its status.
 func (q *Queries) ReleaseCase(ctx context.Context, arg ReleaseCaseParams) (Case, error) {
 	row := q.db.QueryRow(ctx, releaseCase, arg.ID, arg.UserID)
 	var i Case

@@ -14,7 +14,7 @@ import (
 
 const claimNextCase = `-- name: ClaimNextCase :one
 UPDATE cases SET assignee_id = $1, last_activity_at = now(),
-    status = CASE WHEN status IN ('new', 'awaiting_resubmission') THEN 'in_review'::case_status ELSE status END
+    status = CASE WHEN status = 'new' THEN 'in_review'::case_status ELSE status END
 WHERE id = (
     SELECT c.id FROM cases c
     WHERE c.status = $2 AND c.assignee_id IS NULL
@@ -44,7 +44,8 @@ type ClaimNextCaseParams struct {
 }
 
 // "Next case": the oldest unassigned case in the current queue, claimed in one statement;
-// SKIP LOCKED lets reviewers pressing it at the same moment get different cases.
+// SKIP LOCKED lets reviewers pressing it at the same moment get different cases. As ClaimCase, only
+// a new case changes status (to in review).
 func (q *Queries) ClaimNextCase(ctx context.Context, arg ClaimNextCaseParams) (Case, error) {
 	row := q.db.QueryRow(ctx, claimNextCase,
 		arg.UserID,

@@ -124,6 +124,101 @@ func TestEachDecisionPath(t *testing.T) {
 	}
 }
 
+// TestDecisionsOnACaseAwaitingResubmission: a reviewer who holds a case awaiting the customer's
+// resubmission decides it as it stands (claiming it kept it awaiting): reject it when the customer
+// never sends anything, approve or escalate it, or renew the request, which records the new
+// decision and keeps the case waiting. A four-eyes decision goes to its second review and comes
+// back in review. Only the holder decides.
+func TestDecisionsOnACaseAwaitingResubmission(t *testing.T) {
+	f := setup(t)
+	f.app.Pool.Exec(f.ctx, `UPDATE app_settings SET value = '{"always": false, "override_negative": true, "flags": true, "escalated": false, "no_checks": false}' WHERE key = 'four_eyes.rules'`)
+	// awaiting opens a case, asks for a resubmission, and has the maker claim it again.
+	awaiting := func() uuid.UUID {
+		t.Helper()
+		id := f.claimedCase(t, "2035-01-01")
+		if r := f.decide(t, f.mc, id, decisions.RequestResubmission, "The photo is blurred."); r.Status != http.StatusSeeOther {
+			t.Fatalf("request resubmission: %d %s", r.Status, r.Body)
+		}
+		if r := f.mc.PostForm(t, "/cases/"+id.String()+"/claim", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("claim: %d", r.Status)
+		}
+		if got := f.status(t, id); got != cases.AwaitingResubmission {
+			t.Fatalf("claimed awaiting case: %s", got)
+		}
+		return id
+	}
+	for outcome, want := range map[string]cases.Status{
+		decisions.Approve: cases.Approved, decisions.Reject: cases.Rejected,
+		decisions.Escalate: cases.Escalated, decisions.RequestResubmission: cases.AwaitingResubmission,
+	} {
+		id := awaiting()
+		page := f.mc.Get(t, "/cases/"+id.String())
+		if page.Doc(t).Find("#decision-form").Length() != 1 || page.Doc(t).Find(`#decision-form input[name=outcome][value=`+outcome+`]`).Length() != 1 {
+			t.Fatalf("%s: the holder of an awaiting case is not offered the decision", outcome)
+		}
+		if r := f.decide(t, f.mc, id, outcome, "The customer did not answer."); r.Status != http.StatusSeeOther {
+			t.Fatalf("%s from awaiting: %d %s", outcome, r.Status, r.Body)
+		}
+		c, _ := db.New(f.app.Pool).GetCase(f.ctx, id)
+		if c.Status != want {
+			t.Errorf("%s from awaiting: case %s, want %s", outcome, c.Status, want)
+		}
+		if (want == cases.Escalated || want == cases.AwaitingResubmission) && c.AssigneeID != nil {
+			t.Errorf("%s from awaiting: still assigned", outcome)
+		}
+		var n int
+		var before, after string
+		_ = f.app.Pool.QueryRow(f.ctx, `SELECT count(*), max(before->>'status') FILTER (WHERE after->>'outcome' = $2), max(after->>'status') FILTER (WHERE after->>'outcome' = $2)
+			FROM audit_events WHERE action = 'case.decide' AND case_id = $1 AND id > (SELECT min(id) FROM audit_events WHERE action = 'case.decide' AND case_id = $1)`, id, outcome).Scan(&n, &before, &after)
+		if n != 1 || before != "awaiting_resubmission" || after != string(want) {
+			t.Errorf("%s from awaiting: %d audit rows, %s → %s", outcome, n, before, after)
+		}
+		if outcome == decisions.RequestResubmission {
+			var decided int
+			_ = f.app.Pool.QueryRow(f.ctx, "SELECT count(*) FROM case_decisions WHERE case_id = $1 AND outcome = 'request_resubmission' AND state = 'final'", id).Scan(&decided)
+			if decided != 2 {
+				t.Errorf("a renewed request: %d requests recorded, want 2", decided)
+			}
+		}
+	}
+
+	// Only the holder: another reviewer is refused, and nobody decides an awaiting case unclaimed.
+	id := awaiting()
+	oc := f.app.SignIn(t, f.other)
+	if r := f.decide(t, oc, id, decisions.Reject, ""); r.Status != http.StatusForbidden {
+		t.Fatalf("non-holder decides: %d", r.Status)
+	}
+	if r := f.mc.PostForm(t, "/cases/"+id.String()+"/release", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("release: %d", r.Status)
+	}
+	f.decide(t, f.mc, id, decisions.Reject, "")
+	if got := f.status(t, id); got != cases.AwaitingResubmission {
+		t.Fatalf("an unclaimed awaiting case was decided: %s", got)
+	}
+
+	// Four-eyes: a rejection goes to a second review; sent back, the case is in review with its maker.
+	f.app.Pool.Exec(f.ctx, `UPDATE app_settings SET value = '{"always": true}' WHERE key = 'four_eyes.rules'`)
+	id = awaiting()
+	if r := f.decide(t, f.mc, id, decisions.Reject, "No answer in 30 days."); r.Status != http.StatusSeeOther {
+		t.Fatalf("reject under four-eyes: %d %s", r.Status, r.Body)
+	}
+	if got := f.status(t, id); got != cases.PendingSecondReview {
+		t.Fatalf("reject under four-eyes from awaiting: %s", got)
+	}
+	if r := f.cc.PostForm(t, "/cases/"+id.String()+"/second-review", url.Values{"action": {"return"}, "reason": {f.reasons["return"]}, "comment": {"Call the customer once."}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("return: %d", r.Status)
+	}
+	c, _ := db.New(f.app.Pool).GetCase(f.ctx, id)
+	if c.Status != cases.InReview || c.AssigneeID == nil || *c.AssigneeID != f.maker.ID {
+		t.Fatalf("after return: %s %v", c.Status, c.AssigneeID)
+	}
+	var drift int
+	if err := f.app.Pool.QueryRow(f.ctx, `SELECT count(*) FROM case_status_counts k
+		WHERE k.n <> (SELECT count(*) FROM cases c WHERE c.status = k.status)`).Scan(&drift); err != nil || drift != 0 {
+		t.Fatalf("status counters drifted: %d %v", drift, err)
+	}
+}
+
 func (f *fixture) reasonLabel(t *testing.T, outcome string) string {
 	r, err := db.New(f.app.Pool).GetDecisionReason(f.ctx, uuid.MustParse(f.reasons[outcome]))
 	if err != nil {

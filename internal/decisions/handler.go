@@ -49,8 +49,7 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 	q := db.New(db.Reads(ctx, h.Pool))
 	v := web.DecisionView{CaseID: c.ID.String()}
 	mine := c.AssigneeID != nil && *c.AssigneeID == p.UserID
-	decidable := c.Status == cases.InReview || c.Status == cases.Escalated
-	v.CanDecide = mine && p.Can(auth.PermCasesWork) && decidable
+	v.CanDecide = mine && p.Can(auth.PermCasesWork) && decidable(c.Status)
 	switch {
 	case v.CanDecide || !p.Can(auth.PermCasesWork) || !cases.Open(c.Status) || c.Status == cases.PendingSecondReview:
 	case c.AssigneeID != nil && !mine:

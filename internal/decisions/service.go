@@ -204,6 +204,13 @@ func cleanComment(s string) (string, error) {
 	return s, nil
 }
 
+// decidable reports whether a case in status s takes a case decision from its assignee. A case
+// awaiting resubmission does: a reviewer who holds it may reject it when the customer never sends
+// anything, approve it on what is there, escalate it, or renew the request.
+func decidable(s cases.Status) bool {
+	return s == cases.InReview || s == cases.Escalated || s == cases.AwaitingResubmission
+}
+
 // DecideCase records p's decision on a case they are assigned to and moves the case on: to its
 // outcome's status, or to "pending second review" when a four-eyes rule applies.
 func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid.UUID, in CaseInput) (db.CaseDecision, error) {
@@ -227,7 +234,7 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 		if err := cases.RequireAssignee(c, p); err != nil {
 			return err
 		}
-		if c.Status != cases.InReview && c.Status != cases.Escalated {
+		if !decidable(c.Status) {
 			return apperr.New(apperr.Conflict, "A case that is %s cannot be decided now.", strings.ToLower(cases.Label(c.Status)))
 		}
 		if c.Status == cases.Escalated && in.Outcome == Escalate {
@@ -265,8 +272,14 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 		if err != nil {
 			return err
 		}
-		moved, err := cases.Transition(ctx, q, caseID, c.Status, next)
-		if err != nil {
+		moved := c
+		if next == c.Status {
+			// A renewed request for resubmission: the case keeps waiting for the customer; what
+			// changes is the request (its reason and comment, which the intake API reports).
+			if err := q.TouchCase(ctx, caseID); err != nil {
+				return err
+			}
+		} else if moved, err = cases.Transition(ctx, q, caseID, c.Status, next); err != nil {
 			return err
 		}
 		if next == cases.Escalated || next == cases.AwaitingResubmission {
