@@ -3,7 +3,11 @@ package cases_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -299,6 +303,101 @@ func TestAwaitingResubmissionSurvivesClaimReleaseAndAssign(t *testing.T) {
 	}
 	if got, _ := db.New(app.Pool).GetCase(ctx, fresh.ID); got.Status != cases.New {
 		t.Fatalf("a released case in review is %s", got.Status)
+	}
+	statusCounts(t, app)
+}
+
+// TestStaffUploadEndsTheWaitForResubmission: a document a staff member uploads in the browser
+// for a customer whose case awaits resubmission moves the case out of the awaiting tab, in the
+// upload's transaction: to new when nobody holds it, to in review when someone does. The case's
+// timeline says who moved it and why.
+func TestStaffUploadEndsTheWaitForResubmission(t *testing.T) {
+	app := testenv.NewApp(t)
+	ctx := context.Background()
+	rev := app.CreateUser(t, "reviewer")
+	rc := app.SignIn(t, rev)
+	var img bytes.Buffer
+	if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 400, 300))); err != nil {
+		t.Fatal(err)
+	}
+	upload := func(customerID uuid.UUID) {
+		t.Helper()
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		_ = mw.WriteField("type", "other")
+		fw, _ := mw.CreateFormFile("front", "front.png")
+		_, _ = fw.Write(img.Bytes())
+		_ = mw.Close()
+		req, _ := http.NewRequest("POST", app.URL+"/customers/"+customerID.String()+"/documents", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Origin", app.URL)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		if r := rc.Do(t, req); r.Status != http.StatusSeeOther {
+			t.Fatalf("upload: %d %s", r.Status, r.Body)
+		}
+	}
+	arrivals := func(id uuid.UUID) []db.AuditEvent {
+		t.Helper()
+		var out []db.AuditEvent
+		rows, err := db.New(app.Pool).ListCaseTimeline(ctx, db.ListCaseTimelineParams{CaseID: &id, MaxRows: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range rows {
+			if e.Action == "case.document_arrived" {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+
+	// Nobody holds it: back to new, in the queue.
+	c := awaitingCase(t, app, rc, "upload-1")
+	upload(c.CustomerID)
+	got, _ := db.New(app.Pool).GetCase(ctx, c.ID)
+	if got.Status != cases.New || got.AssigneeID != nil {
+		t.Fatalf("unassigned case after the upload: %s %v, want new and unassigned", got.Status, got.AssigneeID)
+	}
+	ev := arrivals(c.ID)
+	if len(ev) != 1 || ev[0].ActorLabel != rev.Email || ev[0].ActorID == nil || *ev[0].ActorID != rev.ID {
+		t.Fatalf("audit rows of the move: %+v", ev)
+	}
+	var after struct {
+		From, To, Via string
+		DocumentID    uuid.UUID `json:"document_id"`
+	}
+	_ = json.Unmarshal(ev[0].After, &after)
+	var docID uuid.UUID
+	_ = app.Pool.QueryRow(ctx, "SELECT id FROM documents WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 1", c.CustomerID).Scan(&docID)
+	if after.From != "awaiting_resubmission" || after.To != "new" || after.Via != "browser" || after.DocumentID != docID {
+		t.Fatalf("the audit row says %+v", after)
+	}
+	tl := rc.Get(t, "/cases/"+c.ID.String()).Doc(t).Find("#timeline li").Text()
+	if want := "moved the case from awaiting resubmission to new: a document arrived while it awaited the customer's resubmission (uploaded by staff)"; !strings.Contains(tl, want) {
+		t.Errorf("timeline lacks %q:\n%s", want, tl)
+	}
+	if n := statusCounts(t, app); n[cases.AwaitingResubmission] != 0 || n[cases.New] != 1 {
+		t.Errorf("tab counts %v", n)
+	}
+	// A further document changes nothing: the case no longer waits.
+	upload(c.CustomerID)
+	if got, _ := db.New(app.Pool).GetCase(ctx, c.ID); got.Status != cases.New || len(arrivals(c.ID)) != 1 {
+		t.Fatalf("second upload: %s, %d moves", got.Status, len(arrivals(c.ID)))
+	}
+
+	// Held by the reviewer: in review, still theirs.
+	c = awaitingCase(t, app, rc, "upload-2")
+	if r := rc.PostForm(t, "/cases/"+c.ID.String()+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	upload(c.CustomerID)
+	got, _ = db.New(app.Pool).GetCase(ctx, c.ID)
+	if got.Status != cases.InReview || got.AssigneeID == nil || *got.AssigneeID != rev.ID {
+		t.Fatalf("held case after the upload: %s %v, want in review with its holder", got.Status, got.AssigneeID)
+	}
+	ev = arrivals(c.ID)
+	if len(ev) != 1 || json.Unmarshal(ev[0].After, &after) != nil || after.From != "awaiting_resubmission" || after.To != "in_review" {
+		t.Fatalf("audit rows of the move: %d, %+v", len(ev), after)
 	}
 	statusCounts(t, app)
 }

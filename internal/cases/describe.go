@@ -44,6 +44,16 @@ func Describe(e db.AuditEvent) string {
 		return "uploaded the " + str("kind") + " image " + str("file_name")
 	case "image.view":
 		return "viewed the " + str("kind") + " image (" + str("variant") + ")"
+	case "case.document_arrived":
+		d := "moved the case from " + strings.ToLower(Label(Status(str("from")))) + " to " + strings.ToLower(Label(Status(str("to")))) +
+			": a document arrived while it awaited the customer's resubmission"
+		switch via := str("via"); {
+		case via == "browser":
+			d += " (uploaded by staff)"
+		case strings.HasPrefix(via, "api:"):
+			d += " (sent through the intake API)"
+		}
+		return d
 	case "case.transition":
 		return "moved the case from " + str("from") + " to " + str("to")
 	case "case.decide":

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"kycdesk/internal/apperr"
+	"kycdesk/internal/audit"
 	"kycdesk/internal/db"
 )
 
@@ -35,13 +36,14 @@ var Statuses = []Status{New, InReview, AwaitingResubmission, Escalated, PendingS
 // queries make with CASE expressions that move nothing else.
 //
 // Awaiting resubmission waits for the customer, not for a reviewer: claiming, releasing or
-// assigning it changes who holds it, never its status. The reviewer holding it may decide it
-// (approve, reject, escalate, or a four-eyes decision pending a second review); a renewed request
-// for resubmission keeps it where it is and changes no status.
+// assigning it changes who holds it, never its status. It leaves when a document arrives
+// (DocumentArrived: to in review when someone holds it, to new when nobody does) or when the
+// reviewer holding it decides (approve, reject, escalate, or a four-eyes decision pending a second
+// review); a renewed request for resubmission keeps it where it is and changes no status.
 var Transitions = map[Status][]Status{
 	New:                  {InReview},
 	InReview:             {New, AwaitingResubmission, Escalated, PendingSecondReview, Approved, Rejected},
-	AwaitingResubmission: {Escalated, PendingSecondReview, Approved, Rejected},
+	AwaitingResubmission: {New, InReview, Escalated, PendingSecondReview, Approved, Rejected},
 	Escalated:            {InReview, PendingSecondReview, Approved, Rejected},
 	PendingSecondReview:  {InReview, Approved, Rejected},
 	Approved:             {},
@@ -97,4 +99,34 @@ func Transition(ctx context.Context, q *db.Queries, id uuid.UUID, from, to Statu
 		return db.Case{}, fmt.Errorf("transition case: %w", err)
 	}
 	return c, nil
+}
+
+// DocumentArrived moves case id out of "awaiting resubmission" when a document arrives for it,
+// through q (the transaction that adds the document): to in review when someone holds the case,
+// to new, back in the queue, when nobody does. A case in any other status stays as it is and
+// the event is nil. Otherwise the event is the case's audit row saying why, by actor (who added
+// the document) via via; the caller records it after the document's own rows, so the timeline
+// reads cause before effect. The caller must not have written to the audit chain before this
+// call unless it already holds the case row: the case row first, the audit chain after.
+func DocumentArrived(ctx context.Context, q *db.Queries, actor audit.Actor, id, documentID uuid.UUID, via string) (*audit.Event, error) {
+	// Locked, so a claim or release running now is seen before the target is chosen.
+	if err := q.LockCase(ctx, id); err != nil {
+		return nil, fmt.Errorf("lock case: %w", err)
+	}
+	c, err := Get(ctx, q, id)
+	if err != nil || c.Status != AwaitingResubmission {
+		return nil, err
+	}
+	to := New
+	if c.AssigneeID != nil {
+		to = InReview
+	}
+	moved, err := Transition(ctx, q, id, AwaitingResubmission, to)
+	if err != nil {
+		return nil, err
+	}
+	return &audit.Event{Actor: actor, Action: "case.document_arrived", SubjectType: "case", SubjectID: id.String(), CaseID: &id,
+		Before: caseState(c),
+		After: map[string]any{"status": moved.Status, "assignee_id": moved.AssigneeID, "from": c.Status, "to": moved.Status,
+			"document_id": documentID, "via": via}}, nil
 }

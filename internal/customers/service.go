@@ -202,6 +202,8 @@ type File struct {
 // AddDocument adds a document with its images to a customer. Every file is validated before
 // anything is stored; a refused file is reported by its field ("front", "back", "selfie") with its
 // name and the reason, and nothing is kept. Images already known (same content) are stored once.
+// A customer's case awaiting resubmission goes back to work in the same transaction (see
+// cases.DocumentArrived).
 func (s *Service) AddDocument(ctx context.Context, o Origin, customerID uuid.UUID, d DocumentInput, files []File) (db.Document, []db.Image, error) {
 	return s.AddDocumentThen(ctx, o, customerID, d, files, nil)
 }
@@ -254,8 +256,25 @@ func (s *Service) AddDocumentThen(ctx context.Context, o Origin, customerID uuid
 			return err
 		}
 		imgs, err = s.insertImages(ctx, q, o, c.ID, &doc.ID, caseID, uploads)
-		if err != nil || then == nil {
+		if err != nil {
 			return err
+		}
+		if caseID != nil {
+			// What a case awaiting resubmission waits for: it goes back to work, with an audit
+			// row after the document's. refreshSearch above wrote the case row already, so the
+			// case row still comes before the audit chain.
+			ev, err := cases.DocumentArrived(ctx, q, o.Actor, *caseID, doc.ID, o.Via)
+			if err != nil {
+				return err
+			}
+			if ev != nil {
+				if err := audit.Record(ctx, q, *ev); err != nil {
+					return err
+				}
+			}
+		}
+		if then == nil {
+			return nil
 		}
 		return then(q, tx, doc, imgs)
 	})

@@ -357,6 +357,143 @@ func TestDocumentItsChecksAndItsAnswerLandTogether(t *testing.T) {
 	}
 }
 
+// TestDocumentEndsTheWaitForResubmission: a document sent through the API for a customer whose
+// case awaits resubmission moves the case back to work in the document's transaction: to new
+// when nobody holds it, to in review when a reviewer does. The move's audit row names the token
+// and the document; a request that fails leaves the case waiting, and a replay moves nothing.
+func TestDocumentEndsTheWaitForResubmission(t *testing.T) {
+	ctx := context.Background()
+	app := testenv.NewApp(t)
+	q := db.New(app.Pool)
+	token := app.CreateAPIToken(t, "onboarding")
+	api := app.NewClient()
+	rev := app.CreateUser(t, "reviewer")
+	rc := app.SignIn(t, rev)
+	var reason string
+	reasons, err := q.ListActiveReasons(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reasons {
+		if r.Outcome == "request_resubmission" {
+			reason = r.ID.String()
+			break
+		}
+	}
+	// A customer through the API, whose case a reviewer sends back for a resubmission.
+	awaiting := func(ref string) (customerID, caseID string) {
+		t.Helper()
+		r := api.API(t, "POST", "/api/v1/customers", token, "application/json", []byte(`{"surname": "Resubmit", "external_ref": "`+ref+`"}`))
+		var cust struct {
+			ID    string
+			Cases []struct{ ID string }
+		}
+		if err := json.Unmarshal([]byte(r.Body), &cust); err != nil || len(cust.Cases) != 1 {
+			t.Fatalf("customer: %d %s", r.Status, r.Body)
+		}
+		path := "/cases/" + cust.Cases[0].ID
+		if r := rc.PostForm(t, path+"/claim", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("claim: %d", r.Status)
+		}
+		if r := rc.PostForm(t, path+"/decision", url.Values{"outcome": {"request_resubmission"}, "reason": {reason}, "comment": {"Send the back too."}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("request resubmission: %d %s", r.Status, r.Body)
+		}
+		return cust.ID, cust.Cases[0].ID
+	}
+	state := func(caseID string) (status string, assignee *string, arrivals []string) {
+		t.Helper()
+		if err := app.Pool.QueryRow(ctx, "SELECT status::text, assignee_id::text FROM cases WHERE id = $1", caseID).Scan(&status, &assignee); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := app.Pool.Query(ctx, `SELECT actor_label || ' ' || (after->>'from') || '→' || (after->>'to') || ' ' || (after->>'document_id') || ' ' || (after->>'via')
+			FROM audit_events WHERE case_id = $1 AND action = 'case.document_arrived' ORDER BY id`, caseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a string
+			_ = rows.Scan(&a)
+			arrivals = append(arrivals, a)
+		}
+		return status, assignee, arrivals
+	}
+	sp := specimen.Generate(44, specimen.Options{DocumentType: specimen.Passport})
+	send := func(customerID, key string) testenv.Response {
+		t.Helper()
+		body, ct := multipartBody(t, map[string]string{"type": "passport", "issuing_country": "UTO", "number": sp.DocumentNumber},
+			map[string][]byte{"front:front.jpg": sp.Front})
+		return api.API(t, "POST", "/api/v1/customers/"+customerID+"/documents", token, ct, body, "Idempotency-Key", key)
+	}
+
+	// Nobody holds the case. A request that fails (its answer cannot be saved) moves nothing.
+	custID, caseID := awaiting("resubmit-1")
+	if _, err := app.Pool.Exec(ctx, `CREATE FUNCTION refuse_answer() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no answers today'; END $$;
+		CREATE TRIGGER refuse_answer BEFORE INSERT ON idempotency_keys FOR EACH ROW EXECUTE FUNCTION refuse_answer()`); err != nil {
+		t.Fatal(err)
+	}
+	if r := send(custID, "resubmit-doc-1"); r.Status != http.StatusInternalServerError {
+		t.Fatalf("with the answer refused: %d %s", r.Status, r.Body)
+	}
+	if status, _, moves := state(caseID); status != "awaiting_resubmission" || len(moves) != 0 {
+		t.Fatalf("a failed upload left the case %s with %d moves", status, len(moves))
+	}
+	if _, err := app.Pool.Exec(ctx, "DROP TRIGGER refuse_answer ON idempotency_keys"); err != nil {
+		t.Fatal(err)
+	}
+	r := send(custID, "resubmit-doc-1")
+	if r.Status != http.StatusCreated {
+		t.Fatalf("document: %d %s", r.Status, r.Body)
+	}
+	var doc struct{ ID string }
+	_ = json.Unmarshal([]byte(r.Body), &doc)
+	status, assignee, moves := state(caseID)
+	if status != "new" || assignee != nil {
+		t.Fatalf("unassigned case after the document: %s %v, want new and unassigned", status, assignee)
+	}
+	if want := "api-token:onboarding awaiting_resubmission→new " + doc.ID + " api:onboarding"; len(moves) != 1 || moves[0] != want {
+		t.Fatalf("audit rows of the move: %q, want %q", moves, want)
+	}
+	if r := send(custID, "resubmit-doc-1"); r.Status != http.StatusCreated || r.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay: %d", r.Status)
+	}
+	if _, _, moves := state(caseID); len(moves) != 1 {
+		t.Fatalf("a replay moved the case again: %q", moves)
+	}
+	var cj struct{ Status string }
+	if r := api.API(t, "GET", "/api/v1/cases/"+caseID, token, "", nil); json.Unmarshal([]byte(r.Body), &cj) != nil || cj.Status != "new" {
+		t.Fatalf("the API reports the case as %q", cj.Status)
+	}
+	tl := rc.Get(t, "/cases/"+caseID).Doc(t).Find("#timeline li").Text()
+	if want := "moved the case from awaiting resubmission to new: a document arrived while it awaited the customer's resubmission (sent through the intake API)"; !strings.Contains(tl, want) {
+		t.Errorf("timeline lacks %q:\n%s", want, tl)
+	}
+
+	// The reviewer holds the case (claiming kept it awaiting): in review, still theirs.
+	custID, caseID = awaiting("resubmit-2")
+	if r := rc.PostForm(t, "/cases/"+caseID+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	if status, _, _ := state(caseID); status != "awaiting_resubmission" {
+		t.Fatalf("claimed awaiting case: %s", status)
+	}
+	if r := send(custID, "resubmit-doc-2"); r.Status != http.StatusCreated {
+		t.Fatalf("document: %d %s", r.Status, r.Body)
+	}
+	status, assignee, moves = state(caseID)
+	if status != "in_review" || assignee == nil || *assignee != rev.ID.String() {
+		t.Fatalf("held case after the document: %s %v, want in review with its holder", status, assignee)
+	}
+	if len(moves) != 1 || !strings.Contains(moves[0], "awaiting_resubmission→in_review") {
+		t.Fatalf("audit rows of the move: %q", moves)
+	}
+	var drift int
+	if err := app.Pool.QueryRow(ctx, `SELECT count(*) FROM case_status_counts k
+		WHERE k.n <> (SELECT count(*) FROM cases c WHERE c.status = k.status)`).Scan(&drift); err != nil || drift != 0 {
+		t.Fatalf("status counters drifted: %d %v", drift, err)
+	}
+}
+
 // TestEveryShapeProblemAtOnce: misnamed members (a different case included) and wrongly typed
 // values are all reported in one answer, each by its exact path.
 func TestEveryShapeProblemAtOnce(t *testing.T) {
