@@ -281,10 +281,9 @@ func (h *Handler) Image(w http.ResponseWriter, r *http.Request) error {
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", ctype)
+	// Thumbnails too: a browser's cache would keep faces and documents on a shared workstation
+	// after its user signed out.
 	hd.Set("Cache-Control", "private, no-store")
-	if variant == "thumb" {
-		hd.Set("Cache-Control", "private, max-age=3600")
-	}
 	hd.Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s.%s"`, img.Kind, strings.ReplaceAll(id.String(), "-", "")[:12], ext))
 	hd.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	_, err = io.Copy(w, rc)

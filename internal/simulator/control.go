@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -285,6 +286,12 @@ func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 
 // control serves ControlPrefix.
 func (s *Simulator) control(w http.ResponseWriter, r *http.Request) {
+	// The controls change what the vendors answer and read back what kycdesk sent them (names,
+	// document numbers): they are for the person at this machine and the tests, never the network.
+	if !fromLoopback(r) {
+		writeError(w, http.StatusForbidden, "The simulator's controls answer only on this machine (a loopback address).")
+		return
+	}
 	rest := strings.Trim(strings.TrimPrefix(r.URL.Path, ControlPrefix), "/")
 	switch rest {
 	case "":
@@ -596,4 +603,14 @@ func (s *Simulator) controlCallbacks(w http.ResponseWriter, r *http.Request) {
 	mode, delay := s.callbacks, s.callbackDelay
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"mode": mode, "delay": Duration(delay), "sent": s.Callbacks()})
+}
+
+// fromLoopback reports whether r came from this machine: its TCP peer, not a forwarded header.
+func fromLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

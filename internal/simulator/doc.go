@@ -17,7 +17,8 @@
 //
 // The simulated vendors live at <base>/cynopsis (token server, OCR v2 and Artemis on one server),
 // <base>/apptenticate, <base>/argos and <base>/ooto, with the fixed credentials declared below
-// (CynopsisClientID …); the control endpoints at <base>/_control/ take and give JSON.
+// (CynopsisClientID …); the control endpoints at <base>/_control/ take and give JSON, and answer
+// only requests from a loopback address.
 //
 // # Triggers
 //

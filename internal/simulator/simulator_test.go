@@ -1246,3 +1246,33 @@ func TestMaskURL(t *testing.T) {
 		}
 	}
 }
+
+// TestControlsAnswerOnlyOnThisMachine: the controls (faults, overrides, the log of what kycdesk
+// sent) refuse a request from another machine, even one claiming to be forwarded from loopback.
+func TestControlsAnswerOnlyOnThisMachine(t *testing.T) {
+	s := New(Options{})
+	defer s.Close()
+	for _, tt := range []struct {
+		remote string
+		want   int
+	}{{"127.0.0.1:5000", http.StatusOK}, {"[::1]:5000", http.StatusOK}, {"192.0.2.7:5000", http.StatusForbidden}} {
+		for _, path := range []string{ControlPrefix + "/", ControlPrefix + "/requests"} {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.RemoteAddr = tt.remote
+			req.Header.Set("X-Forwarded-For", "127.0.0.1")
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			if rec.Code != tt.want {
+				t.Errorf("GET %s from %s = %d, want %d", path, tt.remote, rec.Code, tt.want)
+			}
+		}
+	}
+	// The vendors themselves still answer anyone (they check their own credentials).
+	req := httptest.NewRequest(http.MethodPost, "/argos/api/v1/recognize", nil)
+	req.RemoteAddr = "192.0.2.7:5000"
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code == http.StatusForbidden && strings.Contains(rec.Body.String(), "loopback") {
+		t.Errorf("a vendor path was refused as a control: %s", rec.Body.String())
+	}
+}
