@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/subtle"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"kycdesk/internal/apperr"
@@ -170,7 +172,7 @@ func (s *Server) Routes() []Route {
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.Metrics.Middleware(s.Log), s.securityHeaders, s.recoverer, s.requestMeta, s.crossOrigin,
-		s.Store.Authenticate(s.Cfg.TrustProxy))
+		s.Store.Authenticate(s.Cfg.TrustProxy), middleware.GetHead)
 	r.Method("GET", "/static/*", staticFiles(http.FS(static.FS)))
 	if s.Sim != nil {
 		// The vendor simulator: fake vendors that check their own credentials, like the real ones.
@@ -189,15 +191,38 @@ func (s *Server) Handler() http.Handler {
 	r.NotFound(s.R.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.New(apperr.NotFound, "There is no page at this address.")
 	}))
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		msg := "Method not allowed: " + r.Method + " is not one this address answers."
-		if httpx.IsAPI(r) { // the API answers in its error shape
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		msg := "Method not allowed: " + req.Method + " is not one this address answers."
+		if httpx.IsAPI(req) { // the API answers in its error shape
 			_ = httpx.JSON(w, http.StatusMethodNotAllowed, map[string]any{"error": map[string]any{"message": msg}})
 			return
+		}
+		// A form that was refused (422) leaves its action's address in the address bar: reloading
+		// it, or coming back to it, asks for the page the form belongs to.
+		if req.Method == http.MethodGet {
+			if page := pageAbove(r, req.URL.Path); page != "" {
+				http.Redirect(w, req, page, http.StatusSeeOther)
+				return
+			}
 		}
 		http.Error(w, msg, http.StatusMethodNotAllowed)
 	})
 	return r
+}
+
+// pageAbove is the nearest address above path (path with its last segments cut) that answers GET,
+// or "" when there is none below the root.
+func pageAbove(r chi.Routes, path string) string {
+	for p := strings.TrimSuffix(path, "/"); ; {
+		i := strings.LastIndexByte(p, '/')
+		if i <= 0 {
+			return ""
+		}
+		p = p[:i]
+		if r.Match(chi.NewRouteContext(), http.MethodGet, p) {
+			return p
+		}
+	}
 }
 
 // home sends a user to the page their role starts from.

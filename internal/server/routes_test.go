@@ -170,3 +170,29 @@ func TestSecurityHeadersAndOperatorEndpoints(t *testing.T) {
 		t.Errorf("unknown page = %d", r.Status)
 	}
 }
+
+// TestAFormsAddressLeadsBackToItsPage: a refused form leaves its action's address in the address
+// bar; asking for it with GET (a reload) leads to the page the form belongs to, not a 405. HEAD is
+// answered wherever GET is.
+func TestAFormsAddressLeadsBackToItsPage(t *testing.T) {
+	app := testenv.NewApp(t)
+	c := app.NewClient()
+	id := uuid.NewString()
+	for path, want := range map[string]string{
+		"/cases/" + id + "/decision":           "/cases/" + id,
+		"/cases/" + id + "/notes":              "/cases/" + id,
+		"/admin/vendors/argos/production/test": "/admin/vendors",
+	} {
+		r := c.Get(t, path)
+		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), want) {
+			t.Errorf("GET %s = %d → %q, want 303 → %s…", path, r.Status, r.Header.Get("Location"), want)
+		}
+	}
+	if r := c.Get(t, "/logout"); r.Status != http.StatusMethodNotAllowed {
+		t.Errorf("GET /logout = %d, want 405 (no page above it)", r.Status)
+	}
+	req, _ := http.NewRequest(http.MethodHead, app.URL+"/login", nil)
+	if r := c.Do(t, req); r.Status != http.StatusOK {
+		t.Errorf("HEAD /login = %d, want 200", r.Status)
+	}
+}
