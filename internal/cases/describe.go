@@ -2,6 +2,7 @@ package cases
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"kycdesk/internal/db"
@@ -34,6 +35,16 @@ func Describe(e db.AuditEvent) string {
 		return "claimed the case"
 	case "case.release":
 		return "released the case"
+	case "case.backdate":
+		// Only the demo seed writes it: its cases are opened back in time so that ages show.
+		d := "set the case's opening back"
+		if h, ok := after["hours"].(float64); ok {
+			d += " " + strconv.FormatFloat(h, 'f', -1, 64) + " h"
+		}
+		if risk, _ := after["risk_flag"].(bool); risk {
+			d += " and flagged it as a risk"
+		}
+		return d + " (" + str("via") + ")"
 	case "case.assign":
 		return "assigned the case to " + str("assignee")
 	case "case.note":

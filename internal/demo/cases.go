@@ -6,6 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
 	"kycdesk/internal/audit"
 	"kycdesk/internal/customers"
 	"kycdesk/internal/db"
@@ -39,15 +42,22 @@ var demoCases = []demoCase{
 // EnsureCases creates the demo customers, each with a synthetic specimen document (front, back for
 // ID cards, selfie) and an open case, unless they exist already. The specimens are invented
 // people; each asks the vendor simulator to play a scenario (a misread, a tampered MRZ, a face
-// mismatch …), so every feature has something to show.
+// mismatch …), so every feature has something to show. The cases that start in review go to
+// assignee (an email; none when empty or unknown).
+//
+// Each case's opening is set back by its age so that the queue's ages and SLA marks mean
+// something. Its timeline is the audit log, which cannot be dated back (rows are stamped by the
+// database, append-only, and times follow ids), so the events keep the time they were seeded, in
+// their true order, after the case's opening; the setting back is itself an event on the timeline,
+// and the case's last activity is its newest event.
 func EnsureCases(ctx context.Context, svc *customers.Service, assignee string) (int, error) {
 	q := db.New(svc.Pool)
 	created := 0
 	origin := customers.Origin{Actor: audit.System, Via: "demo seed"}
-	var assigneeID *db.User
+	var reviewer *db.User
 	if assignee != "" {
 		if u, err := q.GetUserByEmail(ctx, assignee); err == nil {
-			assigneeID = &u
+			reviewer = &u
 		}
 	}
 	for _, d := range demoCases {
@@ -74,22 +84,53 @@ func EnsureCases(ctx context.Context, svc *customers.Service, assignee string) (
 		if sp.Back != nil {
 			files = append(files, customers.File{Kind: "back", Name: "back.jpg", Data: sp.Back})
 		}
-		if _, _, err := svc.AddDocument(ctx, origin, out.Customer.ID, doc, files); err != nil {
+		// The assignment and the case's dates land with the document, or not at all.
+		shape := func(q *db.Queries, _ pgx.Tx, _ db.Document, _ []db.Image) error {
+			return shapeCase(ctx, q, out.Case.ID, d, reviewer)
+		}
+		if _, _, err := svc.AddDocumentThen(ctx, origin, out.Customer.ID, doc, files, shape); err != nil {
 			return created, fmt.Errorf("demo document %s: %w", ref, err)
-		}
-		// Spread the cases over the last days, so ages and the SLA marks mean something.
-		at := time.Now().Add(-time.Duration(d.ageHours) * time.Hour)
-		if _, err := svc.Pool.Exec(ctx, "UPDATE cases SET created_at = $2, last_activity_at = $2, risk_flag = $3 WHERE id = $1", out.Case.ID, at, d.risk); err != nil {
-			return created, err
-		}
-		if d.status == db.CaseStatusInReview && assigneeID != nil {
-			if _, err := q.ClaimCase(ctx, db.ClaimCaseParams{ID: out.Case.ID, UserID: &assigneeID.ID}); err != nil {
-				return created, err
-			}
 		}
 		created++
 	}
 	return created, nil
+}
+
+// shapeCase gives a new demo case its assignee (for those that start in review), sets its opening
+// back by its age and its risk flag, each with its audit row, then its last activity to its newest
+// event. It runs in the transaction that added the case's document, so it may run more than once.
+func shapeCase(ctx context.Context, q *db.Queries, id uuid.UUID, d demoCase, reviewer *db.User) error {
+	if d.status == db.CaseStatusInReview && reviewer != nil {
+		before, err := q.GetCase(ctx, id)
+		if err != nil {
+			return err
+		}
+		c, err := q.AssignCase(ctx, db.AssignCaseParams{ID: id, AssigneeID: &reviewer.ID})
+		if err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, q, audit.Event{Actor: audit.System, Action: "case.assign", SubjectType: "case", SubjectID: id.String(),
+			CaseID: &id, Before: map[string]any{"status": before.Status, "assignee_id": before.AssigneeID},
+			After: map[string]any{"status": c.Status, "assignee_id": c.AssigneeID, "assignee": reviewer.Email, "via": "demo seed"}}); err != nil {
+			return err
+		}
+	}
+	before, err := q.GetCase(ctx, id)
+	if err != nil {
+		return err
+	}
+	back := time.Duration(d.ageHours) * time.Hour
+	c, err := q.BackdateDemoCase(ctx, db.BackdateDemoCaseParams{ID: id, CreatedAt: before.CreatedAt.Add(-back), RiskFlag: d.risk})
+	if err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, q, audit.Event{Actor: audit.System, Action: "case.backdate", SubjectType: "case", SubjectID: id.String(),
+		CaseID: &id, Before: map[string]any{"created_at": before.CreatedAt, "risk_flag": before.RiskFlag},
+		After: map[string]any{"created_at": c.CreatedAt, "hours": d.ageHours, "risk_flag": c.RiskFlag, "via": "demo seed"}}); err != nil {
+		return err
+	}
+	_, err = q.SyncCaseLastActivity(ctx, id)
+	return err
 }
 
 // title writes a printed name ("ERIKSSON") the way a person types it ("Eriksson").

@@ -45,8 +45,9 @@ func GenerateTD2(d Data) ([]string, error) { return Generate(TD2, d) }
 
 // Generate writes the lines of a zone of format f with every check digit computed. Names are
 // transliterated to A–Z the ICAO way (diacritics dropped, Ä→AE, ß→SS, hyphens and spaces to '<',
-// apostrophes removed) and truncated to fit: given names are cut first, and the surname only when
-// it alone does not fit. A field that does not fit its place, or holds characters that cannot be
+// apostrophes removed) and truncated to fit as ICAO 9303 says: given names are cut first, the
+// surname only when it alone leaves no room, and a cut name fills its field and ends in a letter
+// (see truncateName). A field that does not fit its place, or holds characters that cannot be
 // written, is an error; nothing is silently cut except names.
 func Generate(f Format, d Data) ([]string, error) {
 	code, err := field("document code", d.DocumentCode, 2)
@@ -215,9 +216,8 @@ func transliterate(s string) (string, error) {
 	return strings.Join(parts, "<"), nil
 }
 
-// nameField writes surname and given names into a name field of width characters. When the whole
-// name does not fit, the given names are cut first; the field then ends in a letter, which is how
-// ICAO marks a name as possibly truncated.
+// nameField writes surname and given names into a name field of width characters. A name that
+// does not fit is truncated the ICAO 9303 part 3 way (see truncateName).
 func nameField(surname, given string, width int) (string, error) {
 	sn, err := transliterate(surname)
 	if err != nil {
@@ -234,15 +234,77 @@ func nameField(surname, given string, width int) (string, error) {
 	if gn != "" {
 		full += "<<" + gn
 	}
-	if len(full) > width {
+	if len(full) <= width {
+		return pad(full, width), nil
+	}
+	var secondary []string
+	if gn != "" {
+		secondary = strings.Split(gn, "<")
+	}
+	return truncateName(strings.Split(sn, "<"), secondary, width), nil
+}
+
+// truncateName writes a name too long for its field of width characters, following ICAO 9303
+// part 3: a truncated name fills the whole field and its last character is a letter, never a
+// filler (that is how a reader knows the name may be cut); names are cut character by character
+// from the end, so the given names go first and the surname is cut only when it alone leaves no
+// room; and no component is left empty (no "<<<", no "<<" with nothing after it).
+//
+// Among the layouts that obey this, it keeps the most of the earliest components: the surname's
+// first component as long as it can be, then the next one, and so on. A plain cut that would end
+// on a separator ("ANNA<|MARIA") therefore becomes "ANN<M": the field stays full and ends in a
+// letter, and every component written is the start of the real one. Only a name made almost
+// entirely of one-letter components can fail to fill the field exactly; it is then written one
+// character short, with a filler last, as the nearest thing.
+func truncateName(primary, secondary []string, width int) string {
+	items := append(append([]string{}, primary...), secondary...)
+	sep := func(i int) string {
 		switch {
-		case len(sn)+3 <= width && gn != "":
-			full = strings.TrimRight(full[:width], "<")
+		case i == 0:
+			return ""
+		case i == len(primary):
+			return "<<"
 		default:
-			full = strings.TrimRight(sn[:min(len(sn), width)], "<")
+			return "<"
 		}
 	}
-	return pad(full, width), nil
+	// fills reports whether items i… can take exactly r more characters, each item written being
+	// 1 to all of its letters after its separator; r == 0 stops before item i.
+	memo := map[[2]int]bool{}
+	var fills func(i, r int) bool
+	fills = func(i, r int) bool {
+		if r == 0 {
+			return true
+		}
+		if i == len(items) {
+			return false
+		}
+		key := [2]int{i, r}
+		if ok, seen := memo[key]; seen {
+			return ok
+		}
+		ok := false
+		for l := 1; l <= len(items[i]) && len(sep(i))+l <= r && !ok; l++ {
+			ok = fills(i+1, r-len(sep(i))-l)
+		}
+		memo[key] = ok
+		return ok
+	}
+	w := width
+	for w > 1 && !fills(0, w) {
+		w--
+	}
+	var b strings.Builder
+	for i, r := 0, w; r > 0; i++ {
+		for l := min(len(items[i]), r-len(sep(i))); l >= 1; l-- {
+			if c := len(sep(i)) + l; fills(i+1, r-c) {
+				b.WriteString(sep(i) + items[i][:l])
+				r -= c
+				break
+			}
+		}
+	}
+	return pad(b.String(), width)
 }
 
 func yymmdd(t time.Time) string {

@@ -144,10 +144,24 @@ func TestNameField(t *testing.T) {
 		{"Núñez de la Peña", "José", 30, "NUNEZ<DE<LA<PENA<<JOSE<<<<<<<<"},
 		{"Strauß", "Ærø Øle", 30, "STRAUSS<<AEROE<OELE<<<<<<<<<<<"},
 		{"Eriksson", "", 20, "ERIKSSON<<<<<<<<<<<<"},
-		// Given names are cut first; the field then ends in a letter.
+		// ICAO 9303 part 3 truncation: given names are cut first, from the end; a truncated name
+		// fills the field and ends in a letter, never a filler.
 		{"Eriksson", "Anna Maria Christina", 25, "ERIKSSON<<ANNA<MARIA<CHRI"},
-		{"Eriksson", "Anna Maria", 15, "ERIKSSON<<ANNA<"}, // cut lands on a separator: trimmed and padded
+		{"Eriksson", "Anna Maria Christina", 20, "ERIKSSON<<ANNA<MARIA"},
+		// A cut on a separator ("ANNA<|MARIA") would leave a filler last: the name before it gives
+		// up a letter for the next one's initial.
+		{"Eriksson", "Anna Maria", 15, "ERIKSSON<<ANN<M"},
+		{"Eriksson", "Anna Maria Christina", 21, "ERIKSSON<<ANNA<MARI<C"},
+		// A cut right after "<<" would leave the given names empty: the surname gives up letters
+		// so that the field still ends in a letter.
+		{"Eriksson", "Anna", 10, "ERIKSSO<<A"},
+		{"Eriksson", "Anna", 9, "ERIKSS<<A"},
+		// The surname alone is too long: it is cut, components as above.
 		{"Vandenberghe-Oosterlinck", "Anna", 20, "VANDENBERGHE<OOSTERL"},
+		{"Vandenberghe-Oosterlinck", "Anna", 13, "VANDENBERGH<O"},
+		{"Vandenberghe-Oosterlinck", "", 13, "VANDENBERGH<O"},
+		// Nothing but initials can make a full field impossible: one character short then.
+		{"X", "A B C", 7, "X<<A<B<"},
 	}
 	for _, tt := range tests {
 		got, err := nameField(tt.surname, tt.given, tt.width)
