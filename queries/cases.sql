@@ -70,3 +70,35 @@ WHERE n.case_id = @case_id ORDER BY n.created_at DESC, n.id DESC;
 
 -- name: ListCaseTimeline :many
 SELECT * FROM audit_events WHERE case_id = @case_id ORDER BY id DESC LIMIT @max_rows;
+
+-- name: ListCaseTimelineEvents :many
+-- The latest events of a case other than image views. The case page reads the views apart
+-- (ListCaseViewRuns, ListCaseImageViews) and folds them, so that views, which are many (every look
+-- at an image is audited), can never push a decision or a note off its timeline.
+SELECT * FROM audit_events
+WHERE case_id = @case_id AND action <> 'image.view'
+ORDER BY id DESC LIMIT @max_rows;
+
+-- name: ListCaseViewRuns :many
+-- One row per run of consecutive image views by one person on the case (no other event of the case
+-- between them), among the events after @after_id, newest run first. A run is the rows whose place
+-- in the case's sequence and whose place among that person's views advance together.
+WITH e AS (
+    SELECT id, at, actor_id, actor_label, subject_id, action = 'image.view' AS is_view,
+        row_number() OVER (ORDER BY id DESC)
+            - row_number() OVER (PARTITION BY action = 'image.view', actor_id, actor_label ORDER BY id DESC) AS run
+    FROM audit_events
+    WHERE case_id = @case_id AND id > @after_id
+)
+SELECT actor_label, count(*)::int AS views, count(DISTINCT subject_id)::int AS images,
+    min(id)::bigint AS first_id, max(id)::bigint AS last_id,
+    min(at)::timestamptz AS first_at, max(at)::timestamptz AS last_at
+FROM e
+WHERE is_view
+GROUP BY actor_id, actor_label, run
+ORDER BY last_id DESC;
+
+-- name: ListCaseImageViews :many
+SELECT * FROM audit_events
+WHERE case_id = @case_id AND action = 'image.view' AND id > @after_id
+ORDER BY id DESC LIMIT @max_rows;

@@ -83,6 +83,46 @@ func Stamp(t time.Time) string { return t.UTC().Format(stampLayout) }
 
 const stampLayout = "2006-01-02 15:04 UTC"
 
+// StampSpan renders the time from first to last as Stamp does, the day said once when both fall
+// on it: "2026-03-02 10:02–10:07 UTC".
+func StampSpan(first, last time.Time) string {
+	a, b := Stamp(first), Stamp(last)
+	switch {
+	case a == b:
+		return b
+	case sameDay(first, last):
+		return first.UTC().Format("2006-01-02 15:04") + "–" + last.UTC().Format("15:04 UTC")
+	}
+	return a + " – " + b
+}
+
+// clock is the time of one view in a run, to the second (a run's views are often in one minute),
+// with the day only when the run spans more than one.
+func clock(t, first, last time.Time) string {
+	if sameDay(first, last) {
+		return t.UTC().Format("15:04:05")
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
+func sameDay(a, b time.Time) bool {
+	return a.UTC().Format(time.DateOnly) == b.UTC().Format(time.DateOnly)
+}
+
+// viewRunText says what a run of image views was: "viewed 6 images", "viewed one image 4 times",
+// "viewed 2 images (5 views)".
+func viewRunText(r ViewRun) string {
+	switch {
+	case r.Count == 1:
+		return "viewed an image"
+	case r.Images == r.Count:
+		return "viewed " + itoa(r.Count) + " images"
+	case r.Images == 1:
+		return "viewed one image " + itoa(r.Count) + " times"
+	}
+	return "viewed " + itoa(r.Images) + " images (" + itoa(r.Count) + " views)"
+}
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func i64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"kycdesk/internal/apperr"
@@ -201,12 +202,13 @@ func (h *Handler) view(r *http.Request) (web.CaseView, error) {
 	for _, n := range notes {
 		v.Notes = append(v.Notes, web.NoteView{Author: n.AuthorName, At: n.CreatedAt, Body: n.Body})
 	}
-	events, err := q.ListCaseTimeline(ctx, db.ListCaseTimelineParams{CaseID: &id, MaxRows: 200})
+	// The timeline's reads share one snapshot, so a view audited meanwhile cannot fall between them.
+	err = pgx.BeginTxFunc(ctx, h.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) (terr error) {
+		v.Timeline, terr = Timeline(ctx, db.New(tx), id, MaxTimelineEvents, MaxTimelineViews)
+		return terr
+	})
 	if err != nil {
 		return v, err
-	}
-	for _, e := range events {
-		v.Timeline = append(v.Timeline, web.AuditRow{At: e.At, Actor: e.ActorLabel, Action: e.Action, Subject: Describe(e)})
 	}
 	if h.CaseView != nil {
 		if err := h.CaseView(ctx, c, p, &v); err != nil {

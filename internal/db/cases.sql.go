@@ -251,6 +251,53 @@ func (q *Queries) GetOpenCaseForCustomer(ctx context.Context, customerID uuid.UU
 	return i, err
 }
 
+const listCaseImageViews = `-- name: ListCaseImageViews :many
+SELECT id, at, actor_id, actor_label, action, subject_type, subject_id, case_id, before, after, ip, request_id, prev_hash, hash FROM audit_events
+WHERE case_id = $1 AND action = 'image.view' AND id > $2
+ORDER BY id DESC LIMIT $3
+`
+
+type ListCaseImageViewsParams struct {
+	CaseID  *uuid.UUID
+	AfterID int64
+	MaxRows int32
+}
+
+func (q *Queries) ListCaseImageViews(ctx context.Context, arg ListCaseImageViewsParams) ([]AuditEvent, error) {
+	rows, err := q.db.Query(ctx, listCaseImageViews, arg.CaseID, arg.AfterID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AuditEvent{}
+	for rows.Next() {
+		var i AuditEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.ActorID,
+			&i.ActorLabel,
+			&i.Action,
+			&i.SubjectType,
+			&i.SubjectID,
+			&i.CaseID,
+			&i.Before,
+			&i.After,
+			&i.IP,
+			&i.RequestID,
+			&i.PrevHash,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listCaseNotes = `-- name: ListCaseNotes :many
 SELECT n.id, n.case_id, n.author_id, n.body, n.created_at, u.name AS author_name FROM case_notes n JOIN users u ON u.id = n.author_id
 WHERE n.case_id = $1 ORDER BY n.created_at DESC, n.id DESC
@@ -325,6 +372,118 @@ func (q *Queries) ListCaseTimeline(ctx context.Context, arg ListCaseTimelinePara
 			&i.RequestID,
 			&i.PrevHash,
 			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listCaseTimelineEvents = `-- name: ListCaseTimelineEvents :many
+SELECT id, at, actor_id, actor_label, action, subject_type, subject_id, case_id, before, after, ip, request_id, prev_hash, hash FROM audit_events
+WHERE case_id = $1 AND action <> 'image.view'
+ORDER BY id DESC LIMIT $2
+`
+
+type ListCaseTimelineEventsParams struct {
+	CaseID  *uuid.UUID
+	MaxRows int32
+}
+
+// The latest events of a case other than image views. The case page reads the views apart
+// (ListCaseViewRuns, ListCaseImageViews) and folds them, so that views, which are many (every look
+// at an image is audited), can never push a decision or a note off its timeline.
+func (q *Queries) ListCaseTimelineEvents(ctx context.Context, arg ListCaseTimelineEventsParams) ([]AuditEvent, error) {
+	rows, err := q.db.Query(ctx, listCaseTimelineEvents, arg.CaseID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AuditEvent{}
+	for rows.Next() {
+		var i AuditEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.ActorID,
+			&i.ActorLabel,
+			&i.Action,
+			&i.SubjectType,
+			&i.SubjectID,
+			&i.CaseID,
+			&i.Before,
+			&i.After,
+			&i.IP,
+			&i.RequestID,
+			&i.PrevHash,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listCaseViewRuns = `-- name: ListCaseViewRuns :many
+WITH e AS (
+    SELECT id, at, actor_id, actor_label, subject_id, action = 'image.view' AS is_view,
+        row_number() OVER (ORDER BY id DESC)
+            - row_number() OVER (PARTITION BY action = 'image.view', actor_id, actor_label ORDER BY id DESC) AS run
+    FROM audit_events
+    WHERE case_id = $1 AND id > $2
+)
+SELECT actor_label, count(*)::int AS views, count(DISTINCT subject_id)::int AS images,
+    min(id)::bigint AS first_id, max(id)::bigint AS last_id,
+    min(at)::timestamptz AS first_at, max(at)::timestamptz AS last_at
+FROM e
+WHERE is_view
+GROUP BY actor_id, actor_label, run
+ORDER BY last_id DESC
+`
+
+type ListCaseViewRunsParams struct {
+	CaseID  *uuid.UUID
+	AfterID int64
+}
+
+type ListCaseViewRunsRow struct {
+	ActorLabel string
+	Views      int32
+	Images     int32
+	FirstID    int64
+	LastID     int64
+	FirstAt    time.Time
+	LastAt     time.Time
+}
+
+// One row per run of consecutive image views by one person on the case (no other event of the case
+// between them), among the events after @after_id, newest run first. A run is the rows whose place
+// in the case's sequence and whose place among that person's views advance together.
+func (q *Queries) ListCaseViewRuns(ctx context.Context, arg ListCaseViewRunsParams) ([]ListCaseViewRunsRow, error) {
+	rows, err := q.db.Query(ctx, listCaseViewRuns, arg.CaseID, arg.AfterID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListCaseViewRunsRow{}
+	for rows.Next() {
+		var i ListCaseViewRunsRow
+		if err := rows.Scan(
+			&i.ActorLabel,
+			&i.Views,
+			&i.Images,
+			&i.FirstID,
+			&i.LastID,
+			&i.FirstAt,
+			&i.LastAt,
 		); err != nil {
 			return nil, err
 		}

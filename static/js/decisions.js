@@ -1,15 +1,26 @@
 // Decision panel: keyboard shortcuts (a approve, r reject, s request resubmission, e escalate)
 // and reasons narrowed to the chosen outcome. Works with the review workspace, which sends the
-// same keys as "kyc:shortcut" events. Nothing fires while the reviewer types in a field.
+// same keys as "kyc:shortcut" events.
+//
+// The decision keys are page-wide, so they take only a key nobody else took: not one typed in a
+// field, not one a focused widget already handled (the image viewer rotates with r while it has
+// the focus, and says so with preventDefault: its listener runs first, on the way up), and not one
+// pressed while a dialog is open over the page.
 (function () {
   "use strict";
 
   var keys = { a: "approve", r: "reject", s: "request_resubmission", e: "escalate" };
 
   function typing(el) {
-    if (!el) return false;
-    var tag = (el.tagName || "").toLowerCase();
-    return tag === "input" || tag === "textarea" || tag === "select" || el.isContentEditable;
+    if (!el || el.nodeType !== 1) return false;
+    if (el.isContentEditable) return true;
+    return !!el.closest("input, textarea, select, [contenteditable]:not([contenteditable=false])");
+  }
+
+  // dialogOpen: a dialog (the workspace's list of shortcuts) covers the page, so the decision
+  // panel under it is not the reviewer's to change by keyboard.
+  function dialogOpen() {
+    return !!document.querySelector("dialog[open]");
   }
 
   function narrow(form) {
@@ -40,12 +51,13 @@
   }
 
   document.addEventListener("keydown", function (ev) {
-    if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
+    if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target) || dialogOpen()) return;
     var outcome = keys[ev.key];
     if (outcome && choose(outcome)) ev.preventDefault();
   });
 
   document.addEventListener("kyc:shortcut", function (ev) {
+    if (dialogOpen()) return;
     var outcome = ev.detail && keys[ev.detail.key];
     if (outcome) choose(outcome);
   });

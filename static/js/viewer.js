@@ -409,12 +409,14 @@
     var root = st.root, stage = st.stage;
     root.addEventListener("click", function (ev) {
       var tab = ev.target.closest("[data-viewer-show]");
-      if (tab && root.contains(tab)) {
-        show(st, tab.getAttribute("data-viewer-show"));
-        return;
-      }
-      var btn = ev.target.closest("[data-viewer-action]");
-      if (btn && root.contains(btn)) act(st, btn.getAttribute("data-viewer-action"));
+      var btn = !tab && ev.target.closest("[data-viewer-action]");
+      if (tab && root.contains(tab)) show(st, tab.getAttribute("data-viewer-show"));
+      else if (btn && root.contains(btn)) act(st, btn.getAttribute("data-viewer-action"));
+      else return;
+      // The viewer's keys (r rotates) go where the focus is. Safari, and Firefox on macOS, leave
+      // the focus where it was when a button is clicked: without this, r after a click on a tab or
+      // on the rotate button would go to the page (the decision panel's r, reject).
+      if (!root.contains(document.activeElement)) stage.focus({ preventScroll: true });
     });
     root.addEventListener("keydown", function (ev) { onKey(st, ev); });
 

@@ -1,0 +1,86 @@
+package cases
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"kycdesk/internal/db"
+	"kycdesk/web"
+)
+
+// The case page's timeline is bounded by the events that are not image views: it lists the latest
+// MaxTimelineEvents of them and every image view since the oldest of those, folded into runs, so
+// that views (every look at an image is audited) can never push a decision or a note off the page.
+// A run names at most MaxTimelineViews views one by one, newest first; its count is always exact.
+const (
+	MaxTimelineEvents = 200
+	MaxTimelineViews  = 1000
+)
+
+// Timeline reads a case's timeline as the case page shows it: every audited event, newest first,
+// with each run of consecutive image views by one person folded into one line.
+func Timeline(ctx context.Context, q *db.Queries, caseID uuid.UUID, maxEvents, maxViews int) (web.TimelineView, error) {
+	events, err := q.ListCaseTimelineEvents(ctx, db.ListCaseTimelineEventsParams{CaseID: &caseID, MaxRows: int32(maxEvents + 1)})
+	if err != nil {
+		return web.TimelineView{}, err
+	}
+	var tv web.TimelineView
+	// after bounds the views: those older than the oldest event listed are as far back as the
+	// events left off, and are left off with them.
+	var after int64
+	if len(events) > maxEvents {
+		events, tv.Truncated, tv.Limit = events[:maxEvents], true, maxEvents
+		after = events[len(events)-1].ID
+	}
+	runs, err := q.ListCaseViewRuns(ctx, db.ListCaseViewRunsParams{CaseID: &caseID, AfterID: after})
+	if err != nil {
+		return tv, err
+	}
+	views, err := q.ListCaseImageViews(ctx, db.ListCaseImageViewsParams{CaseID: &caseID, AfterID: after, MaxRows: int32(maxViews)})
+	if err != nil {
+		return tv, err
+	}
+	tv.Items = foldTimeline(events, runs, views)
+	return tv, nil
+}
+
+// foldTimeline merges the events, the runs of views and the views themselves (each newest first)
+// into the timeline's lines, newest first. A run of one view whose row was read is an ordinary
+// line; a longer run is one line holding the views that were read (the newest maxViews of all).
+func foldTimeline(events []db.AuditEvent, runs []db.ListCaseViewRunsRow, views []db.AuditEvent) []web.TimelineItem {
+	items := make([]web.TimelineItem, 0, len(events)+len(runs))
+	v := 0 // the next view, in views
+	for len(events) > 0 || len(runs) > 0 {
+		if len(runs) == 0 || (len(events) > 0 && events[0].ID > runs[0].LastID) {
+			items = append(items, web.TimelineItem{AuditRow: row(events[0])})
+			events = events[1:]
+			continue
+		}
+		r := runs[0]
+		runs = runs[1:]
+		for v < len(views) && views[v].ID > r.LastID {
+			v++ // not in any run: cannot happen while runs and views come from one snapshot
+		}
+		var listed []web.AuditRow
+		for v < len(views) && views[v].ID >= r.FirstID {
+			listed = append(listed, row(views[v]))
+			v++
+		}
+		if r.Views == 1 && len(listed) == 1 {
+			items = append(items, web.TimelineItem{AuditRow: listed[0], View: true})
+			continue
+		}
+		items = append(items, web.TimelineItem{
+			AuditRow: web.AuditRow{At: r.LastAt, Actor: r.ActorLabel, Action: "image.view"},
+			View:     true,
+			Run: &web.ViewRun{Count: int(r.Views), Images: int(r.Images), First: r.FirstAt, Last: r.LastAt,
+				Views: listed},
+		})
+	}
+	return items
+}
+
+func row(e db.AuditEvent) web.AuditRow {
+	return web.AuditRow{At: e.At, Actor: e.ActorLabel, Action: e.Action, Subject: Describe(e)}
+}
