@@ -281,7 +281,7 @@ func (c *Client) post(ctx context.Context, body []byte, contentType string) (*Re
 		c.rec.RecordCall(ctx, call)
 		return nil, ve
 	}
-	call.Body = vendors.Redact(raw)
+	call.Body = withoutEstimates(vendors.Redact(raw))
 	res, perr := interpret(resp, raw, c.cfg.Boxes)
 	if perr != nil {
 		call.VendorCode, call.Meaning = perr.Code, perr.Message

@@ -161,6 +161,10 @@ func TestExactRequest(t *testing.T) {
 		cs[0].Endpoint != e.srv.URL+"/sim/ooto/api/v1.0/doc/identify" {
 		t.Errorf("calls %+v", cs)
 	}
+	// The fake answers with estimates of age, gender and race, as OOTO does: none is kept.
+	if len(cs) == 1 && (strings.Contains(string(cs[0].Body), `"race"`) || strings.Contains(string(cs[0].Body), `"gender"`)) {
+		t.Errorf("the call log keeps OOTO's estimates about the person: %s", cs[0].Body)
+	}
 }
 
 func TestLocalRefusals(t *testing.T) {

@@ -226,6 +226,9 @@ func success(txID string, r object, conv BoxConvention) vendors.Result {
 	quality := f.sub("quality")
 	for _, k := range quality.keys {
 		name := snake(quality.orig[k])
+		if estimates[normKey(name)] {
+			continue // not kept: see estimates
+		}
 		raw := quality.vals[k]
 		q, isObj := decodeObject(raw)
 		if !isObj {
@@ -407,6 +410,56 @@ func compact(raw json.RawMessage) string {
 		s = s[:4096] + "…"
 	}
 	return s
+}
+
+// estimates are what OOTO guesses about the person from the selfie's face ("quality": age, gender,
+// race). They are not read off a document, no decision may rest on them, and an estimated race is
+// special-category data: kycdesk keeps none of them, neither as fields nor in the vendor call log.
+var estimates = map[string]bool{"age": true, "gender": true, "race": true}
+
+// withoutEstimates removes the estimates from OOTO's answer (already redacted JSON) before it is
+// kept. An answer that is not JSON is kept as it is (it cannot hold them as members).
+func withoutEstimates(body []byte) []byte {
+	var v map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if dec.Decode(&v) != nil {
+		return body
+	}
+	changed := false
+	// The answer's shape is result.face.quality, member names matched as OOTO's parser matches them.
+	if result := member(v, "result"); result != nil {
+		if face := member(result, "face"); face != nil {
+			if q := member(face, "quality"); q != nil {
+				for k := range q {
+					if estimates[normKey(k)] {
+						delete(q, k)
+						changed = true
+					}
+				}
+			}
+		}
+	}
+	if !changed {
+		return body
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// member is the object under key in m (its name matched as OOTO's parser does), or nil.
+func member(m map[string]any, key string) map[string]any {
+	for k, x := range m {
+		if normKey(k) == key {
+			if o, ok := x.(map[string]any); ok {
+				return o
+			}
+		}
+	}
+	return nil
 }
 
 // flatten keeps a value without a canonical field as text; objects become dotted keys.

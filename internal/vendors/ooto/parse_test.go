@@ -189,11 +189,16 @@ func TestPageSample(t *testing.T) {
 		"document.ocr.countryName": "string", "document.ocr.countryName_local": "string", "document.ocr.surname_local": "string",
 		"document.ocr.givenNames_local": "string", "document.ocr.IDPlaceOfBirthCountry": "string", "document.ocr.bookletNumber": "string",
 		"document.ocr.citizenshipStatus": "string", "document.ocr.height_cm": "0", "document.ocr.weight_kg": "0", "document.ocr.eyes": "string",
-		"face.quality.age": "0", "face.quality.gender": "string", "face.quality.race": "string", "face.quality.pitch": "0",
-		"face.quality.blur": "0", "face.quality.left_eye_closed": "0", "face.landmarks": "[[0]]",
+		"face.quality.pitch": "0",
+		"face.quality.blur":  "0", "face.quality.left_eye_closed": "0", "face.landmarks": "[[0]]",
 	} {
 		if res.Extra[k] != v {
 			t.Errorf("extra %s = %q, want %q", k, res.Extra[k], v)
+		}
+	}
+	for _, k := range []string{"face.quality.age", "face.quality.gender", "face.quality.race"} {
+		if v, ok := res.Extra[k]; ok {
+			t.Errorf("extra %s = %q: an estimate about the person is kept", k, v)
 		}
 	}
 	flags := map[string]bool{}
@@ -402,4 +407,22 @@ func FuzzInterpret(f *testing.F) {
 			t.Fatalf("error without kind: %+v", err)
 		}
 	})
+}
+
+// TestEstimatesAboutThePersonAreNotKept: OOTO's guesses of age, gender and race leave the stored
+// answer, whatever the spelling of their names; the rest of it stays.
+func TestEstimatesAboutThePersonAreNotKept(t *testing.T) {
+	in := []byte(`{"transactionId":"t1","result":{"face":{"quality":{"Age":34,"gender":"female","RACE":"x","pitch":2.1}}}}`)
+	out := string(withoutEstimates(in))
+	for _, s := range []string{"Age", "gender", "RACE", "female"} {
+		if strings.Contains(out, s) {
+			t.Errorf("%s kept: %s", s, out)
+		}
+	}
+	if !strings.Contains(out, `"pitch":2.1`) || !strings.Contains(out, `"transactionId":"t1"`) {
+		t.Errorf("other members lost: %s", out)
+	}
+	if got := string(withoutEstimates([]byte("not json"))); got != "not json" {
+		t.Errorf("a body that is not JSON changed: %q", got)
+	}
 }
