@@ -567,7 +567,7 @@ func fakeResult(sub vendors.Subject, known bool, img []byte, country, idType str
 		"ocr_lastName": values[vendors.Surname], "ocr_gender": values[vendors.Sex],
 		"ocr_nationality": values[vendors.Nationality], "ocr_birthDate": values[vendors.DateOfBirth],
 		"ocr_identityNumber": values[vendors.PersonalNumber], "ocr_issueDate": values[vendors.IssueDate],
-		"ocr_expireDate": values[vendors.ExpiryDate], "ocr_version": "fake-1", "ocr_number": values[vendors.DocumentNumber],
+		"ocr_expireDate": values[vendors.ExpiryDate], "ocr_version": "kycdesk-simulator-1", "ocr_number": values[vendors.DocumentNumber],
 		// As Argos documents it: two line keys, and the whole zone (a card's three lines) in full_mrz.
 		"full_mrz": strings.Join(mrz, "\n"), "mrz_line1": values[vendors.MRZLine1], "mrz_line2": values[vendors.MRZLine2],
 	}
