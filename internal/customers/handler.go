@@ -150,7 +150,7 @@ func (h *Handler) Update(w http.ResponseWriter, r *http.Request) error {
 // DocumentForm is an empty add-document form for a customer.
 func (h *Handler) DocumentForm(customerID uuid.UUID) web.DocumentForm {
 	f := web.DocumentForm{Action: "/customers/" + customerID.String() + "/documents", Type: "passport", MaxBytes: h.Service.Limits.MaxBytes,
-		Countries: countryOptions}
+		MinSide: h.Service.Limits.MinImageSide(), Countries: countryOptions}
 	for _, t := range DocumentTypes {
 		f.Types = append(f.Types, web.Option{Value: t.Value, Label: t.Label})
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -16,6 +17,7 @@ import (
 	"testing"
 
 	"kycdesk/internal/db"
+	"kycdesk/internal/images"
 	"kycdesk/internal/intake"
 	"kycdesk/internal/normalize"
 	"kycdesk/internal/specimen"
@@ -464,8 +466,71 @@ func TestCountryCodesAreRealOnes(t *testing.T) {
 	}
 }
 
+// tinyPNG is a w × h image, as a careless client or a thumbnail sends.
+func tinyPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestUploadsTooSmall: a selfie or a document side too small to read is refused on its field,
+// naming the file and its size, and nothing is stored.
+func TestUploadsTooSmall(t *testing.T) {
+	app := testenv.NewApp(t)
+	token := app.CreateAPIToken(t, "onboarding")
+	c := app.NewClient()
+	r := c.API(t, "POST", "/api/v1/customers", token, "application/json", []byte(`{"surname": "Specimen", "external_ref": "small-1"}`))
+	var cust intake.CustomerJSON
+	_ = json.Unmarshal([]byte(r.Body), &cust)
+	passport := specimen.Generate(45, specimen.Options{DocumentType: specimen.Passport})
+	card := specimen.Generate(46, specimen.Options{DocumentType: specimen.NationalID})
+	send := func(fields map[string]string, files map[string][]byte) testenv.Response {
+		body, ct := multipartBody(t, fields, files)
+		return c.API(t, "POST", "/api/v1/customers/"+cust.ID.String()+"/documents", token, ct, body)
+	}
+	for name, tc := range map[string]struct {
+		fields       map[string]string
+		files        map[string][]byte
+		field, want  string
+		notInMessage string
+	}{
+		"10 × 10 selfie": {map[string]string{"type": "passport"}, map[string][]byte{"front:front.jpg": passport.Front, "selfie:selfie.jpg": tinyPNG(t, 10, 10)},
+			"selfie", "selfie.jpg: the image is 10 × 10 pixels; an image must be at least 320 pixels on its shortest side", ""},
+		"a thumbnail as the front": {map[string]string{"type": "national_id"}, map[string][]byte{"front:id.png": tinyPNG(t, 300, 190), "back:back.jpg": card.Back},
+			"front", "id.png: the image is 300 × 190 pixels; an image must be at least 320 pixels", ""},
+	} {
+		r := send(tc.fields, tc.files)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: %d %s", name, r.Status, r.Body)
+		}
+		msg := fieldMsg(decodeErr(t, r), tc.field)
+		if !strings.Contains(msg, tc.want) || (tc.notInMessage != "" && strings.Contains(msg, tc.notInMessage)) {
+			t.Errorf("%s: %s: %q, want %q", name, tc.field, msg, tc.want)
+		}
+	}
+	var docs, imgs int
+	_ = app.Pool.QueryRow(context.Background(), "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM images)").Scan(&docs, &imgs)
+	if docs != 0 || imgs != 0 {
+		t.Fatalf("refused uploads left %d documents and %d images", docs, imgs)
+	}
+
+	if r := send(map[string]string{"type": "national_id"}, map[string][]byte{"front:front.jpg": card.Front, "back:back.jpg": card.Back}); r.Status != http.StatusCreated {
+		t.Fatalf("national ID with its back: %d %s", r.Status, r.Body)
+	}
+	if r := send(map[string]string{"type": "passport"}, map[string][]byte{"front:front.jpg": passport.Front, "selfie:selfie.jpg": passport.Selfie}); r.Status != http.StatusCreated {
+		t.Fatalf("passport: %d %s", r.Status, r.Body)
+	}
+}
+
 // TestOpenAPISaysTheRules: the served description lists the country codes the API takes (the
-// same list it checks by).
+// same list it checks by) and says what it refuses of images.
 func TestOpenAPISaysTheRules(t *testing.T) {
 	app := testenv.NewApp(t)
 	r := app.NewClient().Get(t, "/api/v1/openapi.json")
@@ -499,7 +564,7 @@ func TestOpenAPISaysTheRules(t *testing.T) {
 		t.Error("XXA is a nationality, not a country of residence")
 	}
 	upload := string(doc.Paths["/customers/{id}/documents"]["post"])
-	for _, want := range []string{"#/components/schemas/CountryCode"} {
+	for _, want := range []string{fmt.Sprintf("at least %d pixels on the shortest side", images.DefaultMinSide), "#/components/schemas/CountryCode"} {
 		if !strings.Contains(upload, want) {
 			t.Errorf("the upload's description does not say %q", want)
 		}
