@@ -108,10 +108,10 @@ func postUpload(t *testing.T, app *testenv.App, c *testenv.Client, customerID st
 	return c.Do(t, req)
 }
 
-// TestDocumentFormRefusals: through the browser's upload form, an image too small to read and an
-// unknown issuing country are each refused on their field (422, the form again with what was
-// typed), and nothing is stored. The case page's form says how small an image may be and
-// suggests the issuing countries.
+// TestDocumentFormRefusals: through the browser's upload form, a passport's back, an image too
+// small to read and an unknown issuing country are each refused on their field (422, the form
+// again with what was typed), and nothing is stored. The case page's form marks the back slot as
+// not a passport's and suggests the issuing countries.
 func TestDocumentFormRefusals(t *testing.T) {
 	app := testenv.NewApp(t)
 	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
@@ -123,6 +123,12 @@ func TestDocumentFormRefusals(t *testing.T) {
 	id := out.Customer.ID.String()
 
 	casePage := c.Get(t, "/cases/"+out.Case.ID.String()).Doc(t)
+	if casePage.Find(`#document-form [data-dropzone][data-not-for="passport"] input[name=back]`).Length() != 1 {
+		t.Error("the case page's back slot is not marked as one a passport has not")
+	}
+	if casePage.Find(`#document-form [data-dropzone][data-not-for] input[name=front], #document-form [data-dropzone][data-not-for] input[name=selfie]`).Length() != 0 {
+		t.Error("front or selfie marked as missing for some document type")
+	}
 	if casePage.Find(`#document-country-codes option[value="UTO"]`).Length() != 1 || casePage.Find(`#issuing_country[list="document-country-codes"]`).Length() != 1 {
 		t.Error("the issuing country does not suggest the codes")
 	}
@@ -137,6 +143,9 @@ func TestDocumentFormRefusals(t *testing.T) {
 		files       [][3]any
 		field, want string
 	}{
+		"a passport's back": {map[string]string{"type": "passport", "issuing_country": "UTO", "number": passport.DocumentNumber},
+			[][3]any{{"front", "page.jpg", passport.Front}, {"back", "back.jpg", card.Back}},
+			"back", "A passport has no back side; send the data page as front."},
 		"a 10 × 10 selfie": {map[string]string{"type": "passport", "issuing_country": "UTO", "number": passport.DocumentNumber},
 			[][3]any{{"front", "page.jpg", passport.Front}, {"selfie", "selfie.jpg", pngOf(t, 10, 10)}},
 			"selfie", "selfie.jpg: the image is 10 × 10 pixels; an image must be at least 320 pixels on its shortest side"},
@@ -172,7 +181,7 @@ func TestDocumentFormRefusals(t *testing.T) {
 		t.Fatalf("refused uploads left %d documents and %d images", docs, imgs)
 	}
 
-	// Readable images are taken.
+	// The same passport without its back, and a national ID with one, are taken.
 	if r := postUpload(t, app, c, id, map[string]string{"type": "passport", "issuing_country": "uto", "number": passport.DocumentNumber},
 		[][3]any{{"front", "page.jpg", passport.Front}, {"selfie", "selfie.jpg", passport.Selfie}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("passport: %d %s", r.Status, r.Doc(t).Find(".error").Text())

@@ -480,9 +480,10 @@ func tinyPNG(t *testing.T, w, h int) []byte {
 	return b.Bytes()
 }
 
-// TestUploadsTooSmall: a selfie or a document side too small to read is refused on its field,
-// naming the file and its size, and nothing is stored.
-func TestUploadsTooSmall(t *testing.T) {
+// TestUploadsTooSmallOrAPassportsBack: a selfie or a document side too small to read is refused
+// on its field, naming the file and its size; a passport's back is refused on the back field.
+// Nothing is stored either way; a national ID keeps its back.
+func TestUploadsTooSmallOrAPassportsBack(t *testing.T) {
 	app := testenv.NewApp(t)
 	token := app.CreateAPIToken(t, "onboarding")
 	c := app.NewClient()
@@ -505,6 +506,11 @@ func TestUploadsTooSmall(t *testing.T) {
 			"selfie", "selfie.jpg: the image is 10 × 10 pixels; an image must be at least 320 pixels on its shortest side", ""},
 		"a thumbnail as the front": {map[string]string{"type": "national_id"}, map[string][]byte{"front:id.png": tinyPNG(t, 300, 190), "back:back.jpg": card.Back},
 			"front", "id.png: the image is 300 × 190 pixels; an image must be at least 320 pixels", ""},
+		"a passport's back": {map[string]string{"type": "passport"}, map[string][]byte{"front:front.jpg": passport.Front, "back:back.jpg": card.Back},
+			"back", "A passport has no back side; send the data page as front.", ""},
+		// The back is refused for being a passport's, not for its size.
+		"a passport's tiny back": {map[string]string{"type": "passport"}, map[string][]byte{"front:front.jpg": passport.Front, "back:b.png": tinyPNG(t, 5, 5)},
+			"back", "A passport has no back side", "pixels"},
 	} {
 		r := send(tc.fields, tc.files)
 		if r.Status != http.StatusUnprocessableEntity {
@@ -521,6 +527,7 @@ func TestUploadsTooSmall(t *testing.T) {
 		t.Fatalf("refused uploads left %d documents and %d images", docs, imgs)
 	}
 
+	// A national ID has a back; a passport is its data page and a selfie.
 	if r := send(map[string]string{"type": "national_id"}, map[string][]byte{"front:front.jpg": card.Front, "back:back.jpg": card.Back}); r.Status != http.StatusCreated {
 		t.Fatalf("national ID with its back: %d %s", r.Status, r.Body)
 	}
@@ -564,7 +571,8 @@ func TestOpenAPISaysTheRules(t *testing.T) {
 		t.Error("XXA is a nationality, not a country of residence")
 	}
 	upload := string(doc.Paths["/customers/{id}/documents"]["post"])
-	for _, want := range []string{fmt.Sprintf("at least %d pixels on the shortest side", images.DefaultMinSide), "#/components/schemas/CountryCode"} {
+	for _, want := range []string{fmt.Sprintf("at least %d pixels on the shortest side", images.DefaultMinSide), "A passport has no back side",
+		"#/components/schemas/CountryCode"} {
 		if !strings.Contains(upload, want) {
 			t.Errorf("the upload's description does not say %q", want)
 		}
