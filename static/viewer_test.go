@@ -808,6 +808,7 @@ func TestUploadDropzoneTakesDroppedFiles(t *testing.T) {
 		t.Fatalf("one file on Front: %+v", got)
 	}
 
+	chooseType(t, ctx, "national_id") // a passport has no back slot
 	got = drop(t, ctx, zone("back"), file{"back.png", 2_500_000, "image/png"}, file{"other.png", 10, "image/png"}, file{"third.pdf", 10, "application/pdf"})
 	if got.Files != 1 || len(got.Items) != 2 || !strings.Contains(got.Items[0], "back.png") || !strings.Contains(got.Items[0], "2.4 MB") ||
 		!strings.Contains(got.Items[1], "Only one file goes here: kept back.png and left out 2 others.") {
@@ -852,6 +853,88 @@ func TestUploadDropzoneTakesDroppedFiles(t *testing.T) {
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("[data-dropzone]").classList.add("is-dragover")`),
 		chromedp.Sleep(300*time.Millisecond)) // the highlight fades in
 	testenv.Screenshot(t, ctx, "dropped")
+}
+
+// chooseType picks the upload form's document type, as a person does.
+func chooseType(t *testing.T, ctx context.Context, value string) {
+	t.Helper()
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(function () {
+		var s = document.querySelector("#document-form select[name=type]"); s.value = %q;
+		s.dispatchEvent(new Event("change", {bubbles: true}));
+	})()`, value)))
+}
+
+// TestUploadHasNoBackSlotForAPassport: while the type is passport, the back slot is hidden and its
+// input disabled, so a file chosen there before is not sent; it comes back with the slot when the
+// type changes. A back slot the server refused stays in sight with its message.
+func TestUploadHasNoBackSlotForAPassport(t *testing.T) {
+	t.Parallel()
+	f := serve(t)
+	ctx := open(t, f, "/upload.html", `document.querySelectorAll("[data-dropzone-ready]").length === 3 && window.htmx`)
+	type slot struct {
+		Hidden   bool   `json:"hidden"`
+		Disabled bool   `json:"disabled"`
+		Visible  bool   `json:"visible"`
+		Files    int    `json:"files"`
+		Error    string `json:"error"`
+	}
+	back := func() slot {
+		return eval[slot](t, ctx, `(function () {
+			var z = document.querySelector("#document-form [data-dropzone]:has(input[name=back])"), i = z.querySelector("input");
+			var e = z.querySelector(".error");
+			return {hidden: z.hidden, disabled: i.disabled, visible: z.getBoundingClientRect().height > 0, files: i.files.length,
+				error: e ? e.textContent : ""};
+		})()`)
+	}
+	if got := back(); !got.Hidden || !got.Disabled || got.Visible {
+		t.Fatalf("passport (the form's first type): back slot %+v, want hidden and disabled", got)
+	}
+	chooseType(t, ctx, "national_id")
+	if got := back(); got.Hidden || got.Disabled || !got.Visible {
+		t.Fatalf("national ID: back slot %+v, want shown", got)
+	}
+	if got := drop(t, ctx, `[data-dropzone]:has(#file-back)`, file{"back.jpg", 4000, "image/jpeg"}); got.Files != 1 {
+		t.Fatalf("drop on the back: %+v", got)
+	}
+	chooseType(t, ctx, "passport")
+	if got := back(); !got.Hidden || !got.Disabled || got.Files != 1 {
+		t.Fatalf("back to passport: back slot %+v, want hidden and disabled, the file kept", got)
+	}
+	// A drop cannot reach the hidden slot's input either.
+	if got := drop(t, ctx, `[data-dropzone]:has(#file-back)`, file{"other.jpg", 4000, "image/jpeg"}); got.Handled {
+		t.Fatalf("a drop on the hidden back slot was taken: %+v", got)
+	}
+	testenv.Screenshot(t, ctx, "passport")
+	chooseType(t, ctx, "national_id")
+	if got := back(); got.Hidden || got.Disabled || got.Files != 1 {
+		t.Fatalf("national ID again: back slot %+v, want shown with its file", got)
+	}
+
+	// Sent as a passport, the chosen back is not part of the request.
+	chooseType(t, ctx, "passport")
+	if got := drop(t, ctx, `[data-dropzone]:has(#file-front)`, file{"page.jpg", 5000, "image/jpeg"}); got.Files != 1 {
+		t.Fatalf("drop on the front: %+v", got)
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#document-form button[type=submit]`)))
+	waitFor(t, ctx, `document.querySelector("#form-error") && document.querySelectorAll("#document-form [data-dropzone-ready]").length === 3`)
+	f.mu.Lock()
+	ups := append([]upload(nil), f.uploads...)
+	f.mu.Unlock()
+	if len(ups) != 1 || ups[0].Field != "front" {
+		t.Fatalf("the server received %+v, want the front only", ups)
+	}
+
+	// The form the server sent back (testdata/upload-422.html, as a client without script gets
+	// it) refuses a back on its field: that slot stays in sight, with its message, until the type
+	// is changed.
+	if got := back(); got.Hidden || got.Disabled || !strings.Contains(got.Error, "no back side") {
+		t.Fatalf("refused back slot: %+v, want shown with its message", got)
+	}
+	chooseType(t, ctx, "national_id")
+	chooseType(t, ctx, "passport")
+	if got := back(); !got.Hidden || !got.Disabled {
+		t.Fatalf("refused back slot after the type changed: %+v, want hidden", got)
+	}
 }
 
 func TestUploadShowsProgressWhileSending(t *testing.T) {

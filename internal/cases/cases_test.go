@@ -455,6 +455,7 @@ func TestQueueFiltersSearchAndPages(t *testing.T) {
 	}
 	for q, want := range map[string]int{
 		"?nationality=deu":               20,
+		"?nationality=D":                 20, // Germany's code in machine-readable zones
 		"?q=mueller":                     0,
 		"?q=muller":                      1, // accents folded
 		"?q=LUDENSCHEIDT":                1, // case folded, partial
@@ -476,8 +477,17 @@ func TestQueueFiltersSearchAndPages(t *testing.T) {
 		}
 	}
 	if r := c.Get(t, "/cases?nationality=Germany&from=yesterday"); r.Status != http.StatusUnprocessableEntity ||
-		r.Doc(t).Find("#nationality-error").Text() == "" || r.Doc(t).Find("#from-error").Text() == "" {
+		!strings.Contains(r.Doc(t).Find("#nationality-error").Text(), "for Germany, use DEU") || r.Doc(t).Find("#from-error").Text() == "" {
 		t.Fatalf("bad filters: %d", r.Status)
+	}
+	// Three letters are not enough: the nationality must be a code customers can have.
+	if r := c.Get(t, "/cases?nationality=XYZ"); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Doc(t).Find("#nationality-error").Text(), "XYZ is not a country code") ||
+		r.Doc(t).Find("#nationality").AttrOr("value", "") != "XYZ" {
+		t.Fatalf("unknown nationality: %d %q", r.Status, r.Doc(t).Find("#nationality-error").Text())
+	}
+	if got := first.Doc(t).Find(`#country-codes option[value="XXA"]`).Text(); got != "Stateless person" || first.Doc(t).Find(`#nationality[list="country-codes"]`).Length() != 1 {
+		t.Fatalf("the nationality filter suggests XXA as %q", got)
 	}
 	// htmx gets only the results, and the URL (pushed by htmx) holds the filters.
 	r := c.Get(t, "/cases?q=muller")

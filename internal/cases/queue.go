@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +27,7 @@ type Filter struct {
 	Unassigned    bool
 	VendorOutcome *string // none, pass, review, fail
 	Risk          *bool
-	Nationality   *string // ISO 3166-1 alpha-3
+	Nationality   *string // a code of normalize.CountryCodes
 	CreatedFrom   *time.Time
 	CreatedTo     *time.Time // exclusive: the day after the "to" date
 	Search        string
@@ -37,8 +36,6 @@ type Filter struct {
 
 	createdToDate string // the "to" date as typed, for links
 }
-
-var iso3 = regexp.MustCompile(`^[A-Z]{3}$`)
 
 // ParseFilter reads a queue view from the URL's query. Values that make no sense are reported per
 // field and left out of the filter, so the page still shows something.
@@ -81,11 +78,12 @@ func ParseFilter(v url.Values, me uuid.UUID) (Filter, map[string]string) {
 	default:
 		errs["risk"] = "Choose yes or no."
 	}
-	if n := strings.ToUpper(strings.TrimSpace(v.Get("nationality"))); n != "" {
-		if iso3.MatchString(n) {
-			f.Nationality = &n
+	if n := strings.TrimSpace(v.Get("nationality")); n != "" {
+		// The customers' own rule: a nationality nobody can have would only find nothing.
+		if code, problem := normalize.ParseCountryCode(n); problem != "" {
+			errs["nationality"] = problem
 		} else {
-			errs["nationality"] = "Use a three-letter country code, like GBR."
+			f.Nationality = &code
 		}
 	}
 	if d := v.Get("from"); d != "" {

@@ -15,6 +15,7 @@ import (
 
 	"kycdesk/internal/apperr"
 	"kycdesk/internal/db"
+	"kycdesk/internal/normalize"
 )
 
 // fuzzNow is a fixed "now", so a run is repeatable.
@@ -69,6 +70,8 @@ func FuzzCustomerForm(f *testing.F) {
 		{"surname": {"Nul\x00byte"}, "given_names": {"bad\xffutf8"}, "address": {"a\tb\x01c"}},
 		{"surname": {strings.Repeat("a", 199) + " b"}, "address": {strings.Repeat("x ", 200)}},
 		{"surname": {"A"}, "date_of_birth": {"1899-12-31"}, "nationality": {"GB"}, "phone": {"12"}, "external_ref": {"a b"}},
+		{"surname": {"B"}, "nationality": {"XYZ"}, "residence_country": {"XXA"}},
+		{"surname": {"C"}, "nationality": {"d<<"}, "residence_country": {"Germany"}},
 	} {
 		f.Add([]byte(v.Encode()))
 	}
@@ -141,10 +144,12 @@ func checkCustomer(t *testing.T, in Input) {
 			t.Fatalf("date of birth %q", in.DateOfBirth)
 		}
 	}
-	for _, c := range []string{in.Nationality, in.ResidenceCountry} {
-		if c != "" && !countryRe.MatchString(c) {
-			t.Fatalf("country %q", c)
-		}
+	// Accepted countries are the codes of the one list, stored as they read back.
+	if c, problem := normalize.ParseCountryCode(in.Nationality); in.Nationality != "" && (problem != "" || c != in.Nationality) {
+		t.Fatalf("nationality %q", in.Nationality)
+	}
+	if c, problem := normalize.ParseResidenceCode(in.ResidenceCountry); in.ResidenceCountry != "" && (problem != "" || c != in.ResidenceCountry) {
+		t.Fatalf("country of residence %q", in.ResidenceCountry)
 	}
 	if in.Email != "" {
 		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
@@ -165,6 +170,8 @@ func FuzzDocumentForm(f *testing.F) {
 		{"type": {"national_id"}, "number": {"d23145890 <<"}, "expiry_date": {"2031-12-31"}},
 		{"type": {"residence_permit"}, "issue_date": {"2030-01-01"}, "expiry_date": {"2030-01-01"}},
 		{"type": {"visa"}, "number": {"A\x00B"}, "issuing_country": {"XX"}},
+		{"type": {"passport"}, "issuing_country": {"ZZZ"}},
+		{"type": {"passport"}, "issuing_country": {"D"}},
 		{"type": {"other"}, "number": {strings.Repeat("9", 39) + " 9"}},
 	} {
 		f.Add([]byte(v.Encode()))
@@ -186,7 +193,8 @@ func FuzzDocumentForm(f *testing.F) {
 		if len(errs) > 0 {
 			return
 		}
-		if !db.DocumentType(d.Type).Valid() || (d.IssuingCountry != "" && !countryRe.MatchString(d.IssuingCountry)) ||
+		if c, problem := normalize.ParseCountryCode(d.IssuingCountry); !db.DocumentType(d.Type).Valid() ||
+			(d.IssuingCountry != "" && (problem != "" || c != d.IssuingCountry)) ||
 			(d.Number != "" && (!docNumRe.MatchString(d.Number) || !tidy(d.Number))) {
 			t.Fatalf("accepted %+v", d)
 		}

@@ -19,6 +19,7 @@ import (
 	"kycdesk/internal/db"
 	"kycdesk/internal/httpx"
 	"kycdesk/internal/images"
+	"kycdesk/internal/normalize"
 	"kycdesk/web"
 )
 
@@ -41,12 +42,25 @@ func formInput(r *http.Request) Input {
 
 func formView(id string, in Input, errs map[string]string) web.CustomerForm {
 	return web.CustomerForm{ID: id, ExternalRef: in.ExternalRef, GivenNames: in.GivenNames, Surname: in.Surname, DateOfBirth: in.DateOfBirth,
-		Nationality: in.Nationality, ResidenceCountry: in.ResidenceCountry, Email: in.Email, Phone: in.Phone, Address: in.Address, Errors: errs}
+		Nationality: in.Nationality, ResidenceCountry: in.ResidenceCountry, Email: in.Email, Phone: in.Phone, Address: in.Address, Errors: errs,
+		Countries: countryOptions, ResidenceCountries: residenceOptions}
+}
+
+// countryOptions and residenceOptions are what the forms' country fields suggest: the codes
+// Normalise accepts, with their names.
+var countryOptions, residenceOptions = options(normalize.CountryCodes()), options(normalize.ResidenceCodes())
+
+func options(cs []normalize.Country) []web.Option {
+	out := make([]web.Option, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, web.Option{Value: c.Alpha3, Label: c.Name})
+	}
+	return out
 }
 
 // New shows the new-customer form.
 func (h *Handler) New(w http.ResponseWriter, r *http.Request) error {
-	return h.R.Page(w, r, http.StatusOK, "New customer", web.CustomerFormPage(web.CustomerForm{}))
+	return h.R.Page(w, r, http.StatusOK, "New customer", web.CustomerFormPage(formView("", Input{}, nil)))
 }
 
 // Create adds the customer, opens their case and goes to it, where documents are uploaded.
@@ -135,7 +149,8 @@ func (h *Handler) Update(w http.ResponseWriter, r *http.Request) error {
 
 // DocumentForm is an empty add-document form for a customer.
 func (h *Handler) DocumentForm(customerID uuid.UUID) web.DocumentForm {
-	f := web.DocumentForm{Action: "/customers/" + customerID.String() + "/documents", Type: "passport", MaxBytes: h.Service.Limits.MaxBytes}
+	f := web.DocumentForm{Action: "/customers/" + customerID.String() + "/documents", Type: "passport", MaxBytes: h.Service.Limits.MaxBytes,
+		MinSide: h.Service.Limits.MinImageSide(), Countries: countryOptions}
 	for _, t := range DocumentTypes {
 		f.Types = append(f.Types, web.Option{Value: t.Value, Label: t.Label})
 	}

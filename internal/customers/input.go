@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"kycdesk/internal/db"
+	"kycdesk/internal/normalize"
 )
 
 // Input is a customer's declared data. The same names are the form fields and the API's JSON keys.
@@ -20,9 +21,9 @@ type Input struct {
 	ExternalRef      string          `json:"external_ref"`
 	GivenNames       string          `json:"given_names"`
 	Surname          string          `json:"surname"`
-	DateOfBirth      string          `json:"date_of_birth"` // YYYY-MM-DD
-	Nationality      string          `json:"nationality"`   // ISO 3166-1 alpha-3
-	ResidenceCountry string          `json:"residence_country"`
+	DateOfBirth      string          `json:"date_of_birth"`     // YYYY-MM-DD
+	Nationality      string          `json:"nationality"`       // normalize.ParseCountryCode
+	ResidenceCountry string          `json:"residence_country"` // normalize.ParseResidenceCode
 	Email            string          `json:"email"`
 	Phone            string          `json:"phone"`
 	Address          string          `json:"address"`
@@ -31,8 +32,8 @@ type Input struct {
 
 // DocumentInput is a document as declared.
 type DocumentInput struct {
-	Type           string `json:"type"` // passport, national_id, driving_licence, residence_permit, other
-	IssuingCountry string `json:"issuing_country"`
+	Type           string `json:"type"`            // passport, national_id, driving_licence, residence_permit, other
+	IssuingCountry string `json:"issuing_country"` // normalize.ParseCountryCode
 	Number         string `json:"number"`
 	IssueDate      string `json:"issue_date"`
 	ExpiryDate     string `json:"expiry_date"`
@@ -55,10 +56,9 @@ func DocumentTypeLabel(t db.DocumentType) string {
 }
 
 var (
-	countryRe = regexp.MustCompile(`^[A-Z]{3}$`)
-	phoneRe   = regexp.MustCompile(`^\+?[0-9 ()./-]{4,32}$`)
-	refRe     = regexp.MustCompile(`^[A-Za-z0-9._:/-]{1,100}$`)
-	docNumRe  = regexp.MustCompile(`^[A-Za-z0-9 <./-]{1,40}$`)
+	phoneRe  = regexp.MustCompile(`^\+?[0-9 ()./-]{4,32}$`)
+	refRe    = regexp.MustCompile(`^[A-Za-z0-9._:/-]{1,100}$`)
+	docNumRe = regexp.MustCompile(`^[A-Za-z0-9 <./-]{1,40}$`)
 )
 
 // clean makes one line of text fit to store and show: invalid UTF-8 becomes U+FFFD, spaces of any
@@ -116,6 +116,23 @@ func parseDate(s string) (*time.Time, bool) {
 	return &t, true
 }
 
+// countryField reads a country code in place with parse (normalize.ParseCountryCode or
+// ParseResidenceCode: the one list the forms, the API and the queue share). An empty field stays
+// empty; a refused one keeps its text, trimmed and upper-cased, beside its message.
+func countryField(v *string, field string, parse func(string) (string, string), errs map[string]string) {
+	*v = strings.TrimSpace(*v)
+	if *v == "" {
+		return
+	}
+	code, problem := parse(*v)
+	if problem != "" {
+		errs[field] = problem
+		*v = strings.ToUpper(*v)
+		return
+	}
+	*v = code
+}
+
 // Normalise trims and upper-cases what needs it, in place, and returns field errors keyed by the
 // field's name (documents as documents[0].number).
 func (in *Input) Normalise(now time.Time) map[string]string {
@@ -124,8 +141,6 @@ func (in *Input) Normalise(now time.Time) map[string]string {
 	in.GivenNames = clean(in.GivenNames)
 	in.Surname = clean(in.Surname)
 	in.DateOfBirth = strings.TrimSpace(in.DateOfBirth)
-	in.Nationality = strings.ToUpper(strings.TrimSpace(in.Nationality))
-	in.ResidenceCountry = strings.ToUpper(strings.TrimSpace(in.ResidenceCountry))
 	in.Email = strings.TrimSpace(in.Email)
 	in.Phone = strings.TrimSpace(in.Phone)
 	in.Address = cleanText(in.Address)
@@ -149,12 +164,8 @@ func (in *Input) Normalise(now time.Time) map[string]string {
 	} else if dob != nil && (dob.After(now) || dob.Year() < 1900) {
 		errs["date_of_birth"] = "The date of birth must be in the past (after 1900)."
 	}
-	if in.Nationality != "" && !countryRe.MatchString(in.Nationality) {
-		errs["nationality"] = "Use a three-letter country code (ISO 3166-1 alpha-3), like GBR."
-	}
-	if in.ResidenceCountry != "" && !countryRe.MatchString(in.ResidenceCountry) {
-		errs["residence_country"] = "Use a three-letter country code (ISO 3166-1 alpha-3), like GBR."
-	}
+	countryField(&in.Nationality, "nationality", normalize.ParseCountryCode, errs)
+	countryField(&in.ResidenceCountry, "residence_country", normalize.ParseResidenceCode, errs)
 	if in.Email != "" {
 		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 320 {
 			errs["email"] = "Enter a valid email address, like name@example.com."
@@ -178,16 +189,13 @@ func (in *Input) Normalise(now time.Time) map[string]string {
 func (d *DocumentInput) Normalise() map[string]string {
 	errs := map[string]string{}
 	d.Type = strings.TrimSpace(d.Type)
-	d.IssuingCountry = strings.ToUpper(strings.TrimSpace(d.IssuingCountry))
 	d.Number = strings.ToUpper(clean(d.Number))
 	d.IssueDate = strings.TrimSpace(d.IssueDate)
 	d.ExpiryDate = strings.TrimSpace(d.ExpiryDate)
 	if !db.DocumentType(d.Type).Valid() {
 		errs["type"] = "Choose passport, national_id, driving_licence, residence_permit or other."
 	}
-	if d.IssuingCountry != "" && !countryRe.MatchString(d.IssuingCountry) {
-		errs["issuing_country"] = "Use a three-letter country code (ISO 3166-1 alpha-3), like GBR."
-	}
+	countryField(&d.IssuingCountry, "issuing_country", normalize.ParseCountryCode, errs)
 	if d.Number != "" && !docNumRe.MatchString(d.Number) {
 		errs["number"] = "Use letters, digits, spaces and < . / - only (at most 40)."
 	}

@@ -216,6 +216,7 @@ type DocumentThen func(q *db.Queries, tx pgx.Tx, doc db.Document, imgs []db.Imag
 // AddDocumentThen is AddDocument with then run in the same transaction (nil for nothing).
 func (s *Service) AddDocumentThen(ctx context.Context, o Origin, customerID uuid.UUID, d DocumentInput, files []File, then DocumentThen) (db.Document, []db.Image, error) {
 	errs := d.Normalise()
+	files = withoutBackOfPassport(d, files, errs)
 	uploads, ferrs := s.process(files)
 	for k, v := range ferrs {
 		errs[k] = v
@@ -279,6 +280,27 @@ func (s *Service) AddDocumentThen(ctx context.Context, o Origin, customerID uuid
 		return then(q, tx, doc, imgs)
 	})
 	return doc, imgs, err
+}
+
+// NoPassportBack is the message for a back image sent with a passport.
+const NoPassportBack = "A passport has no back side; send the data page as front."
+
+// withoutBackOfPassport refuses, on the back field, a back image of a passport: its data page is
+// its front and nothing else of it is read. The file is left out of the rest of the checks, which
+// would only add a second message about an image that cannot be right.
+func withoutBackOfPassport(d DocumentInput, files []File, errs map[string]string) []File {
+	if db.DocumentType(d.Type) != db.DocumentTypePassport {
+		return files
+	}
+	kept := files[:0:0]
+	for _, f := range files {
+		if f.Kind == "back" {
+			errs["back"] = NoPassportBack
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return kept
 }
 
 type upload struct {

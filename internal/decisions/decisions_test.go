@@ -514,7 +514,7 @@ func TestApprovalNeedsEvidence(t *testing.T) {
 		t.Errorf("checks while pending: %d", r.Status)
 	}
 	var png bytes.Buffer
-	_ = pngenc.Encode(&png, image.NewGray(image.Rect(0, 0, 400, 300)))
+	_ = pngenc.Encode(&png, image.NewGray(image.Rect(0, 0, 480, 360))) // readable: at least 320 pixels a side
 	files := []customers.File{{Kind: "front", Name: "f.png", Data: png.Bytes()}}
 	custUUID := uuid.MustParse(custID)
 	if _, _, err := f.app.Server.CustomerService().AddDocument(f.ctx, customers.Origin{Actor: audit.System, Via: "browser"}, custUUID, customers.DocumentInput{Type: "other"}, files); apperr.CodeOf(err) != apperr.Conflict {

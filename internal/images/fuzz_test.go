@@ -20,7 +20,8 @@ func FuzzProcess(f *testing.F) {
 	f.Add(pngBomb(3000, 3000))
 	f.Add([]byte(minimalPDF))
 
-	lim := Limits{MaxBytes: 1 << 20, MaxPixels: 1 << 20, AllowPDF: true}
+	// A small shortest side, so the seeds' small images still reach decoding.
+	lim := Limits{MaxBytes: 1 << 20, MaxPixels: 1 << 20, MinSide: 4, AllowPDF: true}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		up, err := Process("fuzz.bin", data, lim)
 		if err != nil {
@@ -46,8 +47,8 @@ func FuzzProcess(f *testing.F) {
 		if up.ContentType != TypeJPEG && up.ContentType != TypePNG {
 			t.Fatalf("accepted %q", up.ContentType)
 		}
-		if int64(up.Width)*int64(up.Height) > lim.MaxPixels || up.Width <= 0 || up.Height <= 0 {
-			t.Fatalf("accepted %d × %d with a %d pixel limit", up.Width, up.Height, lim.MaxPixels)
+		if int64(up.Width)*int64(up.Height) > lim.MaxPixels || min(up.Width, up.Height) < lim.MinSide {
+			t.Fatalf("accepted %d × %d with a %d pixel limit and a %d pixel shortest side", up.Width, up.Height, lim.MaxPixels, lim.MinSide)
 		}
 		if up.Orientation < 1 || up.Orientation > 8 {
 			t.Fatalf("orientation %d", up.Orientation)

@@ -4,12 +4,12 @@
 //
 // Process decides from the bytes alone whether an upload is acceptable: the
 // type is sniffed from the content (never from the file name or a declared
-// Content-Type), image dimensions are checked against a pixel budget before
-// any pixel buffer is allocated, and the image must decode completely. An
-// accepted JPEG or PNG gets two derived JPEGs that carry no metadata at all
-// (no EXIF, no GPS position, no maker notes): an upright "display" image for
-// the viewer and for vendor calls, and a small thumbnail. The original bytes
-// are kept untouched for audit.
+// Content-Type), image dimensions are checked against a pixel budget and a
+// shortest side before any pixel buffer is allocated, and the image must
+// decode completely. An accepted JPEG or PNG gets two derived JPEGs that
+// carry no metadata at all (no EXIF, no GPS position, no maker notes): an
+// upright "display" image for the viewer and for vendor calls, and a small
+// thumbnail. The original bytes are kept untouched for audit.
 //
 // Store keeps the original and the derived images under keys built from the
 // SHA-256 of the original bytes only, so a user's file name never reaches
@@ -56,6 +56,19 @@ const (
 const (
 	DefaultMaxBytes  int64 = 10 << 20
 	DefaultMaxPixels int64 = 40_000_000
+	// DefaultMinSide is the shortest side, in pixels, an image must have. It is a floor below
+	// which an image cannot be read at all, not a quality target (the vendors judge quality and
+	// say so: Apptenticate 818 and 822, OOTO 209), so it is set low enough never to refuse an
+	// image a vendor could use. None of the five vendors publishes a minimum resolution.
+	//   - A document: an ID-1 card's 54 mm over 320 pixels is about 150 dpi, where the machine-
+	//     readable zone's OCR-B characters (about 2.4 mm) are some 14 pixels tall, about the
+	//     least OCR reads; the Apptenticate client will not downscale below 320 pixels for the
+	//     same reason.
+	//   - A selfie: a face filling half of a 320-pixel side is 160 pixels wide, more than the
+	//     112-pixel crops face matchers compare.
+	//   - Cameras take more: a VGA frame (640 × 480), the smallest a webcam or a liveness SDK
+	//     commonly sends, passes with room to spare; phones take 1080 pixels and up.
+	DefaultMinSide = 320
 )
 
 // Limits bounds what Process accepts. A zero MaxBytes or MaxPixels means the
@@ -71,15 +84,24 @@ type Limits struct {
 	// MaxPixels is the largest width × height accepted, read from the
 	// image header before decoding.
 	MaxPixels int64
+	// MinSide is the shortest side, in pixels, an image must have (a
+	// PDF has no pixels and is not held to it). A 10 × 10 selfie shows a
+	// reviewer and a vendor nothing.
+	MinSide int
 	// AllowPDF accepts PDF documents (stored as they are, without derived
 	// images).
 	AllowPDF bool
 }
 
-// DefaultLimits returns 10 MB, 40 megapixels, and no PDF.
+// DefaultLimits returns 10 MB, 40 megapixels, 320 pixels on the shortest
+// side, and no PDF.
 func DefaultLimits() Limits {
-	return Limits{MaxBytes: DefaultMaxBytes, MaxPixels: DefaultMaxPixels}
+	return Limits{MaxBytes: DefaultMaxBytes, MaxPixels: DefaultMaxPixels, MinSide: DefaultMinSide}
 }
+
+// MinImageSide is the shortest side an image must have under l: MinSide,
+// or its default.
+func (l Limits) MinImageSide() int { return l.withDefaults().MinSide }
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxBytes <= 0 {
@@ -87,6 +109,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxPixels <= 0 {
 		l.MaxPixels = DefaultMaxPixels
+	}
+	if l.MinSide <= 0 {
+		l.MinSide = DefaultMinSide
 	}
 	return l
 }
@@ -131,6 +156,7 @@ const (
 	RejectPDF           RejectCode = "pdf_not_allowed"
 	RejectAnimated      RejectCode = "animated"
 	RejectTooManyPixels RejectCode = "too_many_pixels"
+	RejectTooSmall      RejectCode = "too_small"
 	RejectNoPixels      RejectCode = "no_pixels"
 	RejectDamaged       RejectCode = "damaged"
 	RejectDamagedPDF    RejectCode = "damaged_pdf"
@@ -237,6 +263,11 @@ func prepareImage(up *Upload, lim Limits) error {
 	if px := int64(cfg.Width) * int64(cfg.Height); px > lim.MaxPixels {
 		return reject(safe, RejectTooManyPixels, "the image is %d × %d pixels (%s megapixels), more than the %s megapixel limit",
 			cfg.Width, cfg.Height, megapixels(px), megapixels(lim.MaxPixels))
+	}
+	// Before decoding too: refusing a thumbnail-sized upload costs nothing.
+	if min(cfg.Width, cfg.Height) < lim.MinSide {
+		return reject(safe, RejectTooSmall, "the image is %d × %d pixels; an image must be at least %d pixels on its shortest side",
+			cfg.Width, cfg.Height, lim.MinSide)
 	}
 
 	orientation := 1

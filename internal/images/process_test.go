@@ -15,8 +15,10 @@ import (
 )
 
 func TestProcessRejects(t *testing.T) {
-	smallPNG := encodePNG(t, photoImage(100, 100, 1))
-	jpg := encodeJPEGT(t, photoImage(200, 150, 2), 85)
+	smallPNG := encodePNG(t, photoImage(400, 400, 1))
+	jpg := encodeJPEGT(t, photoImage(480, 360, 2), 85)
+	tiny := encodeJPEGT(t, photoImage(10, 10, 3), 85)
+	strip := encodePNG(t, photoImage(2000, 319, 4))
 
 	var gifBuf bytes.Buffer
 	if err := gif.Encode(&gifBuf, quadImage(16, 16), nil); err != nil {
@@ -54,7 +56,13 @@ func TestProcessRejects(t *testing.T) {
 		{"animated png", "selfie.png", apng, DefaultLimits(), RejectAnimated, "animated PNG"},
 		{"png bomb header", "bomb.png", pngBomb(50000, 50000), DefaultLimits(), RejectTooManyPixels,
 			"the image is 50000 × 50000 pixels (2500 megapixels), more than the 40 megapixel limit"},
-		{"over a small pixel limit", "front.png", smallPNG, Limits{MaxPixels: 5000}, RejectTooManyPixels, "100 × 100 pixels"},
+		{"over a small pixel limit", "front.png", smallPNG, Limits{MaxPixels: 5000}, RejectTooManyPixels, "400 × 400 pixels"},
+		// Too small to read, however many bytes: refused from the header, before decoding.
+		{"10 × 10 selfie", "selfie.jpg", tiny, DefaultLimits(), RejectTooSmall,
+			"the image is 10 × 10 pixels; an image must be at least 320 pixels on its shortest side"},
+		{"a long thin strip", "front.png", strip, DefaultLimits(), RejectTooSmall, "2000 × 319 pixels"},
+		{"under a larger minimum", "front.jpg", jpg, Limits{MinSide: 400}, RejectTooSmall, "at least 400 pixels on its shortest side"},
+		{"tiny in a damaged file", "front.png", pngBomb(10, 10), DefaultLimits(), RejectTooSmall, "10 × 10 pixels"},
 		{"png with zero width", "front.png", pngBomb(0, 10), DefaultLimits(), RejectDamaged, "damaged or incomplete"},
 		{"truncated jpeg", "front.jpg", jpg[:len(jpg)/2], DefaultLimits(), RejectDamaged, "the JPEG image is damaged or incomplete"},
 		{"jpeg without its end", "front.jpg", jpg[:len(jpg)-2], DefaultLimits(), RejectDamaged, "damaged or incomplete"},
@@ -108,6 +116,10 @@ func TestRejectErrorWording(t *testing.T) {
 	if got, want := err.Error(), "passport.jpg: the file is not a JPEG or PNG image (it looks like text/html)"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
+	_, err = Process("C:\\fakepath\\selfie.jpg", encodeJPEGT(t, photoImage(10, 10, 1), 90), DefaultLimits())
+	if got, want := err.Error(), "selfie.jpg: the image is 10 × 10 pixels; an image must be at least 320 pixels on its shortest side"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
 	_, err = Process("../../etc/passwd", nil, DefaultLimits())
 	if got, want := err.Error(), "passwd: the file is empty"; got != want {
 		t.Errorf("got %q, want %q", got, want)
@@ -139,21 +151,21 @@ func TestPNGBombAllocatesNothing(t *testing.T) {
 
 func TestProcessAccepts(t *testing.T) {
 	jpg := encodeJPEGT(t, photoImage(640, 480, 3), 90)
-	opaquePNG := encodePNG(t, photoImage(300, 200, 4))
+	opaquePNG := encodePNG(t, photoImage(480, 320, 4))
 
 	// Fully transparent left half: a JPEG has no alpha, and transparent
 	// must come out white, not black.
-	alpha := image.NewNRGBA(image.Rect(0, 0, 40, 20))
-	for y := range 20 {
-		for x := range 40 {
-			if x >= 20 {
+	alpha := image.NewNRGBA(image.Rect(0, 0, 400, 320))
+	for y := range 320 {
+		for x := range 400 {
+			if x >= 200 {
 				alpha.SetNRGBA(x, y, color.NRGBA{10, 10, 10, 255})
 			}
 		}
 	}
 	alphaPNG := encodePNG(t, alpha)
 
-	gray := image.NewGray(image.Rect(0, 0, 50, 70))
+	gray := image.NewGray(image.Rect(0, 0, 320, 448))
 	for i := range gray.Pix {
 		gray.Pix[i] = uint8(i)
 	}
@@ -172,12 +184,13 @@ func TestProcessAccepts(t *testing.T) {
 		w, h        int
 	}{
 		{"jpeg", jpg, DefaultLimits(), TypeJPEG, 640, 480},
-		{"png", opaquePNG, DefaultLimits(), TypePNG, 300, 200},
-		{"png with alpha", alphaPNG, DefaultLimits(), TypePNG, 40, 20},
-		{"grayscale jpeg", grayJPEG, DefaultLimits(), TypeJPEG, 50, 70},
+		{"png, exactly the shortest side", opaquePNG, DefaultLimits(), TypePNG, 480, 320},
+		{"png with alpha", alphaPNG, DefaultLimits(), TypePNG, 400, 320},
+		{"grayscale jpeg", grayJPEG, DefaultLimits(), TypeJPEG, 320, 448},
 		{"jpeg followed by zip", polyglot, DefaultLimits(), TypeJPEG, 640, 480},
-		{"exactly the pixel limit", opaquePNG, Limits{MaxPixels: 300 * 200}, TypePNG, 300, 200},
-		{"exactly the size limit", opaquePNG, Limits{MaxBytes: int64(len(opaquePNG))}, TypePNG, 300, 200},
+		{"exactly the pixel limit", opaquePNG, Limits{MaxPixels: 480 * 320}, TypePNG, 480, 320},
+		{"exactly the size limit", opaquePNG, Limits{MaxBytes: int64(len(opaquePNG))}, TypePNG, 480, 320},
+		{"a smaller minimum", encodePNG(t, photoImage(64, 48, 5)), Limits{MinSide: 48}, TypePNG, 64, 48},
 		{"pdf allowed", []byte(minimalPDF), Limits{AllowPDF: true}, TypePDF, 0, 0},
 	}
 	for _, tt := range tests {
@@ -229,10 +242,10 @@ func TestProcessAccepts(t *testing.T) {
 		t.Fatal(err)
 	}
 	disp := decodeJPEGT(t, "display", up.Display)
-	if c := disp.At(5, 10); !near(c, color.RGBA{255, 255, 255, 255}, 8) {
+	if c := disp.At(50, 160); !near(c, color.RGBA{255, 255, 255, 255}, 8) {
 		t.Errorf("transparent area became %v, want white", c)
 	}
-	if c := disp.At(35, 10); !near(c, color.RGBA{10, 10, 10, 255}, 12) {
+	if c := disp.At(350, 160); !near(c, color.RGBA{10, 10, 10, 255}, 12) {
 		t.Errorf("opaque area became %v, want near black", c)
 	}
 }
@@ -253,7 +266,9 @@ func TestDerivedSizes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		data := encodePNG(t, image.NewGray(image.Rect(0, 0, tt.w, tt.h)))
-		up, err := Process("scan.png", data, DefaultLimits())
+		// How the derived images are sized is under test, for thin and tiny
+		// images too: no shortest side here.
+		up, err := Process("scan.png", data, Limits{MinSide: 1})
 		if err != nil {
 			t.Fatalf("%dx%d: %v", tt.w, tt.h, err)
 		}
@@ -273,7 +288,7 @@ func TestDerivedSizes(t *testing.T) {
 // segment with each orientation and checks the upright result by the
 // colour of its corners.
 func TestProcessEXIFOrientation(t *testing.T) {
-	stored := encodeJPEGT(t, quadImage(64, 32), 95)
+	stored := encodeJPEGT(t, quadImage(640, 320), 95)
 	// Corners of the upright image (top left, top right, bottom left,
 	// bottom right) for a stored image with red, green / blue, white.
 	tests := []struct {
@@ -299,9 +314,9 @@ func TestProcessEXIFOrientation(t *testing.T) {
 			if up.Orientation != int(tt.o) {
 				t.Errorf("%v orientation %d: Orientation = %d", bo, tt.o, up.Orientation)
 			}
-			wantW, wantH := 64, 32
+			wantW, wantH := 640, 320
 			if tt.o >= 5 {
-				wantW, wantH = 32, 64
+				wantW, wantH = 320, 640
 			}
 			if up.Width != wantW || up.Height != wantH {
 				t.Errorf("orientation %d: %dx%d, want %dx%d", tt.o, up.Width, up.Height, wantW, wantH)
@@ -313,7 +328,11 @@ func TestProcessEXIFOrientation(t *testing.T) {
 				assertNoMetadata(t, what, b)
 				img := decodeJPEGT(t, what, b)
 				sz := img.Bounds().Size()
-				if sz != image.Pt(wantW, wantH) {
+				wantSize := image.Pt(wantW, wantH)
+				if what == "thumb" {
+					wantSize = image.Pt(wantW/2, wantH/2) // longest side ThumbMaxSide
+				}
+				if sz != wantSize {
 					t.Errorf("orientation %d: %s is %v", tt.o, what, sz)
 				}
 				pts := [4]image.Point{{4, 4}, {sz.X - 5, 4}, {4, sz.Y - 5}, {sz.X - 5, sz.Y - 5}}
@@ -328,14 +347,14 @@ func TestProcessEXIFOrientation(t *testing.T) {
 }
 
 func TestProcessPNGEXIFOrientation(t *testing.T) {
-	p := encodePNG(t, quadImage(40, 20))
+	p := encodePNG(t, quadImage(640, 320))
 	data := pngInsertAfterIHDR(p, pngChunk("eXIf", tiffOrientationBlock(binary.BigEndian, 6)))
 	up, err := Process("selfie.png", data, DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if up.Orientation != 6 || up.Width != 20 || up.Height != 40 {
-		t.Errorf("got orientation %d %dx%d, want 6 20x40", up.Orientation, up.Width, up.Height)
+	if up.Orientation != 6 || up.Width != 320 || up.Height != 640 {
+		t.Errorf("got orientation %d %dx%d, want 6 320x640", up.Orientation, up.Width, up.Height)
 	}
 }
 
@@ -402,7 +421,7 @@ func TestProcessBrokenEXIF(t *testing.T) {
 		// so a pointer back at IFD0 is harmless and the orientation stands.
 		{"sub-ifd pointing at ifd0", subCycle, true, 6},
 	}
-	stored := encodeJPEGT(t, quadImage(64, 32), 90)
+	stored := encodeJPEGT(t, quadImage(640, 320), 90)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := safeTIFF(tt.tiff); got != tt.safe {
@@ -506,10 +525,16 @@ func TestSanitizeName(t *testing.T) {
 
 func TestLimitsDefaults(t *testing.T) {
 	d := DefaultLimits()
-	if d.MaxBytes != 10<<20 || d.MaxPixels != 40_000_000 || d.AllowPDF {
+	if d.MaxBytes != 10<<20 || d.MaxPixels != 40_000_000 || d.MinSide != 320 || d.AllowPDF {
 		t.Errorf("DefaultLimits() = %+v", d)
 	}
-	if z := (Limits{}).withDefaults(); z.MaxBytes != d.MaxBytes || z.MaxPixels != d.MaxPixels {
+	if z := (Limits{}).withDefaults(); z.MaxBytes != d.MaxBytes || z.MaxPixels != d.MaxPixels || z.MinSide != d.MinSide {
 		t.Errorf("zero Limits resolve to %+v", z)
+	}
+	if got := (Limits{}).MinImageSide(); got != 320 {
+		t.Errorf("MinImageSide of zero Limits = %d", got)
+	}
+	if got := (Limits{MinSide: 500}).MinImageSide(); got != 500 {
+		t.Errorf("MinImageSide = %d, want 500", got)
 	}
 }

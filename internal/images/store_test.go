@@ -19,7 +19,7 @@ import (
 
 func testUpload(t testing.TB, seed uint64) *Upload {
 	t.Helper()
-	up, err := Process("front.jpg", encodeJPEGT(t, photoImage(500, 300, seed), 85), DefaultLimits())
+	up, err := Process("front.jpg", encodeJPEGT(t, photoImage(500, 340, seed), 85), DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}

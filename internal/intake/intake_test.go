@@ -4,17 +4,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"kycdesk/internal/db"
+	"kycdesk/internal/images"
+	"kycdesk/internal/intake"
+	"kycdesk/internal/normalize"
 	"kycdesk/internal/specimen"
 	"kycdesk/internal/testenv"
 )
@@ -537,5 +542,176 @@ func TestMethodNotAllowedInTheAPIShape(t *testing.T) {
 	r := app.NewClient().API(t, "DELETE", "/api/v1/customers", token, "", nil)
 	if r.Status != http.StatusMethodNotAllowed || !strings.Contains(decodeErr(t, r).Error.Message, "DELETE") {
 		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+}
+
+// TestCountryCodesAreRealOnes: a nationality, a country of residence and an issuing country are
+// checked against the list of codes (ISO 3166-1 alpha-3 and ICAO 9303's), not only for their
+// shape, in the customer's JSON and in a document's form alike; each refusal is on its field and
+// says why, and names the code to use when the value names a country another way.
+func TestCountryCodesAreRealOnes(t *testing.T) {
+	app := testenv.NewApp(t)
+	token := app.CreateAPIToken(t, "onboarding")
+	c := app.NewClient()
+	post := func(body string) testenv.Response {
+		return c.API(t, "POST", "/api/v1/customers", token, "application/json", []byte(body))
+	}
+	r := post(`{"surname": "X", "nationality": "XYZ", "residence_country": "XXA", "documents": [{"type": "passport", "issuing_country": "UK"}]}`)
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("unknown codes: %d %s", r.Status, r.Body)
+	}
+	e := decodeErr(t, r)
+	for field, want := range map[string]string{
+		"nationality":                  "XYZ is not a country code (ISO 3166-1 alpha-3",
+		"residence_country":            "XXA (Stateless person) is not a country one lives in.",
+		"documents[0].issuing_country": "UK is not a country code (ISO 3166-1 alpha-3): for United Kingdom of Great Britain and Northern Ireland, use GBR.",
+	} {
+		if msg := fieldMsg(e, field); !strings.Contains(msg, want) {
+			t.Errorf("%s: %q, want %q", field, msg, want)
+		}
+	}
+	var n int
+	_ = app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM customers").Scan(&n)
+	if n != 0 {
+		t.Fatal("a refused customer was stored")
+	}
+
+	// ICAO's codes, any case, and Germany's MRZ code D, stored as DEU.
+	r = post(`{"surname": "Y", "external_ref": "codes-1", "nationality": "d", "residence_country": "rks",
+		"documents": [{"type": "passport", "issuing_country": "GBD"}, {"type": "other", "issuing_country": "xxa"}]}`)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("real codes: %d %s", r.Status, r.Body)
+	}
+	var cust intake.CustomerJSON
+	_ = json.Unmarshal([]byte(r.Body), &cust)
+	var issuers []string
+	for _, d := range cust.Documents {
+		issuers = append(issuers, d.IssuingCountry)
+	}
+	slices.Sort(issuers) // the documents of one request share their creation time: any order
+	if cust.Nationality != "DEU" || cust.ResidenceCountry != "RKS" || !slices.Equal(issuers, []string{"GBD", "XXA"}) {
+		t.Fatalf("stored as %+v", cust)
+	}
+
+	// A document's multipart form, as the API takes it.
+	sp := specimen.Generate(44, specimen.Options{DocumentType: specimen.Passport})
+	body, ct := multipartBody(t, map[string]string{"type": "passport", "issuing_country": "ZZZ", "number": sp.DocumentNumber},
+		map[string][]byte{"front:front.jpg": sp.Front})
+	r = c.API(t, "POST", "/api/v1/customers/"+cust.ID.String()+"/documents", token, ct, body)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldMsg(decodeErr(t, r), "issuing_country"), "ZZZ is not a country code") {
+		t.Fatalf("unknown issuing country: %d %s", r.Status, r.Body)
+	}
+}
+
+// tinyPNG is a w × h image, as a careless client or a thumbnail sends.
+func tinyPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestUploadsTooSmallOrAPassportsBack: a selfie or a document side too small to read is refused
+// on its field, naming the file and its size; a passport's back is refused on the back field.
+// Nothing is stored either way; a national ID keeps its back.
+func TestUploadsTooSmallOrAPassportsBack(t *testing.T) {
+	app := testenv.NewApp(t)
+	token := app.CreateAPIToken(t, "onboarding")
+	c := app.NewClient()
+	r := c.API(t, "POST", "/api/v1/customers", token, "application/json", []byte(`{"surname": "Specimen", "external_ref": "small-1"}`))
+	var cust intake.CustomerJSON
+	_ = json.Unmarshal([]byte(r.Body), &cust)
+	passport := specimen.Generate(45, specimen.Options{DocumentType: specimen.Passport})
+	card := specimen.Generate(46, specimen.Options{DocumentType: specimen.NationalID})
+	send := func(fields map[string]string, files map[string][]byte) testenv.Response {
+		body, ct := multipartBody(t, fields, files)
+		return c.API(t, "POST", "/api/v1/customers/"+cust.ID.String()+"/documents", token, ct, body)
+	}
+	for name, tc := range map[string]struct {
+		fields       map[string]string
+		files        map[string][]byte
+		field, want  string
+		notInMessage string
+	}{
+		"10 × 10 selfie": {map[string]string{"type": "passport"}, map[string][]byte{"front:front.jpg": passport.Front, "selfie:selfie.jpg": tinyPNG(t, 10, 10)},
+			"selfie", "selfie.jpg: the image is 10 × 10 pixels; an image must be at least 320 pixels on its shortest side", ""},
+		"a thumbnail as the front": {map[string]string{"type": "national_id"}, map[string][]byte{"front:id.png": tinyPNG(t, 300, 190), "back:back.jpg": card.Back},
+			"front", "id.png: the image is 300 × 190 pixels; an image must be at least 320 pixels", ""},
+		"a passport's back": {map[string]string{"type": "passport"}, map[string][]byte{"front:front.jpg": passport.Front, "back:back.jpg": card.Back},
+			"back", "A passport has no back side; send the data page as front.", ""},
+		// The back is refused for being a passport's, not for its size.
+		"a passport's tiny back": {map[string]string{"type": "passport"}, map[string][]byte{"front:front.jpg": passport.Front, "back:b.png": tinyPNG(t, 5, 5)},
+			"back", "A passport has no back side", "pixels"},
+	} {
+		r := send(tc.fields, tc.files)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: %d %s", name, r.Status, r.Body)
+		}
+		msg := fieldMsg(decodeErr(t, r), tc.field)
+		if !strings.Contains(msg, tc.want) || (tc.notInMessage != "" && strings.Contains(msg, tc.notInMessage)) {
+			t.Errorf("%s: %s: %q, want %q", name, tc.field, msg, tc.want)
+		}
+	}
+	var docs, imgs int
+	_ = app.Pool.QueryRow(context.Background(), "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM images)").Scan(&docs, &imgs)
+	if docs != 0 || imgs != 0 {
+		t.Fatalf("refused uploads left %d documents and %d images", docs, imgs)
+	}
+
+	// A national ID has a back; a passport is its data page and a selfie.
+	if r := send(map[string]string{"type": "national_id"}, map[string][]byte{"front:front.jpg": card.Front, "back:back.jpg": card.Back}); r.Status != http.StatusCreated {
+		t.Fatalf("national ID with its back: %d %s", r.Status, r.Body)
+	}
+	if r := send(map[string]string{"type": "passport"}, map[string][]byte{"front:front.jpg": passport.Front, "selfie:selfie.jpg": passport.Selfie}); r.Status != http.StatusCreated {
+		t.Fatalf("passport: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestOpenAPISaysTheRules: the served description lists the country codes the API takes (the
+// same list it checks by) and says what it refuses of images.
+func TestOpenAPISaysTheRules(t *testing.T) {
+	app := testenv.NewApp(t)
+	r := app.NewClient().Get(t, "/api/v1/openapi.json")
+	if r.Status != http.StatusOK || strings.Contains(r.Body, "x-kycdesk-codes") {
+		t.Fatalf("openapi: %d", r.Status)
+	}
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Enum  []string `json:"enum"`
+				Names []string `json:"x-enum-descriptions"`
+			} `json:"schemas"`
+		} `json:"components"`
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(r.Body), &doc); err != nil {
+		t.Fatalf("the served file is not JSON: %v", err)
+	}
+	for schema, list := range map[string][]normalize.Country{"CountryCode": normalize.CountryCodes(), "ResidenceCode": normalize.ResidenceCodes()} {
+		s := doc.Components.Schemas[schema]
+		if len(s.Enum) != len(list)+1 || len(s.Names) != len(s.Enum) || s.Enum[0] != "" {
+			t.Fatalf("%s: %d codes and %d names for %d in the list", schema, len(s.Enum), len(s.Names), len(list))
+		}
+		for i, c := range list {
+			if s.Enum[i+1] != c.Alpha3 || s.Names[i+1] != c.Name {
+				t.Fatalf("%s: %q (%q), want %s (%s)", schema, s.Enum[i+1], s.Names[i+1], c.Alpha3, c.Name)
+			}
+		}
+	}
+	if !slices.Contains(doc.Components.Schemas["CountryCode"].Enum, "XXA") || slices.Contains(doc.Components.Schemas["ResidenceCode"].Enum, "XXA") {
+		t.Error("XXA is a nationality, not a country of residence")
+	}
+	upload := string(doc.Paths["/customers/{id}/documents"]["post"])
+	for _, want := range []string{fmt.Sprintf("at least %d pixels on the shortest side", images.DefaultMinSide), "A passport has no back side",
+		"#/components/schemas/CountryCode"} {
+		if !strings.Contains(upload, want) {
+			t.Errorf("the upload's description does not say %q", want)
+		}
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"kycdesk/internal/config"
 	"kycdesk/internal/customers"
 	"kycdesk/internal/db"
+	"kycdesk/internal/images"
 	"kycdesk/internal/loadtest"
 	"kycdesk/internal/testenv"
 	"kycdesk/internal/vendors"
@@ -182,10 +183,11 @@ func queueDocument(ctx context.Context, svc *customers.Service, requests *checks
 	return nil
 }
 
-// smallJPEG is the uploaded front: 48 × 30 pixels, under the 64 pixels below which the
-// simulator does not look for a specimen code (it answers with a generic reading).
+// smallJPEG is the uploaded front: 480 × 320 pixels, the least an upload may have on its shortest
+// side (images.DefaultMinSide) with a document's proportions. It carries no specimen code, so
+// the simulator answers with a generic reading after a quick look.
 func smallJPEG(b *testing.B) []byte {
-	const w, h = 48, 30
+	const w, h = 480, images.DefaultMinSide
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
 		for x := range w {

@@ -13,7 +13,9 @@ type Country struct {
 	Name   string // English name
 }
 
-// icaoCodes are the three-letter codes ICAO 9303 part 3 uses besides ISO 3166-1 alpha-3.
+// icaoCodes are the three-letter codes ICAO 9303 part 3 (section 5) uses besides ISO 3166-1
+// alpha-3. Left out on purpose: ANT and NTZ (withdrawn from ISO 3166 in 2010 and 1993; no
+// document naming them is still valid) and IAO (ICAO itself, which only signs master lists).
 var icaoCodes = []Country{
 	{"", "UTO", "Utopia (ICAO specimen state)"},
 	{"", "GBD", "British Overseas Territories Citizen"},
@@ -33,7 +35,7 @@ var icaoCodes = []Country{
 	{"", "XCO", "Common Market for Eastern and Southern Africa"},
 	{"", "XEC", "Economic Community of West African States"},
 	{"", "XES", "Organisation of Eastern Caribbean States"},
-	{"", "XMP", "International Committee of the Red Cross"},
+	{"", "XMP", "Parliamentary Assembly of the Mediterranean"},
 	{"", "XOM", "Sovereign Military Order of Malta"},
 	{"", "XPO", "Interpol"},
 	{"", "XDC", "Southern African Development Community"},

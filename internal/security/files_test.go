@@ -11,6 +11,7 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -78,6 +79,16 @@ func jpegSized(t testing.TB, jpg []byte, w, h uint16) []byte {
 	return nil
 }
 
+// tinyPNG is a complete 10 × 10 PNG: valid, and too small to show anyone anything.
+func tinyPNG(t testing.TB) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 10, 10))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 // withComment inserts a JPEG comment segment holding text right after the start marker.
 func withComment(jpg []byte, text string) []byte {
 	seg := []byte{0xFF, 0xFE}
@@ -125,7 +136,7 @@ func multipartUpload(u upload, number string) (string, []byte) {
 }
 
 // TestHostileFiles sends files that lie about their type, polyglots, an oversized file,
-// decompression bombs and an empty file as a document's front image, through the browser's upload
+// decompression bombs, an image too small to read and an empty file as a document's front image, through the browser's upload
 // form and through the intake API. Each refused file is refused with a message on the field (422
 // with the form's error, or a JSON error naming the field) and leaves nothing behind: no document,
 // no image row, no blob, no audit row. The polyglots that are valid images (a JPEG with HTML after
@@ -170,6 +181,7 @@ func TestHostileFiles(t *testing.T) {
 			data: pngOf(60000, 60000, []byte{0x78, 0x9c, 0x63, 0x60, 0x18, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01}), refused: "pixels"},
 		{name: "PNG decompression bomb (8000 × 8000 zeros)", file: "bomb.png", ctype: "image/png", data: decompressionBomb(t, 8000), refused: "pixels"},
 		{name: "JPEG claiming 65000 × 65000 pixels", file: "bomb.jpg", ctype: "image/jpeg", data: jpegSized(t, jpg, 65000, 65000), refused: "pixels"},
+		{name: "PNG of 10 × 10 pixels", file: "tiny.png", ctype: "image/png", data: tinyPNG(t), refused: "at least 320 pixels on its shortest side"},
 		{name: "JPEG + HTML after its end (accepted)", file: "poly.jpg", ctype: "image/jpeg", data: append(append([]byte{}, jpg...), script...)},
 		{name: "JPEG with a script comment (accepted)", file: "poly2.jpg", ctype: "image/jpeg", data: withComment(jpg, string(script))},
 		{name: "PDF with JavaScript", file: "doc.pdf", ctype: "application/pdf",

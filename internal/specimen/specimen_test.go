@@ -546,3 +546,21 @@ func BenchmarkIdentify(b *testing.B) {
 		}
 	}
 }
+
+// TestCountriesAreCodesCustomersMayHave: the demo's customers come from these countries through
+// the checks every customer goes through, so each code must be a nationality, an issuing country
+// and a country of residence kycdesk accepts, and the code in the zone must read back as it
+// (Germany's D is DEU).
+func TestCountriesAreCodesCustomersMayHave(t *testing.T) {
+	for _, c := range countries {
+		if got, problem := normalize.ParseCountryCode(c.code); got != c.code || problem != "" {
+			t.Errorf("%s as a nationality: %q, %q", c.code, got, problem)
+		}
+		if got, problem := normalize.ParseResidenceCode(c.code); got != c.code || problem != "" {
+			t.Errorf("%s as a country of residence: %q, %q", c.code, got, problem)
+		}
+		if got, problem := normalize.ParseCountryCode(c.mrzCode); got != c.code || problem != "" {
+			t.Errorf("zone code %s: %q, %q; want %s", c.mrzCode, got, problem, c.code)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 // kycdesk upload form: drag and drop onto each image's dropzone, a list of the chosen files with
-// plain-words warnings (advisory: the server decides), and upload progress while htmx sends the
-// form. Works under the strict CSP (no inline script or style).
+// plain-words warnings (advisory: the server decides), upload progress while htmx sends the form,
+// and no slot for an image the chosen document type does not have (a passport's back). Works
+// under the strict CSP (no inline script or style).
 (function () {
   "use strict";
 
@@ -141,12 +142,41 @@
     if (input.files && input.files.length) listFiles(zone, input);
   }
 
+  // ---- image slots the chosen document type does not have ----------------------------------
+
+  // A dropzone marked data-not-for="passport" is hidden, and its input disabled so nothing chosen
+  // there is sent, while the form's type is one of those types (a passport has no back); a file
+  // chosen before comes back with the slot when the type changes. A slot the server refused stays
+  // in sight with its message until the type is changed.
+  function syncSlots(form, typeChanged) {
+    var type = form.querySelector("select[name=type]");
+    if (!type) return;
+    Array.prototype.forEach.call(form.querySelectorAll("[data-dropzone][data-not-for]"), function (zone) {
+      var off = zone.getAttribute("data-not-for").split(/\s+/).indexOf(type.value) >= 0;
+      if (off && !typeChanged && zone.classList.contains("has-error")) off = false;
+      zone.hidden = off;
+      var input = zone.querySelector("input[type=file]");
+      if (input) input.disabled = off;
+    });
+  }
+
+  function initSlots(form) {
+    if (!form.hasAttribute("data-slots-ready")) {
+      form.setAttribute("data-slots-ready", "");
+      form.addEventListener("change", function (ev) {
+        if (ev.target.matches && ev.target.matches("select[name=type]")) syncSlots(form, true);
+      });
+    }
+    syncSlots(form, false);
+  }
+
   function init(scope) {
     if (!scope || !scope.querySelectorAll) return;
     var forms = Array.prototype.slice.call(scope.querySelectorAll("[data-upload]"));
     if (scope.matches && scope.matches("[data-upload]")) forms.unshift(scope);
     forms.forEach(function (form) {
       Array.prototype.forEach.call(form.querySelectorAll("[data-dropzone]"), initZone);
+      initSlots(form);
     });
   }
 

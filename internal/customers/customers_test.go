@@ -1,0 +1,200 @@
+package customers_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"kycdesk/internal/audit"
+	"kycdesk/internal/customers"
+	"kycdesk/internal/specimen"
+	"kycdesk/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// TestCustomerFormChecksCountryCodes: the new-customer form suggests the codes by name, refuses a
+// code that is not one on its field with the reason (422), and shows back everything as typed.
+func TestCustomerFormChecksCountryCodes(t *testing.T) {
+	app := testenv.NewApp(t)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+
+	page := c.Get(t, "/customers/new").Doc(t)
+	if got := page.Find(`#country-codes option[value="DEU"]`).Text(); got != "Germany" {
+		t.Errorf("the nationality list names DEU %q", got)
+	}
+	if page.Find(`#country-codes option[value="XXA"]`).Length() != 1 || page.Find(`#residence-codes option[value="XXA"]`).Length() != 0 {
+		t.Error("XXA (stateless) is a nationality, not a country of residence")
+	}
+	if page.Find(`#nationality[list="country-codes"]`).Length() != 1 || page.Find(`#residence_country[list="residence-codes"]`).Length() != 1 {
+		t.Error("the country fields do not suggest from their lists")
+	}
+
+	typed := url.Values{"given_names": {"Anna"}, "surname": {"Eriksson"}, "date_of_birth": {"1974-08-12"}, "nationality": {"xyz"},
+		"residence_country": {"United Kingdom"}, "email": {"anna@example.com"}, "external_ref": {"form-1"}}
+	r := c.PostForm(t, "/customers", typed)
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("unknown codes: %d", r.Status)
+	}
+	doc := r.Doc(t)
+	for sel, want := range map[string]string{
+		"#nationality-error":       "xyz is not a country code (ISO 3166-1 alpha-3",
+		"#residence_country-error": "United Kingdom is not a country code (ISO 3166-1 alpha-3): for United Kingdom of Great Britain and Northern Ireland, use GBR.",
+	} {
+		if got := doc.Find(sel).Text(); !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want %q", sel, got, want)
+		}
+	}
+	for field, want := range map[string]string{"nationality": "xyz", "residence_country": "United Kingdom", "surname": "Eriksson",
+		"date_of_birth": "1974-08-12", "email": "anna@example.com", "external_ref": "form-1"} {
+		if got := doc.Find("#"+field).AttrOr("value", ""); got != want {
+			t.Errorf("%s shows %q, want %q as typed", field, got, want)
+		}
+	}
+
+	typed.Set("nationality", "D")
+	typed.Set("residence_country", "gbr")
+	if r := c.PostForm(t, "/customers", typed); r.Status != http.StatusSeeOther {
+		t.Fatalf("real codes: %d %s", r.Status, r.Doc(t).Find(".error").Text())
+	}
+	var nat, res string
+	if err := app.Pool.QueryRow(context.Background(), "SELECT nationality, residence_country FROM customers WHERE external_ref = 'form-1'").Scan(&nat, &res); err != nil {
+		t.Fatal(err)
+	}
+	if nat != "DEU" || res != "GBR" {
+		t.Fatalf("stored %q %q, want DEU GBR", nat, res)
+	}
+}
+
+// pngOf is a w × h PNG.
+func pngOf(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// postUpload sends the add-document form as the browser does (multipart, same origin).
+func postUpload(t *testing.T, app *testenv.App, c *testenv.Client, customerID string, fields map[string]string, files [][3]any) testenv.Response {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	for _, f := range files {
+		fw, err := mw.CreateFormFile(f[0].(string), f[1].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = fw.Write(f[2].([]byte))
+	}
+	_ = mw.Close()
+	req, err := http.NewRequest("POST", app.URL+"/customers/"+customerID+"/documents", &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", app.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.Do(t, req)
+}
+
+// TestDocumentFormRefusals: through the browser's upload form, a passport's back, an image too
+// small to read and an unknown issuing country are each refused on their field (422, the form
+// again with what was typed), and nothing is stored. The case page's form marks the back slot as
+// not a passport's and suggests the issuing countries.
+func TestDocumentFormRefusals(t *testing.T) {
+	app := testenv.NewApp(t)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	out, err := app.Server.CustomerService().Create(context.Background(), customers.Origin{Actor: audit.System, Via: "test"},
+		customers.Input{Surname: "Eriksson", ExternalRef: "upload-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := out.Customer.ID.String()
+
+	casePage := c.Get(t, "/cases/"+out.Case.ID.String()).Doc(t)
+	if casePage.Find(`#document-form [data-dropzone][data-not-for="passport"] input[name=back]`).Length() != 1 {
+		t.Error("the case page's back slot is not marked as one a passport has not")
+	}
+	if casePage.Find(`#document-form [data-dropzone][data-not-for] input[name=front], #document-form [data-dropzone][data-not-for] input[name=selfie]`).Length() != 0 {
+		t.Error("front or selfie marked as missing for some document type")
+	}
+	if casePage.Find(`#document-country-codes option[value="UTO"]`).Length() != 1 || casePage.Find(`#issuing_country[list="document-country-codes"]`).Length() != 1 {
+		t.Error("the issuing country does not suggest the codes")
+	}
+	if hint := casePage.Find("#document-form .form-actions").Text(); !strings.Contains(hint, "at least 320 pixels on their shortest side") {
+		t.Errorf("the form does not say how small an image may be: %q", hint)
+	}
+
+	passport := specimen.Generate(51, specimen.Options{DocumentType: specimen.Passport})
+	card := specimen.Generate(52, specimen.Options{DocumentType: specimen.NationalID})
+	for name, tc := range map[string]struct {
+		fields      map[string]string
+		files       [][3]any
+		field, want string
+	}{
+		"a passport's back": {map[string]string{"type": "passport", "issuing_country": "UTO", "number": passport.DocumentNumber},
+			[][3]any{{"front", "page.jpg", passport.Front}, {"back", "back.jpg", card.Back}},
+			"back", "A passport has no back side; send the data page as front."},
+		"a 10 × 10 selfie": {map[string]string{"type": "passport", "issuing_country": "UTO", "number": passport.DocumentNumber},
+			[][3]any{{"front", "page.jpg", passport.Front}, {"selfie", "selfie.jpg", pngOf(t, 10, 10)}},
+			"selfie", "selfie.jpg: the image is 10 × 10 pixels; an image must be at least 320 pixels on its shortest side"},
+		"a small back": {map[string]string{"type": "national_id", "issuing_country": "UTO", "number": card.DocumentNumber},
+			[][3]any{{"front", "front.jpg", card.Front}, {"back", "back.png", pngOf(t, 640, 200)}},
+			"back", "back.png: the image is 640 × 200 pixels"},
+		"an unknown issuing country": {map[string]string{"type": "passport", "issuing_country": "UTP", "number": passport.DocumentNumber},
+			[][3]any{{"front", "page.jpg", passport.Front}},
+			"issuing_country", "UTP is not a country code"},
+	} {
+		r := postUpload(t, app, c, id, tc.fields, tc.files)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: %d", name, r.Status)
+		}
+		doc := r.Doc(t)
+		if got := doc.Find("#" + tc.field + "-error").Text(); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %s error %q, want %q", name, tc.field, got, tc.want)
+		}
+		if got := doc.Find("#doc-type option[selected]").AttrOr("value", ""); got != tc.fields["type"] {
+			t.Errorf("%s: type shows %q, want %q as chosen", name, got, tc.fields["type"])
+		}
+		for _, f := range []string{"issuing_country", "number"} {
+			if got := doc.Find("#"+f).AttrOr("value", ""); got != tc.fields[f] {
+				t.Errorf("%s: %s shows %q, want %q as typed", name, f, got, tc.fields[f])
+			}
+		}
+	}
+	var docs, imgs int
+	if err := app.Pool.QueryRow(context.Background(), "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM images)").Scan(&docs, &imgs); err != nil {
+		t.Fatal(err)
+	}
+	if docs != 0 || imgs != 0 {
+		t.Fatalf("refused uploads left %d documents and %d images", docs, imgs)
+	}
+
+	// The same passport without its back, and a national ID with one, are taken.
+	if r := postUpload(t, app, c, id, map[string]string{"type": "passport", "issuing_country": "uto", "number": passport.DocumentNumber},
+		[][3]any{{"front", "page.jpg", passport.Front}, {"selfie", "selfie.jpg", passport.Selfie}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("passport: %d %s", r.Status, r.Doc(t).Find(".error").Text())
+	}
+	if r := postUpload(t, app, c, id, map[string]string{"type": "national_id", "issuing_country": "UTO", "number": card.DocumentNumber},
+		[][3]any{{"front", "front.jpg", card.Front}, {"back", "back.jpg", card.Back}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("national ID: %d %s", r.Status, r.Doc(t).Find(".error").Text())
+	}
+	var backs int
+	if err := app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM images i JOIN documents d ON d.id = i.document_id WHERE i.kind = 'back' AND d.type = 'national_id'").Scan(&backs); err != nil {
+		t.Fatal(err)
+	}
+	if backs != 1 {
+		t.Fatalf("%d national ID backs stored, want 1", backs)
+	}
+}
