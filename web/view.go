@@ -4,7 +4,10 @@
 package web
 
 import (
+	"context"
+	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"kycdesk/static"
@@ -177,4 +180,34 @@ func dash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// Datalist is a <datalist> whose options never change while the app runs (the country codes, a
+// few hundred with their names): rendered once, so a page that carries it copies its bytes instead
+// of running a template over every option.
+type Datalist struct {
+	ID   string // what an input's list attribute names
+	html string
+}
+
+// NewDatalist renders the datalist id of items, each made an option by option.
+func NewDatalist[T any](id string, items []T, option func(T) Option) *Datalist {
+	opts := make([]Option, len(items))
+	for i, it := range items {
+		opts[i] = option(it)
+	}
+	var b strings.Builder
+	if err := datalist(id, opts).Render(context.Background(), &b); err != nil {
+		panic(err) // a strings.Builder does not fail
+	}
+	return &Datalist{ID: id, html: b.String()}
+}
+
+// Render writes the list; a nil list writes nothing.
+func (d *Datalist) Render(_ context.Context, w io.Writer) error {
+	if d == nil {
+		return nil
+	}
+	_, err := io.WriteString(w, d.html)
+	return err
 }

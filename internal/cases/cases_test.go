@@ -317,7 +317,7 @@ func TestStaffUploadEndsTheWaitForResubmission(t *testing.T) {
 	rev := app.CreateUser(t, "reviewer")
 	rc := app.SignIn(t, rev)
 	var img bytes.Buffer
-	if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 400, 300))); err != nil {
+	if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 480, 360))); err != nil {
 		t.Fatal(err)
 	}
 	upload := func(customerID uuid.UUID) {

@@ -69,15 +69,11 @@ func (h *Handler) workers(ctx context.Context) ([]web.Option, error) {
 	return out, nil
 }
 
-// countryOptions are what the nationality filter suggests: the codes a customer's nationality
-// may take, with their names.
-var countryOptions = func() []web.Option {
-	var out []web.Option
-	for _, c := range normalize.CountryCodes() {
-		out = append(out, web.Option{Value: c.Alpha3, Label: c.Name})
-	}
-	return out
-}()
+// countryCodes is what the nationality filter suggests: the codes a customer's nationality may
+// take, with their names.
+var countryCodes = web.NewDatalist("country-codes", normalize.CountryCodes(), func(c normalize.Country) web.Option {
+	return web.Option{Value: c.Alpha3, Label: c.Name}
+})
 
 // Queue shows the queue: tabs with counts, filters, one page of cases. An htmx request gets only
 // the results (tabs and table).
@@ -95,7 +91,7 @@ func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := web.QueueView{Errors: errs, CanWork: p.Can(auth.PermCasesWork), CanReport: p.Can(auth.PermReports), Countries: countryOptions}
+	v := web.QueueView{Errors: errs, CanWork: p.Can(auth.PermCasesWork), CanReport: p.Can(auth.PermReports), Countries: countryCodes}
 	v.Filter = web.QueueFilter{Status: string(f.Status), Assignee: query.Get("assignee"), Outcome: query.Get("outcome"),
 		Risk: query.Get("risk"), Nationality: query.Get("nationality"), From: query.Get("from"), To: query.Get("to"),
 		Q: f.Search, Sort: f.Sort}

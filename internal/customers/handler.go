@@ -43,20 +43,17 @@ func formInput(r *http.Request) Input {
 func formView(id string, in Input, errs map[string]string) web.CustomerForm {
 	return web.CustomerForm{ID: id, ExternalRef: in.ExternalRef, GivenNames: in.GivenNames, Surname: in.Surname, DateOfBirth: in.DateOfBirth,
 		Nationality: in.Nationality, ResidenceCountry: in.ResidenceCountry, Email: in.Email, Phone: in.Phone, Address: in.Address, Errors: errs,
-		Countries: countryOptions, ResidenceCountries: residenceOptions}
+		Countries: countryCodes, ResidenceCountries: residenceCodes}
 }
 
-// countryOptions and residenceOptions are what the forms' country fields suggest: the codes
-// Normalise accepts, with their names.
-var countryOptions, residenceOptions = options(normalize.CountryCodes()), options(normalize.ResidenceCodes())
+// The lists the forms' country fields suggest: the codes Normalise accepts, with their names.
+var (
+	countryCodes         = web.NewDatalist("country-codes", normalize.CountryCodes(), countryOption)
+	residenceCodes       = web.NewDatalist("residence-codes", normalize.ResidenceCodes(), countryOption)
+	documentCountryCodes = web.NewDatalist("document-country-codes", normalize.CountryCodes(), countryOption)
+)
 
-func options(cs []normalize.Country) []web.Option {
-	out := make([]web.Option, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, web.Option{Value: c.Alpha3, Label: c.Name})
-	}
-	return out
-}
+func countryOption(c normalize.Country) web.Option { return web.Option{Value: c.Alpha3, Label: c.Name} }
 
 // New shows the new-customer form.
 func (h *Handler) New(w http.ResponseWriter, r *http.Request) error {
@@ -150,7 +147,7 @@ func (h *Handler) Update(w http.ResponseWriter, r *http.Request) error {
 // DocumentForm is an empty add-document form for a customer.
 func (h *Handler) DocumentForm(customerID uuid.UUID) web.DocumentForm {
 	f := web.DocumentForm{Action: "/customers/" + customerID.String() + "/documents", Type: "passport", MaxBytes: h.Service.Limits.MaxBytes,
-		MinSide: h.Service.Limits.MinImageSide(), Countries: countryOptions}
+		MinSide: h.Service.Limits.MinImageSide(), Countries: documentCountryCodes}
 	for _, t := range DocumentTypes {
 		f.Types = append(f.Types, web.Option{Value: t.Value, Label: t.Label})
 	}
