@@ -440,3 +440,32 @@ func TestArgosCallbackBeforeItsAcknowledgement(t *testing.T) {
 		t.Fatalf("replayed callback: %d %s", replay.Status, replay.Body)
 	}
 }
+
+// TestRawCallShowsTheTextAsItIs: the raw response page shows an MRZ as "P<GBR…", both for a body
+// stored by the current Redact and for one stored before it kept "<" as is ("P\u003cGBR…"), and a
+// body that is not JSON as it came.
+func TestRawCallShowsTheTextAsItIs(t *testing.T) {
+	app := testenv.NewApp(t)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	mrz := "P<GBRELSWORTHIN<<EMIL<<<<<<<<<<<<<<<<<<<<<<<"
+	for _, tc := range []struct{ name, body, want string }{
+		{"stored now", string(vendors.Redact([]byte(`{"document": {"mrz_line1": "` + mrz + `"}}`))), `"mrz_line1": "` + mrz + `"`},
+		{"stored escaped", `{"document":{"mrz_line1":"P\u003cGBRELSWORTHIN\u003c\u003cEMIL\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c\u003c"}}`,
+			`"mrz_line1": "` + mrz + `"`},
+		{"not JSON", "<error>P<GBR & co</error>", "<error>P<GBR & co</error>"},
+	} {
+		var id int64
+		if err := app.Pool.QueryRow(context.Background(), `INSERT INTO vendor_calls (vendor, method, endpoint, started_at, latency_ms, http_status, body)
+			VALUES ('cynopsis_ocr', 'POST', 'https://ocr.example/v2/ocr', now(), 120, 200, $1) RETURNING id`, []byte(tc.body)).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		res := c.Get(t, "/vendor-calls/"+itoa(id))
+		if res.Status != http.StatusOK {
+			t.Fatalf("%s: %d", tc.name, res.Status)
+		}
+		got := res.Doc(t).Find("#raw-body").Text()
+		if !strings.Contains(got, tc.want) || strings.Contains(got, `\u003c`) {
+			t.Errorf("%s: the raw body reads\n%s\nwant it to hold %s", tc.name, got, tc.want)
+		}
+	}
+}

@@ -225,11 +225,8 @@ func (h *Handler) RawCall(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	body := string(k.Body)
-	var pretty json.RawMessage
-	if json.Unmarshal(k.Body, &pretty) == nil {
-		if b, err := json.MarshalIndent(pretty, "", "  "); err == nil {
-			body = string(b)
-		}
+	if pretty, ok := vendors.Pretty(k.Body); ok {
+		body = pretty
 	}
 	v := web.RawCallView{Vendor: label(k.Vendor), Body: body, Call: web.CallRow{ID: chi.URLParam(r, "id"), Endpoint: k.Endpoint,
 		Method: k.Method, At: k.StartedAt, LatencyMS: int(k.LatencyMs), HTTPStatus: int(k.HttpStatus), Code: k.VendorCode,

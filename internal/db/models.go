@@ -507,6 +507,7 @@ type CaseExportRow struct {
 	LivenessResult     *bool
 	LivenessConfidence *int32
 	DeliveryState      *LivenessDeliveryState
+	CaseDecidedAt      *time.Time
 }
 
 type CaseExportSource struct {
@@ -541,6 +542,7 @@ type CaseExportSource struct {
 	LivenessConfidence int32
 	DeliveryState      *LivenessDeliveryState
 	SearchText         string
+	CaseDecidedAt      time.Time
 }
 
 type CaseExportStale struct {

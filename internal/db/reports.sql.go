@@ -525,11 +525,13 @@ const insertExportRows = `-- name: InsertExportRows :exec
 INSERT INTO case_export_rows (case_id, status, created_at, last_activity_at, vendor_outcome, risk_flag, case_nationality,
     assignee_id, external_ref, given_names, surname, date_of_birth, nationality, document_type, document_number,
     document_country, document_expiry, checks, decision, reason_id, decision_comment, decided_by, decided_at,
-    decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state)
+    decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state,
+    case_decided_at)
 SELECT case_id, status, created_at, last_activity_at, vendor_outcome, risk_flag, case_nationality,
     assignee_id, external_ref, given_names, surname, date_of_birth, nationality, document_type, document_number,
     document_country, document_expiry, checks, decision, reason_id, decision_comment, decided_by, decided_at,
-    decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state
+    decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state,
+    case_decided_at
 FROM case_export_source WHERE case_id = ANY($1::uuid[])
 `
 

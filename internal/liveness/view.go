@@ -1,7 +1,6 @@
 package liveness
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -154,11 +153,9 @@ func answerView(raw []byte) *web.ArtemisAnswerView {
 	v := &web.ArtemisAnswerView{CustomerID: strconv.FormatInt(a.CustomerID, 10), DocumentID: strconv.FormatInt(a.DocumentID, 10),
 		DocverCheckStatus: a.DocverCheckStatus}
 	if len(a.Liveness) > 0 {
-		var buf bytes.Buffer
-		if json.Indent(&buf, a.Liveness, "", "  ") == nil {
-			v.Liveness = buf.String()
-		} else {
-			v.Liveness = string(a.Liveness)
+		v.Liveness = string(a.Liveness)
+		if pretty, ok := vendors.Pretty(a.Liveness); ok {
+			v.Liveness = pretty
 		}
 	}
 	if u := a.UpdatedBy; u != nil {

@@ -97,7 +97,7 @@ var Columns = []Column{
 	{"Reason", "The decision's reason, from the list admins keep."},
 	{"Comment", "The decision's comment."},
 	{"Decided by", "Who made the decision."},
-	{"Decided at", "When, UTC (YYYY-MM-DD HH:MM:SS)."},
+	{"Decided at", "When the latest decision was made, UTC (YYYY-MM-DD HH:MM:SS); under four-eyes, the maker's time."},
 	{"Second review", "Four-eyes: pending, confirmed or returned; empty when no second review applied."},
 	{"Second reviewer", "Who confirmed or returned the decision."},
 	{"Second reviewed at", "When, UTC."},
@@ -105,8 +105,10 @@ var Columns = []Column{
 	{"Liveness delivery", "Its push to Cynopsis Artemis: pending, retrying, delivered, failed or superseded."},
 	{"Assignee", "Who the case is assigned to now."},
 	{"Created at", "When the case was opened, UTC."},
-	{"Age (hours)", "Hours since the case was opened, at the time of the export (as the queue's age)."},
-	{"Past SLA", "yes when the case is open and older than the SLA (KYCDESK_SLA_HOURS)."},
+	{"Case decided at", "When the case was approved or rejected (after the second review when there is one), UTC; empty while it is not."},
+	{"Time to decision (hours)", "Hours from opening the case to its approval or rejection; empty while it is not decided."},
+	{"Age (hours)", "Hours since the case was opened, at the time of the export (as the queue's age); for an approved or rejected case, its time to decision: the age stops when the case is decided."},
+	{"Past SLA", "yes when the case took longer than the SLA (KYCDESK_SLA_HOURS): an open case older than the SLA, or a case decided after it."},
 }
 
 // Header is the export's header row.

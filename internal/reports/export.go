@@ -138,7 +138,7 @@ func (e *exporter) newSheet(x *excelize.File, name string, st xlsxStyles) (*exce
 	if err != nil {
 		return nil, err
 	}
-	widths := []float64{38, 22, 28, 20, 11, 16, 16, 10, 12, 14, 14, 14, 14, 12, 30, 20, 36, 36, 20, 20, 14, 20, 20, 18, 16, 20, 20, 11, 9}
+	widths := []float64{38, 22, 28, 20, 11, 16, 16, 10, 12, 14, 14, 14, 14, 12, 30, 20, 36, 36, 20, 20, 14, 20, 20, 18, 16, 20, 20, 20, 12, 11, 9}
 	for i, wd := range widths {
 		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
 			return nil, err
@@ -154,8 +154,8 @@ func (e *exporter) newSheet(x *excelize.File, name string, st xlsxStyles) (*exce
 	return sw, sw.SetRow("A1", head)
 }
 
-// xlsxCells fills cells with the case's values: text neutralised, times as dates, the age as a
-// number. An empty value leaves its cell out.
+// xlsxCells fills cells with the case's values: text neutralised, times as dates, the age and the
+// time to decision as numbers. An empty value leaves its cell out.
 func (c *caseCells) xlsxCells(cells []any, st xlsxStyles) {
 	for i := range c.cells {
 		if b := c.cell(i); len(b) > 0 {
@@ -174,6 +174,10 @@ func (c *caseCells) xlsxCells(cells []any, st xlsxStyles) {
 		cells[cSecondReviewedAt] = excelize.Cell{StyleID: st.stamp, Value: timeOf(c.checkedAt)}
 	}
 	cells[cCreatedAt] = excelize.Cell{StyleID: st.stamp, Value: timeOf(c.createdAt)}
+	if c.hasCaseDecided {
+		cells[cCaseDecidedAt] = excelize.Cell{StyleID: st.stamp, Value: timeOf(c.caseDecidedAt)}
+		cells[cTimeToDecision] = excelize.Cell{StyleID: st.hours, Value: c.ageHours}
+	}
 	cells[cAge] = excelize.Cell{StyleID: st.hours, Value: c.ageHours}
 }
 

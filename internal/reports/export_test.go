@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -82,7 +83,9 @@ func TestCaseListCSV(t *testing.T) {
 		"Cynopsis OCR": "pass", "Apptenticate": "", "Argos": "fail (1003)", "OOTO": "error (500)",
 		"Flags": "vendor_negative:argos; mismatch:surname", "Decision": "approve", "Reason": "Identity verified: document and selfie match",
 		"Comment": "Looks right", "Decided by": "Reviewer Tester", "Second review": "confirmed", "Second reviewer": "Manager Tester",
-		"Liveness verdict": "live (85%)", "Liveness delivery": "delivered", "Assignee": "Reviewer Tester", "Age (hours)": "72.0", "Past SLA": "no",
+		"Liveness verdict": "live (85%)", "Liveness delivery": "delivered", "Assignee": "Reviewer Tester",
+		// Decided (confirmed) 25 hours after it was opened, 72 hours ago: past the 24-hour SLA.
+		"Past SLA": "yes",
 	}
 	for k, v := range want {
 		if got := pl[col(k)]; got != v {
@@ -100,6 +103,7 @@ func TestCaseListCSV(t *testing.T) {
 		"Comment":            "'\t=cmd|' /C calc'!A0",
 		"Flags":              "risk; expired_document",
 		"Decision":           "escalate", "Second review": "", "Status": "New", "Past SLA": "yes", "Age (hours)": "30.0",
+		"Case decided at": "", "Time to decision (hours)": "",
 	} {
 		if got := ho[col(k)]; got != v {
 			t.Errorf("hostile case, %s: %q, want %q", k, got, v)
@@ -125,6 +129,83 @@ func TestCaseListCSV(t *testing.T) {
 	done := auditAfter(t, w.app, "export.cases.finished")
 	if done["rows"] != float64(3) || done["complete"] != true {
 		t.Errorf("audited end: %v (start %v)", done, start)
+	}
+}
+
+// TestCaseListSLA: a decided case's age stops at its decision, and "past SLA" says whether it was
+// decided after the SLA (24 hours here); an open case's age runs to the export, as in the queue.
+func TestCaseListSLA(t *testing.T) {
+	w := newWorld(t)
+	// The polish case (opened 72 hours ago) was approved 30 hours after it was opened; the ID card
+	// (opened 2 hours ago) is rejected after one hour; the hostile case (30 hours) is still new.
+	polishDecided := w.now.Add(-42 * time.Hour)
+	exec(t, w.app, "UPDATE cases SET decided_at = $2 WHERE id = $1", w.polish, polishDecided)
+	exec(t, w.app, "UPDATE cases SET status = 'rejected', decided_at = created_at + interval '1 hour' WHERE id = $1", w.id)
+	want := map[string]map[string]string{
+		w.polish.String(): {"Status": "Approved", "Case decided at": polishDecided.Format("2006-01-02 15:04:05"),
+			"Time to decision (hours)": "30.0", "Age (hours)": "30.0", "Past SLA": "yes"},
+		w.id.String():      {"Status": "Rejected", "Time to decision (hours)": "1.0", "Age (hours)": "1.0", "Past SLA": "no"},
+		w.hostile.String(): {"Status": "New", "Case decided at": "", "Time to decision (hours)": "", "Age (hours)": "30.0", "Past SLA": "yes"},
+	}
+	check := func(how string, rows map[string][]string) {
+		t.Helper()
+		for id, cells := range want {
+			for k, v := range cells {
+				if got := rows[id][col(k)]; got != v {
+					t.Errorf("%s, case %s, %s: %q, want %q", how, id, k, got, v)
+				}
+			}
+		}
+	}
+	// The view and the stored rows (a big export) agree.
+	check("CSV", byCase(t, exportBoth(t, w, "status=all")))
+
+	// The workbook has the same, the times as dates and the hours as numbers.
+	res := w.app.SignIn(t, w.manager).Get(t, "/cases/export.xlsx?status=all")
+	if res.Status != http.StatusOK {
+		t.Fatalf("xlsx: %d", res.Status)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader([]byte(res.Body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	sheet, err := x.GetRows("Cases", excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	polishRow := 0
+	for i, r := range sheet[1:] {
+		rows[r[0]] = append(r, make([]string, len(reports.Columns)-len(r))...)
+		if r[0] == w.polish.String() {
+			polishRow = i + 2
+		}
+	}
+	for id, cells := range want {
+		for _, k := range []string{"Past SLA", "Age (hours)", "Time to decision (hours)"} {
+			got, _ := strconv.ParseFloat(rows[id][col(k)], 64)
+			if k == "Past SLA" {
+				if rows[id][col(k)] != cells[k] {
+					t.Errorf("xlsx, case %s, %s: %q, want %q", id, k, rows[id][col(k)], cells[k])
+				}
+			} else if wantHours, _ := strconv.ParseFloat(cells[k], 64); got != wantHours || (cells[k] == "") != (rows[id][col(k)] == "") {
+				t.Errorf("xlsx, case %s, %s: %q, want %q", id, k, rows[id][col(k)], cells[k])
+			}
+		}
+	}
+	// A date is a number with a date format: its raw value is a serial day, not text.
+	cell, _ := excelize.CoordinatesToCellName(col("Case decided at")+1, polishRow)
+	if raw, _ := x.GetCellValue("Cases", cell, excelize.Options{RawCellValue: true}); !strings.HasPrefix(raw, "4") || strings.Contains(raw, "-") {
+		t.Errorf("case decided at in the workbook: %q", raw)
+	}
+
+	// The columns page says what the columns mean.
+	page := w.app.SignIn(t, w.manager).Get(t, "/cases/export/columns").Doc(t).Find("#export-columns-table").Text()
+	for _, s := range []string{"Case decided at", "Time to decision (hours)", "the age stops when the case is decided", "or a case decided after it"} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the columns page does not say %q", s)
+		}
 	}
 }
 
@@ -193,7 +274,8 @@ func TestCaseListXLSX(t *testing.T) {
 		t.Fatalf("%d rows in the workbook, %d in the CSV", len(rows), len(csvRecs))
 	}
 	// Text cells are the CSV's; times are dates and the age a number.
-	typed := map[int]bool{col("Document expiry"): true, col("Decided at"): true, col("Second reviewed at"): true, col("Created at"): true, col("Age (hours)"): true}
+	typed := map[int]bool{col("Document expiry"): true, col("Decided at"): true, col("Second reviewed at"): true, col("Created at"): true,
+		col("Case decided at"): true, col("Time to decision (hours)"): true, col("Age (hours)"): true}
 	for i, r := range rows {
 		for j := range reports.Columns {
 			got := ""

@@ -92,6 +92,8 @@ func TestExportRowsFollowEveryChange(t *testing.T) {
 			"Liveness delivery", "failed", w.polish.String()},
 		{"case", "UPDATE cases SET status = 'new', assignee_id = NULL, created_at = now() - interval '20 hours', last_activity_at = now() - interval '5 hours' WHERE id = '" + w.id.String() + "'",
 			"Status", "New", w.id.String()},
+		{"decision time", "UPDATE cases SET decided_at = created_at + interval '30 hours' WHERE id = '" + w.polish.String() + "'",
+			"Time to decision (hours)", "30.0", w.polish.String()},
 	}
 	for _, refresh := range []bool{true, false} {
 		*reports.RefreshBeforeExport = refresh
@@ -118,7 +120,7 @@ func TestExportRowsFollowEveryChange(t *testing.T) {
 			}
 		}
 		// The second round changes the same rows back and forth.
-		r := strings.NewReplacer("Nowak", "Wiśniewski", "'20 hours'", "'50 hours'", "'5 hours'", "'29 hours'", "'pass'", "'review'", "pass", "review",
+		r := strings.NewReplacer("Nowak", "Wiśniewski", "'30 hours'", "'12 hours'", "30.0", "12.0", "'20 hours'", "'50 hours'", "'5 hours'", "'29 hours'", "'pass'", "'review'", "pass", "review",
 			"state = 'failed', delivered_at = NULL WHERE state = 'delivered'", "state = 'retrying' WHERE state = 'failed'", "failed", "retrying")
 		for i := range steps {
 			steps[i].sql, steps[i].want = r.Replace(steps[i].sql), r.Replace(steps[i].want)

@@ -97,17 +97,21 @@ func (d *pdfDoc) fill(c [3]int)                   { d.SetFillColor(c[0], c[1], c
 func (d *pdfDoc) draw(c [3]int)                   { d.SetDrawColor(c[0], c[1], c[2]) }
 func (d *pdfDoc) font(style string, size float64) { d.SetFont(sans, style, size) }
 
-// ensure starts a new page unless h millimetres are left above the bottom margin.
+// ensure starts a new page unless h millimetres are left above the bottom margin. A request for
+// more than a page is capped, so that it never leaves a page empty.
 func (d *pdfDoc) ensure(h float64) {
 	_, pageH := d.GetPageSize()
-	_, _, _, bottom := d.GetMargins()
+	_, top, _, bottom := d.GetMargins()
+	h = minF(h, (pageH-top-bottom)*0.6)
 	if d.GetY()+h > pageH-bottom {
 		d.AddPage()
 	}
 }
 
-func (d *pdfDoc) heading(text string) {
-	d.ensure(16)
+// heading starts a section; keep is the height of what must follow it on the same page (the
+// start of its table), so that a heading never sits alone at the bottom of a page.
+func (d *pdfDoc) heading(text string, keep float64) {
+	d.ensure(14 + keep)
 	d.Ln(3)
 	d.font("B", 12)
 	d.color(inkRGB)
@@ -117,8 +121,9 @@ func (d *pdfDoc) heading(text string) {
 	d.Ln(2)
 }
 
-func (d *pdfDoc) subheading(text string) {
-	d.ensure(12)
+// subheading titles a part of a section; keep is as for heading.
+func (d *pdfDoc) subheading(text string, keep float64) {
+	d.ensure(9 + keep)
 	d.Ln(1)
 	d.font("B", 10)
 	d.color(inkRGB)
@@ -132,106 +137,279 @@ func (d *pdfDoc) para(text string, style string, size float64, c [3]int) {
 	d.MultiCell(0, size*0.45, printable(text), "", "L", false)
 }
 
-// kv writes labelled values in two columns of text.
-func (d *pdfDoc) kv(rows []KV) {
+// kvRows are labelled values as the rows of a two-column table (empty values left out).
+func kvRows(rows []KV) [][]string {
 	var list [][]string
 	for _, r := range rows {
 		if r.Value != "" {
 			list = append(list, []string{r.Key, r.Value})
 		}
 	}
-	d.table(nil, []float64{45, d.width - 45}, list, tableOpts{})
+	return list
+}
+
+func (d *pdfDoc) kvWidths() []float64 { return []float64{45, d.width - 45} }
+
+// kv writes labelled values in two columns of text.
+func (d *pdfDoc) kv(rows []KV) {
+	d.table(nil, d.kvWidths(), kvRows(rows), tableOpts{})
+}
+
+// kvHeight is the height of the first n rows of kv(rows).
+func (d *pdfDoc) kvHeight(rows []KV, n int) float64 {
+	return d.tableHeight(nil, d.kvWidths(), kvRows(rows), tableOpts{}, n)
 }
 
 type tableOpts struct {
-	keyColumn bool           // the first column is a label (muted)
-	size      float64        // font size (default 8.5)
-	mono      map[int]bool   // columns in the monospaced font
-	bad       func(int) bool // rows to mark (mismatch, failed check)
-	good      func(int) bool // rows to mark as passed
+	size float64      // font size (default 8.5)
+	mono map[int]bool // columns in the monospaced font
+	// mark says how to draw a cell: "bad" (red on pink: a mismatch, a failed check), "good"
+	// (green text: a passed check) or "" (plain).
+	mark func(row, col int) string
 }
 
-// table draws rows with wrapped cells, repeating the header after a page break.
-func (d *pdfDoc) table(header []string, widths []float64, rows [][]string, o tableOpts) {
-	size := o.size
-	if size == 0 {
-		size = 8.5
+func (o tableOpts) fontSize() float64 {
+	if o.size == 0 {
+		return 8.5
 	}
-	lh := size * 0.42
-	pad := 1.2
-	fontFor := func(col int, bold bool) {
-		switch {
-		case o.mono[col]:
-			d.SetFont(mono, "", size-0.5)
-		case bold:
-			d.font("B", size)
-		default:
-			d.font("", size)
+	return o.size
+}
+
+func (o tableOpts) lineHeight() float64 { return o.fontSize() * 0.42 }
+
+// cellPad is the space between a cell's border and its text (fpdf adds its cell margin inside).
+const cellPad = 1.2
+
+func (d *pdfDoc) cellFont(o tableOpts, col int, bold bool) {
+	switch size := o.fontSize(); {
+	case o.mono[col]:
+		d.SetFont(mono, "", size-0.5)
+	case bold:
+		d.font("B", size)
+	default:
+		d.font("", size)
+	}
+}
+
+// softBreaks are the characters after which a word too long for its column may be broken (a
+// URL's slashes, a code's dots and dashes). A word is cut between other letters only when it
+// cannot fit any other way.
+const softBreaks = "/?&=-_.,:;"
+
+// wrap splits text into lines that fit a cell w wide in the current font: at spaces, keeping
+// words whole; a word wider than the cell is broken after a soft break, else where it must.
+func (d *pdfDoc) wrap(text string, w float64) []string {
+	avail := w - 2*d.GetCellMargin()
+	space := d.GetStringWidth(" ")
+	var out []string
+	for _, para := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		line, lineW := "", 0.0
+		for _, word := range strings.Fields(para) {
+			ww := d.GetStringWidth(word)
+			if line != "" && lineW+space+ww <= avail {
+				line, lineW = line+" "+word, lineW+space+ww
+				continue
+			}
+			if line != "" {
+				out = append(out, line)
+			}
+			if ww > avail {
+				pieces := d.breakWord(word, avail)
+				out = append(out, pieces[:len(pieces)-1]...)
+				word = pieces[len(pieces)-1]
+				ww = d.GetStringWidth(word)
+			}
+			line, lineW = word, ww
 		}
+		out = append(out, line)
 	}
-	lines := func(cells []string, bold bool) ([][]string, float64) {
-		out := make([][]string, len(cells))
-		max := 1
+	return out
+}
+
+// breakWord cuts a word too wide for avail into pieces that fit, each ending after the last soft
+// break that fits where there is one.
+func (d *pdfDoc) breakWord(word string, avail float64) []string {
+	rs := []rune(word)
+	var out []string
+	for start := 0; start < len(rs); {
+		end, soft, w := start, -1, 0.0
+		for end < len(rs) {
+			cw := d.GetStringWidth(string(rs[end]))
+			if w+cw > avail && end > start {
+				break
+			}
+			w += cw
+			end++
+			if strings.ContainsRune(softBreaks, rs[end-1]) {
+				soft = end
+			}
+		}
+		if end < len(rs) && soft > start {
+			end = soft
+		}
+		out = append(out, string(rs[start:end]))
+		start = end
+	}
+	return out
+}
+
+// rowLines splits a row's cells into lines for the column widths; h is the row's height.
+func (d *pdfDoc) rowLines(cells []string, widths []float64, o tableOpts, bold bool) (lines [][]string, h float64) {
+	lines = make([][]string, len(cells))
+	most := 1
+	for i, c := range cells {
+		d.cellFont(o, i, bold)
+		lines[i] = d.wrap(printable(c), widths[i]-2*cellPad)
+		most = max(most, len(lines[i]))
+	}
+	return lines, float64(most)*o.lineHeight() + 2*cellPad
+}
+
+// tableHeight is the height of a table's header and first n rows: what a heading before the
+// table keeps with it.
+func (d *pdfDoc) tableHeight(header []string, widths []float64, rows [][]string, o tableOpts, n int) float64 {
+	var h float64
+	if header != nil {
+		_, hh := d.rowLines(header, widths, o, true)
+		h += hh
+	}
+	for i := 0; i < n && i < len(rows); i++ {
+		_, rh := d.rowLines(rows[i], widths, o, false)
+		h += rh
+	}
+	return h
+}
+
+// fitWidths shares total among a table's columns: each first gets the width of its longest word,
+// so that no word is cut, then what it needs to keep its text on one line, then an even share of
+// what is left. ok is false when the longest words cannot all fit: the widths are then in
+// proportion to them, and words are cut.
+func (d *pdfDoc) fitWidths(header []string, rows [][]string, total float64, o tableOpts) (widths []float64, ok bool) {
+	n := len(header)
+	least, natural := make([]float64, n), make([]float64, n)
+	inset := 2*cellPad + 2*d.GetCellMargin() + 0.3
+	measure := func(cells []string, bold bool) {
 		for i, c := range cells {
-			fontFor(i, bold)
-			out[i] = d.SplitText(printable(c), widths[i]-2*pad)
-			if len(out[i]) == 0 {
-				out[i] = []string{""}
-			}
-			if len(out[i]) > max {
-				max = len(out[i])
+			d.cellFont(o, i, bold)
+			for _, para := range strings.Split(printable(c), "\n") {
+				words := strings.Fields(para)
+				natural[i] = max(natural[i], d.GetStringWidth(strings.Join(words, " "))+inset)
+				for _, w := range words {
+					least[i] = max(least[i], d.GetStringWidth(w)+inset)
+				}
 			}
 		}
-		return out, float64(max)*lh + 2*pad
 	}
-	drawRow := func(cells []string, bold bool, bg *[3]int, text [3]int) {
-		ls, h := lines(cells, bold)
-		_, pageH := d.GetPageSize()
-		_, _, _, bottom := d.GetMargins()
-		if d.GetY()+h > pageH-bottom {
-			d.AddPage()
-			if header != nil && !bold {
-				hl, hh := lines(header, true)
-				d.rowAt(hl, widths, hh, lh, pad, true, &headSoft, inkRGB, fontFor)
-			}
+	measure(header, true)
+	for _, r := range rows {
+		measure(r, false)
+	}
+	widths = make([]float64, n)
+	var sumLeast, sumNatural float64
+	for i := range least {
+		natural[i] = max(natural[i], least[i])
+		sumLeast += least[i]
+		sumNatural += natural[i]
+	}
+	switch {
+	case sumLeast > total:
+		for i := range widths {
+			widths[i] = total * least[i] / sumLeast
 		}
-		d.rowAt(ls, widths, h, lh, pad, bold, bg, text, fontFor)
+		return widths, false
+	case sumNatural <= total:
+		for i := range widths {
+			widths[i] = natural[i] + (total-sumNatural)/float64(n)
+		}
+	default:
+		spare, want := total-sumLeast, sumNatural-sumLeast
+		for i := range widths {
+			widths[i] = least[i] + spare*(natural[i]-least[i])/want
+		}
+	}
+	return widths, true
+}
+
+// cellStyle is how one cell is drawn.
+type cellStyle struct {
+	bg   *[3]int
+	text [3]int
+}
+
+// table draws rows with wrapped cells. The header is never left alone at the bottom of a page,
+// and is repeated after a page break.
+func (d *pdfDoc) table(header []string, widths []float64, rows [][]string, o tableOpts) {
+	_, pageH := d.GetPageSize()
+	_, _, _, bottom := d.GetMargins()
+	styles := make([]cellStyle, len(widths))
+	drawHeader := func() {
+		for i := range styles {
+			styles[i] = cellStyle{&headSoft, inkRGB}
+		}
+		ls, h := d.rowLines(header, widths, o, true)
+		d.rowAt(ls, widths, h, true, styles, o)
 	}
 	if header != nil {
-		drawRow(header, true, &headSoft, inkRGB)
+		d.ensure(d.tableHeight(header, widths, rows, o, 1))
+		drawHeader()
 	}
 	for i, r := range rows {
-		var bg *[3]int
-		text := inkRGB
-		if o.bad != nil && o.bad(i) {
-			bg, text = &badSoft, badRGB
-		} else if o.good != nil && o.good(i) {
-			text = okRGB
+		ls, h := d.rowLines(r, widths, o, false)
+		if d.GetY()+h > pageH-bottom {
+			d.AddPage()
+			if header != nil {
+				drawHeader()
+			}
 		}
-		drawRow(r, false, bg, text)
+		for col := range styles {
+			styles[col] = cellStyle{text: inkRGB}
+			if o.mark == nil {
+				continue
+			}
+			switch o.mark(i, col) {
+			case "bad":
+				styles[col] = cellStyle{&badSoft, badRGB}
+			case "good":
+				styles[col].text = okRGB
+			}
+		}
+		d.rowAt(ls, widths, h, false, styles, o)
 	}
 	d.Ln(1.5)
 }
 
-func (d *pdfDoc) rowAt(ls [][]string, widths []float64, h, lh, pad float64, bold bool, bg *[3]int, text [3]int, fontFor func(int, bool)) {
+func (d *pdfDoc) rowAt(ls [][]string, widths []float64, h float64, bold bool, styles []cellStyle, o tableOpts) {
 	x, y := d.left, d.GetY()
+	lh := o.lineHeight()
 	d.draw(lineRGB)
 	for i, cell := range ls {
 		style := "D"
-		if bg != nil {
+		if bg := styles[i].bg; bg != nil {
 			d.fill(*bg)
 			style = "FD"
 		}
 		d.Rect(x, y, widths[i], h, style)
-		fontFor(i, bold)
-		d.color(text)
+		d.cellFont(o, i, bold)
+		d.color(styles[i].text)
 		for j, line := range cell {
-			d.SetXY(x+pad, y+pad+float64(j)*lh)
-			d.CellFormat(widths[i]-2*pad, lh, line, "", 0, "L", false, 0, "")
+			d.SetXY(x+cellPad, y+cellPad+float64(j)*lh)
+			d.CellFormat(widths[i]-2*cellPad, lh, line, "", 0, "L", false, 0, "")
 		}
 		x += widths[i]
 	}
 	d.SetXY(d.left, y+h)
+}
+
+// newPDFDoc starts an A4 document with the report's fonts and margins.
+func newPDFDoc() *pdfDoc {
+	f := fpdf.New("P", "mm", "A4", "")
+	f.AddUTF8FontFromBytes(sans, "", goregular.TTF)
+	f.AddUTF8FontFromBytes(sans, "B", gobold.TTF)
+	f.AddUTF8FontFromBytes(mono, "", gomono.TTF)
+	f.SetMargins(15, 20, 15)
+	f.SetAutoPageBreak(true, 20)
+	pageW, _ := f.GetPageSize()
+	return &pdfDoc{Fpdf: f, left: 15, right: pageW - 15, width: pageW - 30}
 }
 
 // ReportMeta is who generated a report, and when: printed on every page.
@@ -247,12 +425,8 @@ const maxImageBytes = 25 << 20
 // RenderPDF writes the case report as a PDF. Images come from store (their display JPEGs, which
 // are embedded as they are: no re-encoding).
 func RenderPDF(ctx context.Context, store *images.Store, r *CaseReport, meta ReportMeta) ([]byte, error) {
-	f := fpdf.New("P", "mm", "A4", "")
-	f.AddUTF8FontFromBytes(sans, "", goregular.TTF)
-	f.AddUTF8FontFromBytes(sans, "B", gobold.TTF)
-	f.AddUTF8FontFromBytes(mono, "", gomono.TTF)
-	f.SetMargins(15, 20, 15)
-	f.SetAutoPageBreak(true, 20)
+	d := newPDFDoc()
+	f := d.Fpdf
 	f.AliasNbPages("{nb}")
 	f.SetCreationDate(meta.At)
 	f.SetModificationDate(meta.At)
@@ -261,8 +435,6 @@ func RenderPDF(ctx context.Context, store *images.Store, r *CaseReport, meta Rep
 	f.SetAuthor(printable(meta.By), true)
 	f.SetCreator("kycdesk", true)
 	f.SetProducer("kycdesk", true)
-	pageW, _ := f.GetPageSize()
-	d := &pdfDoc{Fpdf: f, left: 15, right: pageW - 15, width: pageW - 30}
 	generated := "Generated " + when(meta.At) + " by " + meta.By
 	f.SetHeaderFuncMode(func() {
 		d.SetY(8)
@@ -314,32 +486,30 @@ func RenderPDF(ctx context.Context, store *images.Store, r *CaseReport, meta Rep
 		d.Ln(1)
 	}
 
-	d.heading("Customer")
+	d.heading("Customer", d.kvHeight(r.Customer, 3))
 	d.kv(r.Customer)
 
 	for i, doc := range r.Documents {
-		d.heading(fmt.Sprintf("Document %d: %s", i+1, doc.Title))
+		d.heading(fmt.Sprintf("Document %d: %s", i+1, doc.Title), d.kvHeight(doc.Facts, 3))
 		d.kv(doc.Facts)
 		if err := d.images(ctx, store, doc.Images); err != nil {
 			return nil, err
 		}
 		if len(doc.Fields.Rows) > 0 {
-			d.subheading("Field comparison")
 			d.fieldTable(doc.Fields)
 		}
 		if len(doc.MRZ) > 0 {
-			d.subheading("MRZ checks (recomputed by kycdesk)")
 			d.mrzChecks(doc.MRZ)
 		}
 	}
 	if len(r.Selfies) > 0 {
-		d.heading("Selfies")
+		d.heading("Selfies", 80)
 		if err := d.images(ctx, store, r.Selfies); err != nil {
 			return nil, err
 		}
 	}
 
-	d.heading("Vendor checks")
+	d.heading("Vendor checks", 20)
 	if len(r.Checks) == 0 {
 		d.para("No vendor check was run on this case.", "", 9, mutedRGB)
 	}
@@ -347,10 +517,10 @@ func RenderPDF(ctx context.Context, store *images.Store, r *CaseReport, meta Rep
 		d.check(k)
 	}
 
-	d.heading("Face and liveness evidence")
+	d.heading("Face and liveness evidence", 20)
 	faces := 0
 	for _, k := range r.Checks {
-		if k.Face != nil {
+		if k.Face {
 			faces++
 			d.face(k)
 		}
@@ -358,54 +528,74 @@ func RenderPDF(ctx context.Context, store *images.Store, r *CaseReport, meta Rep
 	if faces == 0 {
 		d.para("No vendor returned face or liveness evidence.", "", 9, mutedRGB)
 	}
-	d.subheading("Liveness verdicts")
+	d.subheading("Liveness verdicts", 20)
 	if len(r.Liveness) == 0 {
 		d.para("No manual liveness verdict was recorded.", "", 9, mutedRGB)
 	}
-	for i, v := range r.Liveness {
-		d.para(fmt.Sprintf("Verdict %d, recorded by %s at %s. Delivery to Cynopsis Artemis: %s.", i+1, v.By, v.At, v.Delivery), "B", 9, inkRGB)
+	for _, line := range r.ArtemisHolds {
+		d.para(line, "B", 9, inkRGB)
+	}
+	if len(r.ArtemisHolds) > 0 {
+		d.Ln(1.5)
+	}
+	for _, v := range r.Liveness {
+		title := fmt.Sprintf("Verdict %d", v.N)
+		if v.Document != "" {
+			title += " on " + v.Document
+		}
+		title += fmt.Sprintf(", recorded by %s at %s. Delivery to Cynopsis Artemis: %s.", v.By, v.At, v.Delivery)
+		if v.Held {
+			title += " Artemis holds this verdict."
+		}
 		rows := append([]KV{}, v.Facts...)
 		if v.DeliveryNote != "" {
 			rows = append(rows, KV{"Delivery", v.DeliveryNote})
 		}
+		d.ensure(10 + d.kvHeight(rows, 3))
+		d.para(title, "B", 9, inkRGB)
 		d.kv(rows)
 	}
 
-	d.heading("Decisions")
+	d.heading("Decisions", 20)
 	if len(r.Decisions) == 0 && len(r.DocRulings) == 0 {
 		d.para("No decision was made on this case.", "", 9, mutedRGB)
 	}
 	for i, x := range r.Decisions {
+		rows := []KV{{"Decided by", x.By}, {"At", x.At}, {"Reason", x.Reason}, {"Comment", x.Comment}, {"Second review", x.Second}}
+		d.ensure(6 + d.kvHeight(rows, 3))
 		d.para(fmt.Sprintf("Decision %d: %s", i+1, x.What), "B", 9, inkRGB)
-		d.kv([]KV{{"Decided by", x.By}, {"At", x.At}, {"Reason", x.Reason}, {"Comment", x.Comment}, {"Second review", x.Second}})
+		d.kv(rows)
 	}
 	var rows [][]string
 	for _, x := range r.DocRulings {
 		rows = append(rows, []string{x.At, x.By, x.What, x.Reason, x.Comment})
 	}
 	if len(rows) > 0 {
-		d.subheading("Decisions on documents")
-		d.table([]string{"When", "Who", "Decision", "Reason", "Comment"}, []float64{30, 30, 45, 40, d.width - 145}, rows, tableOpts{})
+		header, widths := []string{"When", "Who", "Decision", "Reason", "Comment"}, []float64{30, 30, 45, 40, d.width - 145}
+		d.subheading("Decisions on documents", d.tableHeight(header, widths, rows, tableOpts{}, 2))
+		d.table(header, widths, rows, tableOpts{})
 	}
 
-	d.heading("Notes")
-	if len(r.Notes) == 0 {
-		d.para("No notes.", "", 9, mutedRGB)
-	}
 	rows = nil
 	for _, n := range r.Notes {
 		rows = append(rows, []string{n.At, n.By, n.Body})
 	}
-	if len(rows) > 0 {
-		d.table([]string{"When", "Who", "Note"}, []float64{30, 32, d.width - 62}, rows, tableOpts{})
+	header, widths := []string{"When", "Who", "Note"}, []float64{30, 32, d.width - 62}
+	d.heading("Notes", d.tableHeight(header, widths, rows, tableOpts{}, 2))
+	if len(r.Notes) == 0 {
+		d.para("No notes.", "", 9, mutedRGB)
+	} else {
+		d.table(header, widths, rows, tableOpts{})
 	}
 
-	d.heading("Audit trail")
 	rows = nil
 	for _, e := range r.Trail {
 		rows = append(rows, []string{strconv.FormatInt(e.ID, 10), e.At, e.Actor, e.Did})
 	}
-	d.table([]string{"Event", "When", "Who", "What"}, []float64{16, 34, 48, d.width - 98}, rows, tableOpts{size: 7.5})
+	header, widths = []string{"Event", "When", "Who", "What"}, []float64{16, 34, 48, d.width - 98}
+	trail := tableOpts{size: 7.5}
+	d.heading("Audit trail", d.tableHeight(header, widths, rows, trail, 3))
+	d.table(header, widths, rows, trail)
 	if r.TrailTruncated {
 		d.para(fmt.Sprintf("Only the latest %d events are listed; the audit-log export has them all.", maxTrail), "", 8, mutedRGB)
 	}
@@ -521,45 +711,57 @@ func minF(a, b float64) float64 {
 	return b
 }
 
+// fieldTable draws the field comparison: a column per source, sized to its text so that words
+// stay whole (the font shrinks a little before any word is cut), and only the values that
+// disagree marked, with who disagrees in the last column, as the review workspace says it.
 func (d *pdfDoc) fieldTable(t FieldTable) {
-	header := append([]string{"Field"}, t.Sources...)
-	header = append(header, "")
-	first, last := 28.0, 18.0
-	rest := (d.width - first - last) / float64(len(t.Sources))
-	widths := []float64{first}
-	for range t.Sources {
-		widths = append(widths, rest)
-	}
-	widths = append(widths, last)
+	header := append(append([]string{"Field"}, t.Sources...), "Agreement")
 	var rows [][]string
 	for _, r := range t.Rows {
 		mark := "agree"
 		switch {
 		case r.Mismatch:
-			mark = "MISMATCH"
+			mark = r.Status
 		case r.Sources < 2:
 			mark = "—" // one source: nothing to compare
 		}
 		rows = append(rows, append(append([]string{r.Field}, r.Values...), mark))
 	}
-	d.table(header, widths, rows, tableOpts{size: 8, bad: func(i int) bool { return t.Rows[i].Mismatch }})
+	last := len(header) - 1
+	var o tableOpts
+	var widths []float64
+	for _, size := range []float64{8, 7.5, 7, 6.5} {
+		o = tableOpts{size: size, mark: func(i, col int) string {
+			r := t.Rows[i]
+			if (col == last && r.Mismatch) || (col > 0 && col < last && r.Odd[col-1]) {
+				return "bad"
+			}
+			return ""
+		}}
+		var ok bool
+		if widths, ok = d.fitWidths(header, rows, d.width, o); ok {
+			break
+		}
+	}
+	d.subheading("Field comparison", d.tableHeight(header, widths, rows, o, 3))
+	d.table(header, widths, rows, o)
+	for _, r := range t.Rows {
+		if r.Mismatch && r.Summary != "" {
+			d.para(r.Field+": "+r.Summary+".", "", 8, badRGB)
+		}
+	}
+	d.Ln(1)
 }
 
+// mrzChecks draws kycdesk's check of each distinct zone the vendors read, naming the vendors that
+// read it.
 func (d *pdfDoc) mrzChecks(list []MRZReport) {
-	for _, m := range list {
-		title := "Read by " + m.Source
+	header := []string{"Check digit", "Over", "Expected", "Printed", "Result"}
+	widths := []float64{34, d.width - 34 - 54, 18, 18, 18}
+	for i, m := range list {
+		title := "Read by " + m.Source()
 		if m.Format != "" {
 			title += " (" + m.Format + ")"
-		}
-		d.para(title, "B", 8.5, inkRGB)
-		d.SetFont(mono, "", 8)
-		d.color(inkRGB)
-		for _, l := range m.Lines {
-			d.CellFormat(0, 4, printable(l), "", 1, "L", false, 0, "")
-		}
-		if m.Err != "" {
-			d.para("The zone cannot be parsed: "+m.Err, "", 8.5, badRGB)
-			continue
 		}
 		var rows [][]string
 		for _, c := range m.Checks {
@@ -572,8 +774,33 @@ func (d *pdfDoc) mrzChecks(list []MRZReport) {
 		for _, p := range m.Problems {
 			rows = append(rows, []string{"problem", p, "", "", "FAIL"})
 		}
-		d.table([]string{"Check digit", "Over", "Expected", "Printed", "Result"}, []float64{34, d.width - 34 - 54, 18, 18, 18}, rows,
-			tableOpts{size: 8, mono: map[int]bool{1: true}, bad: func(i int) bool { return rows[i][4] == "FAIL" }, good: func(i int) bool { return rows[i][4] == "pass" }})
+		o := tableOpts{size: 8, mono: map[int]bool{1: true}, mark: func(i, _ int) string {
+			switch rows[i][4] {
+			case "FAIL":
+				return "bad"
+			case "pass":
+				return "good"
+			}
+			return ""
+		}}
+		// The zone's title, its lines and the start of its table stay together.
+		keep := 5 + 4*float64(len(m.Lines)) + d.tableHeight(header, widths, rows, o, 3)
+		if i == 0 {
+			d.subheading("MRZ checks (recomputed by kycdesk)", keep)
+		} else {
+			d.ensure(keep)
+		}
+		d.para(title, "B", 8.5, inkRGB)
+		d.SetFont(mono, "", 8)
+		d.color(inkRGB)
+		for _, l := range m.Lines {
+			d.CellFormat(0, 4, printable(l), "", 1, "L", false, 0, "")
+		}
+		if m.Err != "" {
+			d.para("The zone cannot be parsed: "+m.Err, "", 8.5, badRGB)
+			continue
+		}
+		d.table(header, widths, rows, o)
 	}
 }
 
@@ -582,19 +809,43 @@ func (d *pdfDoc) check(k ReportCheck) {
 	if k.Outcome != "" {
 		title += ", outcome " + k.Outcome
 	}
-	d.subheading(title)
-	rows := []KV{{"Code", k.Code}, {"Meaning", k.Meaning}, {"Attempts", strconv.Itoa(k.Attempts)}, {"Started", whenPtr(k.Started)},
+	facts := []KV{{"Code", k.Code}, {"Meaning", k.Meaning}, {"Attempts", strconv.Itoa(k.Attempts)}, {"Started", whenPtr(k.Started)},
 		{"Finished", whenPtr(k.Finished)}}
-	var flags []string
-	for _, f := range k.Flags {
-		v := "ok"
-		if !f.OK {
-			v = "not ok"
-		}
-		flags = append(flags, f.Name+": "+v)
+	if k.Face {
+		facts = append(facts, KV{"Face evidence", "Its scores are under Face and liveness evidence."})
 	}
-	rows = append(rows, KV{"Vendor's own checks", strings.Join(flags, "; ")})
-	d.kv(rows)
+	d.subheading(title, d.kvHeight(facts, 3))
+	d.kv(facts)
+	if len(k.Items) > 0 {
+		// What the vendor found, in the review workspace's words, failures first.
+		var rows [][]string
+		for _, it := range k.Items {
+			label := it.Label
+			if it.Detail != "" {
+				label += " (" + it.Detail + ")"
+			}
+			res := ""
+			switch it.State {
+			case "ok":
+				res = "pass"
+			case "bad":
+				res = "fail"
+			}
+			rows = append(rows, []string{label, res})
+		}
+		header, widths := []string{"The vendor's own checks", "Result"}, []float64{d.width - 18, 18}
+		o := tableOpts{size: 8, mark: func(i, _ int) string {
+			switch k.Items[i].State {
+			case "bad":
+				return "bad"
+			case "ok":
+				return "good"
+			}
+			return ""
+		}}
+		d.ensure(d.tableHeight(header, widths, rows, o, 2))
+		d.table(header, widths, rows, o)
+	}
 	if len(k.Calls) > 0 {
 		var calls [][]string
 		for _, c := range k.Calls {
@@ -606,33 +857,31 @@ func (d *pdfDoc) check(k ReportCheck) {
 			if c.Error != "" {
 				meaning = strings.TrimSpace(meaning + " " + c.Error)
 			}
-			code := c.Code
-			calls = append(calls, []string{when(c.At), c.Method + " " + c.Target, status, strconv.Itoa(c.Latency) + " ms", code, meaning, strconv.Itoa(c.Attempt)})
+			calls = append(calls, []string{when(c.At), c.Method + " " + c.Target, status, strconv.Itoa(c.Latency) + " ms", c.Code, meaning, strconv.Itoa(c.Attempt)})
 		}
 		d.table([]string{"When", "Call", "HTTP", "Latency", "Code", "Meaning", "Try"}, []float64{30, d.width - 30 - 14 - 16 - 14 - 52 - 9, 14, 16, 14, 52, 9},
 			calls, tableOpts{size: 7})
 	}
 }
 
+// face draws a face check's scores and quality checks as the face panel shows them.
 func (d *pdfDoc) face(k ReportCheck) {
-	f := k.Face
-	num := func(p *float64) string {
-		if p == nil {
-			return ""
+	var rows []KV
+	for _, s := range k.Scores {
+		v := s.Value
+		if s.Verdict != "" {
+			v += ": " + s.Verdict
 		}
-		return strconv.FormatFloat(*p, 'f', 2, 64)
+		rows = append(rows, KV{s.Label, v})
 	}
-	yes := func(p *bool) string {
-		if p == nil {
-			return ""
-		}
-		if *p {
-			return "yes"
-		}
-		return "no"
+	quality := "Every quality check passed."
+	if len(k.Quality) > 0 {
+		quality = strings.Join(k.Quality, "\n")
 	}
-	d.subheading(k.Vendor)
-	d.kv([]KV{{"Similarity", num(f.Similarity)}, {"Same person", yes(f.Same)}, {"Liveness score", num(f.Liveness)},
-		{"Liveness fine", yes(f.LivenessFine)}, {"Deepfake score", num(f.Deepfake)}, {"Deepfake fine", yes(f.DeepfakeFine)},
-		{"Failed quality checks", strings.Join(f.FailedQuality, "; ")}})
+	rows = append(rows, KV{"Image quality", quality})
+	if k.Outcome != "" {
+		rows = append(rows, KV{"Vendor's verdict", k.Outcome})
+	}
+	d.subheading(k.Vendor, d.kvHeight(rows, 3))
+	d.kv(rows)
 }

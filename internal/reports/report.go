@@ -13,18 +13,21 @@ import (
 
 	"kycdesk/internal/apperr"
 	"kycdesk/internal/cases"
+	chk "kycdesk/internal/checks"
 	"kycdesk/internal/customers"
 	"kycdesk/internal/db"
 	"kycdesk/internal/decisions"
 	"kycdesk/internal/httpx"
 	"kycdesk/internal/mrz"
 	"kycdesk/internal/normalize"
+	"kycdesk/internal/review"
 	"kycdesk/internal/vendors"
 	"kycdesk/internal/vendors/apptenticate"
 	"kycdesk/internal/vendors/argos"
 	"kycdesk/internal/vendors/cynopsis"
 	"kycdesk/internal/vendors/ooto"
 	"kycdesk/internal/vendorsettings"
+	"kycdesk/web"
 )
 
 // CaseReport is everything a case's PDF report shows, read from the database at one moment.
@@ -42,13 +45,15 @@ type CaseReport struct {
 	ExternalRef string
 	Documents   []ReportDocument
 	// Selfies given for the customer rather than for one document.
-	Selfies    []ReportImage
-	Checks     []ReportCheck
-	Liveness   []ReportVerdict
-	Decisions  []ReportDecision
-	DocRulings []ReportDecision
-	Notes      []ReportNote
-	Trail      []ReportEvent
+	Selfies  []ReportImage
+	Checks   []ReportCheck
+	Liveness []ReportVerdict
+	// ArtemisHolds says, for each document with verdicts, which one Cynopsis Artemis holds.
+	ArtemisHolds []string
+	Decisions    []ReportDecision
+	DocRulings   []ReportDecision
+	Notes        []ReportNote
+	Trail        []ReportEvent
 	// TrailTruncated is set when the case has more audit events than the report lists.
 	TrailTruncated bool
 }
@@ -92,17 +97,26 @@ type FieldRow struct {
 	Values   []string
 	Sources  int // how many sources gave a value
 	Mismatch bool
+	// Odd marks, by source, the values that disagree with the others: those outside the
+	// majority, or every value when there is none (as the review workspace marks its cells).
+	Odd []bool
+	// Status and Summary say who disagrees, in the review workspace's words ("≠ Cynopsis").
+	Status, Summary string
 }
 
-// MRZReport is the MRZ a source read, parsed and checked by kycdesk.
+// MRZReport is an MRZ as one or more sources read it, parsed and checked by kycdesk: the sources
+// that read the same zone share one.
 type MRZReport struct {
-	Source   string
+	Sources  []string
 	Lines    []string
 	Format   string
 	Checks   []mrz.Check
 	Problems []string
 	Err      string
 }
+
+// Source names the sources that read the zone: "Cynopsis, Argos and Apptenticate".
+func (m MRZReport) Source() string { return joinWords(m.Sources) }
 
 // ReportCheck is one vendor check with the plain words of its codes.
 type ReportCheck struct {
@@ -115,9 +129,15 @@ type ReportCheck struct {
 	Attempts int
 	Started  *time.Time
 	Finished *time.Time
-	Face     *vendors.Face
-	Flags    []vendors.Flag
-	Calls    []ReportCall
+	// Items are what the vendor found, in the review workspace's words (review.Checklist):
+	// document verification, the document's state, the vendor's own flags.
+	Items []web.CheckItem
+	// A face check's evidence, as the face panel shows it (review.FaceScores): its scores in
+	// percent with their verdicts, and its failed quality checks in words.
+	Face    bool
+	Scores  []web.FaceScore
+	Quality []string
+	Calls   []ReportCall
 }
 
 // ReportCall is one HTTP exchange of a check.
@@ -135,10 +155,14 @@ type ReportCall struct {
 
 // ReportVerdict is one manual liveness verdict and its delivery to Artemis.
 type ReportVerdict struct {
+	N            int // verdicts are numbered 1, 2 … on the case, oldest first
+	Document     string
 	By, At       string
 	Facts        []KV
 	Delivery     string
 	DeliveryNote string
+	// Held: this is the verdict Cynopsis Artemis holds for its document, the latest delivered.
+	Held bool
 }
 
 // ReportDecision is a decision on the case or on a document.
@@ -233,7 +257,7 @@ func (h *Handler) Gather(ctx context.Context, q *db.Queries, id uuid.UUID) (*Cas
 		return nil, fmt.Errorf("report: checks: %w", err)
 	}
 	for _, d := range docs {
-		rd := ReportDocument{ID: d.ID, Title: strings.TrimSpace(customers.DocumentTypeLabel(d.Type) + " " + d.IssuingCountry + " " + d.Number),
+		rd := ReportDocument{ID: d.ID, Title: documentTitle(d),
 			Facts: []KV{{"Type", customers.DocumentTypeLabel(d.Type)}, {"Number", d.Number}, {"Issuing country", d.IssuingCountry},
 				{"Issued", dateText(d.IssueDate)}, {"Expires", dateText(d.ExpiryDate)}, {"Added", when(d.CreatedAt)}}}
 		if d.ArtemisDocumentID != nil {
@@ -275,12 +299,18 @@ func (h *Handler) Gather(ctx context.Context, q *db.Queries, id uuid.UUID) (*Cas
 		}
 		var res vendors.Result
 		if len(k.Result) > 0 && json.Unmarshal(k.Result, &res) == nil {
-			rc.Face, rc.Flags = res.Face, res.Flags
+			if res.Face != nil {
+				// The face vendor's flags are its scores and quality checks, said as the face
+				// panel says them.
+				rc.Face, rc.Scores, rc.Quality = true, review.FaceScores(res.Face), res.Face.FailedQuality
+			} else {
+				rc.Items = review.Checklist(vendors.Name(k.Vendor), res).Items
+			}
 		}
 		r.Checks = append(r.Checks, rc)
 	}
 
-	if err := h.gatherLiveness(ctx, q, id, r); err != nil {
+	if err := gatherLiveness(ctx, q, id, docs, imgs, r); err != nil {
 		return nil, err
 	}
 	if err := gatherDecisions(ctx, q, id, docs, r); err != nil {
@@ -360,18 +390,44 @@ func fieldTable(cu db.Customer, d db.Document, checks []db.Check, now time.Time)
 		vendors.IssueDate: dateText(d.IssueDate), vendors.ExpiryDate: dateText(d.ExpiryDate), vendors.IssuingCountry: d.IssuingCountry,
 		vendors.Address: cu.Address}}
 	sources := []source{declared}
-	var mrzs []MRZReport
-	seen := map[string]bool{}
-	for _, k := range checks { // newest first: the latest reading of each vendor
-		if k.DocumentID != d.ID || k.State != db.CheckStateDone || seen[k.Vendor] || len(k.Result) == 0 {
+	type zoneRead struct {
+		sources []string
+		lines   []string
+	}
+	var zones []*zoneRead
+	byText := map[string]*zoneRead{}
+	// The latest reading of each vendor, the vendors in the review workspace's order.
+	latest := map[vendors.Name]vendors.Result{}
+	var order []vendors.Name
+	for _, k := range checks { // newest first
+		name := vendors.Name(k.Vendor)
+		if _, seen := latest[name]; seen || k.DocumentID != d.ID || k.State != db.CheckStateDone || len(k.Result) == 0 {
 			continue
 		}
 		var res vendors.Result
 		if json.Unmarshal(k.Result, &res) != nil || len(res.Fields) == 0 {
 			continue
 		}
-		seen[k.Vendor] = true
-		s := source{vendorLabel(k.Vendor), map[vendors.FieldName]string{}}
+		latest[name] = res
+		order = append(order, name)
+	}
+	rank := func(v vendors.Name) int {
+		for i, r := range chk.Runnable {
+			if r == v {
+				return i
+			}
+		}
+		return len(chk.Runnable)
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		if ri, rj := rank(order[i]), rank(order[j]); ri != rj {
+			return ri < rj
+		}
+		return order[i] < order[j]
+	})
+	for _, name := range order {
+		res := latest[name]
+		s := source{review.VendorLabel(name), map[vendors.FieldName]string{}}
 		var lines []string
 		for _, f := range res.Fields {
 			s.values[f.Name] = f.Value
@@ -383,9 +439,21 @@ func fieldTable(cu db.Customer, d db.Document, checks []db.Check, now time.Time)
 			}
 		}
 		sources = append(sources, s)
+		// Vendors that read the same zone share its checks: one table per distinct zone.
 		if len(lines) > 0 {
-			mrzs = append(mrzs, parseMRZ(s.name, lines))
+			text := strings.Join(lines, "\n")
+			if z := byText[text]; z != nil {
+				z.sources = append(z.sources, s.name)
+			} else {
+				z = &zoneRead{sources: []string{s.name}, lines: lines}
+				byText[text] = z
+				zones = append(zones, z)
+			}
 		}
+	}
+	var mrzs []MRZReport
+	for _, z := range zones {
+		mrzs = append(mrzs, parseMRZ(z.sources, z.lines))
 	}
 	// The MRZ as kycdesk reads it is a source of its own: the first zone that parses.
 	for _, m := range mrzs {
@@ -403,15 +471,17 @@ func fieldTable(cu db.Customer, d db.Document, checks []db.Check, now time.Time)
 		break
 	}
 	var t FieldTable
+	label := map[string]string{}
 	for _, s := range sources {
 		t.Sources = append(t.Sources, s.name)
+		label[s.name] = s.name
 	}
 	for _, f := range vendors.CanonicalFields {
 		switch f {
 		case vendors.MRZLine1, vendors.MRZLine2, vendors.MRZLine3:
 			continue // shown with the MRZ checks
 		}
-		row := FieldRow{Field: strings.ReplaceAll(string(f), "_", " ")}
+		row := FieldRow{Field: review.FieldLabel(f)}
 		vals := map[string]string{}
 		for _, s := range sources {
 			v := s.values[f]
@@ -424,14 +494,25 @@ func fieldTable(cu db.Customer, d db.Document, checks []db.Check, now time.Time)
 			continue
 		}
 		row.Sources = len(vals)
-		row.Mismatch = normalize.CompareAt(f, vals, now).Disagree
+		cmp := normalize.CompareAt(f, vals, now)
+		row.Mismatch = cmp.Disagree
+		row.Status, row.Summary = review.Agreement(cmp, t.Sources, label)
+		row.Odd = make([]bool, len(sources))
+		if cmp.Disagree {
+			maj, hasMaj := cmp.Majority()
+			for i, s := range sources {
+				if rd, ok := cmp.Readings[s.name]; ok {
+					row.Odd[i] = !hasMaj || cmp.Groups[rd.Group].Key != maj.Key
+				}
+			}
+		}
 		t.Rows = append(t.Rows, row)
 	}
 	return t, mrzs
 }
 
-func parseMRZ(source string, lines []string) MRZReport {
-	m := MRZReport{Source: source, Lines: lines}
+func parseMRZ(sources []string, lines []string) MRZReport {
+	m := MRZReport{Sources: sources, Lines: lines}
 	parsed, err := mrz.Parse(strings.Join(lines, "\n"))
 	if err != nil {
 		m.Err = err.Error()
@@ -441,42 +522,121 @@ func parseMRZ(source string, lines []string) MRZReport {
 	return m
 }
 
-func (h *Handler) gatherLiveness(ctx context.Context, q *db.Queries, id uuid.UUID, r *CaseReport) error {
+// gatherLiveness lists the case's liveness verdicts, oldest first and numbered, in the words of
+// the liveness panel, and says which verdict Cynopsis Artemis holds for each document: the latest
+// delivered (a verdict recorded later but not delivered has not replaced it there).
+func gatherLiveness(ctx context.Context, q *db.Queries, id uuid.UUID, docs []db.Document, imgs []db.Image, r *CaseReport) error {
 	list, err := q.ListCaseLivenessVerdicts(ctx, id)
 	if err != nil {
 		return fmt.Errorf("report: liveness verdicts: %w", err)
 	}
-	yes := func(b bool) string {
-		if b {
-			return "yes"
-		}
-		return "no"
+	docTitle := map[uuid.UUID]string{}
+	for _, d := range docs {
+		docTitle[d.ID] = documentTitle(d)
 	}
+	imgLabel := map[uuid.UUID]string{}
+	for _, im := range imgs {
+		imgLabel[im.ID] = customers.KindLabel(im.Kind) + " · " + im.FileName + " · " + when(im.CreatedAt)
+	}
+	number := map[uuid.UUID]int{}
+	type held struct {
+		i  int
+		at time.Time
+	}
+	holds := map[uuid.UUID]held{}
+	var docOrder []uuid.UUID
 	for i := len(list) - 1; i >= 0; i-- { // oldest first
 		v, d := list[i].LivenessVerdict, list[i].LivenessDelivery
-		rv := ReportVerdict{By: list[i].RecordedByName, At: when(v.RecordedAt), Delivery: string(d.State)}
-		rv.Facts = []KV{{"Conclusion", yes(v.Conclusion)}, {"Liveness result", yes(v.LivenessResult)}, {"Facial check", yes(v.FacialCheck)},
-			{"Eyes closed", fmt.Sprintf("%s (%.0f%%)", yes(v.EyesClosed), v.EyesClosedConfidence)},
-			{"Sunglasses", fmt.Sprintf("%s (%.0f%%)", yes(v.Sunglasses), v.SunglassesConfidence)},
-			{"Face occluded", fmt.Sprintf("%s (%.0f%%)", yes(v.FaceOccluded), v.FaceOccludedConfidence)},
-			{"Liveness confidence", strconv.Itoa(int(v.LivenessConfidence)) + "%"}}
+		n := len(r.Liveness) + 1
+		number[v.ID] = n
+		rv := ReportVerdict{N: n, Document: docTitle[v.DocumentID], By: list[i].RecordedByName, At: when(v.RecordedAt), Delivery: string(d.State)}
+		detail := func(b bool, confidence float64) string {
+			return yesNo(b) + " (" + strconv.FormatFloat(confidence, 'f', -1, 64) + "%)"
+		}
+		rv.Facts = []KV{{"Conclusion", passFail(v.Conclusion)}, {"Live person", yesNo(v.LivenessResult)}, {"Face matches", yesNo(v.FacialCheck)},
+			{"Liveness confidence", strconv.Itoa(int(v.LivenessConfidence)) + "%"},
+			{"Eyes closed", detail(v.EyesClosed, v.EyesClosedConfidence)},
+			{"Sunglasses", detail(v.Sunglasses, v.SunglassesConfidence)},
+			{"Face occluded", detail(v.FaceOccluded, v.FaceOccludedConfidence)},
+			{"Reference image", imgLabel[v.ReferenceImageID]}}
 		if v.Comment != "" {
 			rv.Facts = append(rv.Facts, KV{"Comment", v.Comment})
 		}
 		if v.Supersedes != nil {
-			rv.Facts = append(rv.Facts, KV{"Corrects", v.Supersedes.String()})
+			if m, ok := number[*v.Supersedes]; ok {
+				rv.Facts = append(rv.Facts, KV{"Corrects", fmt.Sprintf("Verdict %d (recorded %s)", m, r.Liveness[m-1].At)})
+			} else {
+				rv.Facts = append(rv.Facts, KV{"Corrects", "an earlier verdict"})
+			}
 		}
 		switch d.State {
 		case db.LivenessDeliveryStateDelivered:
 			rv.DeliveryNote = "Delivered to Cynopsis Artemis " + whenPtr(d.DeliveredAt) + " after " + strconv.Itoa(int(d.Attempts)) + " attempt(s)."
+			at := v.RecordedAt
+			if d.DeliveredAt != nil {
+				at = *d.DeliveredAt
+			}
+			// The last PUT is what Artemis keeps: the latest delivery, the later verdict on a tie.
+			if h, ok := holds[v.DocumentID]; !ok || !at.Before(h.at) {
+				holds[v.DocumentID] = held{len(r.Liveness), at}
+			}
 		case db.LivenessDeliveryStateRetrying:
 			rv.DeliveryNote = "Not delivered yet: " + d.LastError + " Next attempt " + whenPtr(d.NextAttemptAt) + "."
 		default:
 			rv.DeliveryNote = strings.TrimSpace(d.LastError)
 		}
+		if !containsID(docOrder, v.DocumentID) {
+			docOrder = append(docOrder, v.DocumentID)
+		}
 		r.Liveness = append(r.Liveness, rv)
 	}
+	for _, doc := range docOrder {
+		prefix := ""
+		if len(docOrder) > 1 {
+			prefix = orDash(docTitle[doc]) + ": "
+		}
+		h, ok := holds[doc]
+		if !ok {
+			r.ArtemisHolds = append(r.ArtemisHolds, prefix+"Cynopsis Artemis holds none of these verdicts: none has been delivered.")
+			continue
+		}
+		r.Liveness[h.i].Held = true
+		r.ArtemisHolds = append(r.ArtemisHolds, fmt.Sprintf("%sCynopsis Artemis holds verdict %d (conclusion: %s), delivered %s.",
+			prefix, r.Liveness[h.i].N, r.Liveness[h.i].Facts[0].Value, when(h.at)))
+	}
 	return nil
+}
+
+func containsID(list []uuid.UUID, id uuid.UUID) bool {
+	for _, x := range list {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func passFail(b bool) string {
+	if b {
+		return "pass"
+	}
+	return "fail"
+}
+
+// joinWords writes a list the way people do: "A", "A and B", "A, B and C".
+func joinWords(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// documentTitle names a document: "Passport GBR 123456789".
+func documentTitle(d db.Document) string {
+	return strings.TrimSpace(customers.DocumentTypeLabel(d.Type) + " " + d.IssuingCountry + " " + d.Number)
 }
 
 func gatherDecisions(ctx context.Context, q *db.Queries, id uuid.UUID, docs []db.Document, r *CaseReport) error {

@@ -23,8 +23,9 @@ import (
 // written, so a million cases never sit in memory. Its statements are the only ones of this
 // package not in queries/: sqlc's generated code reads every row into a slice before returning.
 //
-// A row is case_export_source's (migration 00006): the case, its customer, the customer's latest
-// document, the latest check of each vendor, the latest decision and liveness verdict. A small
+// A row is case_export_source's (migrations 00006 and 00008): the case, its customer, the
+// customer's latest document, the latest check of each vendor, the latest decision and liveness
+// verdict, and when the case was decided (its age stops there). A small
 // export reads that view, which looks each case's rows up by index. A big one (bulkRows and more,
 // without a search) reads case_export_rows, the same rows stored and kept in the queue's orders
 // by two indexes, so it joins and sorts nothing: after a refresh, it reads the stored rows of the
@@ -35,7 +36,7 @@ const (
     external_ref, given_names, surname, date_of_birth, nationality, assignee_id,
     document_type, document_number, document_country, document_expiry, checks,
     decision, reason_id, decision_comment, decided_by, decided_at, decision_state, checker_id, checked_at, decision_flags,
-    liveness_result, liveness_confidence, delivery_state, last_activity_at`
+    liveness_result, liveness_confidence, delivery_state, last_activity_at, case_decided_at`
 	// The queue's filters; $1 NULL means every status.
 	exportFilters = `
 WHERE ($1::case_status IS NULL OR status = $1)
@@ -92,6 +93,7 @@ const (
 	xLivenessConfidence
 	xDelivery
 	xLastActivity
+	xCaseDecidedAt // when the case was approved or rejected; NULL while it is not
 	xColumns
 )
 
@@ -270,11 +272,11 @@ type caseCells struct {
 	cells [cCount]span
 	buf   []byte
 	// Typed values the XLSX writes as dates and numbers.
-	createdAt, decidedAt, checkedAt int64 // microseconds since pgEpoch; 0 when none
-	hasDecided, hasChecked          bool
-	expiry                          int32
-	hasExpiry                       bool
-	ageHours                        float64
+	createdAt, decidedAt, checkedAt, caseDecidedAt int64 // microseconds since pgEpoch; 0 when none
+	hasDecided, hasChecked, hasCaseDecided         bool
+	expiry                                         int32
+	hasExpiry                                      bool
+	ageHours                                       float64
 }
 
 // span is one cell: raw bytes, or buf[a:b].
@@ -346,6 +348,8 @@ const (
 	cDelivery
 	cAssignee
 	cCreatedAt
+	cCaseDecidedAt
+	cTimeToDecision
 	cAge
 	cPastSLA
 	cCount
@@ -497,13 +501,29 @@ func (e *exporter) fill(c *caseCells, v [][]byte) {
 	c.put(cCreatedAt)
 	c.buf = appendStamp(c.buf, created)
 	c.done(cCreatedAt)
-	age := e.nowMicros - created
+	// A decided case's age stopped at its decision: its time to decision, which the SLA is
+	// about; an open case's age runs to the export's moment, as the queue shows it.
+	c.caseDecidedAt, c.hasCaseDecided = micros(v[xCaseDecidedAt])
+	end := e.nowMicros
+	if c.hasCaseDecided {
+		end = c.caseDecidedAt
+	}
+	age := end - created
 	c.ageHours = float64(age/360_000_000) / 10 // whole tenths of an hour
+	c.put(cCaseDecidedAt)
+	if c.hasCaseDecided {
+		c.buf = appendStamp(c.buf, c.caseDecidedAt)
+	}
+	c.done(cCaseDecidedAt)
 	c.put(cAge)
 	c.buf = strconv.AppendFloat(c.buf, c.ageHours, 'f', 1, 64)
 	c.done(cAge)
-	past := age > e.slaMicros && string(v[xStatus]) != "approved" && string(v[xStatus]) != "rejected"
-	c.setText(cPastSLA, yesNo(past))
+	if c.hasCaseDecided {
+		c.cells[cTimeToDecision] = c.cells[cAge]
+	} else {
+		c.setText(cTimeToDecision, "")
+	}
+	c.setText(cPastSLA, yesNo(age > e.slaMicros))
 }
 
 // fillChecksAndFlags writes the four vendor cells ("pass", "fail (508)", "error (1003)" …) and

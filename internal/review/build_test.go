@@ -303,8 +303,8 @@ func TestFaceAndHelpers(t *testing.T) {
 	for in, want := range map[string]string{"final hash": "Composite check digit", "birth date hash": "Birth date check digit",
 		"valid genre format": "Sex format", "expire_date.accepted": "Expiry date accepted", "mrz_line1.accepted": "MRZ line 1 accepted",
 		"review_front": "Front passed without a human look", "document number format": "Document number format"} {
-		if got := flagWords(in); got != want {
-			t.Errorf("flagWords(%q) = %q, want %q", in, got, want)
+		if got := FlagWords(in); got != want {
+			t.Errorf("FlagWords(%q) = %q, want %q", in, got, want)
 		}
 	}
 	for _, c := range []struct {

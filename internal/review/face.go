@@ -57,6 +57,19 @@ func facePanel(s *Sources) web.FacePanelView {
 			p.PortraitNote = "cropped by " + p.Vendor + "'s portrait box"
 		}
 	}
+	p.Scores = FaceScores(f)
+	p.Quality = append(p.Quality, f.FailedQuality...)
+	p.QualityOK = len(p.Quality) == 0
+	return p
+}
+
+// FaceScores are a face result's scores as the face panel shows them: each in percent with its
+// verdict in words ("87%", "the same person"). The case report prints the same.
+func FaceScores(f *vendors.Face) []web.FaceScore {
+	if f == nil {
+		return nil
+	}
+	var out []web.FaceScore
 	if f.Similarity != nil {
 		sc := web.FaceScore{Label: "Similarity", Value: percent(*f.Similarity), Meter: ratio(*f.Similarity), State: "info",
 			Low: "0.5", High: "0.8", Optimum: "1"}
@@ -66,13 +79,13 @@ func facePanel(s *Sources) web.FacePanelView {
 				sc.Verdict, sc.State = "the same person", "ok"
 			}
 		}
-		p.Scores = append(p.Scores, sc)
+		out = append(out, sc)
 	} else if f.Same != nil {
 		sc := web.FaceScore{Label: "Same person", Value: "—", Verdict: "no", State: "bad"}
 		if *f.Same {
 			sc.Verdict, sc.State = "yes", "ok"
 		}
-		p.Scores = append(p.Scores, sc)
+		out = append(out, sc)
 	}
 	if f.Liveness != nil {
 		sc := web.FaceScore{Label: "Liveness", Value: percent(*f.Liveness), Meter: ratio(*f.Liveness), State: "info",
@@ -83,7 +96,7 @@ func facePanel(s *Sources) web.FacePanelView {
 				sc.Verdict, sc.State = "a live person", "ok"
 			}
 		}
-		p.Scores = append(p.Scores, sc)
+		out = append(out, sc)
 	}
 	if f.Deepfake != nil {
 		sc := web.FaceScore{Label: "Deepfake", Value: percent(*f.Deepfake), Meter: ratio(*f.Deepfake), State: "info",
@@ -94,11 +107,9 @@ func facePanel(s *Sources) web.FacePanelView {
 				sc.Verdict, sc.State = "no sign of a deepfake", "ok"
 			}
 		}
-		p.Scores = append(p.Scores, sc)
+		out = append(out, sc)
 	}
-	p.Quality = append(p.Quality, f.FailedQuality...)
-	p.QualityOK = len(p.Quality) == 0
-	return p
+	return out
 }
 
 func ratio(f float64) string {

@@ -142,8 +142,10 @@ func fieldsPanel(s *Sources, z *zone, frames map[string]string, caseHref string)
 		p.Sources = append(p.Sources, web.ReviewSource{Key: c.key, Label: c.label, Kind: c.kind, Outcome: c.outcome, Title: c.title})
 	}
 	label := map[string]string{}
+	order := make([]string, 0, len(cols))
 	for _, c := range cols {
 		label[c.key] = c.label
+		order = append(order, c.key)
 	}
 	var mismatched []vendors.FieldName
 	for _, f := range vendors.CanonicalFields {
@@ -153,7 +155,7 @@ func fieldsPanel(s *Sources, z *zone, frames map[string]string, caseHref string)
 		}
 		maj, hasMaj := cmp.Majority()
 		row := web.FieldRow{Name: string(f), Label: FieldLabel(f), Disagree: cmp.Disagree}
-		row.Status, row.Summary = agreement(cmp, cols, label)
+		row.Status, row.Summary = Agreement(cmp, order, label)
 		if cmp.Disagree {
 			mismatched = append(mismatched, f)
 			p.Mismatches++
@@ -232,14 +234,16 @@ func showNormal(f vendors.FieldName, v normalize.Value) bool {
 	return false
 }
 
-// agreement says in a few characters and in a sentence which sources agree.
-func agreement(cmp normalize.Comparison, cols []column, label map[string]string) (string, string) {
+// Agreement says in a few characters and in a sentence which sources agree ("✓", "≠ Argos",
+// "≠ split"), naming sources by label in the columns' order (the keys of order). The case
+// report's field comparison says it in the same words.
+func Agreement(cmp normalize.Comparison, order []string, label map[string]string) (string, string) {
 	names := func(keys []string) string {
 		// In column order, not alphabetical: the reader scans the columns left to right.
 		var ls []string
-		for _, c := range cols {
+		for _, o := range order {
 			for _, k := range keys {
-				if k == c.key {
+				if k == o {
 					ls = append(ls, label[k])
 				}
 			}

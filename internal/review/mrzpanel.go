@@ -414,8 +414,8 @@ func vendorChecklists(s *Sources) []web.VendorChecklist {
 		if v.Vendor == vendors.OOTO {
 			continue
 		}
-		cl := web.VendorChecklist{Label: VendorLabel(v.Vendor)}
 		if v.Done == nil {
+			cl := web.VendorChecklist{Label: VendorLabel(v.Vendor)}
 			switch {
 			case v.Pending():
 				cl.Verdict = "Still running."
@@ -429,36 +429,41 @@ func vendorChecklists(s *Sources) []web.VendorChecklist {
 			out = append(out, cl)
 			continue
 		}
-		res := v.Result
-		cl.Outcome = string(res.Outcome)
-		cl.Verdict = codeWords(res.Code, res.Reason)
-		if st := res.Extra["docver_check.status"]; st != "" {
-			item := web.CheckItem{Label: "Document verification: " + st, State: "info"}
-			switch strings.ToLower(st) {
-			case "approved":
-				item.State = "ok"
-			case "declined":
-				item.State = "bad"
-			case "resubmission_requested", "resubmission requested":
-				item.State = "bad"
-			}
-			if c := res.Extra["docver_check.code"]; c != "" {
-				item.Detail = "code " + c
-			}
-			cl.Items = append(cl.Items, item)
-		}
-		if st := res.Extra["docver_check.document.state"]; st != "" {
-			cl.Items = append(cl.Items, web.CheckItem{Label: "Document state: " + st, State: stateOf(strings.EqualFold(st, "valid"))})
-		}
-		flags := append([]vendors.Flag(nil), res.Flags...)
-		// Failures first: they are what the reviewer must see.
-		sort.SliceStable(flags, func(i, j int) bool { return !flags[i].OK && flags[j].OK })
-		for _, f := range flags {
-			cl.Items = append(cl.Items, web.CheckItem{Label: flagWords(f.Name), State: stateOf(f.OK)})
-		}
-		out = append(out, cl)
+		out = append(out, Checklist(v.Vendor, v.Result))
 	}
 	return out
+}
+
+// Checklist is a vendor's finished result in words, as the workspace lists it: its outcome, its
+// code and reason, then the document verification status and the document's state it reported,
+// and its own flags (failures first) named by FlagWords. The case report prints the same lines.
+func Checklist(v vendors.Name, res vendors.Result) web.VendorChecklist {
+	cl := web.VendorChecklist{Label: VendorLabel(v), Outcome: string(res.Outcome), Verdict: codeWords(res.Code, res.Reason)}
+	if st := res.Extra["docver_check.status"]; st != "" {
+		item := web.CheckItem{Label: "Document verification: " + st, State: "info"}
+		switch strings.ToLower(st) {
+		case "approved":
+			item.State = "ok"
+		case "declined":
+			item.State = "bad"
+		case "resubmission_requested", "resubmission requested":
+			item.State = "bad"
+		}
+		if c := res.Extra["docver_check.code"]; c != "" {
+			item.Detail = "code " + c
+		}
+		cl.Items = append(cl.Items, item)
+	}
+	if st := res.Extra["docver_check.document.state"]; st != "" {
+		cl.Items = append(cl.Items, web.CheckItem{Label: "Document state: " + st, State: stateOf(strings.EqualFold(st, "valid"))})
+	}
+	flags := append([]vendors.Flag(nil), res.Flags...)
+	// Failures first: they are what the reviewer must see.
+	sort.SliceStable(flags, func(i, j int) bool { return !flags[i].OK && flags[j].OK })
+	for _, f := range flags {
+		cl.Items = append(cl.Items, web.CheckItem{Label: FlagWords(f.Name), State: stateOf(f.OK)})
+	}
+	return cl
 }
 
 func stateOf(ok bool) string {
@@ -480,9 +485,9 @@ func codeWords(code, reason string) string {
 	return ""
 }
 
-// flagWords says a vendor's flag name in words: Cynopsis' "birth date hash" is the birth date's
+// FlagWords says a vendor's flag name in words: Cynopsis' "birth date hash" is the birth date's
 // check digit, its "genre" the sex; Argos' "expire_date.accepted" is the expiry date accepted.
-func flagWords(name string) string {
+func FlagWords(name string) string {
 	special := map[string]string{
 		"final hash":         "Composite check digit",
 		"valid genre format": "Sex format",

@@ -51,11 +51,47 @@ func Redact(body []byte) []byte {
 		return redactText(body)
 	}
 	v = redactValue("", v)
-	out, err := json.Marshal(v)
+	out, err := marshalText(v, "")
 	if err != nil {
 		return redactText(body)
 	}
 	return out
+}
+
+// marshalText encodes v as JSON with its text as it is: json.Marshal writes "<", ">" and "&" as
+// \u003c, \u003e and \u0026 (for HTML), which turned an MRZ into P\u003cGBRELSWORTHIN\u003c\u003c…
+// Pages escape for HTML themselves. indent "" writes it compact.
+func marshalText(v any, indent string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Pretty indents a JSON body for reading, its text as it is: a "<" shows as "<" (a body stored
+// before Redact kept it so shows readably too). ok is false when body is not one JSON value. Keys
+// come out sorted, as Redact stores them.
+func Pretty(body []byte) (pretty string, ok bool) {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return "", false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return "", false
+	}
+	out, err := marshalText(v, "  ")
+	if err != nil {
+		return "", false
+	}
+	return string(out), true
 }
 
 func redactValue(key string, v any) any {

@@ -51,3 +51,28 @@ func TestStatusErrorKeepsRetryAfterOn429And5xx(t *testing.T) {
 		}
 	}
 }
+
+// A stored body keeps its text: an MRZ reads "P<GBR…", not "P\u003cGBR…" (json.Marshal's HTML
+// escaping), and Pretty shows a body stored before that readably too.
+func TestBodiesKeepTheirText(t *testing.T) {
+	mrz := "P<GBRELSWORTHIN<<EMIL<<<<<<<<<<<<<<<<<<<<<<<"
+	got := string(Redact([]byte(`{"mrz": "` + mrz + `", "note": "a & b > c", "apiKey": "s3cret", "score": 1.50}`)))
+	if !strings.Contains(got, `"mrz":"`+mrz+`"`) || !strings.Contains(got, `"note":"a & b > c"`) || strings.Contains(got, `\u00`) {
+		t.Errorf("redacted body %s", got)
+	}
+	if strings.Contains(got, "s3cret") || !strings.Contains(got, `"score":1.50`) {
+		t.Errorf("redacted body %s: a secret is kept, or a number changed", got)
+	}
+
+	stored := `{"document":{"mrz":"P\u003cGBRELSWORTHIN\u003c\u003cEMIL","score":0.870},"ok":true}`
+	pretty, ok := Pretty([]byte(stored))
+	want := "{\n  \"document\": {\n    \"mrz\": \"P<GBRELSWORTHIN<<EMIL\",\n    \"score\": 0.870\n  },\n  \"ok\": true\n}"
+	if !ok || pretty != want {
+		t.Errorf("Pretty(%s) = %q, %v; want %q", stored, pretty, ok, want)
+	}
+	for _, notJSON := range []string{"", "<html>oops</html>", `{"a":1} {"b":2}`, `{"a":`} {
+		if _, ok := Pretty([]byte(notJSON)); ok {
+			t.Errorf("Pretty(%q) reads it as JSON", notJSON)
+		}
+	}
+}
