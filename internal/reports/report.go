@@ -116,7 +116,7 @@ type MRZReport struct {
 }
 
 // Source names the sources that read the zone: "Cynopsis, Argos and Apptenticate".
-func (m MRZReport) Source() string { return joinWords(m.Sources) }
+func (m MRZReport) Source() string { return review.JoinWords(m.Sources) }
 
 // ReportCheck is one vendor check with the plain words of its codes.
 type ReportCheck struct {
@@ -621,17 +621,6 @@ func passFail(b bool) string {
 		return "pass"
 	}
 	return "fail"
-}
-
-// joinWords writes a list the way people do: "A", "A and B", "A, B and C".
-func joinWords(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // documentTitle names a document: "Passport GBR 123456789".

@@ -321,7 +321,7 @@ func TestFaceAndHelpers(t *testing.T) {
 			t.Errorf("cropBox(%v) = %q, want %q", c.b.Corners, got, c.want)
 		}
 	}
-	if join([]string{"a", "b", "c"}) != "a, b and c" || join([]string{"a"}) != "a" {
+	if JoinWords([]string{"a", "b", "c"}) != "a, b and c" || JoinWords([]string{"a"}) != "a" {
 		t.Error("join")
 	}
 }

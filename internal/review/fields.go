@@ -248,7 +248,7 @@ func Agreement(cmp normalize.Comparison, order []string, label map[string]string
 				}
 			}
 		}
-		return join(ls)
+		return JoinWords(ls)
 	}
 	switch {
 	case len(cmp.Readings) == 1:
@@ -285,8 +285,8 @@ func verb(n int, one, many string) string {
 	return many
 }
 
-// join writes a list the way people do: "A", "A and B", "A, B and C".
-func join(items []string) string {
+// JoinWords writes a list the way people do: "A", "A and B", "A, B and C".
+func JoinWords(items []string) string {
 	switch len(items) {
 	case 0:
 		return ""

@@ -197,7 +197,7 @@ func crossCheck(s *Sources, m *mrz.MRZ) []web.CrossRow {
 		}
 		switch {
 		case len(differ) == 0:
-			row.State, row.Detail = "ok", "matches "+join(agree)
+			row.State, row.Detail = "ok", "matches "+JoinWords(agree)
 			if len(agree) > 2 {
 				row.Detail = fmt.Sprintf("matches all %d readings", len(agree))
 			}
@@ -211,7 +211,7 @@ func crossCheck(s *Sources, m *mrz.MRZ) []web.CrossRow {
 		}
 		var parts []string
 		if len(agree) > 0 {
-			parts = append(parts, "Matches "+join(agree))
+			parts = append(parts, "Matches "+JoinWords(agree))
 		}
 		row.Title = strings.Join(append(parts, differ...), "; ")
 		rows = append(rows, row)

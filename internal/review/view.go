@@ -133,7 +133,7 @@ func chips(v web.ReviewView, mismatched []vendors.FieldName) []web.ReviewChip {
 		if n > 1 {
 			label = fmt.Sprintf("%d field mismatches", n)
 		}
-		bad = append(bad, web.ReviewChip{Label: label, Kind: "bad", Tab: "fields", Title: "Sources disagree on " + join(names)})
+		bad = append(bad, web.ReviewChip{Label: label, Kind: "bad", Tab: "fields", Title: "Sources disagree on " + JoinWords(names)})
 	} else if !v.Fields.NoVendors {
 		ok = append(ok, web.ReviewChip{Label: "Fields agree", Kind: "ok", Tab: "fields"})
 	}
@@ -151,7 +151,7 @@ func chips(v web.ReviewView, mismatched []vendors.FieldName) []web.ReviewChip {
 					failed = append(failed, strings.ToLower(c.Name))
 				}
 			}
-			title := "Check digits fail: " + join(failed)
+			title := "Check digits fail: " + JoinWords(failed)
 			if len(failed) == 0 {
 				title = strings.Join(v.MRZ.Problems, "; ")
 			}
