@@ -17,11 +17,7 @@ import (
 func TestKeyboardDecisionThroughFourEyes(t *testing.T) {
 	app := testenv.NewApp(t)
 	rev, mgr := app.CreateUser(t, "reviewer"), app.CreateUser(t, "manager")
-	caseURL := app.URL + "/cases/" + demoCase(t, app, "demo-1006").ID.String() // the expired document
-
-	b := testenv.Browser(t)
-	do(t, b, cdp.Navigate(caseURL))
-	signIn(t, b, rev.Email, rev.Password)
+	b, caseURL := openDemoCase(t, app, rev, "demo-1006") // the expired document
 	do(t, b, cdp.Click(cdp.CSS("#claim")), cdp.WaitVisible(cdp.CSS("#decision-form")))
 	// "a" chooses approve and narrows the reasons; typing in a field does not.
 	do(t, b, cdp.Click(cdp.CSS("#note-body")), cdp.SendKeys(cdp.CSS("#note-body"), "a"))
@@ -97,4 +93,15 @@ func demoCase(t *testing.T, app *testenv.App, ref string) db.Case {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// openDemoCase opens the demo case ref in a new browser signed in as u; it returns the browser
+// and the case page's address.
+func openDemoCase(t *testing.T, app *testenv.App, u testenv.User, ref string) (context.Context, string) {
+	t.Helper()
+	caseURL := app.URL + "/cases/" + demoCase(t, app, ref).ID.String()
+	b := testenv.Browser(t)
+	do(t, b, cdp.Navigate(caseURL))
+	signIn(t, b, u.Email, u.Password)
+	return b, caseURL
 }

@@ -16,10 +16,7 @@ import (
 func TestRKeyRotatesInTheViewerAndRejectsElsewhere(t *testing.T) {
 	app := testenv.NewApp(t)
 	rev := app.CreateUser(t, "reviewer")
-	caseURL := app.URL + "/cases/" + demoCase(t, app, "demo-1001").ID.String()
-	b := testenv.Browser(t)
-	do(t, b, cdp.Navigate(caseURL))
-	signIn(t, b, rev.Email, rev.Password)
+	b, _ := openDemoCase(t, app, rev, "demo-1001")
 	do(t, b, cdp.Click(cdp.CSS("#claim")), cdp.WaitVisible(cdp.CSS("#decision-form")))
 
 	rotation := func() string { return evalString(t, b, `document.querySelector(".viewer-stage").dataset.rotation`) }

@@ -17,10 +17,7 @@ import (
 func TestTimelineFoldsImageViews(t *testing.T) {
 	app := testenv.NewApp(t)
 	rev := app.CreateUser(t, "reviewer")
-	caseURL := app.URL + "/cases/" + demoCase(t, app, "demo-1001").ID.String()
-	b := testenv.Browser(t)
-	do(t, b, cdp.Navigate(caseURL))
-	signIn(t, b, rev.Email, rev.Password)
+	b, _ := openDemoCase(t, app, rev, "demo-1001")
 	do(t, b, cdp.WaitVisible(cdp.CSS(".viewer-stage")))
 	tabs := evalInt(t, b, `document.querySelectorAll(".viewer-tabs [data-viewer-show]").length`)
 	if tabs < 2 {
