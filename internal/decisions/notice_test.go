@@ -65,3 +65,33 @@ func TestSentBackDecisionIsSaidAtTheTop(t *testing.T) {
 		t.Errorf("the settings read %q", s)
 	}
 }
+
+// TestRefusedDecisionMarksItsFields: the case page that comes back with the decision form's errors
+// marks the fields refused (aria-invalid, aria-describedby naming the message) and only them.
+func TestRefusedDecisionMarksItsFields(t *testing.T) {
+	f := setup(t)
+	id := f.claimedCase(t, "2035-01-01")
+	r := f.mc.PostForm(t, "/cases/"+id.String()+"/decision", url.Values{"outcome": {"approve"}, "reason": {f.reasons["reject"]}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("wrong reason: %d", r.Status)
+	}
+	doc := r.Doc(t)
+	reason := doc.Find("#decision-form #reason")
+	if reason.AttrOr("aria-invalid", "") != "true" || reason.AttrOr("aria-describedby", "") != "reason-error" || doc.Find("#reason-error").Text() == "" {
+		t.Errorf("the reason is not marked: %v", reason.Nodes[0].Attr)
+	}
+	if n := doc.Find(`#decision-form [aria-invalid]`).Not("#reason").Length(); n != 0 {
+		t.Errorf("%d other fields are marked invalid", n)
+	}
+
+	var docID string
+	_ = f.app.Pool.QueryRow(f.ctx, "SELECT d.id FROM documents d JOIN cases c ON c.customer_id = d.customer_id WHERE c.id = $1", id).Scan(&docID)
+	r = f.mc.PostForm(t, "/cases/"+id.String()+"/document-decision", url.Values{"document": {docID}, "outcome": {"new_image"}, "reason": {f.reasons["doc_new_image"]}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("new image without a side: %d", r.Status)
+	}
+	side := r.Doc(t).Find(`#document-decision-form select[name=side]`)
+	if side.AttrOr("aria-invalid", "") != "true" || side.AttrOr("aria-describedby", "") != "side-error" {
+		t.Errorf("the side is not marked: %v", side.Nodes[0].Attr)
+	}
+}
