@@ -74,10 +74,12 @@ SELECT * FROM audit_events WHERE case_id = @case_id ORDER BY id DESC LIMIT @max_
 -- name: ListCaseTimelineEvents :many
 -- The latest events of a case other than image views. The case page reads the views apart
 -- (ListCaseViewRuns, ListCaseImageViews) and folds them, so that views, which are many (every look
--- at an image is audited), can never push a decision or a note off its timeline.
-SELECT * FROM audit_events
-WHERE case_id = @case_id AND action <> 'image.view'
-ORDER BY id DESC LIMIT @max_rows;
+-- at an image is audited), can never push a decision or a note off its timeline. actor_name is the
+-- actor's name as the pages show people ('' for the system and API tokens: their label says who).
+SELECT sqlc.embed(e), coalesce(u.name, '')::text AS actor_name
+FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
+WHERE e.case_id = @case_id AND e.action <> 'image.view'
+ORDER BY e.id DESC LIMIT @max_rows;
 
 -- name: ListCaseViewRuns :many
 -- One row per run of consecutive image views by one person on the case (no other event of the case
@@ -87,18 +89,22 @@ WITH e AS (
     SELECT id, at, actor_id, actor_label, subject_id, action = 'image.view' AS is_view,
         row_number() OVER (ORDER BY id DESC)
             - row_number() OVER (PARTITION BY action = 'image.view', actor_id, actor_label ORDER BY id DESC) AS run
-    FROM audit_events
-    WHERE case_id = @case_id AND id > @after_id
+    FROM audit_events a
+    WHERE a.case_id = @case_id AND a.id > @after_id
+), r AS (
+    SELECT actor_id, actor_label, count(*)::int AS views, count(DISTINCT subject_id)::int AS images,
+        min(id)::bigint AS first_id, max(id)::bigint AS last_id,
+        min(at)::timestamptz AS first_at, max(at)::timestamptz AS last_at
+    FROM e
+    WHERE is_view
+    GROUP BY actor_id, actor_label, run
 )
-SELECT actor_label, count(*)::int AS views, count(DISTINCT subject_id)::int AS images,
-    min(id)::bigint AS first_id, max(id)::bigint AS last_id,
-    min(at)::timestamptz AS first_at, max(at)::timestamptz AS last_at
-FROM e
-WHERE is_view
-GROUP BY actor_id, actor_label, run
-ORDER BY last_id DESC;
+SELECT r.actor_label, coalesce(u.name, '')::text AS actor_name, r.views, r.images, r.first_id, r.last_id, r.first_at, r.last_at
+FROM r LEFT JOIN users u ON u.id = r.actor_id
+ORDER BY r.last_id DESC;
 
 -- name: ListCaseImageViews :many
-SELECT * FROM audit_events
-WHERE case_id = @case_id AND action = 'image.view' AND id > @after_id
-ORDER BY id DESC LIMIT @max_rows;
+SELECT sqlc.embed(e), coalesce(u.name, '')::text AS actor_name
+FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
+WHERE e.case_id = @case_id AND e.action = 'image.view' AND e.id > @after_id
+ORDER BY e.id DESC LIMIT @max_rows;

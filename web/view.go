@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"kycdesk/static"
 )
 
@@ -21,7 +23,19 @@ type Chrome struct {
 	Flash     *Flash
 	Simulator bool // vendors point at the built-in simulator
 	Wide      bool // the page uses the full width (review workspace)
+	// Skips are the page's skip links after "Skip to main content", first in the tab order: the
+	// places a keyboard user goes to most (the case page's decision panel).
+	Skips []SkipLink
 }
+
+// SkipLink is a link, hidden until focused, to a place on the page (an element's id).
+type SkipLink struct {
+	Label  string
+	Target string
+}
+
+// SkipToDecision is the skip link to the decision panel (DecisionPanel's id).
+var SkipToDecision = SkipLink{Label: "Skip to decision", Target: "decision"}
 
 // UserBadge names the signed-in user in the top bar.
 type UserBadge struct {
@@ -50,6 +64,13 @@ type ErrorView struct {
 	Message string
 }
 
+// The keys that rotate the viewer's image (Viewer): the viewer's own on the case page, T in the
+// review workspace, where R is reject.
+const (
+	CaseRotateKey   = "R"
+	ReviewRotateKey = "T"
+)
+
 // asset is the versioned URL of a static file.
 func asset(name string) string { return static.URL(name) }
 
@@ -58,6 +79,19 @@ type FormErrors map[string]string
 
 // Has reports whether field has an error.
 func (e FormErrors) Has(field string) bool { return e != nil && e[field] != "" }
+
+// errorID is the id of a field's message, as fieldError renders it.
+func errorID(name string) string { return name + "-error" }
+
+// invalid is what a field whose value was refused carries, so that a screen reader says so and
+// reads its message: aria-invalid and aria-describedby naming fieldError's message. Nothing when
+// the field has no error. Every control of a group (radios, checkboxes) carries it.
+func invalid(errs FormErrors, name string) templ.Attributes {
+	if !errs.Has(name) {
+		return nil
+	}
+	return templ.Attributes{"aria-invalid": "true", "aria-describedby": errorID(name)}
+}
 
 func fieldClass(errs FormErrors, name string) string {
 	if errs.Has(name) {

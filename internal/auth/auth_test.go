@@ -65,3 +65,20 @@ func TestMatrix(t *testing.T) {
 		t.Error("matrix lost a grant")
 	}
 }
+
+// TestHolders: who holds a permission is said from the matrix, in the order of Roles.
+func TestHolders(t *testing.T) {
+	for _, c := range []struct {
+		p    Perm
+		want string
+	}{
+		{PermSecondReview, "a manager or an admin"},
+		{PermUsersManage, "an admin"},
+		{PermAccount, "a reviewer, a manager or an admin"},
+		{Perm("nothing"), "nobody"},
+	} {
+		if got := Holders(c.p); got != c.want {
+			t.Errorf("Holders(%s) = %q, want %q", c.p, got, c.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ package auth
 
 import (
 	"context"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -79,6 +80,43 @@ var allowed = func() map[Role]map[Perm]bool {
 
 // Can reports whether role may do p.
 func Can(role Role, p Perm) bool { return allowed[role][p] }
+
+// RolesWith lists the roles that hold p, in the order of Roles.
+func RolesWith(p Perm) []Role {
+	var out []Role
+	for _, r := range Roles {
+		if Can(r, p) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Holders names the roles that hold p the way a sentence says who may do it: "a manager or an
+// admin" for PermSecondReview. It reads Matrix, so pages that say who must act stay true when the
+// matrix changes; "nobody" when no role holds p.
+func Holders(p Perm) string {
+	roles := RolesWith(p)
+	words := make([]string, len(roles))
+	for i, r := range roles {
+		words[i] = article(string(r)) + " " + string(r)
+	}
+	switch len(words) {
+	case 0:
+		return "nobody"
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// article is the indefinite article of a role's name: "an admin", "a manager".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
 
 // Principal is the signed-in user of a request.
 type Principal struct {

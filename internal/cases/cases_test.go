@@ -596,8 +596,9 @@ func TestQueueRowsMarkup(t *testing.T) {
 	}
 	row1 := `<tr data-case="0000000a-1111-2222-3333-444444444444" class="overdue"><td><a href="/cases/0000000a-1111-2222-3333-444444444444" class="case-link">MÜLLER, José</a> <span class="badge badge-bad" title="Risk flag">risk</span></td><td class="mono small"></td><td>DEU</td><td><span class="badge ">New</span></td><td><span class="muted">—</span></td><td><span class="badge ">not run</span></td><td class="nowrap">3 d 4 h <span class="badge badge-warn" title="Past the SLA">SLA</span></td><td class="nowrap small">2026-03-04 04:06 UTC</td>`
 	row2 := `<tr data-case="0000000b-1111-2222-3333-444444444444" class=""><td><a href="/cases/0000000b-1111-2222-3333-444444444444" class="case-link">O&#39;Brien &amp; &lt;Sons&gt; &#34;x&#34;</a> </td><td class="mono small">ext-1</td><td>GBR</td><td><span class="badge badge-accent">In review</span></td><td>Ann &lt;Reviewer&gt;</td><td><span class="badge badge-ok">pass</span></td><td class="nowrap">5 h </td><td class="nowrap small">2026-03-05 17:06 UTC</td>`
-	cell := func(id string) string {
-		return `<td class="select-col nowrap"><input type="checkbox" name="case" value="` + id + `" form="reports-form" aria-label="Select this case" data-select> <a class="small report-link" href="/cases/` + id + `/report.pdf" title="Download the case report (PDF)">PDF</a></td>`
+	// The checkbox and the report link name their case (a screen reader lists fifty of them).
+	cell := func(id, name string) string {
+		return `<td class="select-col nowrap"><input type="checkbox" name="case" value="` + id + `" form="reports-form" aria-label="Select ` + name + `" data-select> <a class="small report-link" href="/cases/` + id + `/report.pdf" title="Download the case report (PDF)">PDF<span class="sr-only">: case report of ` + name + `</span></a></td>`
 	}
 	for _, canReport := range []bool{false, true} {
 		var b strings.Builder
@@ -606,7 +607,7 @@ func TestQueueRowsMarkup(t *testing.T) {
 		}
 		want := "<tbody>" + row1 + "</tr>" + row2 + "</tr></tbody>"
 		if canReport {
-			want = "<tbody>" + row1 + cell(rows[0].ID) + "</tr>" + row2 + cell(rows[1].ID) + "</tr></tbody>"
+			want = "<tbody>" + row1 + cell(rows[0].ID, "MÜLLER, José") + "</tr>" + row2 + cell(rows[1].ID, `O&#39;Brien &amp; &lt;Sons&gt; &#34;x&#34; (ext-1)`) + "</tr></tbody>"
 		}
 		if got := b.String(); !strings.Contains(got, want) {
 			t.Errorf("canReport=%v: the rows are not as the template rendered them\ngot  %s\nwant %s", canReport, got, want)

@@ -165,7 +165,7 @@ func (h *Handler) ShowWith(w http.ResponseWriter, r *http.Request, status int, m
 	if mutate != nil {
 		mutate(&v)
 	}
-	return h.R.WidePage(w, r, status, v.Customer.Name, web.CasePage(v))
+	return h.R.WidePage(w, r, status, v.Customer.Name, web.CasePage(v), v.SkipLinks()...)
 }
 
 func (h *Handler) view(r *http.Request) (web.CaseView, error) {
@@ -268,7 +268,7 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, done string, fn fu
 			return verr
 		}
 		v.Errors = fields
-		return h.R.WidePage(w, r, http.StatusUnprocessableEntity, v.Customer.Name, web.CasePage(v))
+		return h.R.WidePage(w, r, http.StatusUnprocessableEntity, v.Customer.Name, web.CasePage(v), v.SkipLinks()...)
 	}
 	if ae, ok := apperr.As(err); ok && ae.Code == apperr.Conflict {
 		httpx.SetFlash(w, "error", ae.Message)
@@ -321,7 +321,7 @@ func (h *Handler) AddNote(w http.ResponseWriter, r *http.Request) error {
 				return verr
 			}
 			v.NoteBody, v.NoteErrors = body, fields
-			return h.R.WidePage(w, r, http.StatusUnprocessableEntity, v.Customer.Name, web.CasePage(v))
+			return h.R.WidePage(w, r, http.StatusUnprocessableEntity, v.Customer.Name, web.CasePage(v), v.SkipLinks()...)
 		}
 		return httpx.Redirect(w, r, "/cases/"+id.String()+"#notes")
 	}

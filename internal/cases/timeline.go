@@ -31,7 +31,7 @@ func Timeline(ctx context.Context, q *db.Queries, caseID uuid.UUID, maxEvents, m
 	var after int64
 	if len(events) > maxEvents {
 		events, tv.Truncated, tv.Limit = events[:maxEvents], true, maxEvents
-		after = events[len(events)-1].ID
+		after = events[len(events)-1].AuditEvent.ID
 	}
 	runs, err := q.ListCaseViewRuns(ctx, db.ListCaseViewRunsParams{CaseID: &caseID, AfterID: after})
 	if err != nil {
@@ -48,23 +48,23 @@ func Timeline(ctx context.Context, q *db.Queries, caseID uuid.UUID, maxEvents, m
 // foldTimeline merges the events, the runs of views and the views themselves (each newest first)
 // into the timeline's lines, newest first. A run of one view whose row was read is an ordinary
 // line; a longer run is one line holding the views that were read (the newest maxViews of all).
-func foldTimeline(events []db.AuditEvent, runs []db.ListCaseViewRunsRow, views []db.AuditEvent) []web.TimelineItem {
+func foldTimeline(events []db.ListCaseTimelineEventsRow, runs []db.ListCaseViewRunsRow, views []db.ListCaseImageViewsRow) []web.TimelineItem {
 	items := make([]web.TimelineItem, 0, len(events)+len(runs))
 	v := 0 // the next view, in views
 	for len(events) > 0 || len(runs) > 0 {
-		if len(runs) == 0 || (len(events) > 0 && events[0].ID > runs[0].LastID) {
-			items = append(items, web.TimelineItem{AuditRow: row(events[0])})
+		if len(runs) == 0 || (len(events) > 0 && events[0].AuditEvent.ID > runs[0].LastID) {
+			items = append(items, web.TimelineItem{AuditRow: row(events[0].AuditEvent, events[0].ActorName)})
 			events = events[1:]
 			continue
 		}
 		r := runs[0]
 		runs = runs[1:]
-		for v < len(views) && views[v].ID > r.LastID {
+		for v < len(views) && views[v].AuditEvent.ID > r.LastID {
 			v++ // not in any run: cannot happen while runs and views come from one snapshot
 		}
 		var listed []web.AuditRow
-		for v < len(views) && views[v].ID >= r.FirstID {
-			listed = append(listed, row(views[v]))
+		for v < len(views) && views[v].AuditEvent.ID >= r.FirstID {
+			listed = append(listed, row(views[v].AuditEvent, views[v].ActorName))
 			v++
 		}
 		if r.Views == 1 && len(listed) == 1 {
@@ -72,7 +72,7 @@ func foldTimeline(events []db.AuditEvent, runs []db.ListCaseViewRunsRow, views [
 			continue
 		}
 		items = append(items, web.TimelineItem{
-			AuditRow: web.AuditRow{At: r.LastAt, Actor: r.ActorLabel, Action: "image.view"},
+			AuditRow: named(web.AuditRow{At: r.LastAt, Actor: r.ActorLabel, Action: "image.view"}, r.ActorName),
 			View:     true,
 			Run: &web.ViewRun{Count: int(r.Views), Images: int(r.Images), First: r.FirstAt, Last: r.LastAt,
 				Views: listed},
@@ -81,6 +81,16 @@ func foldTimeline(events []db.AuditEvent, runs []db.ListCaseViewRunsRow, views [
 	return items
 }
 
-func row(e db.AuditEvent) web.AuditRow {
-	return web.AuditRow{At: e.At, Actor: e.ActorLabel, Action: e.Action, Subject: Describe(e)}
+func row(e db.AuditEvent, actorName string) web.AuditRow {
+	return named(web.AuditRow{At: e.At, Actor: e.ActorLabel, Action: e.Action, Subject: Describe(e)}, actorName)
+}
+
+// named shows a person by name, as every other page does, and keeps the audit log's label of them
+// (their email when the event was recorded) for the tooltip. The system and API tokens have no
+// name: their label is what says who they are.
+func named(r web.AuditRow, actorName string) web.AuditRow {
+	if actorName != "" && actorName != r.Actor {
+		r.ActorLabel, r.Actor = r.Actor, actorName
+	}
+	return r
 }

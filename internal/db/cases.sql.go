@@ -252,9 +252,10 @@ func (q *Queries) GetOpenCaseForCustomer(ctx context.Context, customerID uuid.UU
 }
 
 const listCaseImageViews = `-- name: ListCaseImageViews :many
-SELECT id, at, actor_id, actor_label, action, subject_type, subject_id, case_id, before, after, ip, request_id, prev_hash, hash FROM audit_events
-WHERE case_id = $1 AND action = 'image.view' AND id > $2
-ORDER BY id DESC LIMIT $3
+SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.subject_type, e.subject_id, e.case_id, e.before, e.after, e.ip, e.request_id, e.prev_hash, e.hash, coalesce(u.name, '')::text AS actor_name
+FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
+WHERE e.case_id = $1 AND e.action = 'image.view' AND e.id > $2
+ORDER BY e.id DESC LIMIT $3
 `
 
 type ListCaseImageViewsParams struct {
@@ -263,30 +264,36 @@ type ListCaseImageViewsParams struct {
 	MaxRows int32
 }
 
-func (q *Queries) ListCaseImageViews(ctx context.Context, arg ListCaseImageViewsParams) ([]AuditEvent, error) {
+type ListCaseImageViewsRow struct {
+	AuditEvent AuditEvent
+	ActorName  string
+}
+
+func (q *Queries) ListCaseImageViews(ctx context.Context, arg ListCaseImageViewsParams) ([]ListCaseImageViewsRow, error) {
 	rows, err := q.db.Query(ctx, listCaseImageViews, arg.CaseID, arg.AfterID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []AuditEvent{}
+	items := []ListCaseImageViewsRow{}
 	for rows.Next() {
-		var i AuditEvent
+		var i ListCaseImageViewsRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.At,
-			&i.ActorID,
-			&i.ActorLabel,
-			&i.Action,
-			&i.SubjectType,
-			&i.SubjectID,
-			&i.CaseID,
-			&i.Before,
-			&i.After,
-			&i.IP,
-			&i.RequestID,
-			&i.PrevHash,
-			&i.Hash,
+			&i.AuditEvent.ID,
+			&i.AuditEvent.At,
+			&i.AuditEvent.ActorID,
+			&i.AuditEvent.ActorLabel,
+			&i.AuditEvent.Action,
+			&i.AuditEvent.SubjectType,
+			&i.AuditEvent.SubjectID,
+			&i.AuditEvent.CaseID,
+			&i.AuditEvent.Before,
+			&i.AuditEvent.After,
+			&i.AuditEvent.IP,
+			&i.AuditEvent.RequestID,
+			&i.AuditEvent.PrevHash,
+			&i.AuditEvent.Hash,
+			&i.ActorName,
 		); err != nil {
 			return nil, err
 		}
@@ -384,9 +391,10 @@ func (q *Queries) ListCaseTimeline(ctx context.Context, arg ListCaseTimelinePara
 }
 
 const listCaseTimelineEvents = `-- name: ListCaseTimelineEvents :many
-SELECT id, at, actor_id, actor_label, action, subject_type, subject_id, case_id, before, after, ip, request_id, prev_hash, hash FROM audit_events
-WHERE case_id = $1 AND action <> 'image.view'
-ORDER BY id DESC LIMIT $2
+SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.subject_type, e.subject_id, e.case_id, e.before, e.after, e.ip, e.request_id, e.prev_hash, e.hash, coalesce(u.name, '')::text AS actor_name
+FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
+WHERE e.case_id = $1 AND e.action <> 'image.view'
+ORDER BY e.id DESC LIMIT $2
 `
 
 type ListCaseTimelineEventsParams struct {
@@ -394,33 +402,40 @@ type ListCaseTimelineEventsParams struct {
 	MaxRows int32
 }
 
+type ListCaseTimelineEventsRow struct {
+	AuditEvent AuditEvent
+	ActorName  string
+}
+
 // The latest events of a case other than image views. The case page reads the views apart
 // (ListCaseViewRuns, ListCaseImageViews) and folds them, so that views, which are many (every look
-// at an image is audited), can never push a decision or a note off its timeline.
-func (q *Queries) ListCaseTimelineEvents(ctx context.Context, arg ListCaseTimelineEventsParams) ([]AuditEvent, error) {
+// at an image is audited), can never push a decision or a note off its timeline. actor_name is the
+// actor's name as the pages show people (” for the system and API tokens: their label says who).
+func (q *Queries) ListCaseTimelineEvents(ctx context.Context, arg ListCaseTimelineEventsParams) ([]ListCaseTimelineEventsRow, error) {
 	rows, err := q.db.Query(ctx, listCaseTimelineEvents, arg.CaseID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []AuditEvent{}
+	items := []ListCaseTimelineEventsRow{}
 	for rows.Next() {
-		var i AuditEvent
+		var i ListCaseTimelineEventsRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.At,
-			&i.ActorID,
-			&i.ActorLabel,
-			&i.Action,
-			&i.SubjectType,
-			&i.SubjectID,
-			&i.CaseID,
-			&i.Before,
-			&i.After,
-			&i.IP,
-			&i.RequestID,
-			&i.PrevHash,
-			&i.Hash,
+			&i.AuditEvent.ID,
+			&i.AuditEvent.At,
+			&i.AuditEvent.ActorID,
+			&i.AuditEvent.ActorLabel,
+			&i.AuditEvent.Action,
+			&i.AuditEvent.SubjectType,
+			&i.AuditEvent.SubjectID,
+			&i.AuditEvent.CaseID,
+			&i.AuditEvent.Before,
+			&i.AuditEvent.After,
+			&i.AuditEvent.IP,
+			&i.AuditEvent.RequestID,
+			&i.AuditEvent.PrevHash,
+			&i.AuditEvent.Hash,
+			&i.ActorName,
 		); err != nil {
 			return nil, err
 		}
@@ -437,16 +452,19 @@ WITH e AS (
     SELECT id, at, actor_id, actor_label, subject_id, action = 'image.view' AS is_view,
         row_number() OVER (ORDER BY id DESC)
             - row_number() OVER (PARTITION BY action = 'image.view', actor_id, actor_label ORDER BY id DESC) AS run
-    FROM audit_events
-    WHERE case_id = $1 AND id > $2
+    FROM audit_events a
+    WHERE a.case_id = $1 AND a.id > $2
+), r AS (
+    SELECT actor_id, actor_label, count(*)::int AS views, count(DISTINCT subject_id)::int AS images,
+        min(id)::bigint AS first_id, max(id)::bigint AS last_id,
+        min(at)::timestamptz AS first_at, max(at)::timestamptz AS last_at
+    FROM e
+    WHERE is_view
+    GROUP BY actor_id, actor_label, run
 )
-SELECT actor_label, count(*)::int AS views, count(DISTINCT subject_id)::int AS images,
-    min(id)::bigint AS first_id, max(id)::bigint AS last_id,
-    min(at)::timestamptz AS first_at, max(at)::timestamptz AS last_at
-FROM e
-WHERE is_view
-GROUP BY actor_id, actor_label, run
-ORDER BY last_id DESC
+SELECT r.actor_label, coalesce(u.name, '')::text AS actor_name, r.views, r.images, r.first_id, r.last_id, r.first_at, r.last_at
+FROM r LEFT JOIN users u ON u.id = r.actor_id
+ORDER BY r.last_id DESC
 `
 
 type ListCaseViewRunsParams struct {
@@ -456,6 +474,7 @@ type ListCaseViewRunsParams struct {
 
 type ListCaseViewRunsRow struct {
 	ActorLabel string
+	ActorName  string
 	Views      int32
 	Images     int32
 	FirstID    int64
@@ -478,6 +497,7 @@ func (q *Queries) ListCaseViewRuns(ctx context.Context, arg ListCaseViewRunsPara
 		var i ListCaseViewRunsRow
 		if err := rows.Scan(
 			&i.ActorLabel,
+			&i.ActorName,
 			&i.Views,
 			&i.Images,
 			&i.FirstID,

@@ -47,7 +47,7 @@ var groupLabel = map[string]string{Approve: "Approve", Reject: "Reject", Request
 // Panel builds the decision panel of case c for p.
 func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.DecisionView, error) {
 	q := db.New(db.Reads(ctx, h.Pool))
-	v := web.DecisionView{CaseID: c.ID.String()}
+	v := web.DecisionView{CaseID: c.ID.String(), Checkers: auth.Holders(auth.PermSecondReview)}
 	mine := c.AssigneeID != nil && *c.AssigneeID == p.UserID
 	v.CanDecide = mine && p.Can(auth.PermCasesWork) && decidable(c.Status)
 	switch {
@@ -101,7 +101,7 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 	if err != nil {
 		return v, err
 	}
-	for _, d := range list {
+	for i, d := range list {
 		row := web.DecisionRow{Outcome: d.Outcome, OutcomeLabel: outcomeLabel[d.Outcome], Reason: d.ReasonLabel, Comment: d.Comment,
 			Maker: d.MakerName, At: d.DecidedAt, State: d.State, Checker: deref(d.CheckerName), CheckerReason: deref(d.CheckerReasonLabel),
 			CheckerNote: d.CheckerComment, CheckedAt: d.CheckedAt}
@@ -113,6 +113,10 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 			v.Pending = &r
 			v.IsMaker = d.DecidedBy == p.UserID
 			v.CanCheck = !v.IsMaker && p.Can(auth.PermSecondReview) && c.Status == cases.PendingSecondReview
+		}
+		if i == 0 && d.State == "returned" && cases.Open(c.Status) {
+			r := row // the newest case decision was sent back and nothing newer is decided
+			v.Returned = &r
 		}
 		v.History = append(v.History, row)
 	}
@@ -208,7 +212,7 @@ func (h *Handler) Decide(w http.ResponseWriter, r *http.Request) error {
 	}
 	msg := "The decision is recorded."
 	if d.State == "pending" {
-		msg = "The decision is recorded and waits for a second review by another person."
+		msg = "The decision is recorded and waits for a second review by " + auth.Holders(auth.PermSecondReview) + " other than you."
 	}
 	httpx.SetFlash(w, "ok", msg)
 	return httpx.Redirect(w, r, "/cases/"+id.String())
@@ -275,7 +279,7 @@ func (h *Handler) settingsView(ctx context.Context, errs web.FormErrors) (web.Re
 	rules := LoadRules(ctx, q)
 	v := web.ReviewSettingsView{Always: rules.Always, OverrideNegative: rules.OverrideNegative, Flags: rules.Flags,
 		Escalated: rules.Escalated, NoChecks: rules.NoChecks, MinAge: strconv.Itoa(MinAge(ctx, q)),
-		LowConfidence: "0.6", Errors: errs}
+		LowConfidence: "0.6", Errors: errs, Checkers: auth.Holders(auth.PermSecondReview)}
 	if raw, err := q.GetAppSetting(ctx, "review.low_confidence"); err == nil {
 		var f float64
 		if json.Unmarshal(raw, &f) == nil {

@@ -57,22 +57,25 @@ func Fragment(r *http.Request) bool {
 		r.Header.Get("HX-History-Restore-Request") != "true"
 }
 
-// Page renders body inside the layout (or alone for an htmx fragment request) with status.
-func (rd *Renderer) Page(w http.ResponseWriter, r *http.Request, status int, title string, body templ.Component) error {
-	return rd.page(w, r, status, title, false, body)
+// Page renders body inside the layout (or alone for an htmx fragment request) with status. skips
+// are the page's skip links after "Skip to main content" (web.SkipToDecision).
+func (rd *Renderer) Page(w http.ResponseWriter, r *http.Request, status int, title string, body templ.Component, skips ...web.SkipLink) error {
+	return rd.page(w, r, status, title, false, body, skips)
 }
 
 // WidePage is Page using the full width of the window.
-func (rd *Renderer) WidePage(w http.ResponseWriter, r *http.Request, status int, title string, body templ.Component) error {
-	return rd.page(w, r, status, title, true, body)
+func (rd *Renderer) WidePage(w http.ResponseWriter, r *http.Request, status int, title string, body templ.Component, skips ...web.SkipLink) error {
+	return rd.page(w, r, status, title, true, body, skips)
 }
 
-func (rd *Renderer) page(w http.ResponseWriter, r *http.Request, status int, title string, wide bool, body templ.Component) error {
+func (rd *Renderer) page(w http.ResponseWriter, r *http.Request, status int, title string, wide bool, body templ.Component, skips []web.SkipLink) error {
 	w.Header().Add("Vary", "HX-Request")
 	if Fragment(r) {
 		return Render(w, r, status, body)
 	}
-	return Render(w, r, status, web.Layout(rd.chrome(w, r, title, wide), body))
+	c := rd.chrome(w, r, title, wide)
+	c.Skips = skips
+	return Render(w, r, status, web.Layout(c, body))
 }
 
 // Public renders a page for somebody who need not be signed in (no navigation).

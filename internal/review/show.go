@@ -40,5 +40,5 @@ func (h *Handler) Show(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.R.WidePage(w, r, http.StatusOK, "Review · "+customers.Name(pg.s.Customer), web.ReviewPage(v))
+	return h.R.WidePage(w, r, http.StatusOK, "Review · "+customers.Name(pg.s.Customer), web.ReviewPage(v), v.SkipLinks()...)
 }

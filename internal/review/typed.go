@@ -45,5 +45,5 @@ func (h *Handler) CheckMRZ(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.R.WidePage(w, r, status, "Review · "+customers.Name(pg.s.Customer), web.ReviewPage(v))
+	return h.R.WidePage(w, r, status, "Review · "+customers.Name(pg.s.Customer), web.ReviewPage(v), v.SkipLinks()...)
 }

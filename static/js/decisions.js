@@ -6,10 +6,17 @@
 // field, not one a focused widget already handled (the image viewer rotates with r while it has
 // the focus, and says so with preventDefault: its listener runs first, on the way up), and not one
 // pressed while a dialog is open over the page.
+//
+// A decision key puts the focus on the reasons, a <select>: there letters and digits choose a
+// reason, as in any list, so the page's shortcuts wait; Escape gives the focus back to where it
+// was (else to the decision panel), and the shortcuts work again. (In the workspace "?" still
+// opens the list of shortcuts from the reasons: static/js/review.js.)
 (function () {
   "use strict";
 
   var keys = { a: "approve", r: "reject", s: "request_resubmission", e: "escalate" };
+  // returnTo is where the focus was when a decision key moved it to the reasons.
+  var returnTo = null;
 
   function typing(el) {
     if (!el || el.nodeType !== 1) return false;
@@ -46,14 +53,42 @@
     radio.checked = true;
     narrow(form);
     var reason = form.querySelector('select[name="reason"]');
-    if (reason) reason.focus();
+    if (reason) {
+      if (document.activeElement !== reason) returnTo = document.activeElement;
+      reason.focus();
+    }
     return true;
   }
 
+  // leaveReasons gives the focus back to the page: where it was before the decision key, or the
+  // decision panel when that was nowhere (the page itself) or is gone.
+  function leaveReasons(reason) {
+    var back = returnTo;
+    returnTo = null;
+    if (!back || back === document.body || back === document.documentElement || !back.isConnected || back === reason) {
+      back = document.getElementById("decision");
+    }
+    if (back && typeof back.focus === "function") back.focus();
+    if (document.activeElement === reason) reason.blur();
+  }
+
   document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && !ev.defaultPrevented && !dialogOpen() && ev.target && ev.target.matches &&
+      ev.target.matches('#decision-form select[name="reason"]')) {
+      ev.preventDefault();
+      leaveReasons(ev.target);
+      return;
+    }
     if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target) || dialogOpen()) return;
     var outcome = keys[ev.key];
     if (outcome && choose(outcome)) ev.preventDefault();
+  });
+
+  // Once the reviewer has gone elsewhere (a dialog over the page aside), Escape in the reasons
+  // has nowhere older to go back to than the decision panel.
+  document.addEventListener("focusin", function (ev) {
+    var t = ev.target;
+    if (returnTo && t && t.closest && !t.closest('#decision-form select[name="reason"], dialog')) returnTo = null;
   });
 
   document.addEventListener("kyc:shortcut", function (ev) {

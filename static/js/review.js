@@ -3,10 +3,11 @@
 // CSSOM) and drives the image viewer only through window.kycViewer.
 //
 // Keyboard: every shortcut is listed in the overlay that "?" opens (web/review.templ keeps the
-// list). Nothing fires while the reviewer types in a field. The decision keys (a, r, s, e) are not
-// handled here: they are announced as a "kyc:shortcut" event on the document, with
-// detail {key, action}, for the decision panel to act on; every other shortcut is announced the
-// same way after it ran.
+// list). Nothing fires while the reviewer types in a field; in a list (a <select>, where letters
+// choose an option) only "?" does, and Escape is the decision panel's (back to the page). The
+// decision keys (a, r, s, e) are not handled here: they are announced as a "kyc:shortcut" event on
+// the document, with detail {key, action}, for the decision panel to act on; every other shortcut
+// is announced the same way after it ran.
 (function () {
   "use strict";
 
@@ -26,6 +27,13 @@
     if (!el || el.nodeType !== 1) return false;
     if (el.isContentEditable) return true;
     return !!el.closest("input, textarea, select, [contenteditable]:not([contenteditable=false])");
+  }
+
+  // helpFromList: "?" pressed in a list (a <select>: the reasons, where a decision key puts the
+  // focus). Letters and digits choose an option there, but no option starts with "?", so the list
+  // of shortcuts still opens. In text fields "?" is a character and nothing fires.
+  function helpFromList(ev) {
+    return ev.key === "?" && ev.target && ev.target.nodeType === 1 && !!ev.target.closest("select");
   }
 
   function announce(key, action) {
@@ -206,7 +214,7 @@
 
   function onKey(ev) {
     var ws = workspace();
-    if (!ws || ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev.target)) return;
+    if (!ws || ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || (isTyping(ev.target) && !helpFromList(ev))) return;
     var d = dialog();
     if (d && d.open) {
       if (ev.key === "?") {
@@ -317,9 +325,6 @@
     if (!ws.hasAttribute("data-review-ready")) {
       ws.setAttribute("data-review-ready", "");
       ws.setAttribute("data-boxes", "0");
-      // In the workspace R belongs to the decision panel: the viewer's rotate buttons say T.
-      ws.querySelectorAll('[data-viewer-action="rotate-right"]').forEach(function (b) { b.title = "Rotate right (T)"; });
-      ws.querySelectorAll('[data-viewer-action="rotate-left"]').forEach(function (b) { b.title = "Rotate left (Shift+T)"; });
       ws.querySelectorAll("[data-review-tab]").forEach(function (t) {
         t.tabIndex = t.getAttribute("aria-selected") === "true" ? 0 : -1;
       });
