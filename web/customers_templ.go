@@ -25,8 +25,8 @@ type CustomerForm struct {
 	Errors           FormErrors
 	// Countries and ResidenceCountries are the codes the country fields suggest, with their
 	// names; the server still decides.
-	Countries          *Datalist
-	ResidenceCountries *Datalist
+	Countries          Datalist
+	ResidenceCountries Datalist
 }
 
 func CustomerFormPage(v CustomerForm) templ.Component {
@@ -608,7 +608,7 @@ type DocumentForm struct {
 	MaxBytes       int64
 	Errors         FormErrors
 	// Countries are the issuing countries the form suggests, with their names.
-	Countries *Datalist
+	Countries Datalist
 	// MinSide is the shortest side, in pixels, an image must have.
 	MinSide int
 }

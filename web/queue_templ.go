@@ -25,7 +25,7 @@ type QueueView struct {
 	FirstHref string
 	Paged     bool
 	Assignees []Option
-	Countries *Datalist // the nationality filter's suggestions: codes with their names
+	Countries Datalist // the nationality filter's suggestions: codes with their names
 	CanWork   bool
 	CanReport bool     // exports and case reports: the export bar and the selection column
 	NextCase  []Option // the current view as hidden fields for "Next case" (Value=name, Label=value)

@@ -225,7 +225,7 @@ type Datalist struct {
 }
 
 // NewDatalist renders the datalist id of items, each made an option by option.
-func NewDatalist[T any](id string, items []T, option func(T) Option) *Datalist {
+func NewDatalist[T any](id string, items []T, option func(T) Option) Datalist {
 	opts := make([]Option, len(items))
 	for i, it := range items {
 		opts[i] = option(it)
@@ -234,14 +234,11 @@ func NewDatalist[T any](id string, items []T, option func(T) Option) *Datalist {
 	if err := datalist(id, opts).Render(context.Background(), &b); err != nil {
 		panic(err) // a strings.Builder does not fail
 	}
-	return &Datalist{ID: id, html: b.String()}
+	return Datalist{ID: id, html: b.String()}
 }
 
-// Render writes the list; a nil list writes nothing.
-func (d *Datalist) Render(_ context.Context, w io.Writer) error {
-	if d == nil {
-		return nil
-	}
+// Render writes the list; the zero Datalist writes nothing.
+func (d Datalist) Render(_ context.Context, w io.Writer) error {
 	_, err := io.WriteString(w, d.html)
 	return err
 }
