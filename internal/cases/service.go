@@ -35,11 +35,16 @@ func Get(ctx context.Context, q *db.Queries, id uuid.UUID) (db.Case, error) {
 }
 
 // RequireAssignee refuses anyone but the case's assignee: only the assignee acts on a case.
-func RequireAssignee(c db.Case, p *auth.Principal) error {
+func RequireAssignee(c db.Case, p *auth.Principal) error { return RequireHolder(c, p.UserID) }
+
+// RequireHolder refuses anyone but user as the acting holder of the case: RequireAssignee for a
+// caller that knows the user by id only. The caller reads c in the transaction that acts, after
+// locking the case row, so a release or an assignment cannot slip in between.
+func RequireHolder(c db.Case, user uuid.UUID) error {
 	if c.AssigneeID == nil {
 		return apperr.New(apperr.Conflict, "Claim the case first: only its assignee can act on it.")
 	}
-	if *c.AssigneeID != p.UserID {
+	if *c.AssigneeID != user {
 		return apperr.New(apperr.Forbidden, "This case is assigned to someone else: only its assignee can act on it.")
 	}
 	return nil
