@@ -88,6 +88,7 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth
 		if k.Outcome != nil {
 			row.Outcome = *k.Outcome
 		}
+		row.Refused = k.ErrorKind == ErrorKindRefused
 		if k.State == db.CheckStateRunning && k.TransactionID != nil {
 			row.Reason = "Waiting for Argos to call back (transaction " + *k.TransactionID + ")."
 		}

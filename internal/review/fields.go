@@ -36,10 +36,12 @@ func FieldLabel(f vendors.FieldName) string {
 	return strings.ReplaceAll(string(f), "_", " ")
 }
 
-// column is one source of values: a vendor's result, the declaration or the MRZ.
+// column is one source of values: a vendor's result, the declaration or the MRZ. A vendor that
+// refused the document or did not finish keeps its column, empty, with a note that says so.
 type column struct {
 	key, label, kind string
 	outcome          string
+	note             string // "refused", "did not finish"
 	title            string
 	fields           map[vendors.FieldName]vendors.Field
 }
@@ -75,10 +77,17 @@ func declared(s *Sources) map[vendors.FieldName]vendors.Field {
 	return out
 }
 
-// columns lists the sources in page order: each vendor with a result, the declaration, the MRZ.
+// columns lists the sources in page order: each vendor with a result, a refusal or a check that did
+// not finish, the declaration, the MRZ.
 func columns(s *Sources, z *zone) []column {
 	var cols []column
-	for _, v := range s.Done() {
+	for _, v := range s.Vendors {
+		if v.Done == nil {
+			if c, ok := endedColumn(v); ok {
+				cols = append(cols, c)
+			}
+			continue
+		}
 		c := column{key: string(v.Vendor), label: VendorLabel(v.Vendor), kind: "vendor", outcome: string(v.Result.Outcome),
 			fields: map[vendors.FieldName]vendors.Field{}}
 		c.title = c.label + ": " + outcomeWords(v.Result.Outcome)
@@ -103,6 +112,25 @@ func columns(s *Sources, z *zone) []column {
 		mc.title += " (" + z.from + ")"
 	}
 	return append(cols, mc)
+}
+
+// endedColumn is the empty column of a vendor that refused the document or did not finish.
+func endedColumn(v VendorRun) (column, bool) {
+	c := column{key: string(v.Vendor), label: VendorLabel(v.Vendor), kind: "vendor", fields: map[vendors.FieldName]vendors.Field{}}
+	switch {
+	case v.Refused != nil:
+		c.outcome, c.note = string(vendors.OutcomeFail), "refused"
+		c.title = c.label + " refused the document: " + codeWords(v.Refused.Code, v.Refused.Reason)
+		if v.Refused.FinishedAt != nil {
+			c.title += ", " + web.Stamp(*v.Refused.FinishedAt)
+		}
+	case v.Unfinished != nil:
+		c.note = "did not finish"
+		c.title = c.label + " did not finish: " + codeWords(v.Unfinished.Code, v.Unfinished.Reason)
+	default:
+		return c, false
+	}
+	return c, true
 }
 
 func outcomeWords(o vendors.Outcome) string {
@@ -139,7 +167,10 @@ func fieldsPanel(s *Sources, z *zone, frames map[string]string, caseHref string)
 		p.MRZSource = z.from
 	}
 	for _, c := range cols {
-		p.Sources = append(p.Sources, web.ReviewSource{Key: c.key, Label: c.label, Kind: c.kind, Outcome: c.outcome, Title: c.title})
+		p.Sources = append(p.Sources, web.ReviewSource{Key: c.key, Label: c.label, Kind: c.kind, Outcome: c.outcome, Note: c.note, Title: c.title})
+		if c.note != "" {
+			p.Ended = append(p.Ended, web.ReviewSource{Key: c.key, Label: c.label, Kind: c.kind, Outcome: c.outcome, Note: c.note, Title: c.title})
+		}
 	}
 	label := map[string]string{}
 	for _, c := range cols {

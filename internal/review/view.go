@@ -124,6 +124,15 @@ func (h *Handler) view(ctx context.Context, pg *page, tab, typed string) (web.Re
 // chips are the findings shown in the workspace's head, the worst first.
 func chips(v web.ReviewView, mismatched []vendors.FieldName) []web.ReviewChip {
 	var bad, ok []web.ReviewChip
+	ended := map[string]bool{}
+	for _, e := range v.Fields.Ended {
+		ended[e.Key] = true
+		if e.Note == "refused" {
+			bad = append(bad, web.ReviewChip{Label: e.Label + " refused the document", Kind: "bad", Tab: "fields", Title: e.Title})
+		} else {
+			bad = append(bad, web.ReviewChip{Label: e.Label + " did not finish", Kind: "warn", Tab: "fields", Title: e.Title})
+		}
+	}
 	if n := len(mismatched); n > 0 {
 		var names []string
 		for _, f := range mismatched {
@@ -175,7 +184,7 @@ func chips(v web.ReviewView, mismatched []vendors.FieldName) []web.ReviewChip {
 			bad = append(bad, web.ReviewChip{Label: fmt.Sprintf("%d face quality issues", len(v.Face.Quality)), Kind: "warn", Tab: "face",
 				Title: strings.Join(v.Face.Quality, "; ")})
 		}
-	} else if v.Face.Error != "" {
+	} else if v.Face.Error != "" && !ended[string(vendors.OOTO)] {
 		bad = append(bad, web.ReviewChip{Label: "No face result", Kind: "warn", Tab: "face", Title: v.Face.Error})
 	}
 	return append(bad, ok...)
