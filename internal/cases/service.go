@@ -51,7 +51,7 @@ func RequireHolder(c db.Case, user uuid.UUID) error {
 }
 
 // pendingMessage is why a case waiting for its second review refuses changes to its evidence.
-const pendingMessage = "The case waits for its second review: its data, documents and checks stay as they were decided until the decision is confirmed or sent back."
+const pendingMessage = "The case waits for its second review: its data, documents, checks and liveness verdicts stay as they were decided until the decision is confirmed or sent back."
 
 // RequireNotPending refuses a change to the evidence of a case whose decision waits for a second
 // review: the checker must confirm what the maker saw.
@@ -95,7 +95,8 @@ func (s *Service) Claim(ctx context.Context, p *auth.Principal, id uuid.UUID) (d
 	return out, err
 }
 
-// Release gives up p's own case.
+// Release gives up p's own case. A case waiting for its second review cannot be released: a
+// returned decision goes back to its maker.
 func (s *Service) Release(ctx context.Context, p *auth.Principal, id uuid.UUID) (db.Case, error) {
 	var out db.Case
 	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
@@ -105,6 +106,9 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, id uuid.UUID) 
 		}
 		out, err = q.ReleaseCase(ctx, db.ReleaseCaseParams{ID: id, UserID: &p.UserID})
 		if db.IsNotFound(err) {
+			if before.Status == PendingSecondReview {
+				return apperr.New(apperr.Conflict, "The case waits for its second review: it stays with the reviewer who decided it until the decision is confirmed or sent back.")
+			}
 			return apperr.New(apperr.Conflict, "Only the case's assignee can release it.")
 		}
 		if err != nil {
