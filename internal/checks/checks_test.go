@@ -351,7 +351,7 @@ func TestCancelledWorkersFinishEveryCheckExactlyOnce(t *testing.T) {
 				t.Errorf("%s: %s %s", v, ck.State, ck.Reason)
 			}
 			var done int
-			_ = app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE subject_id = $1 AND action IN ('check.done','check.failed')", ck.ID.String()).Scan(&done)
+			_ = app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE subject_id = $1 AND action IN ('check.done','check.refused','check.failed')", ck.ID.String()).Scan(&done)
 			if done != 1 {
 				t.Errorf("%s completed %d times", v, done)
 			}

@@ -382,12 +382,12 @@ func (s *faultSuite) callsOf(t *testing.T, caseID, checkID uuid.UUID) []db.ListC
 	return out
 }
 
-// finishes counts the check's check.done and check.failed audit rows.
+// finishes counts the check's final audit rows: check.done, check.refused, check.failed.
 func (s *faultSuite) finishes(t *testing.T, checkID uuid.UUID) int {
 	t.Helper()
 	n := 0
 	for _, a := range s.app.AuditActions(t, "check", checkID.String()) {
-		if a == "check.done" || a == "check.failed" {
+		if a == "check.done" || a == "check.refused" || a == "check.failed" {
 			n++
 		}
 	}
