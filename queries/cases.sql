@@ -44,10 +44,12 @@ WHERE id = @id AND assignee_id IS NULL AND status IN ('new', 'in_review', 'await
 RETURNING *;
 
 -- name: ReleaseCase :one
--- Only the assignee releases; a case in review goes back to new, any other keeps its status.
+-- Only the assignee releases; a case in review goes back to new, any other keeps its status. A
+-- case whose decision waits for its second review stays with its maker, to whom a returned
+-- decision comes back.
 UPDATE cases SET assignee_id = NULL, last_activity_at = now(),
     status = CASE WHEN status = 'in_review' THEN 'new'::case_status ELSE status END
-WHERE id = @id AND assignee_id = @user_id
+WHERE id = @id AND assignee_id = @user_id AND status <> 'pending_second_review'
 RETURNING *;
 
 -- name: AssignCase :one

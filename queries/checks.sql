@@ -47,19 +47,40 @@ SELECT * FROM checks WHERE callback_token_hash = @callback_token_hash;
 SELECT * FROM checks WHERE vendor = @vendor AND transaction_id = @transaction_id;
 
 -- name: RefreshCaseVendorOutcome :exec
--- The case's vendor outcome is the worst of the latest finished check per document and vendor:
--- a failure to get an answer counts as "needs review". The row is left alone when neither the
--- outcome nor the second of its last activity would change: an update rewrites every index of
--- the case (the trigram index with every trigram of its search text), and the checks of one
--- document, run at once by several vendors, finish within a moment of each other.
-WITH o AS (
-    SELECT coalesce((
-        SELECT CASE WHEN bool_or(s.outcome = 'fail') THEN 'fail'
-                    WHEN bool_or(s.outcome = 'review' OR s.state = 'failed') THEN 'review'
-                    WHEN bool_or(s.outcome = 'pass') THEN 'pass' END
-        FROM (SELECT DISTINCT ON (document_id, vendor) outcome, state FROM checks
-              WHERE case_id = @case_id AND state IN ('done', 'failed') AND kind <> 'record'
-              ORDER BY document_id, vendor, finished_at DESC) s), 'none') AS outcome
+-- The case's vendor outcome, from the latest finished check per document and vendor: "fail" when
+-- one failed (a vendor's refusal of the document is a failure), "review" when one asks for a
+-- review or did not finish, "pass" only when every expected check passed, "partial" when those
+-- that finished passed but some expected ones have not (not run, or still running), "none" when
+-- none finished. Expected are, on each document of the case, the vendors of its type's default set
+-- (the app setting checks.defaults; without it, the literal below, which is checks.DefaultSet) and
+-- any vendor asked for; Artemis record creation examines nothing and is left out. A document of the
+-- case is one that arrived with the case or after it, or one the case has checks on.
+-- The row is left alone when neither the outcome nor the second of its last activity would change:
+-- an update rewrites every index of the case (the trigram index with every trigram of its search
+-- text), and the checks of one document, run at once by several vendors, finish within a moment
+-- of each other.
+WITH latest AS (
+    SELECT DISTINCT ON (k.document_id, k.vendor) k.document_id, k.vendor, k.outcome, k.state FROM checks k
+    WHERE k.case_id = @case_id AND k.state IN ('done', 'failed') AND k.kind <> 'record'
+    ORDER BY k.document_id, k.vendor, k.finished_at DESC
+), expected AS (
+    SELECT d.id AS document_id, e.vendor
+    FROM cases c
+    JOIN documents d ON d.customer_id = c.customer_id
+    CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(
+        (SELECT s.value -> d.type::text FROM app_settings s WHERE s.key = 'checks.defaults'),
+        '["cynopsis_ocr", "apptenticate", "argos", "ooto"]'::jsonb)) AS e(vendor)
+    WHERE c.id = @case_id AND e.vendor <> 'artemis'
+      AND (d.created_at >= c.created_at OR EXISTS (SELECT 1 FROM checks x WHERE x.case_id = c.id AND x.document_id = d.id))
+    UNION
+    SELECT k.document_id, k.vendor FROM checks k WHERE k.case_id = @case_id AND k.kind <> 'record'
+), o AS (
+    SELECT CASE WHEN bool_or(l.outcome = 'fail') THEN 'fail'
+                WHEN bool_or(l.outcome = 'review' OR l.state = 'failed') THEN 'review'
+                WHEN bool_and(coalesce(l.outcome = 'pass', false)) THEN 'pass'
+                WHEN bool_or(l.outcome = 'pass') THEN 'partial'
+                ELSE 'none' END AS outcome
+    FROM expected x LEFT JOIN latest l ON l.document_id = x.document_id AND l.vendor = x.vendor
 )
 UPDATE cases SET last_activity_at = now(), vendor_outcome = o.outcome
 FROM o

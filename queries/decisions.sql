@@ -58,3 +58,13 @@ WHERE d.case_id = @case_id ORDER BY d.decided_at DESC;
 
 -- name: AssignCaseTo :exec
 UPDATE cases SET assignee_id = sqlc.narg(assignee_id), last_activity_at = now() WHERE id = @id;
+
+-- name: ListLatestDocumentDecisions :many
+-- The decision that stands on each of a customer's documents: the newest, whichever case it was
+-- made in (a later decision on the same document reverses an earlier one).
+SELECT DISTINCT ON (d.document_id) d.document_id, d.outcome, d.side, d.decided_at, r.label AS reason_label
+FROM document_decisions d
+JOIN documents x ON x.id = d.document_id
+JOIN decision_reasons r ON r.id = d.reason_id
+WHERE x.customer_id = @customer_id
+ORDER BY d.document_id, d.decided_at DESC, d.id DESC;

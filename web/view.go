@@ -186,6 +186,8 @@ func outcomeBadge(o string) string {
 		return "badge-bad"
 	case "review":
 		return "badge-warn"
+	case "partial":
+		return "badge-accent"
 	}
 	return ""
 }
@@ -198,6 +200,8 @@ func outcomeLabel(o string) string {
 		return "fail"
 	case "review":
 		return "review"
+	case "partial":
+		return "partial"
 	}
 	return "not run"
 }

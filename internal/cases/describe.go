@@ -84,8 +84,10 @@ func Describe(e db.AuditEvent) string {
 		return "requested a check by " + vendorLabel(str("vendor"))
 	case "check.done":
 		return vendorLabel(str("vendor")) + " check finished: " + str("outcome")
+	case "check.refused":
+		return vendorLabel(str("vendor")) + " refused the document: " + str("reason")
 	case "check.failed":
-		return vendorLabel(str("vendor")) + " check failed: " + str("reason")
+		return vendorLabel(str("vendor")) + " check did not finish: " + str("reason")
 	case "liveness.verdict":
 		return "recorded a liveness verdict"
 	case "liveness.delivered":

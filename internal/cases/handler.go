@@ -190,7 +190,7 @@ func (h *Handler) view(r *http.Request) (web.CaseView, error) {
 	v := web.CaseView{ID: c.ID.String(), Status: string(c.Status), StatusLabel: Label(c.Status), IsMine: mine,
 		CanWork:    canWork && open && (c.AssigneeID == nil || mine),
 		CanClaim:   canWork && c.AssigneeID == nil && open && c.Status != PendingSecondReview,
-		CanRelease: mine && open,
+		CanRelease: mine && open && c.Status != PendingSecondReview,
 		CanAssign:  p.Can(auth.PermCasesAssign) && open && c.Status != PendingSecondReview,
 		CanReport:  p.Can(auth.PermReports),
 		CreatedAt:  c.CreatedAt, Age: Age(c.CreatedAt, now), Overdue: open && now.Sub(c.CreatedAt) > h.SLA}

@@ -25,7 +25,7 @@ type Filter struct {
 	Mine          bool       // assigned to the viewer
 	AssigneeID    *uuid.UUID // assigned to this user
 	Unassigned    bool
-	VendorOutcome *string // none, pass, review, fail
+	VendorOutcome *string // none, pass, partial, review, fail (see RefreshCaseVendorOutcome)
 	Risk          *bool
 	Nationality   *string // a code of normalize.CountryCodes
 	CreatedFrom   *time.Time
@@ -64,10 +64,10 @@ func ParseFilter(v url.Values, me uuid.UUID) (Filter, map[string]string) {
 	}
 	if o := v.Get("outcome"); o != "" {
 		switch o {
-		case "none", "pass", "review", "fail":
+		case "none", "pass", "partial", "review", "fail":
 			f.VendorOutcome = &o
 		default:
-			errs["outcome"] = "Choose none, pass, review or fail."
+			errs["outcome"] = "Choose none, pass, partial, review or fail."
 		}
 	}
 	switch r := v.Get("risk"); r {

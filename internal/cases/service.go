@@ -35,18 +35,23 @@ func Get(ctx context.Context, q *db.Queries, id uuid.UUID) (db.Case, error) {
 }
 
 // RequireAssignee refuses anyone but the case's assignee: only the assignee acts on a case.
-func RequireAssignee(c db.Case, p *auth.Principal) error {
+func RequireAssignee(c db.Case, p *auth.Principal) error { return RequireHolder(c, p.UserID) }
+
+// RequireHolder refuses anyone but user as the acting holder of the case: RequireAssignee for a
+// caller that knows the user by id only. The caller reads c in the transaction that acts, after
+// locking the case row, so a release or an assignment cannot slip in between.
+func RequireHolder(c db.Case, user uuid.UUID) error {
 	if c.AssigneeID == nil {
 		return apperr.New(apperr.Conflict, "Claim the case first: only its assignee can act on it.")
 	}
-	if *c.AssigneeID != p.UserID {
+	if *c.AssigneeID != user {
 		return apperr.New(apperr.Forbidden, "This case is assigned to someone else: only its assignee can act on it.")
 	}
 	return nil
 }
 
 // pendingMessage is why a case waiting for its second review refuses changes to its evidence.
-const pendingMessage = "The case waits for its second review: its data, documents and checks stay as they were decided until the decision is confirmed or sent back."
+const pendingMessage = "The case waits for its second review: its data, documents, checks and liveness verdicts stay as they were decided until the decision is confirmed or sent back."
 
 // RequireNotPending refuses a change to the evidence of a case whose decision waits for a second
 // review: the checker must confirm what the maker saw.
@@ -90,7 +95,8 @@ func (s *Service) Claim(ctx context.Context, p *auth.Principal, id uuid.UUID) (d
 	return out, err
 }
 
-// Release gives up p's own case.
+// Release gives up p's own case. A case waiting for its second review cannot be released: a
+// returned decision goes back to its maker.
 func (s *Service) Release(ctx context.Context, p *auth.Principal, id uuid.UUID) (db.Case, error) {
 	var out db.Case
 	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
@@ -100,6 +106,9 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, id uuid.UUID) 
 		}
 		out, err = q.ReleaseCase(ctx, db.ReleaseCaseParams{ID: id, UserID: &p.UserID})
 		if db.IsNotFound(err) {
+			if before.Status == PendingSecondReview {
+				return apperr.New(apperr.Conflict, "The case waits for its second review: it stays with the reviewer who decided it until the decision is confirmed or sent back.")
+			}
 			return apperr.New(apperr.Conflict, "Only the case's assignee can release it.")
 		}
 		if err != nil {

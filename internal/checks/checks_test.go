@@ -104,6 +104,7 @@ func TestAllChecksRunAgainstTheSimulator(t *testing.T) {
 	rev := app.CreateUser(t, "reviewer")
 	caseID, docID := demoCase(t, app, 2001, specimen.Options{DocumentType: specimen.NationalID, Scenario: specimen.ArgosMisreadsExpiry})
 	c := app.SignIn(t, rev)
+	claim(t, c, caseID)
 	form := url.Values{"vendor": {"cynopsis_ocr", "apptenticate", "argos", "ooto", "artemis"}, "request_key": {"k1"}}
 	path := "/cases/" + caseID.String() + "/documents/" + docID.String() + "/checks"
 	res := c.PostForm(t, path, form, "HX-Request", "true")
@@ -192,15 +193,25 @@ func TestAllChecksRunAgainstTheSimulator(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// claim has c take the case (again: claiming one's own case changes nothing).
+func claim(t *testing.T, c *testenv.Client, caseID uuid.UUID) {
+	t.Helper()
+	if res := c.PostForm(t, "/cases/"+caseID.String()+"/claim", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", res.Status)
+	}
+}
+
+// runChecks has c claim the case and run the named checks on the document.
 func runChecks(t *testing.T, app *testenv.App, c *testenv.Client, caseID, docID uuid.UUID, names ...string) {
 	t.Helper()
+	claim(t, c, caseID)
 	res := c.PostForm(t, "/cases/"+caseID.String()+"/documents/"+docID.String()+"/checks", url.Values{"vendor": names}, "HX-Request", "true")
 	if res.Status != http.StatusOK {
 		t.Fatalf("run checks: %d %s", res.Status, res.Body)
 	}
 }
 
-func TestTransientFailuresAreRetriedAndBusinessRefusalsAreNot(t *testing.T) {
+func TestTransientFailuresAreRetriedAndRefusalsAreNot(t *testing.T) {
 	checks.RetryBase = 100 * time.Millisecond
 	app := testenv.NewApp(t)
 	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
@@ -224,16 +235,40 @@ func TestTransientFailuresAreRetriedAndBusinessRefusalsAreNot(t *testing.T) {
 	if statuses[503] != 2 || statuses[429] != 1 || statuses[201] != 1 {
 		t.Fatalf("OCR calls by status: %v", statuses)
 	}
-	// A documented refusal fails at once, in plain words, with the vendor's code.
+	// A documented refusal of the document ends the check at once, as a negative result (done,
+	// fail, refused), in plain words, with the vendor's code; the case's outcome is a failure.
 	ap := got["apptenticate"]
-	if ap.State != db.CheckStateFailed || ap.Attempts != 1 || ap.Code != "826" || !strings.Contains(strings.ToLower(ap.Reason), "blur") || ap.ErrorKind != "business" {
-		t.Fatalf("apptenticate: %s, %d attempts, code %q, %q (%s)", ap.State, ap.Attempts, ap.Code, ap.Reason, ap.ErrorKind)
+	if ap.State != db.CheckStateDone || ap.Outcome == nil || *ap.Outcome != "fail" || ap.Attempts != 1 || ap.Code != "826" ||
+		!strings.Contains(strings.ToLower(ap.Reason), "blur") || ap.ErrorKind != checks.ErrorKindRefused {
+		t.Fatalf("apptenticate: %s %v, %d attempts, code %q, %q (%s)", ap.State, ap.Outcome, ap.Attempts, ap.Code, ap.Reason, ap.ErrorKind)
+	}
+	if cs, _ := db.New(app.Pool).GetCase(context.Background(), caseID); cs.VendorOutcome != "fail" {
+		t.Errorf("case outcome after a refusal of the document: %q, want fail", cs.VendorOutcome)
+	}
+	if acts := app.AuditActions(t, "check", ap.ID.String()); strings.Join(acts, ",") != "check.request,check.refused" && strings.Join(acts, ",") != "check.refused,check.request" {
+		t.Errorf("audit rows of the refused check: %v", acts)
 	}
 	// The panel says so, and offers to run it again.
 	panel := c.Get(t, "/cases/"+caseID.String()+"/documents/"+docID.String()+"/checks")
 	row := panel.Doc(t).Find(`tr[data-vendor=apptenticate]`)
-	if !strings.Contains(row.Find(".check-reason").Text(), "826") || row.Find("button").Length() != 1 {
+	if !strings.Contains(row.Find(".check-reason").Text(), "826") || row.Find("[data-refused]").Length() != 1 || row.Find("button").Length() != 1 {
 		t.Fatalf("panel row: %q", row.Text())
+	}
+
+	// A documented refusal of the request (Argos 1003, it could not process the data) is not a
+	// verdict on the document: the check did not finish, and the case needs a look.
+	caseID, docID = demoCase(t, app, 3003, specimen.Options{Scenario: specimen.ArgosProcessingError})
+	runChecks(t, app, c, caseID, docID, "argos")
+	ar := wait(t, app, caseID, 1)["argos"]
+	if ar.State != db.CheckStateFailed || ar.Outcome != nil || ar.Code != "1003" || ar.ErrorKind != "business" {
+		t.Fatalf("argos 1003: %s %v code %q (%s)", ar.State, ar.Outcome, ar.Code, ar.ErrorKind)
+	}
+	if cs, _ := db.New(app.Pool).GetCase(context.Background(), caseID); cs.VendorOutcome != "review" {
+		t.Errorf("case outcome after a check that did not finish: %q, want review", cs.VendorOutcome)
+	}
+	row = c.Get(t, "/cases/"+caseID.String()+"/documents/"+docID.String()+"/checks").Doc(t).Find(`tr[data-vendor=argos]`)
+	if row.Find("[data-refused]").Length() != 0 || !strings.Contains(row.Text(), "did not finish") {
+		t.Fatalf("panel row of a check that did not finish: %q", row.Text())
 	}
 }
 
@@ -316,7 +351,7 @@ func TestCancelledWorkersFinishEveryCheckExactlyOnce(t *testing.T) {
 				t.Errorf("%s: %s %s", v, ck.State, ck.Reason)
 			}
 			var done int
-			_ = app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE subject_id = $1 AND action IN ('check.done','check.failed')", ck.ID.String()).Scan(&done)
+			_ = app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE subject_id = $1 AND action IN ('check.done','check.refused','check.failed')", ck.ID.String()).Scan(&done)
 			if done != 1 {
 				t.Errorf("%s completed %d times", v, done)
 			}

@@ -33,8 +33,19 @@ func label(v string) string { return vendorsettings.Label(vendors.Name(v)) }
 func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth.Principal, errs web.FormErrors) (web.ChecksView, error) {
 	q := db.New(db.Reads(ctx, h.Service.Pool))
 	open := c.Status != db.CaseStatusApproved && c.Status != db.CaseStatusRejected
-	v := web.ChecksView{CaseID: c.ID.String(), DocumentID: docID.String(), RequestKey: NewRequestKey(), Errors: errs,
-		CanRun: p.Can(auth.PermCasesWork) && open && (c.AssigneeID == nil || *c.AssigneeID == p.UserID)}
+	mine := c.AssigneeID != nil && *c.AssigneeID == p.UserID
+	v := web.ChecksView{CaseID: c.ID.String(), DocumentID: docID.String(), RequestKey: NewRequestKey(), Errors: errs}
+	switch {
+	case !p.Can(auth.PermCasesWork) || !open:
+	case c.Status == db.CaseStatusPendingSecondReview:
+		v.Blocked = "The case waits for its second review: no check runs until the decision is confirmed or sent back."
+	case c.AssigneeID == nil:
+		v.Blocked = "Claim the case to run checks: only its assignee can."
+	case !mine:
+		v.Blocked = "This case is assigned to someone else: only they can run checks."
+	default:
+		v.CanRun = true
+	}
 	doc, err := q.GetDocument(ctx, docID)
 	if err != nil {
 		return v, err
@@ -77,6 +88,7 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth
 		if k.Outcome != nil {
 			row.Outcome = *k.Outcome
 		}
+		row.Refused = k.ErrorKind == ErrorKindRefused
 		if k.State == db.CheckStateRunning && k.TransactionID != nil {
 			row.Reason = "Waiting for Argos to call back (transaction " + *k.TransactionID + ")."
 		}
@@ -180,9 +192,6 @@ func (h *Handler) Run(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := auth.PrincipalFrom(r.Context())
-	if c.AssigneeID != nil && *c.AssigneeID != p.UserID {
-		return apperr.New(apperr.Forbidden, "This case is assigned to someone else: only its assignee can run checks.")
-	}
 	var names []vendors.Name
 	for _, s := range r.PostForm["vendor"] {
 		names = append(names, vendors.Name(s))

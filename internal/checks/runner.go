@@ -248,6 +248,22 @@ func (r *Runner) finish(ctx context.Context, c db.Check, res *vendors.Result, ca
 				return err
 			}
 			ev = audit.Event{Action: "check.done", After: map[string]any{"vendor": done.Vendor, "outcome": o, "code": resCode, "reason": resReason}}
+		} else if ve, ok := refusal(callErr); ok {
+			// The vendor examined the document and refused it: a result, and a negative one. It is
+			// stored as such (done, fail), so the case's outcome, the decision's evidence and its
+			// four-eyes rules weigh it as they weigh a failed verdict; error_kind "refused" tells it
+			// from a verdict with fields.
+			fail := string(vendors.OutcomeFail)
+			code, msg := storable(ve.Code), storable(ve.Message)
+			done, err := q.FinishCheck(ctx, db.FinishCheckParams{ID: c.ID, Attempts: c.Attempts, State: db.CheckStateDone, Outcome: &fail,
+				Code: code, Reason: msg, ErrorKind: ErrorKindRefused})
+			if db.IsNotFound(err) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			ev = audit.Event{Action: "check.refused", After: map[string]any{"vendor": done.Vendor, "outcome": fail, "code": code, "reason": msg}}
 		} else {
 			kind, code, msg := describe(callErr)
 			if kind == string(vendors.Transient) && int(c.Attempts) < MaxAttempts && !forceFinal {
@@ -279,6 +295,19 @@ func (r *Runner) finish(ctx context.Context, c db.Check, res *vendors.Result, ca
 		return audit.Record(ctx, q, ev)
 	})
 	return final, err
+}
+
+// ErrorKindRefused is the error_kind of a check the vendor finished by refusing the document (done,
+// outcome fail, no fields): a negative result, not a failure to get one.
+const ErrorKindRefused = "refused"
+
+// refusal returns err as the vendor's refusal of the document, when it is one.
+func refusal(err error) (*vendors.Error, bool) {
+	var ve *vendors.Error
+	if errors.As(err, &ve) && ve.Kind == vendors.Business && ve.Refused {
+		return ve, true
+	}
+	return nil, false
 }
 
 // describe turns a failure into its kind, vendor code and plain words, fit for storing (vendor

@@ -46,7 +46,9 @@ func NewRequestKey() string {
 
 // Request asks for checks of one document by the given vendors: the check rows, their jobs and
 // the audit row are written in one transaction, so a check is never recorded without its job or
-// the other way round. A repeated request (same key) creates nothing.
+// the other way round. A repeated request (same key) creates nothing. A request by a person
+// (requestedBy set) needs them to hold the case; one without (the intake API's automatic checks,
+// a system actor) does not.
 func (s *Service) Request(ctx context.Context, actor audit.Actor, requestedBy *uuid.UUID, via string, caseID, documentID uuid.UUID, names []vendors.Name, key string) ([]db.Check, error) {
 	var out []db.Check
 	err := db.Transact(ctx, s.Pool, func(q *db.Queries, tx pgx.Tx) error {
@@ -67,6 +69,12 @@ func (s *Service) RequestTx(ctx context.Context, q *db.Queries, tx pgx.Tx, actor
 		key = NewRequestKey()
 	}
 	var out []db.Check
+	if requestedBy != nil {
+		// Read under the case's lock, so a release or an assignment running now is seen.
+		if err := q.LockCase(ctx, caseID); err != nil {
+			return nil, err
+		}
+	}
 	c, err := q.GetCase(ctx, caseID)
 	if db.IsNotFound(err) {
 		return nil, apperr.New(apperr.NotFound, "No such case.")
@@ -76,6 +84,14 @@ func (s *Service) RequestTx(ctx context.Context, q *db.Queries, tx pgx.Tx, actor
 	}
 	if c.Status == db.CaseStatusApproved || c.Status == db.CaseStatusRejected {
 		return nil, apperr.New(apperr.Conflict, "The case is decided: open a new case to check again.")
+	}
+	if requestedBy != nil {
+		// A person runs checks only on a case they hold, as they decide it and record verdicts on
+		// it: a check costs money with a real vendor, and what it finds is the holder's to act on.
+		// Checks with no person behind them (the intake API's automatic checks) need no claim.
+		if err := cases.RequireHolder(c, *requestedBy); err != nil {
+			return nil, err
+		}
 	}
 	if err := cases.RequireNotPending(c); err != nil {
 		return nil, err

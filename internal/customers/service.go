@@ -252,6 +252,13 @@ func (s *Service) AddDocumentThen(ctx context.Context, o Origin, customerID uuid
 		if err := refreshSearch(ctx, q, c); err != nil {
 			return err
 		}
+		if caseID != nil {
+			// A document no vendor has checked yet: a case that passed every check has not passed
+			// this one's.
+			if err := q.RefreshCaseVendorOutcome(ctx, *caseID); err != nil {
+				return err
+			}
+		}
 		if err := audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "document.add", SubjectType: "document", SubjectID: doc.ID.String(),
 			CaseID: caseID, After: map[string]any{"customer_id": customerID, "document": d, "via": o.Via}}); err != nil {
 			return err

@@ -571,7 +571,7 @@ func (q *Queries) RefreshCaseSearch(ctx context.Context, arg RefreshCaseSearchPa
 const releaseCase = `-- name: ReleaseCase :one
 UPDATE cases SET assignee_id = NULL, last_activity_at = now(),
     status = CASE WHEN status = 'in_review' THEN 'new'::case_status ELSE status END
-WHERE id = $1 AND assignee_id = $2
+WHERE id = $1 AND assignee_id = $2 AND status <> 'pending_second_review'
 RETURNING id, customer_id, status, assignee_id, nationality, search_text, vendor_outcome, risk_flag, created_at, last_activity_at, decided_at
 `
 
@@ -580,7 +580,9 @@ type ReleaseCaseParams struct {
 	UserID *uuid.UUID
 }
 
-// Only the assignee releases; a case in review goes back to new, any other keeps its status.
+// Only the assignee releases; a case in review goes back to new, any other keeps its status. A
+// case whose decision waits for its second review stays with its maker, to whom a returned
+// decision comes back.
 func (q *Queries) ReleaseCase(ctx context.Context, arg ReleaseCaseParams) (Case, error) {
 	row := q.db.QueryRow(ctx, releaseCase, arg.ID, arg.UserID)
 	var i Case

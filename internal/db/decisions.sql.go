@@ -471,6 +471,51 @@ func (q *Queries) ListDocumentDecisions(ctx context.Context, caseID uuid.UUID) (
 	return items, nil
 }
 
+const listLatestDocumentDecisions = `-- name: ListLatestDocumentDecisions :many
+SELECT DISTINCT ON (d.document_id) d.document_id, d.outcome, d.side, d.decided_at, r.label AS reason_label
+FROM document_decisions d
+JOIN documents x ON x.id = d.document_id
+JOIN decision_reasons r ON r.id = d.reason_id
+WHERE x.customer_id = $1
+ORDER BY d.document_id, d.decided_at DESC, d.id DESC
+`
+
+type ListLatestDocumentDecisionsRow struct {
+	DocumentID  uuid.UUID
+	Outcome     string
+	Side        *string
+	DecidedAt   time.Time
+	ReasonLabel string
+}
+
+// The decision that stands on each of a customer's documents: the newest, whichever case it was
+// made in (a later decision on the same document reverses an earlier one).
+func (q *Queries) ListLatestDocumentDecisions(ctx context.Context, customerID uuid.UUID) ([]ListLatestDocumentDecisionsRow, error) {
+	rows, err := q.db.Query(ctx, listLatestDocumentDecisions, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListLatestDocumentDecisionsRow{}
+	for rows.Next() {
+		var i ListLatestDocumentDecisionsRow
+		if err := rows.Scan(
+			&i.DocumentID,
+			&i.Outcome,
+			&i.Side,
+			&i.DecidedAt,
+			&i.ReasonLabel,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const setDecisionReasonActive = `-- name: SetDecisionReasonActive :one
 UPDATE decision_reasons SET active = $1 WHERE id = $2 RETURNING id, outcome, label, active, position, created_at
 `

@@ -441,6 +441,61 @@ func (q *Queries) ListCaseLivenessVerdicts(ctx context.Context, caseID uuid.UUID
 	return items, nil
 }
 
+const listLatestLivenessVerdicts = `-- name: ListLatestLivenessVerdicts :many
+SELECT DISTINCT ON (v.document_id) v.id, v.document_id, v.case_id, v.conclusion, v.liveness_result, v.facial_check,
+    v.recorded_at, u.name AS recorded_by_name, d.state AS delivery_state
+FROM liveness_verdicts v
+JOIN documents x ON x.id = v.document_id
+JOIN users u ON u.id = v.recorded_by
+LEFT JOIN liveness_deliveries d ON d.verdict_id = v.id
+WHERE x.customer_id = $1
+ORDER BY v.document_id, v.seq DESC
+`
+
+type ListLatestLivenessVerdictsRow struct {
+	ID             uuid.UUID
+	DocumentID     uuid.UUID
+	CaseID         uuid.UUID
+	Conclusion     bool
+	LivenessResult bool
+	FacialCheck    bool
+	RecordedAt     time.Time
+	RecordedByName string
+	DeliveryState  *LivenessDeliveryState
+}
+
+// The verdict that stands on each of a customer's documents (the newest, a correction replacing
+// what it supersedes), with who recorded it and how its delivery to Artemis stands.
+func (q *Queries) ListLatestLivenessVerdicts(ctx context.Context, customerID uuid.UUID) ([]ListLatestLivenessVerdictsRow, error) {
+	rows, err := q.db.Query(ctx, listLatestLivenessVerdicts, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListLatestLivenessVerdictsRow{}
+	for rows.Next() {
+		var i ListLatestLivenessVerdictsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.DocumentID,
+			&i.CaseID,
+			&i.Conclusion,
+			&i.LivenessResult,
+			&i.FacialCheck,
+			&i.RecordedAt,
+			&i.RecordedByName,
+			&i.DeliveryState,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listUndeliveredLiveness = `-- name: ListUndeliveredLiveness :many
 SELECT v.id AS verdict_id, v.case_id, v.document_id, v.recorded_at, u.name AS recorded_by_name,
     d.state, d.attempts, d.next_attempt_at, d.last_error, d.http_status, d.updated_at,

@@ -96,7 +96,7 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 	for _, f := range ev.Flags {
 		v.Flags = append(v.Flags, FlagLabel(f))
 	}
-	v.Negative = negative(ev)
+	v.Negative = negatives(ev)
 	list, err := q.ListCaseDecisions(ctx, c.ID)
 	if err != nil {
 		return v, err
@@ -110,6 +110,7 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 		}
 		if d.State == "pending" {
 			r := row
+			r.Evidence = evidenceLines(d.Evidence)
 			v.Pending = &r
 			v.IsMaker = d.DecidedBy == p.UserID
 			v.CanCheck = !v.IsMaker && p.Can(auth.PermSecondReview) && c.Status == cases.PendingSecondReview
@@ -148,6 +149,49 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 			Maker: d.MakerName, At: d.DecidedAt, State: "final", Document: names[d.DocumentID]})
 	}
 	return v, nil
+}
+
+// evidenceLines says in words what a decision's stored evidence holds that a second reviewer must
+// weigh: each liveness verdict, each rejected document or new image still awaited, each vendor
+// that refused the document, returned a negative result or did not finish, and the flags.
+func evidenceLines(raw []byte) []string {
+	var ev Evidence
+	if len(raw) == 0 || json.Unmarshal(raw, &ev) != nil {
+		return nil
+	}
+	var out []string
+	for _, l := range ev.Liveness {
+		out = append(out, "Liveness verdict on "+l.Document+": "+l.Words()+", recorded by "+l.RecordedBy+".")
+	}
+	for _, d := range ev.DocumentDecisions {
+		switch {
+		case d.Outcome == "reject":
+			out = append(out, d.Document+" was rejected ("+d.Reason+").")
+		case d.Outcome == "new_image" && d.Outstanding:
+			out = append(out, "A new image of the "+d.Side+" of "+d.Document+" was asked for and had not come ("+d.Reason+").")
+		}
+	}
+	for _, c := range ev.Checks {
+		why := strings.TrimSpace(c.Reason)
+		if c.Code != "" {
+			why = strings.TrimSpace(why + " (code " + c.Code + ")")
+		}
+		if why != "" {
+			why = ": " + why
+		}
+		switch {
+		case c.Refused:
+			out = append(out, vendorWords(c.Vendor)+" refused the document"+why)
+		case c.Outcome == "fail":
+			out = append(out, vendorWords(c.Vendor)+" returned a negative result"+why)
+		case c.State == string(db.CheckStateFailed):
+			out = append(out, vendorWords(c.Vendor)+" did not finish"+why)
+		}
+	}
+	for _, f := range ev.Flags {
+		out = append(out, "Flag: "+FlagLabel(f)+".")
+	}
+	return out
 }
 
 func deref(s *string) string {

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -23,6 +22,7 @@ import (
 	"kycdesk/internal/auth"
 	"kycdesk/internal/cases"
 	"kycdesk/internal/db"
+	"kycdesk/internal/words"
 )
 
 // Case outcomes.
@@ -46,27 +46,10 @@ var target = map[string]cases.Status{
 // Rules are the four-eyes rules an admin sets: when an approval or rejection needs a second review.
 type Rules struct {
 	Always           bool `json:"always"`
-	OverrideNegative bool `json:"override_negative"` // the decision overrides a vendor's negative result
-	Flags            bool `json:"flags"`             // a flag is present (expired document, under-age, vendor failure …)
+	OverrideNegative bool `json:"override_negative"` // the approval overrides a negative result (see negatives)
+	Flags            bool `json:"flags"`             // a flag is present (expired document, under-age, a negative result …)
 	Escalated        bool `json:"escalated"`         // the case was escalated
 	NoChecks         bool `json:"no_checks"`         // an approval no finished vendor check stands behind
-}
-
-// Evidence is what the reviewer had in front of them when deciding.
-type Evidence struct {
-	VendorOutcome string          `json:"vendor_outcome"`
-	Checks        []CheckEvidence `json:"checks"`
-	Flags         []string        `json:"flags"`
-	Documents     int             `json:"documents"` // the customer's documents
-}
-
-// CheckEvidence is one vendor check's state at decision time.
-type CheckEvidence struct {
-	Vendor  string `json:"vendor"`
-	State   string `json:"state"`
-	Outcome string `json:"outcome,omitempty"`
-	Code    string `json:"code,omitempty"`
-	Reason  string `json:"reason,omitempty"`
 }
 
 // Service records decisions.
@@ -95,74 +78,6 @@ func MinAge(ctx context.Context, q *db.Queries) int {
 		}
 	}
 	return 18
-}
-
-// Gather collects the evidence of a case: the latest finished check per document and vendor, and
-// the flags.
-func (s *Service) Gather(ctx context.Context, q *db.Queries, c db.Case) (Evidence, error) {
-	ev := Evidence{VendorOutcome: c.VendorOutcome, Checks: []CheckEvidence{}, Flags: []string{}}
-	list, err := q.ListCaseChecks(ctx, c.ID)
-	if err != nil {
-		return ev, err
-	}
-	seen := map[string]bool{}
-	for _, k := range list { // newest first
-		key := k.DocumentID.String() + k.Vendor
-		if seen[key] || k.Kind == "record" {
-			continue
-		}
-		seen[key] = true
-		ce := CheckEvidence{Vendor: k.Vendor, State: string(k.State), Code: k.Code, Reason: k.Reason}
-		if k.Outcome != nil {
-			ce.Outcome = *k.Outcome
-		}
-		ev.Checks = append(ev.Checks, ce)
-		if ce.Outcome == "fail" {
-			ev.Flags = append(ev.Flags, "vendor_negative:"+k.Vendor)
-		}
-	}
-	now := time.Now()
-	docs, err := q.ListCustomerDocuments(ctx, c.CustomerID)
-	if err != nil {
-		return ev, err
-	}
-	ev.Documents = len(docs)
-	for _, d := range docs {
-		if d.ExpiryDate != nil && d.ExpiryDate.Before(now) {
-			ev.Flags = append(ev.Flags, "expired_document")
-			break
-		}
-	}
-	if cu, err := q.GetCustomer(ctx, c.CustomerID); err == nil && cu.DateOfBirth != nil {
-		if cu.DateOfBirth.AddDate(MinAge(ctx, q), 0, 0).After(now) {
-			ev.Flags = append(ev.Flags, "under_age")
-		}
-	}
-	if s.MoreFlags != nil {
-		more, err := s.MoreFlags(ctx, q, c.ID)
-		if err != nil {
-			return ev, err
-		}
-		ev.Flags = append(ev.Flags, more...)
-	}
-	return ev, nil
-}
-
-// FlagLabel is a flag in words.
-func FlagLabel(f string) string {
-	switch {
-	case f == "expired_document":
-		return "The document has expired"
-	case f == "under_age":
-		return "The customer is under the minimum age"
-	case strings.HasPrefix(f, "vendor_negative:"):
-		return "A vendor returned a negative result (" + strings.TrimPrefix(f, "vendor_negative:") + ")"
-	case strings.HasPrefix(f, "mismatch:"):
-		return "Sources disagree on " + strings.ReplaceAll(strings.TrimPrefix(f, "mismatch:"), "_", " ")
-	case f == "mrz_failure":
-		return "An MRZ check digit fails"
-	}
-	return f
 }
 
 // CaseInput is a case decision as a reviewer makes it.
@@ -248,12 +163,16 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 		if err != nil {
 			return err
 		}
-		overrides := in.Outcome == Approve && negative(ev)
-		if overrides && comment == "" {
-			return apperr.Field("comment", "Explain why you approve although a vendor's result is negative.")
-		}
 		if in.Outcome == Approve && ev.Documents == 0 {
 			return apperr.Field("outcome", "A case without any document cannot be approved: ask for a resubmission, or reject it.")
+		}
+		if in.Outcome == Approve && ev.Usable() == 0 {
+			return apperr.Field("outcome", allRejected(ev))
+		}
+		why := negatives(ev)
+		overrides := in.Outcome == Approve && len(why) > 0
+		if overrides && comment == "" {
+			return apperr.Field("comment", "Explain why you approve although "+words.Join(why)+".")
 		}
 		rule := ""
 		if in.Outcome == Approve || in.Outcome == Reject {
@@ -296,25 +215,24 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 	return out, err
 }
 
+// allRejected says why a case whose every document is rejected cannot be approved, naming them.
+func allRejected(ev Evidence) string {
+	docs := ev.rejected()
+	what := words.Join(docs) + " was rejected"
+	if len(docs) > 1 {
+		what = "Every document was rejected: " + words.Join(docs)
+	} else {
+		what = strings.ToUpper(what[:1]) + what[1:]
+	}
+	return what + ", and the case has no other document: it cannot be approved. Ask the customer for a new document " +
+		"(request resubmission), or, if the rejection was a mistake, record a new decision on the document."
+}
+
 func nonEmpty(s string) *string {
 	if s == "" {
 		return nil
 	}
 	return &s
-}
-
-// negative reports whether a vendor's result is negative: a failed face match, a declined
-// document, a refusal.
-func negative(ev Evidence) bool {
-	if ev.VendorOutcome == "fail" {
-		return true
-	}
-	for _, c := range ev.Checks {
-		if c.Outcome == "fail" {
-			return true
-		}
-	}
-	return false
 }
 
 // fourEyes names the rule that sends a decision to a second review, or "" when none applies.
@@ -334,23 +252,13 @@ func fourEyes(r Rules, overrides bool, ev Evidence, outcome string, escalated bo
 	return ""
 }
 
-// anyFinished reports whether a vendor check has finished with a result on the case.
-func anyFinished(ev Evidence) bool {
-	for _, c := range ev.Checks {
-		if c.State == string(db.CheckStateDone) {
-			return true
-		}
-	}
-	return false
-}
-
 // RuleLabel is a four-eyes rule in words.
 func RuleLabel(rule string) string {
 	switch rule {
 	case "always":
 		return "every approval and rejection gets a second review"
 	case "override_negative":
-		return "the decision overrides a vendor's negative result"
+		return "the decision overrides a negative result"
 	case "flags":
 		return "a flag is present"
 	case "escalated":
@@ -450,6 +358,10 @@ func (s *Service) DecideDocument(ctx context.Context, p *auth.Principal, caseID,
 		}
 		if !cases.Open(c.Status) {
 			return apperr.New(apperr.Conflict, "The case is decided.")
+		}
+		// A decision on a document is part of the evidence the second reviewer weighs.
+		if err := cases.RequireNotPending(c); err != nil {
+			return err
 		}
 		doc, err := q.GetDocument(ctx, docID)
 		if db.IsNotFound(err) || (err == nil && doc.CustomerID != c.CustomerID) {

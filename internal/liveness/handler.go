@@ -217,6 +217,25 @@ func (h *Handler) Save(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.R.WidePage(w, r, http.StatusUnprocessableEntity, "Liveness review", web.LivenessPage(v))
 	}
+	if ae, ok := apperr.As(err); ok && (ae.Code == apperr.Conflict || ae.Code == apperr.Forbidden) {
+		// The case changed under the form (released, claimed by someone else, decided, a newer
+		// verdict): the form comes back as typed, with what happened, so nothing typed is lost.
+		// It is read again as it is now: a newer verdict shows in the history above it.
+		c, doc, verr := h.ids(r)
+		if verr != nil {
+			return verr
+		}
+		v, verr := h.formView(r.Context(), c, doc, p, r.PostForm, nil)
+		if verr != nil {
+			return verr
+		}
+		v.Refused = ae.Message
+		status := http.StatusConflict
+		if ae.Code == apperr.Forbidden {
+			status = http.StatusForbidden
+		}
+		return h.R.WidePage(w, r, status, "Liveness review", web.LivenessPage(v))
+	}
 	if err != nil {
 		return err
 	}

@@ -879,3 +879,53 @@ func TestPushesKeepToArtemisConcurrency(t *testing.T) {
 		t.Errorf("only %d exchanges: the pushes did not run", n)
 	}
 }
+
+// TestRefusedVerdictKeepsTheForm: a verdict sent after the case changed hands (a colleague claimed
+// it, or nobody holds it) is not recorded, and the form comes back as it was typed, with what
+// happened, instead of an error page that loses it.
+func TestRefusedVerdictKeepsTheForm(t *testing.T) {
+	app := testenv.NewApp(t)
+	f := newFixture(t, app, 6040)
+	other := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	form := f.form("")
+	form.Set("conclusion", "false")
+	form.Set("liveness_result", "false")
+	form.Set("liveness_confidence", "17")
+	form.Set("comment", "The selfie is a photo of a screen: moiré on the cheek.")
+	kept := func(res testenv.Response, status int, why string) {
+		t.Helper()
+		doc := res.Doc(t)
+		if res.Status != status || !strings.Contains(doc.Find("#liveness-refused").Text(), why) {
+			t.Fatalf("refused verdict: %d %q, want %d %q", res.Status, doc.Find("#liveness-refused").Text(), status, why)
+		}
+		if doc.Find("#liveness-form").Length() != 1 || doc.Find("#liveness-comment").Text() != form.Get("comment") ||
+			doc.Find("#conclusion-no[checked]").Length() != 1 || doc.Find("#liveness_result-no[checked]").Length() != 1 ||
+			doc.Find("#liveness_confidence").AttrOr("value", "") != "17" ||
+			doc.Find(`#audit-images input[value="`+f.front.ID.String()+`"][checked]`).Length() != 1 {
+			t.Errorf("the form did not come back as typed: %q", doc.Find("#liveness-form").Text())
+		}
+		var n int
+		_ = app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM liveness_verdicts WHERE document_id = $1", f.docID).Scan(&n)
+		if n != 0 {
+			t.Fatalf("%d verdicts recorded", n)
+		}
+	}
+	// A colleague claimed the case meanwhile.
+	if res := f.c.PostForm(t, f.casePath+"/release", url.Values{}); res.Status != http.StatusSeeOther {
+		t.Fatalf("release: %d", res.Status)
+	}
+	if res := other.PostForm(t, f.casePath+"/claim", url.Values{}); res.Status != http.StatusSeeOther {
+		t.Fatalf("the colleague claims: %d", res.Status)
+	}
+	kept(f.c.PostForm(t, f.formPath, form), http.StatusForbidden, "assigned to someone else")
+	// Nobody holds it.
+	if res := other.PostForm(t, f.casePath+"/release", url.Values{}); res.Status != http.StatusSeeOther {
+		t.Fatalf("the colleague releases: %d", res.Status)
+	}
+	kept(f.c.PostForm(t, f.formPath, form), http.StatusConflict, "Claim the case first")
+	// Claimed again, the same form goes through.
+	if res := f.c.PostForm(t, f.casePath+"/claim", url.Values{}); res.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", res.Status)
+	}
+	f.record(t, form)
+}

@@ -74,6 +74,10 @@ func (s *Service) Record(ctx context.Context, p *auth.Principal, caseID, documen
 		if !cases.Open(c.Status) {
 			return apperr.New(apperr.Conflict, "The case is decided: a liveness verdict can no longer be recorded on it.")
 		}
+		// A verdict is evidence the decision waiting for its second review was made on.
+		if err := cases.RequireNotPending(c); err != nil {
+			return err
+		}
 		imgs, err := q.ListCustomerImages(ctx, c.CustomerID)
 		if err != nil {
 			return err

@@ -56,6 +56,8 @@ func accessFor(c db.Case, p *auth.Principal) access {
 		a.why = "Only reviewers record liveness verdicts."
 	case !cases.Open(c.Status):
 		a.why = "The case is decided: a liveness verdict can no longer be recorded on it."
+	case c.Status == cases.PendingSecondReview:
+		a.why = "The case waits for its second review: no liveness verdict can be recorded until the decision is confirmed or sent back."
 	case c.AssigneeID == nil:
 		a.why = "Claim the case to record a liveness verdict: only its assignee can."
 	case !mine:

@@ -27,6 +27,7 @@ import (
 	"kycdesk/internal/vendors/cynopsis"
 	"kycdesk/internal/vendors/ooto"
 	"kycdesk/internal/vendorsettings"
+	"kycdesk/internal/words"
 	"kycdesk/web"
 )
 
@@ -116,7 +117,7 @@ type MRZReport struct {
 }
 
 // Source names the sources that read the zone: "Cynopsis, Argos and Apptenticate".
-func (m MRZReport) Source() string { return review.JoinWords(m.Sources) }
+func (m MRZReport) Source() string { return words.Join(m.Sources) }
 
 // ReportCheck is one vendor check with the plain words of its codes.
 type ReportCheck struct {

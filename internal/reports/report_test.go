@@ -88,7 +88,7 @@ func TestCaseReportPDF(t *testing.T) {
 		"Decisions", "Decision 1: escalate", "Decision 2: approve", "Looks right", "Confirmed by Manager Tester",
 		"Notes", "<script>alert(1)</script> checked by hand",
 		"Audit trail", "opened the case",
-		"Flags:", "A vendor returned a negative result (argos)",
+		"Flags:", "A vendor returned a negative result (Argos ID recognition)",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the report lacks %q", want)

@@ -253,6 +253,10 @@ func (r *reviewer) requestChecks(ctx context.Context, d intakeDoc) error {
 		}
 		names = append(names, v)
 	}
+	// Checks run only on a case the reviewer holds, and the reviewer may have released it.
+	if err := r.send(ctx, "/cases/"+d.caseID.String()+"/claim", nil); err != nil {
+		return err
+	}
 	key := "trickle-" + uuid.NewString()
 	tries, err := requestChecks(ctx, func() string { return r.base }, r.session, d, names, key)
 	r.mu.Lock()

@@ -21,9 +21,9 @@
 //     built-in simulator at /sim, driven through its control API) in about a minute and a half,
 //     and prints the table of faults and outcomes (go test -v -run TestVendorFaults shows it).
 //   - crash consistency (crash_test.go): every check completes exactly once to a final state
-//     (one check.done or check.failed audit row, one final vendor answer), no requested check is
-//     lost, a crash changes no check's result, the audit chain verifies and the queue counters
-//     equal the cases they count. `go test` kills the server 3 times; `make crash` 20 times
+//     (one check.done, check.refused or check.failed audit row, one final vendor answer), no
+//     requested check is lost, a crash changes no check's result, the audit chain verifies and the
+//     queue counters equal the cases they count. `go test` kills the server 3 times; `make crash` 20 times
 //     (KYCDESK_CRASH_KILLS, KYCDESK_CRASH_SEED to replay a run's kill points).
 //   - several instances (instances_test.go): a session made on one instance works on the other,
 //     an image uploaded through one is served by the other, checks requested through either are

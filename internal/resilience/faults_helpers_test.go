@@ -260,6 +260,10 @@ func (s *faultSuite) request(t *testing.T, caseID, docID uuid.UUID, names ...ven
 	for _, n := range names {
 		form.Add("vendor", string(n))
 	}
+	// Checks run only on a case the reviewer holds (claiming it again changes nothing).
+	if res := s.rev.PostForm(t, "/cases/"+caseID.String()+"/claim", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", res.Status)
+	}
 	for range 2 {
 		res := s.rev.PostForm(t, panelPath(caseID, docID), form, "HX-Request", "true")
 		if res.Status != http.StatusOK {
@@ -378,12 +382,12 @@ func (s *faultSuite) callsOf(t *testing.T, caseID, checkID uuid.UUID) []db.ListC
 	return out
 }
 
-// finishes counts the check's check.done and check.failed audit rows.
+// finishes counts the check's final audit rows: check.done, check.refused, check.failed.
 func (s *faultSuite) finishes(t *testing.T, checkID uuid.UUID) int {
 	t.Helper()
 	n := 0
 	for _, a := range s.app.AuditActions(t, "check", checkID.String()) {
-		if a == "check.done" || a == "check.failed" {
+		if a == "check.done" || a == "check.refused" || a == "check.failed" {
 			n++
 		}
 	}

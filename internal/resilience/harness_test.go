@@ -681,8 +681,8 @@ func (h *harness) rows(query string, args ...any) []string {
 const tokenEndpoint = `endpoint ~ '/(oauth/token|api/token/)'`
 
 // verifyChecks checks every claim about the checks once they are all final, and returns a summary
-// line per vendor: exactly one final audit row per check, the check's answer came from the run
-// that finished it, no vendor answer was taken twice within one run, every check of a document
+// line per vendor: exactly one final audit row per check, the check's answer (a refusal of the
+// document is one, whether it came as a 2xx or a 4xx) came from the run that finished it, no vendor answer was taken twice within one run, every check of a document
 // by a vendor ended the same way (a crash changed no result), the queue counters equal the cases,
 // and the audit chain verifies.
 func (h *harness) verifyChecks() []string {
@@ -694,7 +694,7 @@ func (h *harness) verifyChecks() []string {
 	for _, bad := range h.rows(`
 		SELECT c.id || ' ' || c.vendor || ': ' || count(a.id) || ' final audit rows'
 		FROM checks c LEFT JOIN audit_events a ON a.subject_type = 'check' AND a.subject_id = c.id::text
-			AND a.action IN ('check.done', 'check.failed')
+			AND a.action IN ('check.done', 'check.refused', 'check.failed')
 		GROUP BY c.id, c.vendor HAVING count(a.id) <> 1`) {
 		t.Errorf("check %s (want exactly 1)", bad)
 	}
@@ -703,7 +703,8 @@ func (h *harness) verifyChecks() []string {
 		FROM checks c
 		WHERE c.state = 'done' AND c.kind <> 'record' AND NOT EXISTS (
 			SELECT 1 FROM vendor_calls v WHERE v.check_id = c.id AND v.attempt = c.attempts
-				AND v.http_status BETWEEN 200 AND 299 AND NOT v.` + tokenEndpoint + `)`) {
+				AND (v.http_status BETWEEN 200 AND 299 OR c.error_kind = 'refused' AND v.http_status BETWEEN 400 AND 499)
+				AND NOT v.` + tokenEndpoint + `)`) {
 		t.Errorf("check %s is done, but the run that finished it got no vendor answer", bad)
 	}
 	for _, bad := range h.rows(`

@@ -10,6 +10,7 @@ import (
 	"kycdesk/internal/db"
 	"kycdesk/internal/mrz"
 	"kycdesk/internal/vendors"
+	"kycdesk/internal/words"
 	"kycdesk/web"
 )
 
@@ -321,7 +322,68 @@ func TestFaceAndHelpers(t *testing.T) {
 			t.Errorf("cropBox(%v) = %q, want %q", c.b.Corners, got, c.want)
 		}
 	}
-	if JoinWords([]string{"a", "b", "c"}) != "a, b and c" || JoinWords([]string{"a"}) != "a" {
+	if words.Join([]string{"a", "b", "c"}) != "a, b and c" || words.Join([]string{"a"}) != "a" {
 		t.Error("join")
+	}
+}
+
+// TestVendorColumnsWithoutFields: per vendor, the newest finished examination decides the column:
+// a refusal of the document (an empty column marked refused, even over an older result), a result;
+// a check that did not finish shows as such only when nothing finished before it. The header says
+// a refusal first, among the bad findings, and a check that did not finish as a warning.
+func TestVendorColumnsWithoutFields(t *testing.T) {
+	doc := uuid.New()
+	at := func(min int) *time.Time { x := now.Add(time.Duration(min) * time.Minute); return &x }
+	fail := "fail"
+	check := func(v vendors.Name, min int, state db.CheckState, kind string, result string) db.Check {
+		c := db.Check{ID: uuid.New(), DocumentID: doc, Vendor: string(v), Kind: "ocr", State: state, ErrorKind: kind, FinishedAt: at(min),
+			CreatedAt: *at(min)}
+		if kind == "refused" {
+			c.Outcome, c.Code, c.Reason = &fail, "826", "The document is too blurry."
+		}
+		if result != "" {
+			c.Result = []byte(result)
+		}
+		return c
+	}
+	pass := `{"outcome":"pass","fields":[{"name":"surname","value":"ERIKSSON"}]}`
+	cd := caseData{checks: []db.Check{ // newest first
+		check(vendors.Apptenticate, 9, db.CheckStateDone, "refused", ""),
+		check(vendors.Argos, 8, db.CheckStateFailed, "transient", ""),
+		check(vendors.CynopsisOCR, 7, db.CheckStateFailed, "transient", ""),
+		check(vendors.Apptenticate, 5, db.CheckStateDone, "", pass),
+		check(vendors.CynopsisOCR, 4, db.CheckStateDone, "", pass),
+	}, settings: DefaultSettings}
+	s := cd.sources(db.Document{ID: doc, Type: db.DocumentTypePassport}, now)
+	byVendor := map[vendors.Name]VendorRun{}
+	for _, v := range s.Vendors {
+		byVendor[v.Vendor] = v
+	}
+	if v := byVendor[vendors.Apptenticate]; v.Refused == nil || v.Done != nil || v.Unfinished != nil {
+		t.Errorf("Apptenticate refused after a pass: %+v", v)
+	}
+	if v := byVendor[vendors.CynopsisOCR]; v.Done == nil || v.Unfinished != nil {
+		t.Errorf("Cynopsis failed to finish after a result: %+v", v)
+	}
+	if v := byVendor[vendors.Argos]; v.Unfinished == nil || v.Done != nil {
+		t.Errorf("Argos never finished: %+v", v)
+	}
+	p, _ := fieldsPanel(s, nil, nil, "")
+	var heads []string
+	for _, src := range p.Sources {
+		heads = append(heads, src.Key+":"+src.Note+":"+src.Outcome)
+	}
+	if want := "cynopsis_ocr::pass,apptenticate:refused:fail,argos:did not finish:,declared::,mrz::"; strings.Join(heads, ",") != want {
+		t.Errorf("columns %v, want %s", heads, want)
+	}
+	if len(p.Ended) != 2 || !strings.Contains(p.Ended[0].Title, "Apptenticate refused the document: The document is too blurry. (code 826)") {
+		t.Errorf("ended columns: %+v", p.Ended)
+	}
+	var chipsSeen []string
+	for _, c := range chips(web.ReviewView{Fields: p}, nil) {
+		chipsSeen = append(chipsSeen, c.Kind+":"+c.Label)
+	}
+	if want := "bad:Apptenticate refused the document,warn:Argos did not finish,ok:Fields agree"; strings.Join(chipsSeen, ",") != want {
+		t.Errorf("chips %v, want %s", chipsSeen, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"kycdesk/internal/customers"
 	"kycdesk/internal/normalize"
 	"kycdesk/internal/vendors"
+	"kycdesk/internal/words"
 	"kycdesk/web"
 )
 
@@ -36,10 +37,12 @@ func FieldLabel(f vendors.FieldName) string {
 	return strings.ReplaceAll(string(f), "_", " ")
 }
 
-// column is one source of values: a vendor's result, the declaration or the MRZ.
+// column is one source of values: a vendor's result, the declaration or the MRZ. A vendor that
+// refused the document or did not finish keeps its column, empty, with a note that says so.
 type column struct {
 	key, label, kind string
 	outcome          string
+	note             string // "refused", "did not finish"
 	title            string
 	fields           map[vendors.FieldName]vendors.Field
 }
@@ -75,10 +78,17 @@ func declared(s *Sources) map[vendors.FieldName]vendors.Field {
 	return out
 }
 
-// columns lists the sources in page order: each vendor with a result, the declaration, the MRZ.
+// columns lists the sources in page order: each vendor with a result, a refusal or a check that did
+// not finish, the declaration, the MRZ.
 func columns(s *Sources, z *zone) []column {
 	var cols []column
-	for _, v := range s.Done() {
+	for _, v := range s.Vendors {
+		if v.Done == nil {
+			if c, ok := endedColumn(v); ok {
+				cols = append(cols, c)
+			}
+			continue
+		}
 		c := column{key: string(v.Vendor), label: VendorLabel(v.Vendor), kind: "vendor", outcome: string(v.Result.Outcome),
 			fields: map[vendors.FieldName]vendors.Field{}}
 		c.title = c.label + ": " + outcomeWords(v.Result.Outcome)
@@ -103,6 +113,25 @@ func columns(s *Sources, z *zone) []column {
 		mc.title += " (" + z.from + ")"
 	}
 	return append(cols, mc)
+}
+
+// endedColumn is the empty column of a vendor that refused the document or did not finish.
+func endedColumn(v VendorRun) (column, bool) {
+	c := column{key: string(v.Vendor), label: VendorLabel(v.Vendor), kind: "vendor", fields: map[vendors.FieldName]vendors.Field{}}
+	switch {
+	case v.Refused != nil:
+		c.outcome, c.note = string(vendors.OutcomeFail), "refused"
+		c.title = c.label + " refused the document: " + codeWords(v.Refused.Code, v.Refused.Reason)
+		if v.Refused.FinishedAt != nil {
+			c.title += ", " + web.Stamp(*v.Refused.FinishedAt)
+		}
+	case v.Unfinished != nil:
+		c.note = "did not finish"
+		c.title = c.label + " did not finish: " + codeWords(v.Unfinished.Code, v.Unfinished.Reason)
+	default:
+		return c, false
+	}
+	return c, true
 }
 
 func outcomeWords(o vendors.Outcome) string {
@@ -139,7 +168,10 @@ func fieldsPanel(s *Sources, z *zone, frames map[string]string, caseHref string)
 		p.MRZSource = z.from
 	}
 	for _, c := range cols {
-		p.Sources = append(p.Sources, web.ReviewSource{Key: c.key, Label: c.label, Kind: c.kind, Outcome: c.outcome, Title: c.title})
+		p.Sources = append(p.Sources, web.ReviewSource{Key: c.key, Label: c.label, Kind: c.kind, Outcome: c.outcome, Note: c.note, Title: c.title})
+		if c.note != "" {
+			p.Ended = append(p.Ended, web.ReviewSource{Key: c.key, Label: c.label, Kind: c.kind, Outcome: c.outcome, Note: c.note, Title: c.title})
+		}
 	}
 	label := map[string]string{}
 	order := make([]string, 0, len(cols))
@@ -248,7 +280,7 @@ func Agreement(cmp normalize.Comparison, order []string, label map[string]string
 				}
 			}
 		}
-		return JoinWords(ls)
+		return words.Join(ls)
 	}
 	switch {
 	case len(cmp.Readings) == 1:
@@ -283,17 +315,6 @@ func verb(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// JoinWords writes a list the way people do: "A", "A and B", "A, B and C".
-func JoinWords(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 func percent(f float64) string { return strconv.Itoa(int(math.Round(f*100))) + "%" }

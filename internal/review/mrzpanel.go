@@ -10,6 +10,7 @@ import (
 	"kycdesk/internal/mrz"
 	"kycdesk/internal/normalize"
 	"kycdesk/internal/vendors"
+	"kycdesk/internal/words"
 	"kycdesk/web"
 )
 
@@ -197,7 +198,7 @@ func crossCheck(s *Sources, m *mrz.MRZ) []web.CrossRow {
 		}
 		switch {
 		case len(differ) == 0:
-			row.State, row.Detail = "ok", "matches "+JoinWords(agree)
+			row.State, row.Detail = "ok", "matches "+words.Join(agree)
 			if len(agree) > 2 {
 				row.Detail = fmt.Sprintf("matches all %d readings", len(agree))
 			}
@@ -211,7 +212,7 @@ func crossCheck(s *Sources, m *mrz.MRZ) []web.CrossRow {
 		}
 		var parts []string
 		if len(agree) > 0 {
-			parts = append(parts, "Matches "+JoinWords(agree))
+			parts = append(parts, "Matches "+words.Join(agree))
 		}
 		row.Title = strings.Join(append(parts, differ...), "; ")
 		rows = append(rows, row)

@@ -447,3 +447,37 @@ func TestLowConfidenceThreshold(t *testing.T) {
 		t.Error("threshold 0.95 not applied")
 	}
 }
+
+// TestVendorRefusalStaysInTheWorkspace: the demo case whose image Apptenticate refuses as too
+// blurry (826). The comparison keeps Apptenticate's column, empty, marked refused with the reason;
+// the header's first finding says Apptenticate refused the document; the refusal is a flag the
+// decision's evidence carries (see the decisions package).
+func TestVendorRefusalStaysInTheWorkspace(t *testing.T) {
+	app := seed(t)
+	caseID, docID := demoDoc(t, app, "demo-1008")
+	runChecks(t, app, caseID, docID)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	doc := c.Get(t, review.Href(caseID.String(), docID.String())).Doc(t)
+	var sources []string
+	doc.Find("#fields-table thead th[data-source]").Each(func(_ int, s *goquery.Selection) {
+		sources = append(sources, s.AttrOr("data-source", ""))
+	})
+	if strings.Join(sources, ",") != "cynopsis_ocr,apptenticate,argos,ooto,declared,mrz" {
+		t.Fatalf("columns: %v", sources)
+	}
+	head := doc.Find(`#fields-table thead th[data-source="apptenticate"]`)
+	if head.Find(`[data-note="refused"]`).Length() != 1 || !strings.Contains(head.AttrOr("title", ""), "826") ||
+		!strings.Contains(strings.ToLower(head.AttrOr("title", "")), "blurry") {
+		t.Errorf("Apptenticate's column head: %q title %q", head.Text(), head.AttrOr("title", ""))
+	}
+	if cell(row(doc, vendors.Surname), "apptenticate").Find(".muted").Length() != 1 {
+		t.Error("Apptenticate's refused column holds values")
+	}
+	if doc.Find(`#review-fields [data-ended="apptenticate"]`).Length() != 1 {
+		t.Error("the comparison does not say why Apptenticate's column is empty")
+	}
+	first := doc.Find("#review-chips li a").First()
+	if first.Text() != "Apptenticate refused the document" || !strings.Contains(first.AttrOr("class", ""), "bad") {
+		t.Errorf("the header's first finding: %q (%s); all: %q", first.Text(), first.AttrOr("class", ""), doc.Find("#review-chips").Text())
+	}
+}

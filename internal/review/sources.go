@@ -30,10 +30,21 @@ type VendorRun struct {
 	Vendor vendors.Name
 	// Latest is the vendor's newest check of the document, in whatever state.
 	Latest db.Check
-	// Done is the newest finished check with a result, nil when none finished; Result is its result.
+	// Done is the newest finished check with a result, nil when none finished or when the newest
+	// finished one is a refusal; Result is its result.
 	Done   *db.Check
 	Result vendors.Result
+	// Refused is the newest finished check when the vendor refused the document in it (blurry,
+	// cropped, not recognised): a negative result without fields. Nil otherwise.
+	Refused *db.Check
+	// Unfinished is the newest check when it ended without a result for a technical reason (no
+	// answer, the request refused) and no later check finished: the vendor did not finish.
+	Unfinished *db.Check
 }
+
+// Ended reports whether the vendor's column has something to show: a result, a refusal, or a
+// check that did not finish.
+func (v VendorRun) Ended() bool { return v.Done != nil || v.Refused != nil || v.Unfinished != nil }
 
 // Pending reports whether the vendor's newest check is still queued, running or retrying.
 func (v VendorRun) Pending() bool {
@@ -140,12 +151,26 @@ func (cd caseData) sources(doc db.Document, now time.Time) *Sources {
 			run = &VendorRun{Vendor: name, Latest: k}
 			runs[name] = run
 		}
-		if run.Done == nil && k.State == db.CheckStateDone && len(k.Result) > 0 {
+		kk := k
+		switch {
+		case run.Done != nil || run.Refused != nil || k.State != db.CheckStateDone:
+			// The newest finished examination stands; a later one that did not finish does not
+			// take an earlier result away.
+			if k.State == db.CheckStateFailed && run.Unfinished == nil && run.Latest.ID == k.ID {
+				run.Unfinished = &kk
+			}
+		case k.ErrorKind == checks.ErrorKindRefused:
+			run.Refused = &kk
+		case len(k.Result) > 0:
 			var res vendors.Result
 			if json.Unmarshal(k.Result, &res) == nil {
-				kk := k
 				run.Done, run.Result = &kk, res
 			}
+		}
+	}
+	for _, run := range runs {
+		if run.Done != nil || run.Refused != nil {
+			run.Unfinished = nil // an earlier check finished: that is what the column shows
 		}
 	}
 	for _, v := range checks.Runnable {

@@ -13,6 +13,7 @@ import (
 	"kycdesk/internal/httpx"
 	"kycdesk/internal/mrz"
 	"kycdesk/internal/vendors"
+	"kycdesk/internal/words"
 	"kycdesk/web"
 )
 
@@ -124,6 +125,15 @@ func (h *Handler) view(ctx context.Context, pg *page, tab, typed string) (web.Re
 // chips are the findings shown in the workspace's head, the worst first.
 func chips(v web.ReviewView, mismatched []vendors.FieldName) []web.ReviewChip {
 	var bad, ok []web.ReviewChip
+	ended := map[string]bool{}
+	for _, e := range v.Fields.Ended {
+		ended[e.Key] = true
+		if e.Note == "refused" {
+			bad = append(bad, web.ReviewChip{Label: e.Label + " refused the document", Kind: "bad", Tab: "fields", Title: e.Title})
+		} else {
+			bad = append(bad, web.ReviewChip{Label: e.Label + " did not finish", Kind: "warn", Tab: "fields", Title: e.Title})
+		}
+	}
 	if n := len(mismatched); n > 0 {
 		var names []string
 		for _, f := range mismatched {
@@ -133,7 +143,7 @@ func chips(v web.ReviewView, mismatched []vendors.FieldName) []web.ReviewChip {
 		if n > 1 {
 			label = fmt.Sprintf("%d field mismatches", n)
 		}
-		bad = append(bad, web.ReviewChip{Label: label, Kind: "bad", Tab: "fields", Title: "Sources disagree on " + JoinWords(names)})
+		bad = append(bad, web.ReviewChip{Label: label, Kind: "bad", Tab: "fields", Title: "Sources disagree on " + words.Join(names)})
 	} else if !v.Fields.NoVendors {
 		ok = append(ok, web.ReviewChip{Label: "Fields agree", Kind: "ok", Tab: "fields"})
 	}
@@ -151,7 +161,7 @@ func chips(v web.ReviewView, mismatched []vendors.FieldName) []web.ReviewChip {
 					failed = append(failed, strings.ToLower(c.Name))
 				}
 			}
-			title := "Check digits fail: " + JoinWords(failed)
+			title := "Check digits fail: " + words.Join(failed)
 			if len(failed) == 0 {
 				title = strings.Join(v.MRZ.Problems, "; ")
 			}
@@ -175,7 +185,7 @@ func chips(v web.ReviewView, mismatched []vendors.FieldName) []web.ReviewChip {
 			bad = append(bad, web.ReviewChip{Label: fmt.Sprintf("%d face quality issues", len(v.Face.Quality)), Kind: "warn", Tab: "face",
 				Title: strings.Join(v.Face.Quality, "; ")})
 		}
-	} else if v.Face.Error != "" {
+	} else if v.Face.Error != "" && !ended[string(vendors.OOTO)] {
 		bad = append(bad, web.ReviewChip{Label: "No face result", Kind: "warn", Tab: "face", Title: v.Face.Error})
 	}
 	return append(bad, ok...)

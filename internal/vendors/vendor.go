@@ -199,6 +199,12 @@ type Error struct {
 	Message    string // plain words for a reviewer
 	RetryAfter time.Duration
 	Err        error
+	// Refused is set on a Business error when the vendor examined the images and refused the
+	// document itself (too blurry, cropped, not recognised, no face on the selfie …): a negative
+	// result about the document, which a reviewer must weigh like a failed verdict. A refusal of
+	// the request (a field missing, the account unavailable, an image kycdesk sent in the wrong
+	// format) leaves it false: the check did not finish, and says why.
+	Refused bool
 }
 
 func (e *Error) Error() string {

@@ -158,9 +158,10 @@ func interpret(resp *http.Response, body []byte) (vendors.Result, *vendors.Error
 	return vendors.Result{}, inputError(resp, body, obj)
 }
 
-// refusal is a documented proof-of-life failure (or an undocumented valid:false).
+// refusal is a documented proof-of-life failure (or an undocumented valid:false): the vendor
+// refused the document as pictured.
 func refusal(status int, code, vendorText string) *vendors.Error {
-	e := &vendors.Error{Vendor: vendors.Apptenticate, Kind: vendors.Business, HTTPStatus: status, Code: code}
+	e := &vendors.Error{Vendor: vendors.Apptenticate, Kind: vendors.Business, HTTPStatus: status, Code: code, Refused: true}
 	if m, ok := Meaning(code); ok {
 		e.Message = m
 	} else if vendorText != "" {

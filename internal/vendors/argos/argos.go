@@ -423,7 +423,7 @@ func classify(resp *http.Response, body []byte) *vendors.Error {
 func codeError(code, message string, status int) *vendors.Error {
 	e := &vendors.Error{Vendor: vendors.Argos, HTTPStatus: status, Code: code}
 	if m := Meaning(code); m != "" {
-		e.Kind, e.Message = vendors.Business, m
+		e.Kind, e.Message, e.Refused = vendors.Business, m, RefusesDocument(code)
 		return e
 	}
 	e.Kind = vendors.Invalid

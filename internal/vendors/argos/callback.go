@@ -43,14 +43,15 @@ func ParseCallback(body []byte) (Callback, error) {
 		code := env.errorCode
 		e := codeError(code, env.message, env.statusCode)
 		if code == "" {
-			e = &vendors.Error{Vendor: vendors.Argos, Kind: vendors.Business, HTTPStatus: env.statusCode,
+			e = &vendors.Error{Vendor: vendors.Argos, Kind: vendors.Business, HTTPStatus: env.statusCode, Refused: true,
 				Message: "Argos reported that the recognition failed, without an error code."}
 			if env.message != "" {
 				e.Message += " It said: " + truncate(env.message, 200)
 			}
 		} else if e.Kind == vendors.Invalid {
-			// An undocumented code in a callback is still Argos' refusal of this document.
-			e.Kind = vendors.Business
+			// An undocumented code in a callback is still Argos' refusal of this document: Argos
+			// accepted the request, then failed to recognise what it was sent.
+			e.Kind, e.Refused = vendors.Business, true
 		}
 		cb.Err = e
 		return cb, nil

@@ -7,25 +7,32 @@ import "sort"
 type codeInfo struct {
 	description string // as published, also what the fake sends as message
 	meaning     string
+	// document: Argos examined the images and could not recognise the document (a refusal of the
+	// document, not of the request).
+	document bool
 }
 
 // codes are the errorCode values the page documents (all with HTTP 400). 1002, 1004 and
 // 1007–1009 are not published and so are not here.
 var codes = map[string]codeInfo{
-	"1001": {"Workspace is unavailable", "The Argos workspace is not operating at the moment; ask the Argos account owner to check it."},
-	"1003": {"Fail to process data", "Argos had a problem processing the data; sending the document again later may work."},
-	"1005": {"idImage is required", "The front image of the document was not received by Argos."},
-	"1006": {"issuingCountry is required", "The issuing country was not received by Argos."},
-	"1010": {"callbackUrl is required", "Argos needs a callback URL for this request and none was received."},
-	"1011": {"Fail to recognize idCard", "Argos could not recognise the front of the document: it does not look like the issuing country and document type given."},
-	"1012": {"Fail to recognize back of an idCard", "Argos could not recognise the back of the document: it does not look like the issuing country and document type given."},
-	"1013": {"Invalid image format", "The image was not accepted: it is not plain base64 of a JPEG, PNG or BMP file."},
-	"1014": {"idType is required", "The document type was not received by Argos."},
-	"1015": {"invalid inputs : missing fields", "Argos found a missing or invalid field in the request."},
+	"1001": {"Workspace is unavailable", "The Argos workspace is not operating at the moment; ask the Argos account owner to check it.", false},
+	"1003": {"Fail to process data", "Argos had a problem processing the data; sending the document again later may work.", false},
+	"1005": {"idImage is required", "The front image of the document was not received by Argos.", false},
+	"1006": {"issuingCountry is required", "The issuing country was not received by Argos.", false},
+	"1010": {"callbackUrl is required", "Argos needs a callback URL for this request and none was received.", false},
+	"1011": {"Fail to recognize idCard", "Argos could not recognise the front of the document: it does not look like the issuing country and document type given.", true},
+	"1012": {"Fail to recognize back of an idCard", "Argos could not recognise the back of the document: it does not look like the issuing country and document type given.", true},
+	"1013": {"Invalid image format", "The image was not accepted: it is not plain base64 of a JPEG, PNG or BMP file.", false},
+	"1014": {"idType is required", "The document type was not received by Argos.", false},
+	"1015": {"invalid inputs : missing fields", "Argos found a missing or invalid field in the request.", false},
 }
 
 // Meaning returns the plain-words meaning of an Argos errorCode, or "" for an undocumented one.
 func Meaning(code string) string { return codes[code].meaning }
+
+// RefusesDocument reports whether a documented errorCode refuses the document itself (Argos could
+// not recognise it) rather than the request.
+func RefusesDocument(code string) bool { return codes[code].document }
 
 // Codes lists the documented errorCode values in ascending order.
 func Codes() []string {

@@ -58,6 +58,20 @@ func Meaning(code string) (string, bool) {
 	return m, ok
 }
 
+// RequestCode reports whether an error code refuses the request rather than the images: 1 to 4
+// (an image missing, of the wrong type, empty, or not decodable).
+func RequestCode(code string) bool {
+	n, err := strconv.Atoi(strings.TrimSpace(code))
+	if err != nil {
+		f, ferr := strconv.ParseFloat(strings.TrimSpace(code), 64)
+		if ferr != nil || f != float64(int(f)) {
+			return false
+		}
+		n = int(f)
+	}
+	return n >= 1 && n <= 4
+}
+
 // Codes lists the documented error codes in ascending order.
 func Codes() []int {
 	out := make([]int, 0, len(codes))

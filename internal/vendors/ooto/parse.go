@@ -189,8 +189,11 @@ func interpret(resp *http.Response, body []byte, conv BoxConvention) (vendors.Re
 	return success(top.text("transactionId"), result, conv), nil
 }
 
+// refusal is OOTO's refusal keyed on its code: of the images themselves (no face, no document,
+// unreadable, too low a resolution; an undocumented code too), or, for codes 1 to 4, of the
+// request (an image missing, empty or not JPEG/PNG: what kycdesk sent, not the document).
 func refusal(status int, code, info string) *vendors.Error {
-	e := &vendors.Error{Vendor: vendors.OOTO, Kind: vendors.Business, HTTPStatus: status, Code: code}
+	e := &vendors.Error{Vendor: vendors.OOTO, Kind: vendors.Business, HTTPStatus: status, Code: code, Refused: !RequestCode(code)}
 	switch m, ok := Meaning(code); {
 	case ok:
 		e.Message = m

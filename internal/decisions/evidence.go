@@ -1,0 +1,343 @@
+package decisions
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"kycdesk/internal/checks"
+	"kycdesk/internal/customers"
+	"kycdesk/internal/db"
+	"kycdesk/internal/vendors"
+)
+
+// Evidence is what the reviewer had in front of them when deciding. It is stored with the
+// decision, so a second reviewer and an auditor see what the maker saw.
+type Evidence struct {
+	VendorOutcome string          `json:"vendor_outcome"`
+	Checks        []CheckEvidence `json:"checks"`
+	Flags         []string        `json:"flags"`
+	Documents     int             `json:"documents"` // the customer's documents
+	// DocumentDecisions is the decision that stands on each document that has one.
+	DocumentDecisions []DocumentEvidence `json:"document_decisions,omitempty"`
+	// Liveness is the verdict that stands on each document that has one.
+	Liveness []LivenessEvidence `json:"liveness,omitempty"`
+}
+
+// CheckEvidence is one vendor check's state at decision time: per document and vendor, the newest
+// finished check (the result that stands), and the newest check when it has not finished yet.
+type CheckEvidence struct {
+	Vendor   string `json:"vendor"`
+	Document string `json:"document_id,omitempty"`
+	State    string `json:"state"`
+	Outcome  string `json:"outcome,omitempty"`
+	Code     string `json:"code,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	// Refused: the vendor refused the document (blurry, cropped, not recognised): a negative
+	// result without fields.
+	Refused bool `json:"refused,omitempty"`
+}
+
+// DocumentEvidence is the decision that stands on one document.
+type DocumentEvidence struct {
+	DocumentID string `json:"document_id"`
+	Document   string `json:"document"` // "Passport X1"
+	Outcome    string `json:"outcome"`  // accept, reject, new_image
+	Side       string `json:"side,omitempty"`
+	Reason     string `json:"reason"`
+	// Outstanding: a new image was asked for and none of that side has arrived since.
+	Outstanding bool `json:"outstanding,omitempty"`
+}
+
+// LivenessEvidence is the liveness verdict that stands on one document.
+type LivenessEvidence struct {
+	DocumentID     string    `json:"document_id"`
+	Document       string    `json:"document"`
+	VerdictID      string    `json:"verdict_id"`
+	Conclusion     bool      `json:"conclusion"`
+	LivenessResult bool      `json:"liveness_result"` // a live person
+	FacialCheck    bool      `json:"facial_check"`    // the face matches the document portrait
+	RecordedBy     string    `json:"recorded_by"`
+	RecordedAt     time.Time `json:"recorded_at"`
+	Delivery       string    `json:"delivery"` // pending, retrying, delivered, failed, superseded
+}
+
+// Fails reports whether the verdict is negative: it concludes fail, or finds the selfie not live
+// or not the document's face.
+func (l LivenessEvidence) Fails() bool { return !l.Conclusion || !l.LivenessResult || !l.FacialCheck }
+
+// Words says the verdict in words: "fail (live person: no, face matches: no; not yet delivered to
+// Artemis)".
+func (l LivenessEvidence) Words() string {
+	yn := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	s := "pass"
+	if !l.Conclusion {
+		s = "fail"
+	}
+	s += " (live person: " + yn(l.LivenessResult) + ", face matches: " + yn(l.FacialCheck)
+	switch l.Delivery {
+	case "delivered":
+		s += "; delivered to Artemis"
+	case "failed":
+		s += "; its delivery to Artemis failed"
+	case "superseded":
+	default:
+		s += "; not yet delivered to Artemis"
+	}
+	return s + ")"
+}
+
+// Usable counts the documents whose standing decision is not a rejection.
+func (ev Evidence) Usable() int {
+	n := ev.Documents
+	for _, d := range ev.DocumentDecisions {
+		if d.Outcome == "reject" {
+			n--
+		}
+	}
+	return n
+}
+
+// rejected lists the rejected documents in words: "Passport X1 (Document forged or tampered)".
+func (ev Evidence) rejected() []string {
+	var out []string
+	for _, d := range ev.DocumentDecisions {
+		if d.Outcome == "reject" {
+			out = append(out, d.Document+" ("+d.Reason+")")
+		}
+	}
+	return out
+}
+
+// vendorWords is a vendor's name as pages say it, from its code.
+func vendorWords(code string) string { return vendorLabel(vendors.Name(code)) }
+
+// docLabel names a document for reviewers: "Passport X1".
+func docLabel(d db.Document) string {
+	s := customers.DocumentTypeLabel(d.Type)
+	if d.Number != "" {
+		s += " " + d.Number
+	}
+	return s
+}
+
+// Gather collects the evidence of a case: the latest finished check per document and vendor, the
+// decision and the liveness verdict that stand on each document, and the flags.
+func (s *Service) Gather(ctx context.Context, q *db.Queries, c db.Case) (Evidence, error) {
+	ev := Evidence{VendorOutcome: c.VendorOutcome, Checks: []CheckEvidence{}, Flags: []string{}}
+	seenFlag := map[string]bool{}
+	flag := func(f string) {
+		if !seenFlag[f] {
+			seenFlag[f] = true
+			ev.Flags = append(ev.Flags, f)
+		}
+	}
+	list, err := q.ListCaseChecks(ctx, c.ID)
+	if err != nil {
+		return ev, err
+	}
+	newest, finished := map[string]bool{}, map[string]bool{}
+	for _, k := range list { // newest first
+		if k.Kind == "record" {
+			continue
+		}
+		key := k.DocumentID.String() + k.Vendor
+		done := k.State == db.CheckStateDone || k.State == db.CheckStateFailed
+		// The newest check is shown whatever its state; the newest finished one is the result that
+		// stands, so a check run again and still running does not hide what the last one found.
+		if newest[key] && (!done || finished[key]) {
+			continue
+		}
+		newest[key] = true
+		ce := CheckEvidence{Vendor: k.Vendor, Document: k.DocumentID.String(), State: string(k.State), Code: k.Code, Reason: k.Reason,
+			Refused: k.ErrorKind == checks.ErrorKindRefused}
+		if k.Outcome != nil {
+			ce.Outcome = *k.Outcome
+		}
+		ev.Checks = append(ev.Checks, ce)
+		if !done {
+			continue
+		}
+		finished[key] = true
+		switch {
+		case ce.Refused:
+			flag("vendor_refused:" + k.Vendor)
+		case ce.Outcome == "fail":
+			flag("vendor_negative:" + k.Vendor)
+		case k.State == db.CheckStateFailed:
+			flag("vendor_unfinished:" + k.Vendor)
+		}
+	}
+	now := time.Now()
+	docs, err := q.ListCustomerDocuments(ctx, c.CustomerID)
+	if err != nil {
+		return ev, err
+	}
+	ev.Documents = len(docs)
+	labels := map[uuid.UUID]string{}
+	for _, d := range docs {
+		labels[d.ID] = docLabel(d)
+		if d.ExpiryDate != nil && d.ExpiryDate.Before(now) {
+			flag("expired_document")
+		}
+	}
+	if err := s.gatherDocumentDecisions(ctx, q, c, labels, &ev, flag); err != nil {
+		return ev, err
+	}
+	verdicts, err := q.ListLatestLivenessVerdicts(ctx, c.CustomerID)
+	if err != nil {
+		return ev, err
+	}
+	for _, v := range verdicts {
+		le := LivenessEvidence{DocumentID: v.DocumentID.String(), Document: labels[v.DocumentID], VerdictID: v.ID.String(),
+			Conclusion: v.Conclusion, LivenessResult: v.LivenessResult, FacialCheck: v.FacialCheck, RecordedBy: v.RecordedByName,
+			RecordedAt: v.RecordedAt}
+		if v.DeliveryState != nil {
+			le.Delivery = string(*v.DeliveryState)
+		}
+		ev.Liveness = append(ev.Liveness, le)
+		if le.Fails() {
+			flag("liveness_fail:" + le.Document)
+		}
+	}
+	if cu, err := q.GetCustomer(ctx, c.CustomerID); err == nil && cu.DateOfBirth != nil {
+		if cu.DateOfBirth.AddDate(MinAge(ctx, q), 0, 0).After(now) {
+			flag("under_age")
+		}
+	}
+	if s.MoreFlags != nil {
+		more, err := s.MoreFlags(ctx, q, c.ID)
+		if err != nil {
+			return ev, err
+		}
+		for _, f := range more {
+			flag(f)
+		}
+	}
+	return ev, nil
+}
+
+// gatherDocumentDecisions adds the decision that stands on each document, and flags a rejected
+// document and a new image asked for that has not come.
+func (s *Service) gatherDocumentDecisions(ctx context.Context, q *db.Queries, c db.Case, labels map[uuid.UUID]string, ev *Evidence, flag func(string)) error {
+	rows, err := q.ListLatestDocumentDecisions(ctx, c.CustomerID)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	var imgs []db.Image
+	for _, r := range rows {
+		if r.Outcome == "new_image" {
+			if imgs, err = q.ListCustomerImages(ctx, c.CustomerID); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	for _, r := range rows {
+		de := DocumentEvidence{DocumentID: r.DocumentID.String(), Document: labels[r.DocumentID], Outcome: r.Outcome, Reason: r.ReasonLabel}
+		if r.Side != nil {
+			de.Side = *r.Side
+		}
+		switch r.Outcome {
+		case "reject":
+			flag("document_rejected:" + de.Document)
+		case "new_image":
+			de.Outstanding = true
+			for _, im := range imgs {
+				if im.DocumentID != nil && *im.DocumentID == r.DocumentID && string(im.Kind) == de.Side && im.CreatedAt.After(r.DecidedAt) {
+					de.Outstanding = false
+					break
+				}
+			}
+			if de.Outstanding {
+				flag("new_image_requested:" + de.Side + ":" + de.Document)
+			}
+		}
+		ev.DocumentDecisions = append(ev.DocumentDecisions, de)
+	}
+	return nil
+}
+
+// FlagLabel is a flag in words.
+func FlagLabel(f string) string {
+	kind, rest, _ := strings.Cut(f, ":")
+	switch kind {
+	case "expired_document":
+		return "The document has expired"
+	case "under_age":
+		return "The customer is under the minimum age"
+	case "vendor_negative":
+		return "A vendor returned a negative result (" + vendorWords(rest) + ")"
+	case "vendor_refused":
+		return vendorWords(rest) + " refused the document"
+	case "vendor_unfinished":
+		return vendorWords(rest) + " did not finish its check"
+	case "document_rejected":
+		return "A document was rejected (" + rest + ")"
+	case "new_image_requested":
+		side, doc, _ := strings.Cut(rest, ":")
+		return "A new image of the " + side + " was asked for and has not come (" + doc + ")"
+	case "liveness_fail":
+		return "The liveness verdict fails (" + rest + ")"
+	case "mismatch":
+		return "Sources disagree on " + strings.ReplaceAll(rest, "_", " ")
+	case "mrz_failure":
+		return "An MRZ check digit fails"
+	}
+	return f
+}
+
+// negatives lists, in words, the negative results an approval would override: a vendor's failed
+// verdict or refusal of the document, a rejected document, a failing liveness verdict. An
+// approval over any of them needs a comment, and falls under the four-eyes rule on overriding a
+// negative result.
+func negatives(ev Evidence) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, c := range ev.Checks {
+		switch {
+		case c.Refused:
+			add(vendorWords(c.Vendor) + " refused the document")
+		case c.Outcome == "fail":
+			add(vendorWords(c.Vendor) + "'s result is negative")
+		}
+	}
+	if ev.VendorOutcome == "fail" && len(out) == 0 {
+		add("a vendor's result is negative")
+	}
+	for _, d := range ev.rejected() {
+		add(d + " was rejected")
+	}
+	for _, l := range ev.Liveness {
+		if l.Fails() {
+			add("the liveness verdict on " + l.Document + " fails")
+		}
+	}
+	return out
+}
+
+// negative reports whether an approval would override a negative result.
+func negative(ev Evidence) bool { return len(negatives(ev)) > 0 }
+
+// anyFinished reports whether a vendor check has finished with a result on the case.
+func anyFinished(ev Evidence) bool {
+	for _, c := range ev.Checks {
+		if c.State == string(db.CheckStateDone) {
+			return true
+		}
+	}
+	return false
+}

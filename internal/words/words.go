@@ -1,0 +1,15 @@
+// Package words writes things the way pages, messages and reports say them in English.
+package words
+
+import "strings"
+
+// Join writes a list the way people do: "a", "a and b", "a, b and c".
+func Join(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
