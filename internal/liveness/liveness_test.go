@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
 
 	"kycdesk/internal/audit"
@@ -928,4 +929,54 @@ func TestRefusedVerdictKeepsTheForm(t *testing.T) {
 		t.Fatalf("claim: %d", res.Status)
 	}
 	f.record(t, form)
+}
+
+// TestThePanelSaysWhatArtemisHolds: a correction Artemis refuses leaves the earlier verdict at
+// Artemis; the panel says so on both rows, and the refused attempt shows the call it made with
+// Artemis' answer one click away.
+func TestThePanelSaysWhatArtemisHolds(t *testing.T) {
+	app := testenv.NewApp(t)
+	f := newFixture(t, app, 6011)
+	panel := func() *goquery.Selection {
+		t.Helper()
+		return f.c.Get(t, f.casePath).Doc(t).Find("#liveness-" + f.docID.String())
+	}
+	if got := panel().Find("[data-artemis-holds]").Length(); got != 0 {
+		t.Errorf("a panel without verdicts speaks of Artemis: %d", got)
+	}
+	first := f.record(t, f.form(""))
+	wait(t, app, first, db.LivenessDeliveryStateDelivered)
+	if id, _ := panel().Find("[data-artemis-holds]").Attr("data-artemis-holds"); id != first.String() {
+		t.Fatalf("Artemis holds %q, want the first verdict", id)
+	}
+
+	app.Server.Sim.Cynopsis.Faults.Inject(vendors.Fault{Kind: vendors.FaultStatus, Status: 400, PathContains: "/liveness",
+		Body: `{"timestamp":"2026-01-01T00:00:00Z","status":400,"error":"Bad Request","message":"referenceImage is not a supported image","path":"/x"}`})
+	form := f.form(first.String())
+	form.Set("conclusion", "false")
+	form.Set("liveness_result", "false")
+	second := f.record(t, form)
+	wait(t, app, second, db.LivenessDeliveryStateFailed)
+
+	p := panel()
+	if id, _ := p.Find("[data-artemis-holds]").Attr("data-artemis-holds"); id != first.String() || !strings.Contains(p.Find("[data-artemis-holds]").Text(), "pass") {
+		t.Errorf("after the refused correction Artemis holds %q (%q), want the first verdict", id, p.Find("[data-artemis-holds]").Text())
+	}
+	if p.Find(fmt.Sprintf(`tr[data-verdict="%s"] [data-held]`, first)).Length() != 1 {
+		t.Error("the first verdict's row does not say Artemis holds it")
+	}
+	row := p.Find(fmt.Sprintf(`tr[data-verdict="%s"]`, second))
+	if !strings.Contains(row.Find("[data-still-held]").Text(), "Artemis still holds") {
+		t.Errorf("the refused verdict's row does not say what Artemis still holds: %q", row.Text())
+	}
+	// The first delivery's four calls (token, customer, document, PUT), then the refused PUT.
+	calls := p.Find("[data-attempt-call]")
+	call := calls.FilterFunction(func(_ int, s *goquery.Selection) bool { return strings.Contains(s.Text(), "HTTP 400") })
+	link, _ := call.Find("a.raw-link").Attr("href")
+	if calls.Length() != 5 || call.Length() != 1 || !strings.Contains(call.Text(), "PUT") || link == "" {
+		t.Fatalf("the refused attempt's call: %d %q %q", call.Length(), call.Text(), link)
+	}
+	if raw := f.c.Get(t, link); raw.Status != http.StatusOK || !strings.Contains(raw.Body, "referenceImage is not a supported image") {
+		t.Errorf("Artemis' answer: %d %s", raw.Status, raw.Body)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -102,10 +103,14 @@ func panels(ctx context.Context, q *db.Queries, c db.Case, p *auth.Principal) (m
 	if err != nil {
 		return nil, err
 	}
+	calls, err := q.ListCaseCallsOutsideChecks(ctx, &c.ID)
+	if err != nil {
+		return nil, err
+	}
 	history := map[uuid.UUID][]web.LivenessAttemptRow{}
 	for _, a := range attempts {
 		history[a.VerdictID] = append(history[a.VerdictID], web.LivenessAttemptRow{Attempt: int(a.Attempt), At: a.FinishedAt,
-			Outcome: string(a.Outcome), HTTPStatus: int(a.HttpStatus), Error: a.Error})
+			Outcome: string(a.Outcome), HTTPStatus: int(a.HttpStatus), Error: a.Error, Calls: attemptCalls(calls, attempts, a)})
 	}
 	recorded := map[uuid.UUID]string{}
 	corrected := map[uuid.UUID]bool{}
@@ -142,9 +147,36 @@ func panels(ctx context.Context, q *db.Queries, c db.Case, p *auth.Principal) (m
 		if !final(dl.State) {
 			panel.Pending = true
 		}
+		if dl.State == db.LivenessDeliveryStateDelivered && dl.DeliveredAt != nil && (panel.Held == nil || dl.DeliveredAt.After(panel.Held.DeliveredAt)) {
+			panel.Held = &web.LivenessHeld{ID: row.ID, RecordedBy: row.RecordedBy, RecordedAt: v.RecordedAt, Conclusion: v.Conclusion,
+				DeliveredAt: *dl.DeliveredAt}
+		}
 		panel.Verdicts = append(panel.Verdicts, row)
 	}
 	return out, nil
+}
+
+// attemptCalls are the calls (newest first) made during delivery attempt a, one of the case's
+// attempts: one push runs at a time for a customer, so a call of the case outside any check that
+// started within the attempt is its. The attempt's end is the database's clock and its calls' the
+// app's: the window takes half a second more, never into the case's next attempt.
+func attemptCalls(calls []db.ListCaseCallsOutsideChecksRow, attempts []db.LivenessDeliveryAttempt, a db.LivenessDeliveryAttempt) []web.CallRow {
+	end := a.FinishedAt.Add(500 * time.Millisecond)
+	for _, o := range attempts {
+		if o.StartedAt.After(a.StartedAt) && o.StartedAt.Before(end) {
+			end = o.StartedAt
+		}
+	}
+	var out []web.CallRow
+	for _, k := range calls {
+		if k.StartedAt.Before(a.StartedAt) || !k.StartedAt.Before(end) {
+			continue
+		}
+		out = append(out, web.CallRow{ID: strconv.FormatInt(k.ID, 10), Endpoint: k.Endpoint, Method: k.Method, At: k.StartedAt,
+			LatencyMS: int(k.LatencyMs), HTTPStatus: int(k.HttpStatus), Code: k.VendorCode, Meaning: k.Meaning, Attempt: int(k.Attempt),
+			Error: k.Error, BodySize: int(k.BodySize)})
+	}
+	return out
 }
 
 func answerView(raw []byte) *web.ArtemisAnswerView {
