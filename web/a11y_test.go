@@ -58,7 +58,7 @@ func TestEveryFieldErrorIsLinkedToItsField(t *testing.T) {
 			"sunglasses", "sunglasses_confidence", "face_occluded", "face_occluded_confidence", "liveness_confidence",
 			"reference_image", "audit_images", "comment")}
 	decision := DecisionView{CaseID: "c", CanDecide: true, Outcomes: []Option{{Value: "approve", Label: "Approve"}},
-		Documents: []Option{{Value: "d", Label: "Passport"}}, Errors: refused("outcome", "reason", "comment", "doc_outcome", "side", "doc_reason")}
+		Documents: []DocumentChoice{{Value: "d", Label: "Passport"}}, Errors: refused("outcome", "reason", "comment", "doc_outcome", "side", "doc_reason", "doc_comment")}
 	secondReview := DecisionView{CaseID: "c", CanCheck: true, Pending: &DecisionRow{At: now}, Errors: refused("reason", "comment")}
 	caseView := CaseView{ID: "c", CanWork: true, CanAssign: true, Errors: refused("assignee"), NoteErrors: refused("body"),
 		Upload: DocumentForm{Errors: refused("type", "issuing_country", "number", "issue_date", "expiry_date", "front", "back", "selfie")}}
@@ -175,7 +175,7 @@ func TestLivenessDetailsAreGrouped(t *testing.T) {
 // comment has a label, each "Run again" and each check's details name the vendor, each queue
 // row's checkbox and report link name the case.
 func TestControlsNameWhatTheyActOn(t *testing.T) {
-	doc := render(t, DecisionPanel(DecisionView{CaseID: "c", CanDecide: true, Documents: []Option{{Value: "d", Label: "Passport"}}}))
+	doc := render(t, DecisionPanel(DecisionView{CaseID: "c", CanDecide: true, Documents: []DocumentChoice{{Value: "d", Label: "Passport"}}}))
 	comment := doc.Find(`#document-decision-form input[name=comment]`)
 	if n := name(doc, comment); !strings.Contains(n, "Comment") || n == comment.AttrOr("placeholder", "") {
 		t.Errorf("the document decision's comment is named %q", n)

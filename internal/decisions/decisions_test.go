@@ -286,6 +286,9 @@ func TestFourEyesRules(t *testing.T) {
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Doc(t).Find("#comment-error").Text(), "negative") {
 		t.Fatalf("override without comment: %d", r.Status)
 	}
+	if got := r.Doc(t).Find("#reason option[selected]").AttrOr("value", ""); got == "" || got != f.reasons[decisions.Approve] {
+		t.Errorf("the reason chosen was lost on the refusal: %q", got)
+	}
 	f.decide(t, f.mc, id, decisions.Approve, "The vendor misread a blurry corner; the document is fine.")
 	if f.status(t, id) != cases.PendingSecondReview {
 		t.Fatal("override: not pending")
@@ -336,12 +339,37 @@ func TestDocumentDecisions(t *testing.T) {
 	if r.Status != http.StatusUnprocessableEntity || r.Doc(t).Find("#side-error").Text() == "" {
 		t.Fatalf("new image without a side: %d", r.Status)
 	}
+	// A refused form comes back as it was sent, the document decision's comment in its own field
+	// (not the case decision's), and the sides offered say a passport has no back.
+	long := strings.Repeat("x", 4001)
+	r = f.mc.PostForm(t, "/cases/"+id.String()+"/document-decision", url.Values{"document": {docID}, "outcome": {"reject"}, "side": {"front"},
+		"reason": {f.reasons["doc_reject"]}, "comment": {long}})
+	form := r.Doc(t).Find("#document-decision-form")
+	if r.Status != http.StatusUnprocessableEntity || r.Doc(t).Find("#doc_comment-error").Text() == "" || r.Doc(t).Find("#comment-error").Length() != 0 {
+		t.Fatalf("overlong document comment: %d, errors %q / %q", r.Status, r.Doc(t).Find("#doc_comment-error").Text(), r.Doc(t).Find("#comment-error").Text())
+	}
+	for sel, want := range map[string]string{"select[name=outcome] option[selected]": "reject", "select[name=side] option[selected]": "front",
+		"select[name=reason] option[selected]": f.reasons["doc_reject"], "select[name=document] option[selected]": docID} {
+		if got := form.Find(sel).AttrOr("value", ""); got != want {
+			t.Errorf("after the refusal %s = %q, want %q", sel, got, want)
+		}
+	}
+	if form.Find("input[name=comment]").AttrOr("value", "") != long || r.Doc(t).Find("#decision-form textarea[name=comment]").Text() != "" {
+		t.Error("the document comment was not kept in its own field")
+	}
+	if form.Find("select[name=document] option[data-no-back]").Length() != 1 {
+		t.Error("the passport is not marked as having no back")
+	}
 	r = f.mc.PostForm(t, "/cases/"+id.String()+"/document-decision", url.Values{"document": {docID}, "outcome": {"new_image"}, "side": {"back"}, "reason": {f.reasons["doc_new_image"]}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Doc(t).Find("#side-error").Text(), "no back side") {
+		t.Fatalf("the back of a passport asked for: %d %q", r.Status, r.Doc(t).Find("#side-error").Text())
+	}
+	r = f.mc.PostForm(t, "/cases/"+id.String()+"/document-decision", url.Values{"document": {docID}, "outcome": {"new_image"}, "side": {"front"}, "reason": {f.reasons["doc_new_image"]}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("document decision: %d %s", r.Status, r.Body)
 	}
 	page := f.mc.Get(t, "/cases/"+id.String())
-	if !strings.Contains(page.Doc(t).Find(".decisions").Text(), "New image requested (back)") {
+	if !strings.Contains(page.Doc(t).Find(".decisions").Text(), "New image requested (front)") {
 		t.Fatal("document decision not listed")
 	}
 	_ = auth.Admin

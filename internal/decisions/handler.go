@@ -138,7 +138,7 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 		if len(docs) > 1 {
 			names[d.ID] = strconv.Itoa(i+1) + ". " + names[d.ID]
 		}
-		v.Documents = append(v.Documents, web.Option{Value: d.ID.String(), Label: names[d.ID]})
+		v.Documents = append(v.Documents, web.DocumentChoice{Value: d.ID.String(), Label: names[d.ID], NoBack: d.Type == db.DocumentTypePassport})
 	}
 	for _, d := range docDecisions {
 		label := docOutcomeLabel[d.Outcome]
@@ -211,7 +211,9 @@ func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Pri
 	return nil
 }
 
-func (h *Handler) refused(w http.ResponseWriter, r *http.Request, id uuid.UUID, err error) error {
+// refused answers a refused decision: a field error brings the case page back with the form as
+// typed (keep copies what was sent into the panel), a conflict goes back to the case with why.
+func (h *Handler) refused(w http.ResponseWriter, r *http.Request, id uuid.UUID, err error, keep func(*web.DecisionView)) error {
 	fields := apperr.FieldsOf(err)
 	if fields == nil {
 		if ae, ok := apperr.As(err); ok && ae.Code == apperr.Conflict {
@@ -228,7 +230,8 @@ func (h *Handler) refused(w http.ResponseWriter, r *http.Request, id uuid.UUID, 
 	if perr != nil {
 		return perr
 	}
-	panel.Errors, panel.Outcome, panel.Comment = fields, r.PostFormValue("outcome"), r.PostFormValue("comment")
+	panel.Errors = fields
+	keep(&panel)
 	return h.CasePage(w, r, http.StatusUnprocessableEntity, &panel)
 }
 
@@ -250,9 +253,10 @@ func (h *Handler) Decide(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := auth.PrincipalFrom(r.Context())
-	d, err := h.Service.DecideCase(r.Context(), p, id, CaseInput{Outcome: r.PostFormValue("outcome"), ReasonID: r.PostFormValue("reason"), Comment: r.PostFormValue("comment")})
+	in := CaseInput{Outcome: r.PostFormValue("outcome"), ReasonID: r.PostFormValue("reason"), Comment: r.PostFormValue("comment")}
+	d, err := h.Service.DecideCase(r.Context(), p, id, in)
 	if err != nil {
-		return h.refused(w, r, id, err)
+		return h.refused(w, r, id, err, func(v *web.DecisionView) { v.Outcome, v.Reason, v.Comment = in.Outcome, in.ReasonID, in.Comment })
 	}
 	msg := "The decision is recorded."
 	if d.State == "pending" {
@@ -275,9 +279,10 @@ func (h *Handler) SecondReview(w http.ResponseWriter, r *http.Request) error {
 	if !confirm && r.PostFormValue("action") != "return" {
 		return apperr.Field("reason", "Confirm the decision or send it back.")
 	}
-	_, err = h.Service.SecondReview(r.Context(), auth.PrincipalFrom(r.Context()), id, confirm, r.PostFormValue("reason"), r.PostFormValue("comment"))
+	reason, comment := r.PostFormValue("reason"), r.PostFormValue("comment")
+	_, err = h.Service.SecondReview(r.Context(), auth.PrincipalFrom(r.Context()), id, confirm, reason, comment)
 	if err != nil {
-		return h.refused(w, r, id, err)
+		return h.refused(w, r, id, err, func(v *web.DecisionView) { v.Reason, v.Comment = reason, comment })
 	}
 	if confirm {
 		httpx.SetFlash(w, "ok", "The decision is confirmed.")
@@ -301,9 +306,10 @@ func (h *Handler) DecideDocument(w http.ResponseWriter, r *http.Request) error {
 		return apperr.New(apperr.NotFound, "No such document on this case.")
 	}
 	f := r.PostFormValue
-	_, err = h.Service.DecideDocument(r.Context(), auth.PrincipalFrom(r.Context()), id, docID, f("outcome"), f("side"), f("reason"), f("comment"))
+	in := web.DocumentDecisionInput{Document: f("document"), Outcome: f("outcome"), Side: f("side"), Reason: f("reason"), Comment: f("comment")}
+	_, err = h.Service.DecideDocument(r.Context(), auth.PrincipalFrom(r.Context()), id, docID, in.Outcome, in.Side, in.Reason, in.Comment)
 	if err != nil {
-		return h.refused(w, r, id, err)
+		return h.refused(w, r, id, err, func(v *web.DecisionView) { v.Doc = in })
 	}
 	httpx.SetFlash(w, "ok", "The document decision is recorded.")
 	return httpx.Redirect(w, r, "/cases/"+id.String())

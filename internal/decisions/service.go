@@ -345,6 +345,10 @@ func (s *Service) DecideDocument(ctx context.Context, p *auth.Principal, caseID,
 	}
 	comment, err := cleanComment(comment)
 	if err != nil {
+		// The document decision's own comment field, not the case decision's.
+		if fields := apperr.FieldsOf(err); fields != nil {
+			return db.DocumentDecision{}, apperr.Field("doc_comment", fields["comment"])
+		}
 		return db.DocumentDecision{}, err
 	}
 	var out db.DocumentDecision
@@ -369,6 +373,9 @@ func (s *Service) DecideDocument(ctx context.Context, p *auth.Principal, caseID,
 		}
 		if err != nil {
 			return err
+		}
+		if side == "back" && outcome == "new_image" && doc.Type == db.DocumentTypePassport {
+			return apperr.Field("side", "A passport has no back side: ask for a new front (its data page) instead.")
 		}
 		r, err := reason(ctx, q, reasonID, reasonOutcome)
 		if err != nil {

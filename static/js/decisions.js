@@ -97,15 +97,33 @@
     if (outcome) choose(outcome);
   });
 
+  // backSide offers "back" in the document decision's sides only for a document that has one (a
+  // passport has none; the server refuses it too).
+  function backSide(form) {
+    var doc = form.querySelector("[data-document-select]");
+    var back = form.querySelector("[data-side-back]");
+    if (!doc || !back) return;
+    var chosen = doc.options[doc.selectedIndex];
+    var none = !!(chosen && chosen.hasAttribute("data-no-back"));
+    back.disabled = none;
+    back.hidden = none;
+    if (none && back.selected) back.parentNode.value = "";
+  }
+
   document.addEventListener("change", function (ev) {
     if (ev.target && ev.target.name === "outcome" && ev.target.form && ev.target.form.id === "decision-form") {
       narrow(ev.target.form);
+    }
+    if (ev.target && ev.target.hasAttribute && ev.target.hasAttribute("data-document-select")) {
+      backSide(ev.target.form);
     }
   });
 
   function init() {
     var form = document.getElementById("decision-form");
     if (form) narrow(form);
+    var docForm = document.getElementById("document-decision-form");
+    if (docForm) backSide(docForm);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
