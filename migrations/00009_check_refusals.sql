@@ -26,3 +26,13 @@ WHERE status NOT IN ('approved', 'rejected') AND vendor_outcome <> 'fail'
 
 -- +goose Down
 UPDATE checks SET state = 'failed', outcome = NULL, error_kind = 'business' WHERE error_kind = 'refused';
+-- The open cases' outcomes as kycdesk computed them before: the worst of the latest finished check
+-- per document and vendor, a check that did not finish counting as "needs review".
+UPDATE cases c SET vendor_outcome = coalesce((
+        SELECT CASE WHEN bool_or(s.outcome = 'fail') THEN 'fail'
+                    WHEN bool_or(s.outcome = 'review' OR s.state = 'failed') THEN 'review'
+                    WHEN bool_or(s.outcome = 'pass') THEN 'pass' END
+        FROM (SELECT DISTINCT ON (document_id, vendor) outcome, state FROM checks
+              WHERE case_id = c.id AND state IN ('done', 'failed') AND kind <> 'record'
+              ORDER BY document_id, vendor, finished_at DESC) s), 'none')
+WHERE c.status NOT IN ('approved', 'rejected');

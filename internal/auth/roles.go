@@ -10,6 +10,7 @@ import (
 
 	"kycdesk/internal/audit"
 	"kycdesk/internal/db"
+	"kycdesk/internal/words"
 )
 
 // Role is a user's role.
@@ -97,17 +98,14 @@ func RolesWith(p Perm) []Role {
 // matrix changes; "nobody" when no role holds p.
 func Holders(p Perm) string {
 	roles := RolesWith(p)
-	words := make([]string, len(roles))
-	for i, r := range roles {
-		words[i] = article(string(r)) + " " + string(r)
-	}
-	switch len(words) {
-	case 0:
+	if len(roles) == 0 {
 		return "nobody"
-	case 1:
-		return words[0]
 	}
-	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+	who := make([]string, len(roles))
+	for i, r := range roles {
+		who[i] = article(string(r)) + " " + string(r)
+	}
+	return words.JoinOr(who)
 }
 
 // article is the indefinite article of a role's name: "an admin", "a manager".

@@ -219,8 +219,8 @@ func (h *Handler) Run(w http.ResponseWriter, r *http.Request) error {
 	return httpx.Render(w, r, status, web.ChecksPanel(v))
 }
 
-// RawCall shows one vendor call's stored response (redacted of secrets and images). Opening it is
-// audited like any look at case data.
+// RawCall shows one vendor call's stored response (redacted of secrets and images). Like the case
+// page whose data it holds, it is not audited; the images, whose every look is, are not in it.
 func (h *Handler) RawCall(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	if err != nil {

@@ -83,7 +83,8 @@ func TestMigrationsOfRefusalsAndPartialOutcomes(t *testing.T) {
 	if _, err := provider.DownTo(ctx, 8); err != nil {
 		t.Fatal(err)
 	}
-	check(t, pool, blurry, "fail", map[string]string{"apptenticate": "failed  business"})
+	// Down undoes both: the refusal is a check that did not finish again, its case "review".
+	check(t, pool, blurry, "review", map[string]string{"apptenticate": "failed  business"})
 	check(t, pool, oneOfFour, "pass", nil)
 	up()
 	check(t, pool, blurry, "fail", map[string]string{"apptenticate": "done fail refused"})
@@ -108,5 +109,77 @@ func check(t *testing.T, pool *pgxpool.Pool, caseID uuid.UUID, outcome string, c
 		if row != want {
 			t.Errorf("%s check: %q, want %q", vendor, row, want)
 		}
+	}
+}
+
+// TestMigrationForgetsOOTOsEstimates: OOTO's estimates of age, gender and race kept before
+// migration 11 leave its checks' raw fields and its calls' stored answers; the rest stays, and an
+// answer that is not JSON or another vendor's is left alone.
+func TestMigrationForgetsOOTOsEstimates(t *testing.T) {
+	ctx := context.Background()
+	pool := testenv.DB(t)
+	sqlDB := stdlib.OpenDBFromPool(pool)
+	t.Cleanup(func() { sqlDB.Close() })
+	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.DownTo(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	var cust, caseID, doc uuid.UUID
+	if err := pool.QueryRow(ctx, "INSERT INTO customers (surname) VALUES ('M') RETURNING id").Scan(&cust); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, "INSERT INTO cases (customer_id) VALUES ($1) RETURNING id", cust).Scan(&caseID); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, "INSERT INTO documents (customer_id, type) VALUES ($1, 'passport') RETURNING id", cust).Scan(&doc); err != nil {
+		t.Fatal(err)
+	}
+	var check uuid.UUID
+	if err := pool.QueryRow(ctx, `INSERT INTO checks (case_id, document_id, vendor, kind, state, request_key, result)
+		VALUES ($1, $2, 'ooto', 'face_match', 'done', 'k', '{"extra":{"face.quality.age":"34","face.quality.race":"x","face.quality.gender":"female","face.quality.pitch":"2.1"}}')
+		RETURNING id`, caseID, doc).Scan(&check); err != nil {
+		t.Fatal(err)
+	}
+	call := func(vendor, body string) int64 {
+		t.Helper()
+		var id int64
+		if err := pool.QueryRow(ctx, `INSERT INTO vendor_calls (check_id, case_id, vendor, method, endpoint, started_at, latency_ms, body)
+			VALUES ($1, $2, $3, 'POST', '/x', now(), 1, $4) RETURNING id`, check, caseID, vendor, []byte(body)).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	ooto := call("ooto", `{"result":{"document":{"mrz":"P<UTO"},"face":{"quality":{"Age":34,"RACE":"x","gender":"female","pitch":2.1}}}}`)
+	notJSON := call("ooto", `not json`)
+	other := call("cynopsis_ocr", `{"result":{"face":{"quality":{"race":"ASIAN"}}}}`)
+	if _, err := provider.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var extra string
+	if err := pool.QueryRow(ctx, "SELECT result->>'extra' FROM checks WHERE id = $1", check).Scan(&extra); err != nil {
+		t.Fatal(err)
+	}
+	if extra != `{"face.quality.pitch": "2.1"}` {
+		t.Errorf("the check's raw fields: %s", extra)
+	}
+	body := func(id int64) string {
+		t.Helper()
+		var b []byte
+		if err := pool.QueryRow(ctx, "SELECT body FROM vendor_calls WHERE id = $1", id).Scan(&b); err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if b := body(ooto); b != `{"result": {"face": {"quality": {"pitch": 2.1}}, "document": {"mrz": "P<UTO"}}}` {
+		t.Errorf("OOTO's stored answer: %s", b)
+	}
+	if b := body(notJSON); b != "not json" {
+		t.Errorf("an answer that is not JSON changed: %s", b)
+	}
+	if b := body(other); b != `{"result":{"face":{"quality":{"race":"ASIAN"}}}}` {
+		t.Errorf("another vendor's answer changed: %s", b)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"kycdesk/internal/apperr"
@@ -172,8 +171,9 @@ func (s *Server) Routes() []Route {
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.Metrics.Middleware(s.Log), s.securityHeaders, s.recoverer, s.requestMeta, s.crossOrigin,
-		s.Store.Authenticate(s.Cfg.TrustProxy), middleware.GetHead)
+		s.Store.Authenticate(s.Cfg.TrustProxy))
 	r.Method("GET", "/static/*", staticFiles(http.FS(static.FS)))
+	r.Method("HEAD", "/static/*", staticFiles(http.FS(static.FS)))
 	if s.Sim != nil {
 		// The vendor simulator: fake vendors that check their own credentials, like the real ones.
 		r.Mount("/sim", http.StripPrefix("/sim", s.Sim.Handler()))
@@ -187,6 +187,11 @@ func (s *Server) Handler() http.Handler {
 			h = sessions.RequireUser(sessions.Require(s.R, rt.Access.Perm)(h))
 		}
 		r.Method(rt.Method, rt.Pattern, h)
+		// HEAD where it costs nothing and records nothing: the public pages. A signed-in page may
+		// audit what it shows (an image, an export), and a HEAD shows nothing.
+		if rt.Method == http.MethodGet && rt.Access.Public {
+			r.Method(http.MethodHead, rt.Pattern, h)
+		}
 	}
 	r.NotFound(s.R.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.New(apperr.NotFound, "There is no page at this address.")

@@ -605,8 +605,14 @@ func (s *Simulator) controlCallbacks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"mode": mode, "delay": Duration(delay), "sent": s.Callbacks()})
 }
 
-// fromLoopback reports whether r came from this machine: its TCP peer, not a forwarded header.
+// fromLoopback reports whether r came from this machine: its TCP peer, not a forwarded header. A
+// request that was forwarded (a proxy on this machine passes on others' requests) is not.
 func fromLoopback(r *http.Request) bool {
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return false

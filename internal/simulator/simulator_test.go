@@ -1248,22 +1248,25 @@ func TestMaskURL(t *testing.T) {
 }
 
 // TestControlsAnswerOnlyOnThisMachine: the controls (faults, overrides, the log of what kycdesk
-// sent) refuse a request from another machine, even one claiming to be forwarded from loopback.
+// sent) refuse a request from another machine, and one a proxy on this machine forwarded.
 func TestControlsAnswerOnlyOnThisMachine(t *testing.T) {
 	s := New(Options{})
 	defer s.Close()
 	for _, tt := range []struct {
-		remote string
-		want   int
-	}{{"127.0.0.1:5000", http.StatusOK}, {"[::1]:5000", http.StatusOK}, {"192.0.2.7:5000", http.StatusForbidden}} {
+		remote, forwarded string
+		want              int
+	}{{"127.0.0.1:5000", "", http.StatusOK}, {"[::1]:5000", "", http.StatusOK}, {"192.0.2.7:5000", "127.0.0.1", http.StatusForbidden},
+		{"192.0.2.7:5000", "", http.StatusForbidden}, {"127.0.0.1:5000", "192.0.2.7", http.StatusForbidden}} {
 		for _, path := range []string{ControlPrefix + "/", ControlPrefix + "/requests"} {
 			req := httptest.NewRequest(http.MethodGet, path, nil)
 			req.RemoteAddr = tt.remote
-			req.Header.Set("X-Forwarded-For", "127.0.0.1")
+			if tt.forwarded != "" {
+				req.Header.Set("X-Forwarded-For", tt.forwarded)
+			}
 			rec := httptest.NewRecorder()
 			s.Handler().ServeHTTP(rec, req)
 			if rec.Code != tt.want {
-				t.Errorf("GET %s from %s = %d, want %d", path, tt.remote, rec.Code, tt.want)
+				t.Errorf("GET %s from %s (forwarded for %q) = %d, want %d", path, tt.remote, tt.forwarded, rec.Code, tt.want)
 			}
 		}
 	}

@@ -61,6 +61,10 @@ func Redact(body []byte) []byte {
 // marshalText encodes v as JSON with its text as it is: json.Marshal writes "<", ">" and "&" as
 // \u003c, \u003e and \u0026 (for HTML), which turned an MRZ into P\u003cGBRELSWORTHIN\u003c\u003c…
 // Pages escape for HTML themselves. indent "" writes it compact.
+// MarshalText encodes v as JSON keeping its text as it is ("<" stays "<", not "\u003c"): how a
+// vendor's answer is stored, so an MRZ reads as printed.
+func MarshalText(v any) ([]byte, error) { return marshalText(v, "") }
+
 func marshalText(v any, indent string) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -4,12 +4,17 @@ package words
 import "strings"
 
 // Join writes a list the way people do: "a", "a and b", "a, b and c".
-func Join(items []string) string {
+func Join(items []string) string { return join(items, "and") }
+
+// JoinOr writes a list of alternatives: "a", "a or b", "a, b or c".
+func JoinOr(items []string) string { return join(items, "or") }
+
+func join(items []string, last string) string {
 	switch len(items) {
 	case 0:
 		return ""
 	case 1:
 		return items[0]
 	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+	return strings.Join(items[:len(items)-1], ", ") + " " + last + " " + items[len(items)-1]
 }

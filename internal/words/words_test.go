@@ -8,4 +8,7 @@ func TestJoin(t *testing.T) {
 			t.Errorf("Join(%q) = %q, want %q", want, got, in)
 		}
 	}
+	if got := JoinOr([]string{"a", "b", "c"}); got != "a, b or c" {
+		t.Errorf("JoinOr = %q", got)
+	}
 }

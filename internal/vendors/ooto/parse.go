@@ -446,7 +446,7 @@ func withoutEstimates(body []byte) []byte {
 	if !changed {
 		return body
 	}
-	out, err := json.Marshal(v)
+	out, err := vendors.MarshalText(v)
 	if err != nil {
 		return body
 	}

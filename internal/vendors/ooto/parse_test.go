@@ -412,14 +412,14 @@ func FuzzInterpret(f *testing.F) {
 // TestEstimatesAboutThePersonAreNotKept: OOTO's guesses of age, gender and race leave the stored
 // answer, whatever the spelling of their names; the rest of it stays.
 func TestEstimatesAboutThePersonAreNotKept(t *testing.T) {
-	in := []byte(`{"transactionId":"t1","result":{"face":{"quality":{"Age":34,"gender":"female","RACE":"x","pitch":2.1}}}}`)
+	in := []byte(`{"transactionId":"t1","result":{"document":{"mrz":"P<UTOERIKSSON<<ANNA<&"},"face":{"quality":{"Age":34,"gender":"female","RACE":"x","pitch":2.1}}}}`)
 	out := string(withoutEstimates(in))
 	for _, s := range []string{"Age", "gender", "RACE", "female"} {
 		if strings.Contains(out, s) {
 			t.Errorf("%s kept: %s", s, out)
 		}
 	}
-	if !strings.Contains(out, `"pitch":2.1`) || !strings.Contains(out, `"transactionId":"t1"`) {
+	if !strings.Contains(out, `"pitch":2.1`) || !strings.Contains(out, `"transactionId":"t1"`) || !strings.Contains(out, `P<UTOERIKSSON<<ANNA<&`) {
 		t.Errorf("other members lost: %s", out)
 	}
 	if got := string(withoutEstimates([]byte("not json"))); got != "not json" {
