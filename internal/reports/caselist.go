@@ -120,13 +120,6 @@ func Header() []string {
 	return out
 }
 
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
 // decisionLabels are the case outcomes in the words the export uses.
 var decisionLabels = func() map[string]string {
 	m := map[string]string{}

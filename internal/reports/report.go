@@ -552,9 +552,9 @@ func gatherLiveness(ctx context.Context, q *db.Queries, id uuid.UUID, docs []db.
 		number[v.ID] = n
 		rv := ReportVerdict{N: n, Document: docTitle[v.DocumentID], By: list[i].RecordedByName, At: when(v.RecordedAt), Delivery: string(d.State)}
 		detail := func(b bool, confidence float64) string {
-			return yesNo(b) + " (" + strconv.FormatFloat(confidence, 'f', -1, 64) + "%)"
+			return words.YesNo(b) + " (" + strconv.FormatFloat(confidence, 'f', -1, 64) + "%)"
 		}
-		rv.Facts = []KV{{"Conclusion", passFail(v.Conclusion)}, {"Live person", yesNo(v.LivenessResult)}, {"Face matches", yesNo(v.FacialCheck)},
+		rv.Facts = []KV{{"Conclusion", words.PassFail(v.Conclusion)}, {"Live person", words.YesNo(v.LivenessResult)}, {"Face matches", words.YesNo(v.FacialCheck)},
 			{"Liveness confidence", strconv.Itoa(int(v.LivenessConfidence)) + "%"},
 			{"Eyes closed", detail(v.EyesClosed, v.EyesClosedConfidence)},
 			{"Sunglasses", detail(v.Sunglasses, v.SunglassesConfidence)},
@@ -615,13 +615,6 @@ func containsID(list []uuid.UUID, id uuid.UUID) bool {
 		}
 	}
 	return false
-}
-
-func passFail(b bool) string {
-	if b {
-		return "pass"
-	}
-	return "fail"
 }
 
 // documentTitle names a document: "Passport GBR 123456789".

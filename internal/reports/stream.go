@@ -17,6 +17,7 @@ import (
 	"kycdesk/internal/cases"
 	"kycdesk/internal/db"
 	"kycdesk/internal/decisions"
+	"kycdesk/internal/words"
 )
 
 // The case-list export reads one row per case, in the queue's order, row by row as the file is
@@ -523,7 +524,7 @@ func (e *exporter) fill(c *caseCells, v [][]byte) {
 	} else {
 		c.setText(cTimeToDecision, "")
 	}
-	c.setText(cPastSLA, yesNo(age > e.slaMicros))
+	c.setText(cPastSLA, words.YesNo(age > e.slaMicros))
 }
 
 // fillChecksAndFlags writes the four vendor cells ("pass", "fail (508)", "error (1003)" …) and

@@ -18,3 +18,19 @@ func join(items []string, last string) string {
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " " + last + " " + items[len(items)-1]
 }
+
+// YesNo is b as "yes" or "no".
+func YesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// PassFail is b as "pass" or "fail".
+func PassFail(b bool) string {
+	if b {
+		return "pass"
+	}
+	return "fail"
+}
