@@ -115,15 +115,15 @@ SELECT pg_advisory_unlock(hashtextextended('kycdesk.liveness:' || @customer_id::
 SELECT pg_advisory_lock(hashtextextended('kycdesk.liveness:' || @customer_id::text, 0));
 
 -- name: ListLatestLivenessVerdicts :many
--- The verdict that stands on each of a customer's documents (the newest, a correction replacing
--- what it supersedes), with who recorded it and how its delivery to Artemis stands.
+-- The verdict that stands on each of the given documents (a case's: ListCaseDocuments): the
+-- newest, whichever case it was recorded in, a correction replacing what it supersedes; with who
+-- recorded it and how its delivery to Artemis stands.
 SELECT DISTINCT ON (v.document_id) v.id, v.document_id, v.case_id, v.conclusion, v.liveness_result, v.facial_check,
     v.recorded_at, u.name AS recorded_by_name, d.state AS delivery_state
 FROM liveness_verdicts v
-JOIN documents x ON x.id = v.document_id
 JOIN users u ON u.id = v.recorded_by
 LEFT JOIN liveness_deliveries d ON d.verdict_id = v.id
-WHERE x.customer_id = @customer_id
+WHERE v.document_id = ANY(@document_ids::uuid[])
 ORDER BY v.document_id, v.seq DESC;
 
 -- name: ListCaseCallsOutsideChecks :many

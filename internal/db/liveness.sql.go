@@ -501,10 +501,9 @@ const listLatestLivenessVerdicts = `-- name: ListLatestLivenessVerdicts :many
 SELECT DISTINCT ON (v.document_id) v.id, v.document_id, v.case_id, v.conclusion, v.liveness_result, v.facial_check,
     v.recorded_at, u.name AS recorded_by_name, d.state AS delivery_state
 FROM liveness_verdicts v
-JOIN documents x ON x.id = v.document_id
 JOIN users u ON u.id = v.recorded_by
 LEFT JOIN liveness_deliveries d ON d.verdict_id = v.id
-WHERE x.customer_id = $1
+WHERE v.document_id = ANY($1::uuid[])
 ORDER BY v.document_id, v.seq DESC
 `
 
@@ -520,10 +519,11 @@ type ListLatestLivenessVerdictsRow struct {
 	DeliveryState  *LivenessDeliveryState
 }
 
-// The verdict that stands on each of a customer's documents (the newest, a correction replacing
-// what it supersedes), with who recorded it and how its delivery to Artemis stands.
-func (q *Queries) ListLatestLivenessVerdicts(ctx context.Context, customerID uuid.UUID) ([]ListLatestLivenessVerdictsRow, error) {
-	rows, err := q.db.Query(ctx, listLatestLivenessVerdicts, customerID)
+// The verdict that stands on each of the given documents (a case's: ListCaseDocuments): the
+// newest, whichever case it was recorded in, a correction replacing what it supersedes; with who
+// recorded it and how its delivery to Artemis stands.
+func (q *Queries) ListLatestLivenessVerdicts(ctx context.Context, documentIds []uuid.UUID) ([]ListLatestLivenessVerdictsRow, error) {
+	rows, err := q.db.Query(ctx, listLatestLivenessVerdicts, documentIds)
 	if err != nil {
 		return nil, err
 	}
