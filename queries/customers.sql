@@ -32,6 +32,25 @@ SELECT * FROM documents WHERE id = @id;
 -- name: ListCustomerDocuments :many
 SELECT * FROM documents WHERE customer_id = @customer_id ORDER BY created_at, id;
 
+-- name: ListCaseDocuments :many
+-- The documents of a case, the ones its evidence weighs: those that arrived with the case or while
+-- it was the customer's latest (at or after its opening, before the customer's next case was
+-- opened), and those the case took up: checked, decided or given a liveness verdict in it. A
+-- document of an earlier case, with what was decided on it there, stays with that case: its
+-- rejection or a new image asked for on it does not follow the customer into a re-verification.
+-- RefreshCaseVendorOutcome scopes the checks it expects alike, more loosely: documents that arrived
+-- at or after the case's opening, or that it checked.
+SELECT d.* FROM cases c
+JOIN documents d ON d.customer_id = c.customer_id
+WHERE c.id = @case_id
+  AND ((d.created_at >= c.created_at
+        AND NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id
+                        AND n.created_at > c.created_at AND n.created_at <= d.created_at))
+    OR EXISTS (SELECT 1 FROM checks k WHERE k.case_id = c.id AND k.document_id = d.id)
+    OR EXISTS (SELECT 1 FROM document_decisions x WHERE x.case_id = c.id AND x.document_id = d.id)
+    OR EXISTS (SELECT 1 FROM liveness_verdicts v WHERE v.case_id = c.id AND v.document_id = d.id))
+ORDER BY d.created_at, d.id;
+
 -- name: CreateImage :one
 INSERT INTO images (customer_id, document_id, kind, sha256, content_type, size_bytes, width, height, has_thumb,
     file_name, uploaded_by, uploaded_via)

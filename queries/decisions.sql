@@ -60,11 +60,18 @@ WHERE d.case_id = @case_id ORDER BY d.decided_at DESC;
 UPDATE cases SET assignee_id = sqlc.narg(assignee_id), last_activity_at = now() WHERE id = @id;
 
 -- name: ListLatestDocumentDecisions :many
--- The decision that stands on each of a customer's documents: the newest, whichever case it was
--- made in (a later decision on the same document reverses an earlier one).
-SELECT DISTINCT ON (d.document_id) d.document_id, d.outcome, d.side, d.decided_at, r.label AS reason_label
+-- The decision that stands on each of the given documents (a case's: ListCaseDocuments): the
+-- newest, whichever case it was made in (a later decision on the same document reverses an earlier
+-- one). image_since: for a new image asked for, whether an image of that kind has come for the
+-- customer since, on any of their documents: a customer answers by sending the document again,
+-- which makes a new document (nothing adds images to an existing one).
+SELECT DISTINCT ON (d.document_id) d.document_id, d.outcome, d.side, d.decided_at, r.label AS reason_label,
+    (d.side IS NOT NULL AND EXISTS (
+        SELECT 1 FROM images i
+        WHERE i.customer_id = x.customer_id AND i.kind::text = d.side AND i.created_at > d.decided_at
+    ))::boolean AS image_since
 FROM document_decisions d
 JOIN documents x ON x.id = d.document_id
 JOIN decision_reasons r ON r.id = d.reason_id
-WHERE x.customer_id = @customer_id
+WHERE d.document_id = ANY(@document_ids::uuid[])
 ORDER BY d.document_id, d.decided_at DESC, d.id DESC;

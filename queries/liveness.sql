@@ -115,16 +115,29 @@ SELECT pg_advisory_unlock(hashtextextended('kycdesk.liveness:' || @customer_id::
 SELECT pg_advisory_lock(hashtextextended('kycdesk.liveness:' || @customer_id::text, 0));
 
 -- name: ListLatestLivenessVerdicts :many
--- The verdict that stands on each of a customer's documents (the newest, a correction replacing
--- what it supersedes), with who recorded it and how its delivery to Artemis stands.
+-- The verdict that stands on each of the given documents (a case's: ListCaseDocuments): the
+-- newest, whichever case it was recorded in, a correction replacing what it supersedes; with who
+-- recorded it and how its delivery to Artemis stands.
 SELECT DISTINCT ON (v.document_id) v.id, v.document_id, v.case_id, v.conclusion, v.liveness_result, v.facial_check,
     v.recorded_at, u.name AS recorded_by_name, d.state AS delivery_state
 FROM liveness_verdicts v
-JOIN documents x ON x.id = v.document_id
 JOIN users u ON u.id = v.recorded_by
 LEFT JOIN liveness_deliveries d ON d.verdict_id = v.id
-WHERE x.customer_id = @customer_id
+WHERE v.document_id = ANY(@document_ids::uuid[])
 ORDER BY v.document_id, v.seq DESC;
+
+-- name: ListHeldLivenessVerdicts :many
+-- The verdict Artemis holds for each of the given documents: the one delivered last, in whichever
+-- case it was recorded (the Artemis record is the document's, and documents carry across cases).
+-- Each delivery is a PUT that replaces what Artemis had; on deliveries at the same instant, the
+-- later verdict. A verdict recorded later but not delivered has not replaced it.
+SELECT DISTINCT ON (v.document_id) v.id, v.document_id, v.case_id, v.conclusion, v.recorded_at,
+    u.name AS recorded_by_name, d.delivered_at::timestamptz AS delivered_at
+FROM liveness_verdicts v
+JOIN liveness_deliveries d ON d.verdict_id = v.id
+JOIN users u ON u.id = v.recorded_by
+WHERE v.document_id = ANY(@document_ids::uuid[]) AND d.state = 'delivered' AND d.delivered_at IS NOT NULL
+ORDER BY v.document_id, d.delivered_at DESC, v.seq DESC;
 
 -- name: ListCaseCallsOutsideChecks :many
 -- A case's vendor calls that belong to no check: the Artemis record creations and liveness pushes

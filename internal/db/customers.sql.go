@@ -309,6 +309,57 @@ func (q *Queries) GetImage(ctx context.Context, id uuid.UUID) (Image, error) {
 	return i, err
 }
 
+const listCaseDocuments = `-- name: ListCaseDocuments :many
+SELECT d.id, d.customer_id, d.type, d.issuing_country, d.number, d.issue_date, d.expiry_date, d.created_by, d.created_at, d.artemis_document_id FROM cases c
+JOIN documents d ON d.customer_id = c.customer_id
+WHERE c.id = $1
+  AND ((d.created_at >= c.created_at
+        AND NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id
+                        AND n.created_at > c.created_at AND n.created_at <= d.created_at))
+    OR EXISTS (SELECT 1 FROM checks k WHERE k.case_id = c.id AND k.document_id = d.id)
+    OR EXISTS (SELECT 1 FROM document_decisions x WHERE x.case_id = c.id AND x.document_id = d.id)
+    OR EXISTS (SELECT 1 FROM liveness_verdicts v WHERE v.case_id = c.id AND v.document_id = d.id))
+ORDER BY d.created_at, d.id
+`
+
+// The documents of a case, the ones its evidence weighs: those that arrived with the case or while
+// it was the customer's latest (at or after its opening, before the customer's next case was
+// opened), and those the case took up: checked, decided or given a liveness verdict in it. A
+// document of an earlier case, with what was decided on it there, stays with that case: its
+// rejection or a new image asked for on it does not follow the customer into a re-verification.
+// RefreshCaseVendorOutcome scopes the checks it expects alike, more loosely: documents that arrived
+// at or after the case's opening, or that it checked.
+func (q *Queries) ListCaseDocuments(ctx context.Context, caseID uuid.UUID) ([]Document, error) {
+	rows, err := q.db.Query(ctx, listCaseDocuments, caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Document{}
+	for rows.Next() {
+		var i Document
+		if err := rows.Scan(
+			&i.ID,
+			&i.CustomerID,
+			&i.Type,
+			&i.IssuingCountry,
+			&i.Number,
+			&i.IssueDate,
+			&i.ExpiryDate,
+			&i.CreatedBy,
+			&i.CreatedAt,
+			&i.ArtemisDocumentID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listCustomerDocuments = `-- name: ListCustomerDocuments :many
 SELECT id, customer_id, type, issuing_country, number, issue_date, expiry_date, created_by, created_at, artemis_document_id FROM documents WHERE customer_id = $1 ORDER BY created_at, id
 `

@@ -472,11 +472,15 @@ func (q *Queries) ListDocumentDecisions(ctx context.Context, caseID uuid.UUID) (
 }
 
 const listLatestDocumentDecisions = `-- name: ListLatestDocumentDecisions :many
-SELECT DISTINCT ON (d.document_id) d.document_id, d.outcome, d.side, d.decided_at, r.label AS reason_label
+SELECT DISTINCT ON (d.document_id) d.document_id, d.outcome, d.side, d.decided_at, r.label AS reason_label,
+    (d.side IS NOT NULL AND EXISTS (
+        SELECT 1 FROM images i
+        WHERE i.customer_id = x.customer_id AND i.kind::text = d.side AND i.created_at > d.decided_at
+    ))::boolean AS image_since
 FROM document_decisions d
 JOIN documents x ON x.id = d.document_id
 JOIN decision_reasons r ON r.id = d.reason_id
-WHERE x.customer_id = $1
+WHERE d.document_id = ANY($1::uuid[])
 ORDER BY d.document_id, d.decided_at DESC, d.id DESC
 `
 
@@ -486,12 +490,16 @@ type ListLatestDocumentDecisionsRow struct {
 	Side        *string
 	DecidedAt   time.Time
 	ReasonLabel string
+	ImageSince  bool
 }
 
-// The decision that stands on each of a customer's documents: the newest, whichever case it was
-// made in (a later decision on the same document reverses an earlier one).
-func (q *Queries) ListLatestDocumentDecisions(ctx context.Context, customerID uuid.UUID) ([]ListLatestDocumentDecisionsRow, error) {
-	rows, err := q.db.Query(ctx, listLatestDocumentDecisions, customerID)
+// The decision that stands on each of the given documents (a case's: ListCaseDocuments): the
+// newest, whichever case it was made in (a later decision on the same document reverses an earlier
+// one). image_since: for a new image asked for, whether an image of that kind has come for the
+// customer since, on any of their documents: a customer answers by sending the document again,
+// which makes a new document (nothing adds images to an existing one).
+func (q *Queries) ListLatestDocumentDecisions(ctx context.Context, documentIds []uuid.UUID) ([]ListLatestDocumentDecisionsRow, error) {
+	rows, err := q.db.Query(ctx, listLatestDocumentDecisions, documentIds)
 	if err != nil {
 		return nil, err
 	}
@@ -505,6 +513,7 @@ func (q *Queries) ListLatestDocumentDecisions(ctx context.Context, customerID uu
 			&i.Side,
 			&i.DecidedAt,
 			&i.ReasonLabel,
+			&i.ImageSince,
 		); err != nil {
 			return nil, err
 		}

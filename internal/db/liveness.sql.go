@@ -497,14 +497,65 @@ func (q *Queries) ListCaseLivenessVerdicts(ctx context.Context, caseID uuid.UUID
 	return items, nil
 }
 
+const listHeldLivenessVerdicts = `-- name: ListHeldLivenessVerdicts :many
+SELECT DISTINCT ON (v.document_id) v.id, v.document_id, v.case_id, v.conclusion, v.recorded_at,
+    u.name AS recorded_by_name, d.delivered_at::timestamptz AS delivered_at
+FROM liveness_verdicts v
+JOIN liveness_deliveries d ON d.verdict_id = v.id
+JOIN users u ON u.id = v.recorded_by
+WHERE v.document_id = ANY($1::uuid[]) AND d.state = 'delivered' AND d.delivered_at IS NOT NULL
+ORDER BY v.document_id, d.delivered_at DESC, v.seq DESC
+`
+
+type ListHeldLivenessVerdictsRow struct {
+	ID             uuid.UUID
+	DocumentID     uuid.UUID
+	CaseID         uuid.UUID
+	Conclusion     bool
+	RecordedAt     time.Time
+	RecordedByName string
+	DeliveredAt    time.Time
+}
+
+// The verdict Artemis holds for each of the given documents: the one delivered last, in whichever
+// case it was recorded (the Artemis record is the document's, and documents carry across cases).
+// Each delivery is a PUT that replaces what Artemis had; on deliveries at the same instant, the
+// later verdict. A verdict recorded later but not delivered has not replaced it.
+func (q *Queries) ListHeldLivenessVerdicts(ctx context.Context, documentIds []uuid.UUID) ([]ListHeldLivenessVerdictsRow, error) {
+	rows, err := q.db.Query(ctx, listHeldLivenessVerdicts, documentIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListHeldLivenessVerdictsRow{}
+	for rows.Next() {
+		var i ListHeldLivenessVerdictsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.DocumentID,
+			&i.CaseID,
+			&i.Conclusion,
+			&i.RecordedAt,
+			&i.RecordedByName,
+			&i.DeliveredAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listLatestLivenessVerdicts = `-- name: ListLatestLivenessVerdicts :many
 SELECT DISTINCT ON (v.document_id) v.id, v.document_id, v.case_id, v.conclusion, v.liveness_result, v.facial_check,
     v.recorded_at, u.name AS recorded_by_name, d.state AS delivery_state
 FROM liveness_verdicts v
-JOIN documents x ON x.id = v.document_id
 JOIN users u ON u.id = v.recorded_by
 LEFT JOIN liveness_deliveries d ON d.verdict_id = v.id
-WHERE x.customer_id = $1
+WHERE v.document_id = ANY($1::uuid[])
 ORDER BY v.document_id, v.seq DESC
 `
 
@@ -520,10 +571,11 @@ type ListLatestLivenessVerdictsRow struct {
 	DeliveryState  *LivenessDeliveryState
 }
 
-// The verdict that stands on each of a customer's documents (the newest, a correction replacing
-// what it supersedes), with who recorded it and how its delivery to Artemis stands.
-func (q *Queries) ListLatestLivenessVerdicts(ctx context.Context, customerID uuid.UUID) ([]ListLatestLivenessVerdictsRow, error) {
-	rows, err := q.db.Query(ctx, listLatestLivenessVerdicts, customerID)
+// The verdict that stands on each of the given documents (a case's: ListCaseDocuments): the
+// newest, whichever case it was recorded in, a correction replacing what it supersedes; with who
+// recorded it and how its delivery to Artemis stands.
+func (q *Queries) ListLatestLivenessVerdicts(ctx context.Context, documentIds []uuid.UUID) ([]ListLatestLivenessVerdictsRow, error) {
+	rows, err := q.db.Query(ctx, listLatestLivenessVerdicts, documentIds)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ type Evidence struct {
 	VendorOutcome string          `json:"vendor_outcome"`
 	Checks        []CheckEvidence `json:"checks"`
 	Flags         []string        `json:"flags"`
-	Documents     int             `json:"documents"` // the customer's documents
+	Documents     int             `json:"documents"` // the case's documents (db ListCaseDocuments)
 	// DocumentDecisions is the decision that stands on each document that has one.
 	DocumentDecisions []DocumentEvidence `json:"document_decisions,omitempty"`
 	// Liveness is the verdict that stands on each document that has one.
@@ -47,7 +47,7 @@ type DocumentEvidence struct {
 	Outcome    string `json:"outcome"`  // accept, reject, new_image
 	Side       string `json:"side,omitempty"`
 	Reason     string `json:"reason"`
-	// Outstanding: a new image was asked for and none of that side has arrived since.
+	// Outstanding: a new image was asked for and none of that kind has come for the customer since.
 	Outstanding bool `json:"outstanding,omitempty"`
 }
 
@@ -129,7 +129,9 @@ func docLabel(d db.Document) string {
 }
 
 // Gather collects the evidence of a case: the latest finished check per document and vendor, the
-// decision and the liveness verdict that stand on each document, and the flags.
+// decision and the liveness verdict that stand on each of the case's documents, and the flags. The
+// case's documents are those of ListCaseDocuments: a document of an earlier case of the customer,
+// and what was decided on it there, is not this case's evidence unless this case took it up.
 func (s *Service) Gather(ctx context.Context, q *db.Queries, c db.Case) (Evidence, error) {
 	ev := Evidence{VendorOutcome: c.VendorOutcome, Checks: []CheckEvidence{}, Flags: []string{}}
 	seenFlag := map[string]bool{}
@@ -176,22 +178,24 @@ func (s *Service) Gather(ctx context.Context, q *db.Queries, c db.Case) (Evidenc
 		}
 	}
 	now := time.Now()
-	docs, err := q.ListCustomerDocuments(ctx, c.CustomerID)
+	docs, err := q.ListCaseDocuments(ctx, c.ID)
 	if err != nil {
 		return ev, err
 	}
 	ev.Documents = len(docs)
 	labels := map[uuid.UUID]string{}
+	ids := make([]uuid.UUID, 0, len(docs))
 	for _, d := range docs {
 		labels[d.ID] = docLabel(d)
+		ids = append(ids, d.ID)
 		if d.ExpiryDate != nil && d.ExpiryDate.Before(now) {
 			flag("expired_document")
 		}
 	}
-	if err := s.gatherDocumentDecisions(ctx, q, c, labels, &ev, flag); err != nil {
+	if err := gatherDocumentDecisions(ctx, q, ids, labels, &ev, flag); err != nil {
 		return ev, err
 	}
-	verdicts, err := q.ListLatestLivenessVerdicts(ctx, c.CustomerID)
+	verdicts, err := q.ListLatestLivenessVerdicts(ctx, ids)
 	if err != nil {
 		return ev, err
 	}
@@ -224,21 +228,14 @@ func (s *Service) Gather(ctx context.Context, q *db.Queries, c db.Case) (Evidenc
 	return ev, nil
 }
 
-// gatherDocumentDecisions adds the decision that stands on each document, and flags a rejected
-// document and a new image asked for that has not come.
-func (s *Service) gatherDocumentDecisions(ctx context.Context, q *db.Queries, c db.Case, labels map[uuid.UUID]string, ev *Evidence, flag func(string)) error {
-	rows, err := q.ListLatestDocumentDecisions(ctx, c.CustomerID)
-	if err != nil || len(rows) == 0 {
+// gatherDocumentDecisions adds the decision that stands on each of the case's documents (ids), and
+// flags a rejected document and a new image asked for that has not come. The customer sends a new
+// image as a new document (with its images): the request is met by an image of the kind asked for,
+// on any of the customer's documents, that came after the decision.
+func gatherDocumentDecisions(ctx context.Context, q *db.Queries, ids []uuid.UUID, labels map[uuid.UUID]string, ev *Evidence, flag func(string)) error {
+	rows, err := q.ListLatestDocumentDecisions(ctx, ids)
+	if err != nil {
 		return err
-	}
-	var imgs []db.Image
-	for _, r := range rows {
-		if r.Outcome == "new_image" {
-			if imgs, err = q.ListCustomerImages(ctx, c.CustomerID); err != nil {
-				return err
-			}
-			break
-		}
 	}
 	for _, r := range rows {
 		de := DocumentEvidence{DocumentID: r.DocumentID.String(), Document: labels[r.DocumentID], Outcome: r.Outcome, Reason: r.ReasonLabel}
@@ -249,13 +246,7 @@ func (s *Service) gatherDocumentDecisions(ctx context.Context, q *db.Queries, c 
 		case "reject":
 			flag("document_rejected:" + de.Document)
 		case "new_image":
-			de.Outstanding = true
-			for _, im := range imgs {
-				if im.DocumentID != nil && *im.DocumentID == r.DocumentID && string(im.Kind) == de.Side && im.CreatedAt.After(r.DecidedAt) {
-					de.Outstanding = false
-					break
-				}
-			}
+			de.Outstanding = !r.ImageSince
 			if de.Outstanding {
 				flag("new_image_requested:" + de.Side + ":" + de.Document)
 			}

@@ -312,3 +312,143 @@ func TestFailingLivenessVerdictIsEvidence(t *testing.T) {
 		t.Fatalf("confirm: %d, %s", r.Status, f.status(t, id))
 	}
 }
+
+// TestNewImageAskedForIsMetByANewDocument: the customer answers "send a new image of the front" by
+// sending the document again, which makes a new document with its own images. Until a front comes
+// the request is a flag (under the flags rule, an approval goes to a second review); once a front
+// has come, on the new document, it is not, and the approval is final.
+func TestNewImageAskedForIsMetByANewDocument(t *testing.T) {
+	f := setup(t)
+	f.rules(t, decisions.Rules{Flags: true})
+	id := f.claimedCase(t, "2035-01-01")
+	doc := f.documents(t, id)[0]
+	f.check(t, id, doc, "argos", db.CheckStateDone, "pass", "", "", "")
+	if r := f.decideDocument(t, id, doc, "new_image", "front"); r.Status != http.StatusSeeOther {
+		t.Fatalf("ask for a new front: %d %s", r.Status, r.Body)
+	}
+	c, err := db.New(f.app.Pool).GetCase(f.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gather := func() decisions.Evidence {
+		t.Helper()
+		ev, err := (&decisions.Service{Pool: f.app.Pool}).Gather(f.ctx, db.New(f.app.Pool), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	const flag = "new_image_requested:front:Passport X1"
+	if ev := gather(); strings.Join(ev.Flags, ",") != flag || len(ev.DocumentDecisions) != 1 || !ev.DocumentDecisions[0].Outstanding {
+		t.Fatalf("before the new front: %+v", ev)
+	}
+	if got := f.mc.Get(t, "/cases/"+id.String()).Doc(t).Find("#decision-flags").Text(); !strings.Contains(got, "A new image of the front was asked for and has not come") {
+		t.Errorf("the decision panel does not say the front is awaited: %q", got)
+	}
+
+	// The customer sends the passport again, with a new front.
+	var customerID uuid.UUID
+	if err := f.app.Pool.QueryRow(f.ctx, "SELECT customer_id FROM cases WHERE id = $1", id).Scan(&customerID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.app.Server.CustomerService().AddDocument(f.ctx, customers.Origin{Actor: audit.System, Via: "test"}, customerID,
+		customers.DocumentInput{Type: "passport", Number: "X1", ExpiryDate: "2035-01-01"},
+		[]customers.File{{Kind: "front", Name: "front.jpg", Data: specimenFront(t)}}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := gather(); len(ev.Flags) != 0 || len(ev.DocumentDecisions) != 1 || ev.DocumentDecisions[0].Outstanding {
+		t.Fatalf("after the new front: %+v", ev)
+	}
+	if got := f.mc.Get(t, "/cases/"+id.String()).Doc(t).Find("#decision-flags").Text(); strings.Contains(got, "has not come") {
+		t.Errorf("the decision panel still awaits the front: %q", got)
+	}
+	if r := f.decide(t, f.mc, id, decisions.Approve, ""); r.Status != http.StatusSeeOther || f.status(t, id) != cases.Approved {
+		t.Fatalf("approve once the front came: %d, case %s", r.Status, f.status(t, id))
+	}
+}
+
+// TestEvidenceIsTheCasesDocuments: a re-verification case weighs the documents of that case, not
+// what an earlier case decided on an earlier document. The customer's first case rejected their
+// passport and recorded a failing liveness verdict on it; the new case has a new document, checked
+// and passing: approving it is neither refused nor sent to a second review for the old rejection or
+// verdict. A document a later case takes up again (a check on it in that case) brings its standing
+// rejection and verdict with it.
+func TestEvidenceIsTheCasesDocuments(t *testing.T) {
+	f := setup(t)
+	f.rules(t, decisions.Rules{})
+	first := f.claimedCase(t, "2035-01-01")
+	old := f.documents(t, first)[0]
+	f.check(t, first, old, "argos", db.CheckStateDone, "pass", "", "", "")
+	if r := f.decideDocument(t, first, old, "reject", ""); r.Status != http.StatusSeeOther {
+		t.Fatalf("reject the passport: %d", r.Status)
+	}
+	// And a failing liveness verdict on it.
+	var img, verdict uuid.UUID
+	if err := f.app.Pool.QueryRow(f.ctx, `INSERT INTO images (customer_id, document_id, kind, sha256, content_type, size_bytes)
+		SELECT customer_id, id, 'selfie', repeat('a', 64), 'image/jpeg', 1 FROM documents WHERE id = $1 RETURNING id`, old).Scan(&img); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.app.Pool.QueryRow(f.ctx, `INSERT INTO liveness_verdicts (case_id, document_id, recorded_by, conclusion, liveness_result, facial_check,
+		eyes_closed, eyes_closed_confidence, sunglasses, sunglasses_confidence, face_occluded, face_occluded_confidence, liveness_confidence, reference_image_id)
+		VALUES ($1, $2, $3, false, false, false, false, 90, false, 90, false, 90, 20, $4) RETURNING id`, first, old, f.maker.ID, img).Scan(&verdict); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.Pool.Exec(f.ctx, "INSERT INTO liveness_deliveries (verdict_id) VALUES ($1)", verdict); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.decide(t, f.mc, first, decisions.Reject, "Forged passport."); r.Status != http.StatusSeeOther || f.status(t, first) != cases.Rejected {
+		t.Fatalf("reject the first case: %d, %s", r.Status, f.status(t, first))
+	}
+
+	f.rules(t, decisions.Rules{OverrideNegative: true, Flags: true})
+	q := db.New(f.app.Pool)
+	var customerID uuid.UUID
+	if err := f.app.Pool.QueryRow(f.ctx, "SELECT customer_id FROM cases WHERE id = $1", first).Scan(&customerID); err != nil {
+		t.Fatal(err)
+	}
+	openCase := func() db.Case {
+		t.Helper()
+		c, err := q.CreateCase(f.ctx, db.CreateCaseParams{CustomerID: customerID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := f.mc.PostForm(t, "/cases/"+c.ID.String()+"/claim", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("claim: %d", r.Status)
+		}
+		return c
+	}
+	second := openCase()
+	doc, _, err := f.app.Server.CustomerService().AddDocument(f.ctx, customers.Origin{Actor: audit.System, Via: "test"}, customerID,
+		customers.DocumentInput{Type: "national_id", Number: "N9", ExpiryDate: "2035-01-01"},
+		[]customers.File{{Kind: "front", Name: "front.jpg", Data: specimenFront(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.check(t, second.ID, doc.ID, "argos", db.CheckStateDone, "pass", "", "", "")
+	gather := func(c db.Case) decisions.Evidence {
+		t.Helper()
+		ev, err := (&decisions.Service{Pool: f.app.Pool}).Gather(f.ctx, q, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	if ev := gather(second); ev.Documents != 1 || len(ev.DocumentDecisions) != 0 || len(ev.Liveness) != 0 || len(ev.Flags) != 0 || ev.Usable() != 1 {
+		t.Fatalf("the second case's evidence: %+v", ev)
+	}
+	if r := f.decide(t, f.mc, second.ID, decisions.Approve, ""); r.Status != http.StatusSeeOther || f.status(t, second.ID) != cases.Approved {
+		t.Fatalf("approve the second case: %d, case %s: %q", r.Status, f.status(t, second.ID), r.Doc(t).Find(".field-error, #outcome-error, #comment-error").Text())
+	}
+	if rule, ev := f.decision(t, second.ID); rule != "" || len(ev.Flags) != 0 {
+		t.Errorf("the second case's approval: rule %q, flags %v", rule, ev.Flags)
+	}
+
+	// A third case checks the old passport again: its rejection and verdict stand there. The
+	// second case's document, which arrived before the third case, is not the third case's.
+	third := openCase()
+	f.check(t, third.ID, old, "argos", db.CheckStateDone, "pass", "", "", "")
+	if ev := gather(third); ev.Documents != 1 || ev.Usable() != 0 || len(ev.DocumentDecisions) != 1 || ev.DocumentDecisions[0].DocumentID != old.String() ||
+		len(ev.Liveness) != 1 || strings.Join(ev.Flags, ",") != "document_rejected:Passport X1,liveness_fail:Passport X1" {
+		t.Fatalf("the third case's evidence: %+v", ev)
+	}
+}

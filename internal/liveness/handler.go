@@ -35,7 +35,7 @@ type Handler struct {
 
 // FillCase adds each document's liveness panel to a case page.
 func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error {
-	cs := db.Case{ID: c.ID, CustomerID: c.CustomerID, Status: c.Status, AssigneeID: c.AssigneeID}
+	cs := db.Case{ID: c.ID, CustomerID: c.CustomerID, Status: c.Status, AssigneeID: c.AssigneeID, CreatedAt: c.CreatedAt}
 	all, err := panels(ctx, db.New(db.Reads(ctx, h.Pool)), cs, p)
 	if err != nil {
 		return err

@@ -980,3 +980,54 @@ func TestThePanelSaysWhatArtemisHolds(t *testing.T) {
 		t.Errorf("Artemis' answer: %d %s", raw.Status, raw.Body)
 	}
 }
+
+// TestArtemisHoldsAcrossCases: the Artemis record is the document's, and the document carries into
+// the customer's next case. The verdict delivered in the earlier case is what Artemis holds when
+// the next case opens, and the next case's panel says so, and where it was recorded, before any
+// verdict of its own; once a verdict of the next case is delivered, Artemis holds that one.
+func TestArtemisHoldsAcrossCases(t *testing.T) {
+	app := testenv.NewApp(t)
+	ctx := context.Background()
+	f := newFixture(t, app, 6021)
+	first := f.record(t, f.form(""))
+	wait(t, app, first, db.LivenessDeliveryStateDelivered)
+	if _, err := app.Pool.Exec(ctx, "UPDATE cases SET status = 'approved', decided_at = now() WHERE id = $1", f.caseID); err != nil {
+		t.Fatal(err)
+	}
+	next, err := db.New(app.Pool).CreateCase(ctx, db.CreateCaseParams{CustomerID: f.customerID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := f
+	g.caseID, g.casePath = next.ID, "/cases/"+next.ID.String()
+	g.formPath = g.casePath + "/documents/" + f.docID.String() + "/liveness"
+	if res := g.c.PostForm(t, g.casePath+"/claim", url.Values{}); res.Status != http.StatusSeeOther {
+		t.Fatalf("claim the next case: %d", res.Status)
+	}
+	panel := func() *goquery.Selection {
+		t.Helper()
+		return g.c.Get(t, g.casePath).Doc(t).Find("#liveness-" + f.docID.String())
+	}
+	p := panel()
+	holds := p.Find("[data-artemis-holds]")
+	if id, _ := holds.Attr("data-artemis-holds"); id != first.String() || !strings.Contains(holds.Text(), "pass") ||
+		!strings.Contains(strings.Join(strings.Fields(holds.Text()), " "), "in an earlier case") {
+		t.Fatalf("the next case's panel: Artemis holds %q (%q), want the earlier case's verdict", id, holds.Text())
+	}
+	if !strings.Contains(p.Text(), "No liveness verdict on this document in this case.") {
+		t.Errorf("the next case's panel does not say it has no verdict of its own: %q", p.Text())
+	}
+
+	form := g.form(first.String())
+	form.Set("conclusion", "false")
+	second := g.record(t, form)
+	wait(t, app, second, db.LivenessDeliveryStateDelivered)
+	p = panel()
+	holds = p.Find("[data-artemis-holds]")
+	if id, _ := holds.Attr("data-artemis-holds"); id != second.String() || strings.Contains(holds.Text(), "earlier case") {
+		t.Errorf("after the next case's verdict was delivered Artemis holds %q (%q), want it", id, holds.Text())
+	}
+	if p.Find(fmt.Sprintf(`tr[data-verdict="%s"] [data-held]`, second)).Length() != 1 {
+		t.Error("the next case's verdict's row does not say Artemis holds it")
+	}
+}

@@ -85,11 +85,24 @@ func panels(ctx context.Context, q *db.Queries, c db.Case, p *auth.Principal) (m
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]uuid.UUID, 0, len(docs))
+	for _, d := range docs {
+		ids = append(ids, d.ID)
+	}
+	held, err := Held(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
 	acc := accessFor(c, p)
 	out := map[uuid.UUID]*web.LivenessPanelView{}
 	for _, d := range docs {
-		out[d.ID] = &web.LivenessPanelView{CaseID: c.ID.String(), DocumentID: d.ID.String(), CanRecord: acc.record,
+		panel := &web.LivenessPanelView{CaseID: c.ID.String(), DocumentID: d.ID.String(), CanRecord: acc.record,
 			CanRetry: acc.retry, RetryPrefix: acc.retryPrefix}
+		if h, ok := held[d.ID]; ok {
+			panel.Held = &web.LivenessHeld{ID: h.VerdictID.String(), RecordedBy: h.RecordedBy, RecordedAt: h.RecordedAt,
+				Conclusion: h.Conclusion, DeliveredAt: h.DeliveredAt, OtherCase: h.OtherCase(c.ID, c.CreatedAt)}
+		}
+		out[d.ID] = panel
 	}
 	if len(rows) == 0 {
 		return out, nil
@@ -146,10 +159,6 @@ func panels(ctx context.Context, q *db.Queries, c db.Case, p *auth.Principal) (m
 		}
 		if !final(dl.State) {
 			panel.Pending = true
-		}
-		if dl.State == db.LivenessDeliveryStateDelivered && dl.DeliveredAt != nil && (panel.Held == nil || dl.DeliveredAt.After(panel.Held.DeliveredAt)) {
-			panel.Held = &web.LivenessHeld{ID: row.ID, RecordedBy: row.RecordedBy, RecordedAt: v.RecordedAt, Conclusion: v.Conclusion,
-				DeliveredAt: *dl.DeliveredAt}
 		}
 		panel.Verdicts = append(panel.Verdicts, row)
 	}

@@ -530,7 +530,7 @@ func RenderPDF(ctx context.Context, store *images.Store, r *CaseReport, meta Rep
 	}
 	d.subheading("Liveness verdicts", 20)
 	if len(r.Liveness) == 0 {
-		d.para("No manual liveness verdict was recorded.", "", 9, mutedRGB)
+		d.para("No manual liveness verdict was recorded in this case.", "", 9, mutedRGB)
 	}
 	for _, line := range r.ArtemisHolds {
 		d.para(line, "B", 9, inkRGB)

@@ -18,6 +18,7 @@ import (
 	"kycdesk/internal/db"
 	"kycdesk/internal/decisions"
 	"kycdesk/internal/httpx"
+	"kycdesk/internal/liveness"
 	"kycdesk/internal/mrz"
 	"kycdesk/internal/normalize"
 	"kycdesk/internal/review"
@@ -524,27 +525,30 @@ func parseMRZ(sources []string, lines []string) MRZReport {
 }
 
 // gatherLiveness lists the case's liveness verdicts, oldest first and numbered, in the words of
-// the liveness panel, and says which verdict Cynopsis Artemis holds for each document: the latest
-// delivered (a verdict recorded later but not delivered has not replaced it there).
+// the liveness panel, and says which verdict Cynopsis Artemis holds for each document with
+// verdicts in the case or held by Artemis, as the panel does (liveness.Held): the latest delivered,
+// in whichever case it was recorded (a verdict recorded later but not delivered has not replaced
+// it there).
 func gatherLiveness(ctx context.Context, q *db.Queries, id uuid.UUID, docs []db.Document, imgs []db.Image, r *CaseReport) error {
 	list, err := q.ListCaseLivenessVerdicts(ctx, id)
 	if err != nil {
 		return fmt.Errorf("report: liveness verdicts: %w", err)
 	}
 	docTitle := map[uuid.UUID]string{}
+	ids := make([]uuid.UUID, 0, len(docs))
 	for _, d := range docs {
 		docTitle[d.ID] = documentTitle(d)
+		ids = append(ids, d.ID)
+	}
+	held, err := liveness.Held(ctx, q, ids)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
 	imgLabel := map[uuid.UUID]string{}
 	for _, im := range imgs {
 		imgLabel[im.ID] = customers.KindLabel(im.Kind) + " · " + im.FileName + " · " + when(im.CreatedAt)
 	}
 	number := map[uuid.UUID]int{}
-	type held struct {
-		i  int
-		at time.Time
-	}
-	holds := map[uuid.UUID]held{}
 	var docOrder []uuid.UUID
 	for i := len(list) - 1; i >= 0; i-- { // oldest first
 		v, d := list[i].LivenessVerdict, list[i].LivenessDelivery
@@ -573,14 +577,6 @@ func gatherLiveness(ctx context.Context, q *db.Queries, id uuid.UUID, docs []db.
 		switch d.State {
 		case db.LivenessDeliveryStateDelivered:
 			rv.DeliveryNote = "Delivered to Cynopsis Artemis " + whenPtr(d.DeliveredAt) + " after " + strconv.Itoa(int(d.Attempts)) + " attempt(s)."
-			at := v.RecordedAt
-			if d.DeliveredAt != nil {
-				at = *d.DeliveredAt
-			}
-			// The last PUT is what Artemis keeps: the latest delivery, the later verdict on a tie.
-			if h, ok := holds[v.DocumentID]; !ok || !at.Before(h.at) {
-				holds[v.DocumentID] = held{len(r.Liveness), at}
-			}
 		case db.LivenessDeliveryStateRetrying:
 			rv.DeliveryNote = "Not delivered yet: " + d.LastError + " Next attempt " + whenPtr(d.NextAttemptAt) + "."
 		default:
@@ -591,19 +587,31 @@ func gatherLiveness(ctx context.Context, q *db.Queries, id uuid.UUID, docs []db.
 		}
 		r.Liveness = append(r.Liveness, rv)
 	}
+	// The documents with verdicts in the case, then the others Artemis holds a verdict on (one
+	// recorded in another case).
+	for _, d := range docs {
+		if _, ok := held[d.ID]; ok && !containsID(docOrder, d.ID) {
+			docOrder = append(docOrder, d.ID)
+		}
+	}
 	for _, doc := range docOrder {
 		prefix := ""
 		if len(docOrder) > 1 {
 			prefix = orDash(docTitle[doc]) + ": "
 		}
-		h, ok := holds[doc]
+		h, ok := held[doc]
 		if !ok {
 			r.ArtemisHolds = append(r.ArtemisHolds, prefix+"Cynopsis Artemis holds none of these verdicts: none has been delivered.")
 			continue
 		}
-		r.Liveness[h.i].Held = true
-		r.ArtemisHolds = append(r.ArtemisHolds, fmt.Sprintf("%sCynopsis Artemis holds verdict %d (conclusion: %s), delivered %s.",
-			prefix, r.Liveness[h.i].N, r.Liveness[h.i].Facts[0].Value, when(h.at)))
+		if n, here := number[h.VerdictID]; here {
+			r.Liveness[n-1].Held = true
+			r.ArtemisHolds = append(r.ArtemisHolds, fmt.Sprintf("%sCynopsis Artemis holds verdict %d (conclusion: %s), delivered %s.",
+				prefix, n, words.PassFail(h.Conclusion), when(h.DeliveredAt)))
+			continue
+		}
+		r.ArtemisHolds = append(r.ArtemisHolds, fmt.Sprintf("%sCynopsis Artemis holds the verdict recorded by %s at %s in %s (conclusion: %s), delivered %s.",
+			prefix, h.RecordedBy, when(h.RecordedAt), h.OtherCase(r.CaseID, r.CreatedAt), words.PassFail(h.Conclusion), when(h.DeliveredAt)))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package reports_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/ledongthuc/pdf"
 
 	"kycdesk/internal/vendors/argos"
@@ -130,7 +132,7 @@ func TestCaseReportImagesAndFields(t *testing.T) {
 	}
 	text := pdfText(t, []byte(res.Body))
 	for _, want := range []string{"Front · front.jpg", "Back · back.jpg", "Selfie · selfie.jpg", "SHA-256 ", "No vendor check was run on this case.",
-		"No manual liveness verdict was recorded.", "No decision was made on this case."} {
+		"No manual liveness verdict was recorded in this case.", "No decision was made on this case."} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the report lacks %q", want)
 		}
@@ -189,5 +191,31 @@ func TestReportsZip(t *testing.T) {
 		if res := c.PostForm(t, "/cases/reports.zip", form); res.Status != http.StatusUnprocessableEntity && res.Status != http.StatusNotFound {
 			t.Errorf("%v: %d", form, res.Status)
 		}
+	}
+}
+
+// TestCaseReportSaysWhatArtemisHoldsFromAnEarlierCase: the Artemis record is the document's, and
+// the document carries into the customer's next case: that case's report says which verdict
+// Artemis holds, recorded and delivered in the earlier case, as the liveness panel does.
+func TestCaseReportSaysWhatArtemisHoldsFromAnEarlierCase(t *testing.T) {
+	w := newWorld(t)
+	var next uuid.UUID
+	if err := w.app.Pool.QueryRow(context.Background(), `INSERT INTO cases (customer_id) SELECT customer_id FROM cases WHERE id = $1 RETURNING id`,
+		w.polish).Scan(&next); err != nil {
+		t.Fatal(err)
+	}
+	res := w.app.SignIn(t, w.manager).Get(t, "/cases/"+next.String()+"/report.pdf")
+	if res.Status != http.StatusOK {
+		t.Fatalf("report: %d %s", res.Status, res.Body)
+	}
+	text := strings.Join(strings.Fields(pdfText(t, []byte(res.Body))), " ")
+	for _, want := range []string{"No manual liveness verdict was recorded in this case.",
+		"Cynopsis Artemis holds the verdict recorded by Reviewer Tester at ", " in an earlier case (conclusion: pass), delivered "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("text:\n%s", text)
 	}
 }
