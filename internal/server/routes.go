@@ -85,6 +85,7 @@ func (s *Server) Routes() []Route {
 		// The queue and cases.
 		{"GET", "/cases", need(auth.PermCasesView), ch.Queue},
 		{"POST", "/cases/next", need(auth.PermCasesWork), ch.Next},
+		{"GET", "/cases/next", need(auth.PermCasesView), toQueue}, // a reload of the form's answer
 		{"GET", "/cases/{id}", need(auth.PermCasesView), ch.Show},
 		{"POST", "/cases/{id}/claim", need(auth.PermCasesWork), ch.Claim},
 		{"POST", "/cases/{id}/release", need(auth.PermCasesWork), ch.Release},
@@ -118,6 +119,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/cases/export/columns", need(auth.PermReports), s.reports.ExportColumns},
 		{"GET", "/cases/{id}/report.pdf", need(auth.PermReports), s.reports.ReportPDF},
 		{"POST", "/cases/reports.zip", need(auth.PermReports), s.reports.ReportsZip},
+		{"GET", "/cases/reports.zip", need(auth.PermCasesView), toQueue},
 		{"GET", "/dashboard", need(auth.PermReports), s.reports.Dashboard},
 		{"GET", "/audit", need(auth.PermAuditExport), s.reports.AuditPage},
 		{"GET", "/audit/export.csv", need(auth.PermAuditExport), s.reports.AuditExportCSV},
@@ -215,10 +217,17 @@ func (s *Server) Handler() http.Handler {
 	return r
 }
 
-// pageAbove is the nearest address above path (path with its last segments cut) that answers GET,
-// or "" when there is none below the root.
+// pageAbove is the page a form posting to path belongs to: path's own form page (path/new for a
+// collection, as /customers/new for POST /customers; path/edit for a record, as
+// /customers/{id}/edit for POST /customers/{id}), else the nearest address above path that
+// answers GET; "" when there is none below the root.
 func pageAbove(r chi.Routes, path string) string {
-	for p := strings.TrimSuffix(path, "/"); ; {
+	for p := strings.TrimSuffix(path, "/"); p != ""; {
+		for _, form := range []string{p + "/new", p + "/edit"} {
+			if r.Match(chi.NewRouteContext(), http.MethodGet, form) {
+				return form
+			}
+		}
 		i := strings.LastIndexByte(p, '/')
 		if i <= 0 {
 			return ""
@@ -228,6 +237,14 @@ func pageAbove(r chi.Routes, path string) string {
 			return p
 		}
 	}
+	return ""
+}
+
+// toQueue sends a GET for a form's address under /cases (taken for a case's id otherwise) to the
+// queue, where its form is.
+func toQueue(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, "/cases", http.StatusSeeOther)
+	return nil
 }
 
 // home sends a user to the page their role starts from.

@@ -177,13 +177,19 @@ func TestSecurityHeadersAndOperatorEndpoints(t *testing.T) {
 func TestAFormsAddressLeadsBackToItsPage(t *testing.T) {
 	app := testenv.NewApp(t)
 	c := app.NewClient()
+	rev := app.SignIn(t, app.CreateUser(t, "reviewer"))
 	id := uuid.NewString()
 	for path, want := range map[string]string{
 		"/cases/" + id + "/decision":           "/cases/" + id,
 		"/cases/" + id + "/notes":              "/cases/" + id,
 		"/admin/vendors/argos/production/test": "/admin/vendors/argos/production",
+		"/customers":                           "/customers/new",
+		"/customers/" + id:                     "/customers/" + id + "/edit",
+		"/customers/" + id + "/documents":      "/customers/" + id + "/edit",
+		"/cases/next":                          "/cases",
+		"/cases/reports.zip":                   "/cases",
 	} {
-		r := c.Get(t, path)
+		r := rev.Get(t, path)
 		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != want {
 			t.Errorf("GET %s = %d → %q, want 303 → %s", path, r.Status, r.Header.Get("Location"), want)
 		}
@@ -196,7 +202,6 @@ func TestAFormsAddressLeadsBackToItsPage(t *testing.T) {
 		t.Errorf("HEAD /login = %d, want 200", r.Status)
 	}
 	// A signed-in page may audit what it shows; a HEAD shows nothing, so it is not answered.
-	rev := app.SignIn(t, app.CreateUser(t, "reviewer"))
 	req, _ = http.NewRequest(http.MethodHead, app.URL+"/images/"+uuid.NewString()+"/original", nil)
 	if r := rev.Do(t, req); r.Status != http.StatusMethodNotAllowed {
 		t.Errorf("HEAD on an image = %d, want 405", r.Status)
