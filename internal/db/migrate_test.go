@@ -20,16 +20,7 @@ import (
 // check that did not finish; decided cases keep their outcome. Both migrations go down and up.
 func TestMigrationsOfRefusalsAndPartialOutcomes(t *testing.T) {
 	ctx := context.Background()
-	pool := testenv.DB(t)
-	sqlDB := stdlib.OpenDBFromPool(pool)
-	t.Cleanup(func() { sqlDB.Close() })
-	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.DownTo(ctx, 8); err != nil {
-		t.Fatal(err)
-	}
+	pool, provider := migratedTo(t, 8)
 	exec := func(sql string, args ...any) {
 		t.Helper()
 		if _, err := pool.Exec(ctx, sql, args...); err != nil {
@@ -117,16 +108,7 @@ func check(t *testing.T, pool *pgxpool.Pool, caseID uuid.UUID, outcome string, c
 // answer that is not JSON or another vendor's is left alone.
 func TestMigrationForgetsOOTOsEstimates(t *testing.T) {
 	ctx := context.Background()
-	pool := testenv.DB(t)
-	sqlDB := stdlib.OpenDBFromPool(pool)
-	t.Cleanup(func() { sqlDB.Close() })
-	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.DownTo(ctx, 10); err != nil {
-		t.Fatal(err)
-	}
+	pool, provider := migratedTo(t, 10)
 	var cust, caseID, doc uuid.UUID
 	if err := pool.QueryRow(ctx, "INSERT INTO customers (surname) VALUES ('M') RETURNING id").Scan(&cust); err != nil {
 		t.Fatal(err)
@@ -182,4 +164,20 @@ func TestMigrationForgetsOOTOsEstimates(t *testing.T) {
 	if b := body(other); b != `{"result":{"face":{"quality":{"race":"ASIAN"}}}}` {
 		t.Errorf("another vendor's answer changed: %s", b)
 	}
+}
+
+// migratedTo is a fresh database migrated down to version, and the provider that moves it.
+func migratedTo(t *testing.T, version int64) (*pgxpool.Pool, *goose.Provider) {
+	t.Helper()
+	pool := testenv.DB(t)
+	sqlDB := stdlib.OpenDBFromPool(pool)
+	t.Cleanup(func() { sqlDB.Close() })
+	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.DownTo(context.Background(), version); err != nil {
+		t.Fatal(err)
+	}
+	return pool, provider
 }
