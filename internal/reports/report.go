@@ -340,12 +340,9 @@ func (h *Handler) Gather(ctx context.Context, q *db.Queries, id uuid.UUID) (*Cas
 
 	// Flags, as the decision panel gathers them, plus those other packages compute.
 	ev, err := (&decisions.Service{Pool: h.Pool, MoreFlags: h.Flags}).Gather(ctx, q,
-		db.Case{ID: c.ID, CustomerID: c.CustomerID, Status: c.Status, VendorOutcome: c.VendorOutcome})
+		db.Case{ID: c.ID, CustomerID: c.CustomerID, Status: c.Status, VendorOutcome: c.VendorOutcome, RiskFlag: c.RiskFlag})
 	if err != nil {
 		return nil, fmt.Errorf("report: flags: %w", err)
-	}
-	if c.RiskFlag {
-		r.Flags = append(r.Flags, "The case carries the risk flag")
 	}
 	for _, f := range ev.Flags {
 		r.Flags = append(r.Flags, decisions.FlagLabel(f))
