@@ -390,9 +390,9 @@ type LateDocument struct {
 	At       time.Time // when it arrived
 }
 
-// lateDocuments lists the case's documents (ListCaseDocuments) that arrived after since (the
-// pending decision's decided_at), oldest first.
-func lateDocuments(ctx context.Context, q *db.Queries, caseID uuid.UUID, since time.Time) ([]LateDocument, error) {
+// LateDocuments lists the case's documents (ListCaseDocuments) that arrived after since (a
+// decision's decided_at), oldest first.
+func LateDocuments(ctx context.Context, q *db.Queries, caseID uuid.UUID, since time.Time) ([]LateDocument, error) {
 	docs, err := q.ListCaseDocuments(ctx, caseID)
 	if err != nil {
 		return nil, err

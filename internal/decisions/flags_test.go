@@ -1,10 +1,14 @@
 package decisions_test
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/ledongthuc/pdf"
 
 	"kycdesk/internal/cases"
 	"kycdesk/internal/db"
@@ -176,4 +180,31 @@ func TestDocumentArrivingWhilePending(t *testing.T) {
 	if !strings.Contains(late, "Passport L2") {
 		t.Errorf("the audit row does not name the late document: %q", late)
 	}
+	// The case report says it too, beside the confirmation.
+	res := f.cc.Get(t, "/cases/"+id.String()+"/report.pdf")
+	if res.Status != http.StatusOK {
+		t.Fatalf("report: %d", res.Status)
+	}
+	text := strings.Join(strings.Fields(pdfText(t, []byte(res.Body))), " ")
+	if !strings.Contains(text, "After this decision was made, Passport L2 arrived (through the intake API,") || !strings.Contains(text, "the maker did not see it.") {
+		t.Errorf("the case report does not say the document came late:\n%s", text)
+	}
+}
+
+// pdfText extracts the text of a PDF with a PDF reader.
+func pdfText(t *testing.T, b []byte) string {
+	t.Helper()
+	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("the PDF does not open: %v", err)
+	}
+	rd, err := r.GetPlainText()
+	if err != nil {
+		t.Fatalf("the PDF's text: %v", err)
+	}
+	text, err := io.ReadAll(rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(text)
 }

@@ -115,7 +115,7 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 			v.Pending = &r
 			v.IsMaker = d.DecidedBy == p.UserID
 			v.CanCheck = !v.IsMaker && p.Can(auth.PermSecondReview) && c.Status == cases.PendingSecondReview
-			late, err := lateDocuments(ctx, q, c.ID, d.DecidedAt)
+			late, err := LateDocuments(ctx, q, c.ID, d.DecidedAt)
 			if err != nil {
 				return v, err
 			}

@@ -295,7 +295,7 @@ func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uu
 		if d.DecidedBy == p.UserID {
 			return apperr.New(apperr.Forbidden, "You made this decision: a different person must review it.")
 		}
-		late, err := lateDocuments(ctx, q, caseID, d.DecidedAt)
+		late, err := LateDocuments(ctx, q, caseID, d.DecidedAt)
 		if err != nil {
 			return err
 		}

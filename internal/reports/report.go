@@ -652,6 +652,20 @@ func gatherDecisions(ctx context.Context, q *db.Queries, id uuid.UUID, docs []db
 		if d.State != "final" && d.CheckerComment != "" && d.State == "confirmed" {
 			rd.Second += " Comment: " + d.CheckerComment
 		}
+		if d.State != "final" {
+			// A document the intake API added while the decision waited: the maker did not see it,
+			// the second reviewer was told (as the decision panel tells them).
+			late, err := decisions.LateDocuments(ctx, q, id, d.DecidedAt)
+			if err != nil {
+				return fmt.Errorf("report: late documents: %w", err)
+			}
+			for _, l := range late {
+				if d.CheckedAt != nil && l.At.After(*d.CheckedAt) {
+					continue
+				}
+				rd.Second += " After this decision was made, " + l.Document + " arrived (" + l.Via + ", " + when(l.At) + "); the maker did not see it."
+			}
+		}
 		r.Decisions = append(r.Decisions, rd)
 	}
 	docTitle := map[uuid.UUID]string{}
