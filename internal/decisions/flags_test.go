@@ -2,9 +2,11 @@ package decisions_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,6 +102,18 @@ func TestRiskFlagIsADecisionFlag(t *testing.T) {
 	}
 	if got := f.cc.Get(t, "/cases/"+id.String()).Doc(t).Find("#pending-evidence").Text(); !strings.Contains(got, "The case carries the risk flag") {
 		t.Errorf("the checker does not see the risk flag: %q", got)
+	}
+	// The export's Flags column says the risk flag once (the case's, and the decision's record of it).
+	res := f.cc.Get(t, "/cases/export.csv?status=all")
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, "\ufeff"))).ReadAll()
+	if res.Status != http.StatusOK || err != nil || len(recs) < 2 {
+		t.Fatalf("export: %d %v %d records", res.Status, err, len(recs))
+	}
+	col := slices.Index(recs[0], "Flags")
+	for _, rec := range recs[1:] {
+		if rec[0] == id.String() && (col < 0 || rec[col] != "risk") {
+			t.Errorf("the export's flags: %q (column %d)", rec, col)
+		}
 	}
 }
 
