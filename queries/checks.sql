@@ -55,6 +55,8 @@ SELECT * FROM checks WHERE vendor = @vendor AND transaction_id = @transaction_id
 -- (the app setting checks.defaults; without it, the literal below, which is checks.DefaultSet) and
 -- any vendor asked for; Artemis record creation examines nothing and is left out. A document of the
 -- case is one that arrived with the case or after it, or one the case has checks on.
+-- ListUnfinishedExpectedChecks lists the same expected checks that have not finished: keep the
+-- two "expected" sets alike.
 -- The row is left alone when neither the outcome nor the second of its last activity would change:
 -- an update rewrites every index of the case (the trigram index with every trigram of its search
 -- text), and the checks of one document, run at once by several vendors, finish within a moment
@@ -86,6 +88,32 @@ UPDATE cases SET last_activity_at = now(), vendor_outcome = o.outcome
 FROM o
 WHERE cases.id = @case_id
   AND (cases.vendor_outcome <> o.outcome OR date_trunc('second', cases.last_activity_at) < date_trunc('second', now()));
+
+-- name: ListUnfinishedExpectedChecks :many
+-- The checks RefreshCaseVendorOutcome expects on a case (its "expected" set, written alike: keep
+-- the two the same) that have no finished check (done, or failed: a failed one is its own flag):
+-- not run at all, or queued, running or retrying. started says which.
+WITH expected AS (
+    SELECT d.id AS document_id, e.vendor
+    FROM cases c
+    JOIN documents d ON d.customer_id = c.customer_id
+    CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(
+        (SELECT s.value -> d.type::text FROM app_settings s WHERE s.key = 'checks.defaults'),
+        '["cynopsis_ocr", "apptenticate", "argos", "ooto"]'::jsonb)) AS e(vendor)
+    WHERE c.id = @case_id AND e.vendor <> 'artemis'
+      AND (d.created_at >= c.created_at OR EXISTS (SELECT 1 FROM checks x WHERE x.case_id = c.id AND x.document_id = d.id))
+    UNION
+    SELECT k.document_id, k.vendor FROM checks k WHERE k.case_id = @case_id AND k.kind <> 'record'
+)
+SELECT x.document_id, x.vendor::text AS vendor,
+    EXISTS (SELECT 1 FROM checks k WHERE k.case_id = @case_id AND k.document_id = x.document_id AND k.vendor = x.vendor)::boolean AS started
+FROM expected x
+WHERE NOT EXISTS (
+    SELECT 1 FROM checks k
+    WHERE k.case_id = @case_id AND k.document_id = x.document_id AND k.vendor = x.vendor
+      AND k.state IN ('done', 'failed') AND k.kind <> 'record'
+)
+ORDER BY x.vendor, x.document_id;
 
 -- name: InsertVendorCall :exec
 INSERT INTO vendor_calls (check_id, case_id, vendor, method, endpoint, started_at, latency_ms, http_status, vendor_code, meaning, attempt, body, error)

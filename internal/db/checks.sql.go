@@ -530,6 +530,59 @@ func (q *Queries) ListDocumentImages(ctx context.Context, documentID *uuid.UUID)
 	return items, nil
 }
 
+const listUnfinishedExpectedChecks = `-- name: ListUnfinishedExpectedChecks :many
+WITH expected AS (
+    SELECT d.id AS document_id, e.vendor
+    FROM cases c
+    JOIN documents d ON d.customer_id = c.customer_id
+    CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(
+        (SELECT s.value -> d.type::text FROM app_settings s WHERE s.key = 'checks.defaults'),
+        '["cynopsis_ocr", "apptenticate", "argos", "ooto"]'::jsonb)) AS e(vendor)
+    WHERE c.id = $1 AND e.vendor <> 'artemis'
+      AND (d.created_at >= c.created_at OR EXISTS (SELECT 1 FROM checks x WHERE x.case_id = c.id AND x.document_id = d.id))
+    UNION
+    SELECT k.document_id, k.vendor FROM checks k WHERE k.case_id = $1 AND k.kind <> 'record'
+)
+SELECT x.document_id, x.vendor::text AS vendor,
+    EXISTS (SELECT 1 FROM checks k WHERE k.case_id = $1 AND k.document_id = x.document_id AND k.vendor = x.vendor)::boolean AS started
+FROM expected x
+WHERE NOT EXISTS (
+    SELECT 1 FROM checks k
+    WHERE k.case_id = $1 AND k.document_id = x.document_id AND k.vendor = x.vendor
+      AND k.state IN ('done', 'failed') AND k.kind <> 'record'
+)
+ORDER BY x.vendor, x.document_id
+`
+
+type ListUnfinishedExpectedChecksRow struct {
+	DocumentID uuid.UUID
+	Vendor     string
+	Started    bool
+}
+
+// The checks RefreshCaseVendorOutcome expects on a case (its "expected" set, written alike: keep
+// the two the same) that have no finished check (done, or failed: a failed one is its own flag):
+// not run at all, or queued, running or retrying. started says which.
+func (q *Queries) ListUnfinishedExpectedChecks(ctx context.Context, caseID uuid.UUID) ([]ListUnfinishedExpectedChecksRow, error) {
+	rows, err := q.db.Query(ctx, listUnfinishedExpectedChecks, caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListUnfinishedExpectedChecksRow{}
+	for rows.Next() {
+		var i ListUnfinishedExpectedChecksRow
+		if err := rows.Scan(&i.DocumentID, &i.Vendor, &i.Started); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockCase = `-- name: LockCase :exec
 SELECT id FROM cases WHERE id = $1 FOR UPDATE
 `
@@ -579,6 +632,8 @@ WHERE cases.id = $1
 // (the app setting checks.defaults; without it, the literal below, which is checks.DefaultSet) and
 // any vendor asked for; Artemis record creation examines nothing and is left out. A document of the
 // case is one that arrived with the case or after it, or one the case has checks on.
+// ListUnfinishedExpectedChecks lists the same expected checks that have not finished: keep the
+// two "expected" sets alike.
 // The row is left alone when neither the outcome nor the second of its last activity would change:
 // an update rewrites every index of the case (the trigram index with every trigram of its search
 // text), and the checks of one document, run at once by several vendors, finish within a moment

@@ -42,6 +42,9 @@ func setup(t *testing.T) *fixture {
 	f.maker, f.other = f.app.CreateUser(t, "reviewer"), f.app.CreateUser(t, "reviewer")
 	f.checker = f.app.CreateUser(t, "manager")
 	f.mc, f.cc = f.app.SignIn(t, f.maker), f.app.SignIn(t, f.checker)
+	// The fixture's cases expect one vendor's check (Argos), so a test's single passing check is the
+	// whole vendor evidence; a test of missing checks sets the defaults it means.
+	f.checkDefaults(t, "argos")
 	list, err := db.New(f.app.Pool).ListActiveReasons(f.ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +55,21 @@ func setup(t *testing.T) *fixture {
 		}
 	}
 	return f
+}
+
+// checkDefaults sets the vendors checked by default on every document type (the checks a case
+// expects).
+func (f *fixture) checkDefaults(t *testing.T, vendors ...string) {
+	t.Helper()
+	m := map[string][]string{}
+	for _, d := range customers.DocumentTypes {
+		m[d.Value] = vendors
+	}
+	b, _ := json.Marshal(m)
+	if _, err := f.app.Pool.Exec(f.ctx, `INSERT INTO app_settings (key, value) VALUES ('checks.defaults', $1)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, b); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // claimedCase opens a case for a customer and lets the maker claim it.
@@ -558,7 +576,7 @@ func TestApprovalNeedsEvidence(t *testing.T) {
 	}
 	// Escalated by one reviewer, approved by another: a second review.
 	id = f.claimedCase(t, "2035-01-01")
-	if _, err := f.app.Pool.Exec(f.ctx, "INSERT INTO checks (case_id, document_id, vendor, kind, state, outcome, request_key) SELECT $1, d.id, 'ooto', 'face_match', 'done', 'pass', 'test' FROM documents d JOIN cases c ON c.customer_id = d.customer_id WHERE c.id = $1", id); err != nil {
+	if _, err := f.app.Pool.Exec(f.ctx, "INSERT INTO checks (case_id, document_id, vendor, kind, state, outcome, request_key) SELECT $1, d.id, 'argos', 'ocr', 'done', 'pass', 'test' FROM documents d JOIN cases c ON c.customer_id = d.customer_id WHERE c.id = $1", id); err != nil {
 		t.Fatal(err)
 	}
 	f.decide(t, f.mc, id, decisions.Escalate, "needs a senior look")

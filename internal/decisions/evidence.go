@@ -2,6 +2,7 @@ package decisions
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"kycdesk/internal/customers"
 	"kycdesk/internal/db"
 	"kycdesk/internal/vendors"
+	"kycdesk/internal/words"
 )
 
 // Evidence is what the reviewer had in front of them when deciding. It is stored with the
@@ -177,6 +179,29 @@ func (s *Service) Gather(ctx context.Context, q *db.Queries, c db.Case) (Evidenc
 			flag("vendor_unfinished:" + k.Vendor)
 		}
 	}
+	if len(finished) > 0 {
+		// Some vendor evidence stands, but not all the case expects: the approval would rest on
+		// part of it (a vendor outcome of "partial"). With nothing finished, the no_checks rule
+		// speaks instead.
+		missing, err := q.ListUnfinishedExpectedChecks(ctx, c.ID)
+		if err != nil {
+			return ev, err
+		}
+		var names []string
+		seen := map[string]bool{}
+		for _, m := range missing {
+			if !seen[m.Vendor] {
+				seen[m.Vendor] = true
+				names = append(names, m.Vendor)
+			}
+		}
+		if len(names) > 0 {
+			flag("checks_missing:" + strings.Join(names, ","))
+		}
+	}
+	if c.RiskFlag {
+		flag("risk")
+	}
 	now := time.Now()
 	docs, err := q.ListCaseDocuments(ctx, c.ID)
 	if err != nil {
@@ -281,6 +306,10 @@ func FlagLabel(f string) string {
 		return "Sources disagree on " + strings.ReplaceAll(rest, "_", " ")
 	case "mrz_failure":
 		return "An MRZ check digit fails"
+	case "checks_missing":
+		return "Expected vendor checks did not run or have not finished (" + missingWords(rest) + ")"
+	case "risk":
+		return "The case carries the risk flag"
 	}
 	return f
 }
@@ -318,6 +347,72 @@ func negatives(ev Evidence) []string {
 		}
 	}
 	return out
+}
+
+// missingWords names the vendors of a checks_missing flag: "Argos …, OOTO …".
+func missingWords(list string) string {
+	var out []string
+	for _, v := range strings.Split(list, ",") {
+		out = append(out, vendorWords(v))
+	}
+	return words.Join(out)
+}
+
+// unverified lists, in words, what an approval would rest on without: the expected vendor checks
+// that did not run or have not finished while others did. Approving needs a comment saying why,
+// as over a negative result; it is a flag (four-eyes under the flags rule), not a negative result.
+func unverified(ev Evidence) []string {
+	for _, f := range ev.Flags {
+		if kind, rest, _ := strings.Cut(f, ":"); kind == "checks_missing" {
+			return []string{"expected checks did not run or have not finished (" + missingWords(rest) + ")"}
+		}
+	}
+	return nil
+}
+
+// approvalBlocked says why the case cannot be approved at all, or "" when it can.
+func approvalBlocked(ev Evidence) string {
+	switch {
+	case ev.Documents == 0:
+		return "A case without any document cannot be approved: ask for a resubmission, or reject it."
+	case ev.Usable() == 0:
+		return allRejected(ev)
+	}
+	return ""
+}
+
+// LateDocument is a document of the case that arrived after its pending decision was made: the
+// maker did not see it. The intake API adds documents to a case pending second review (the
+// onboarding front end cannot be told to wait), so the checker must be told.
+type LateDocument struct {
+	Document string    // "Passport X1"
+	Via      string    // "through the intake API", "added by Rita Reviewer"
+	At       time.Time // when it arrived
+}
+
+// LateDocuments lists the case's documents (ListCaseDocuments) that arrived after since (a
+// decision's decided_at), oldest first.
+func LateDocuments(ctx context.Context, q *db.Queries, caseID uuid.UUID, since time.Time) ([]LateDocument, error) {
+	docs, err := q.ListCaseDocuments(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	var out []LateDocument
+	for _, d := range docs {
+		if !d.CreatedAt.After(since) {
+			continue
+		}
+		l := LateDocument{Document: docLabel(d), Via: "through the intake API", At: d.CreatedAt}
+		if d.CreatedBy != nil {
+			l.Via = "added by someone"
+			if u, err := q.GetUser(ctx, *d.CreatedBy); err == nil {
+				l.Via = "added by " + u.Name
+			}
+		}
+		out = append(out, l)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out, nil
 }
 
 // negative reports whether an approval would override a negative result.

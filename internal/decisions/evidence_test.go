@@ -235,6 +235,7 @@ func TestVendorRefusalIsANegativeResult(t *testing.T) {
 func TestFailingLivenessVerdictIsEvidence(t *testing.T) {
 	f := setup(t)
 	f.rules(t, decisions.Rules{OverrideNegative: true})
+	f.checkDefaults(t, "ooto") // the face check each verdict comes with is the vendor evidence expected
 	verdict := func(caseID uuid.UUID, pass bool) {
 		t.Helper()
 		doc := f.documents(t, caseID)[0]
@@ -356,6 +357,8 @@ func TestNewImageAskedForIsMetByANewDocument(t *testing.T) {
 		[]customers.File{{Kind: "front", Name: "front.jpg", Data: specimenFront(t)}}); err != nil {
 		t.Fatal(err)
 	}
+	// The new document is checked too: unchecked, it would be a check missing.
+	f.check(t, id, f.documents(t, id)[1], "argos", db.CheckStateDone, "pass", "", "", "")
 	if ev := gather(); len(ev.Flags) != 0 || len(ev.DocumentDecisions) != 1 || ev.DocumentDecisions[0].Outstanding {
 		t.Fatalf("after the new front: %+v", ev)
 	}

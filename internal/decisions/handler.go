@@ -96,7 +96,8 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 	for _, f := range ev.Flags {
 		v.Flags = append(v.Flags, FlagLabel(f))
 	}
-	v.Negative = negatives(ev)
+	v.Negative = append(negatives(ev), unverified(ev)...)
+	v.ApproveBlocked = approvalBlocked(ev)
 	list, err := q.ListCaseDecisions(ctx, c.ID)
 	if err != nil {
 		return v, err
@@ -114,6 +115,13 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 			v.Pending = &r
 			v.IsMaker = d.DecidedBy == p.UserID
 			v.CanCheck = !v.IsMaker && p.Can(auth.PermSecondReview) && c.Status == cases.PendingSecondReview
+			late, err := LateDocuments(ctx, q, c.ID, d.DecidedAt)
+			if err != nil {
+				return v, err
+			}
+			for _, l := range late {
+				r.Late = append(r.Late, l.Document+" ("+l.Via+", "+web.Stamp(l.At)+")")
+			}
 		}
 		if i == 0 && d.State == "returned" && cases.Open(c.Status) {
 			r := row // the newest case decision was sent back and nothing newer is decided
@@ -203,7 +211,8 @@ func deref(s *string) string {
 
 // FillCase adds the decision panel to the case page.
 func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error {
-	panel, err := h.Panel(ctx, db.Case{ID: c.ID, CustomerID: c.CustomerID, Status: c.Status, AssigneeID: c.AssigneeID, VendorOutcome: c.VendorOutcome}, p)
+	panel, err := h.Panel(ctx, db.Case{ID: c.ID, CustomerID: c.CustomerID, Status: c.Status, AssigneeID: c.AssigneeID,
+		VendorOutcome: c.VendorOutcome, RiskFlag: c.RiskFlag, CreatedAt: c.CreatedAt}, p)
 	if err != nil {
 		return err
 	}

@@ -163,16 +163,17 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 		if err != nil {
 			return err
 		}
-		if in.Outcome == Approve && ev.Documents == 0 {
-			return apperr.Field("outcome", "A case without any document cannot be approved: ask for a resubmission, or reject it.")
-		}
-		if in.Outcome == Approve && ev.Usable() == 0 {
-			return apperr.Field("outcome", allRejected(ev))
+		if in.Outcome == Approve {
+			if why := approvalBlocked(ev); why != "" {
+				return apperr.Field("outcome", why)
+			}
 		}
 		why := negatives(ev)
 		overrides := in.Outcome == Approve && len(why) > 0
-		if overrides && comment == "" {
-			return apperr.Field("comment", "Explain why you approve although "+words.Join(why)+".")
+		if in.Outcome == Approve && comment == "" {
+			if all := append(append([]string{}, why...), unverified(ev)...); len(all) > 0 {
+				return apperr.Field("comment", "Explain why you approve although "+words.Join(all)+".")
+			}
 		}
 		rule := ""
 		if in.Outcome == Approve || in.Outcome == Reject {
@@ -294,6 +295,18 @@ func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uu
 		if d.DecidedBy == p.UserID {
 			return apperr.New(apperr.Forbidden, "You made this decision: a different person must review it.")
 		}
+		late, err := LateDocuments(ctx, q, caseID, d.DecidedAt)
+		if err != nil {
+			return err
+		}
+		var lateNames []string
+		for _, l := range late {
+			lateNames = append(lateNames, l.Document)
+		}
+		if confirm && len(late) > 0 && comment == "" {
+			return apperr.Field("comment", "After this decision was made, "+words.Join(lateNames)+" arrived, which the maker did not see: "+
+				"say in the comment that you weighed it, or send the decision back.")
+		}
 		params := db.CheckCaseDecisionParams{ID: d.ID, CheckerID: &p.UserID, CheckerComment: comment, State: "confirmed"}
 		next := target[d.Outcome]
 		if !confirm {
@@ -322,7 +335,8 @@ func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uu
 			return err
 		}
 		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "case.second_review", SubjectType: "case", SubjectID: caseID.String(),
-			CaseID: &caseID, After: map[string]any{"decision_id": d.ID, "result": params.State, "outcome": d.Outcome, "comment": comment, "status": next}})
+			CaseID: &caseID, After: map[string]any{"decision_id": d.ID, "result": params.State, "outcome": d.Outcome, "comment": comment, "status": next,
+				"late_documents": lateNames}})
 	})
 	return out, err
 }

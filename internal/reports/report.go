@@ -340,12 +340,9 @@ func (h *Handler) Gather(ctx context.Context, q *db.Queries, id uuid.UUID) (*Cas
 
 	// Flags, as the decision panel gathers them, plus those other packages compute.
 	ev, err := (&decisions.Service{Pool: h.Pool, MoreFlags: h.Flags}).Gather(ctx, q,
-		db.Case{ID: c.ID, CustomerID: c.CustomerID, Status: c.Status, VendorOutcome: c.VendorOutcome})
+		db.Case{ID: c.ID, CustomerID: c.CustomerID, Status: c.Status, VendorOutcome: c.VendorOutcome, RiskFlag: c.RiskFlag})
 	if err != nil {
 		return nil, fmt.Errorf("report: flags: %w", err)
-	}
-	if c.RiskFlag {
-		r.Flags = append(r.Flags, "The case carries the risk flag")
 	}
 	for _, f := range ev.Flags {
 		r.Flags = append(r.Flags, decisions.FlagLabel(f))
@@ -654,6 +651,20 @@ func gatherDecisions(ctx context.Context, q *db.Queries, id uuid.UUID, docs []db
 		}
 		if d.State != "final" && d.CheckerComment != "" && d.State == "confirmed" {
 			rd.Second += " Comment: " + d.CheckerComment
+		}
+		if d.State != "final" {
+			// A document the intake API added while the decision waited: the maker did not see it,
+			// the second reviewer was told (as the decision panel tells them).
+			late, err := decisions.LateDocuments(ctx, q, id, d.DecidedAt)
+			if err != nil {
+				return fmt.Errorf("report: late documents: %w", err)
+			}
+			for _, l := range late {
+				if d.CheckedAt != nil && l.At.After(*d.CheckedAt) {
+					continue
+				}
+				rd.Second += " After this decision was made, " + l.Document + " arrived (" + l.Via + ", " + when(l.At) + "); the maker did not see it."
+			}
 		}
 		r.Decisions = append(r.Decisions, rd)
 	}

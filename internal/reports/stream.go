@@ -562,7 +562,8 @@ func (c *caseCells) fillChecksAndFlags(e *exporter, v [][]byte) {
 		c.buf = append(c.buf, s...)
 		n++
 	}
-	if string(v[xRisk]) == "t" {
+	risk := string(v[xRisk]) == "t"
+	if risk {
 		add("risk")
 	}
 	expired := c.hasExpiry && c.expiry < e.todayDays
@@ -583,7 +584,8 @@ func (c *caseCells) fillChecksAndFlags(e *exporter, v [][]byte) {
 		var recorded []string
 		if json.Unmarshal(fl, &recorded) == nil {
 			for _, f := range recorded {
-				if (f == "expired_document" && expired) || (f == "under_age" && underAge) || c.hasVendorFlag(f, negative) {
+				// Said already from what the data says now (risk: a decision records the risk flag too).
+				if (f == "risk" && risk) || (f == "expired_document" && expired) || (f == "under_age" && underAge) || c.hasVendorFlag(f, negative) {
 					continue
 				}
 				add(f)
