@@ -16,8 +16,9 @@ RETURNING *;
 UPDATE decision_reasons SET active = @active WHERE id = @id RETURNING *;
 
 -- name: CreateCaseDecision :one
-INSERT INTO case_decisions (case_id, outcome, reason_id, comment, decided_by, evidence, overrides_vendor, four_eyes_rule, state)
-VALUES (@case_id, @outcome, @reason_id, @comment, @decided_by, @evidence, @overrides_vendor, sqlc.narg(four_eyes_rule), @state)
+-- status_before is the case's status as the decision found it: where a decision sent back returns it.
+INSERT INTO case_decisions (case_id, outcome, reason_id, comment, decided_by, evidence, overrides_vendor, four_eyes_rule, state, status_before)
+VALUES (@case_id, @outcome, @reason_id, @comment, @decided_by, @evidence, @overrides_vendor, sqlc.narg(four_eyes_rule), @state, @status_before)
 RETURNING *;
 
 -- name: GetPendingCaseDecision :one

@@ -193,6 +193,7 @@ func (h *Handler) view(r *http.Request) (web.CaseView, error) {
 		CanRelease: mine && open && c.Status != PendingSecondReview,
 		CanAssign:  p.Can(auth.PermCasesAssign) && open && c.Status != PendingSecondReview,
 		CanReport:  p.Can(auth.PermReports),
+		Pending:    c.Status == PendingSecondReview,
 		CreatedAt:  c.CreatedAt, Age: Age(c.CreatedAt, now), Overdue: open && now.Sub(c.CreatedAt) > h.SLA, Risk: c.RiskFlag}
 	if c.AssigneeName != nil {
 		v.Assignee = *c.AssigneeName

@@ -40,12 +40,15 @@ var Statuses = []Status{New, InReview, AwaitingResubmission, Escalated, PendingS
 // (DocumentArrived: to in review when someone holds it, to new when nobody does) or when the
 // reviewer holding it decides (approve, reject, escalate, or a four-eyes decision pending a second
 // review); a renewed request for resubmission keeps it where it is and changes no status.
+//
+// A decision sent back by its second review returns the case to the status the decision found it
+// in: in review, awaiting resubmission or escalated.
 var Transitions = map[Status][]Status{
 	New:                  {InReview},
 	InReview:             {New, AwaitingResubmission, Escalated, PendingSecondReview, Approved, Rejected},
 	AwaitingResubmission: {New, InReview, Escalated, PendingSecondReview, Approved, Rejected},
 	Escalated:            {InReview, PendingSecondReview, Approved, Rejected},
-	PendingSecondReview:  {InReview, Approved, Rejected},
+	PendingSecondReview:  {InReview, AwaitingResubmission, Escalated, Approved, Rejected},
 	Approved:             {},
 	Rejected:             {},
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"sort"
 	"strconv"
@@ -35,6 +36,7 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth
 	open := c.Status != db.CaseStatusApproved && c.Status != db.CaseStatusRejected
 	mine := c.AssigneeID != nil && *c.AssigneeID == p.UserID
 	v := web.ChecksView{CaseID: c.ID.String(), DocumentID: docID.String(), RequestKey: NewRequestKey(), Errors: errs}
+	seen := fnv.New64a() // what the panel shows of each check, for ChecksChanged
 	switch {
 	case !p.Can(auth.PermCasesWork) || !open:
 	case c.Status == db.CaseStatusPendingSecondReview:
@@ -114,9 +116,16 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth
 			v.Pending = true
 		}
 		v.Checks = append(v.Checks, row)
+		fmt.Fprintf(seen, "%s:%s:%s:%s;", k.ID, k.State, row.Outcome, k.ErrorKind)
 	}
+	v.Seen = strconv.FormatUint(seen.Sum64(), 36)
 	return v, nil
 }
+
+// ChecksChanged is the event a checks panel's answer raises (HX-Trigger) when the document's checks
+// are not as the page showed them: other panels that rest on the checks (the decision panel's
+// flags and hint) refresh themselves on it.
+const ChecksChanged = "kyc:checks-changed"
 
 // callError is what the panel says of a call that failed. The meaning already says it in plain
 // words; the transport's own text ("dial tcp 127.0.0.1:443: connect: connection refused",
@@ -179,6 +188,11 @@ func (h *Handler) Show(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The polling panel says what it showed: a check that started, finished or failed since is
+	// news for the rest of the page.
+	if seen := r.URL.Query().Get("seen"); seen != "" && seen != v.Seen {
+		w.Header().Set("HX-Trigger", ChecksChanged)
+	}
 	return httpx.Render(w, r, http.StatusOK, web.ChecksPanel(v))
 }
 
@@ -215,6 +229,8 @@ func (h *Handler) Run(w http.ResponseWriter, r *http.Request) error {
 	status := http.StatusOK
 	if fields != nil {
 		status = http.StatusUnprocessableEntity
+	} else {
+		w.Header().Set("HX-Trigger", ChecksChanged) // checks were queued
 	}
 	return httpx.Render(w, r, status, web.ChecksPanel(v))
 }

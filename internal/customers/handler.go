@@ -16,6 +16,7 @@ import (
 	"kycdesk/internal/apperr"
 	"kycdesk/internal/audit"
 	"kycdesk/internal/auth"
+	"kycdesk/internal/cases"
 	"kycdesk/internal/db"
 	"kycdesk/internal/httpx"
 	"kycdesk/internal/images"
@@ -101,15 +102,33 @@ func mayAct(ctx context.Context, q *db.Queries, p *auth.Principal, customerID uu
 	return &c, nil
 }
 
-// Edit shows the customer form filled in.
+// backToCase answers a change refused because the customer's case changed meanwhile (it went to
+// its second review while the form was open): back to the case page, with why, rather than an
+// error page that leads nowhere. Any other error is returned as it is.
+func backToCase(w http.ResponseWriter, r *http.Request, open *db.Case, err error) error {
+	if ae, ok := apperr.As(err); ok && ae.Code == apperr.Conflict && open != nil {
+		httpx.SetFlash(w, "error", ae.Message)
+		return httpx.Redirect(w, r, "/cases/"+open.ID.String())
+	}
+	return err
+}
+
+// Edit shows the customer form filled in; a customer whose case waits for its second review is not
+// editable, so the form is not shown (the case page says why).
 func (h *Handler) Edit(w http.ResponseWriter, r *http.Request) error {
 	id, err := customerID(r)
 	if err != nil {
 		return err
 	}
-	c, err := Get(r.Context(), db.New(h.Pool), id)
+	q := db.New(h.Pool)
+	c, err := Get(r.Context(), q, id)
 	if err != nil {
 		return err
+	}
+	if open, err := q.GetOpenCaseForCustomer(r.Context(), id); err == nil {
+		if err := cases.RequireNotPending(open); err != nil {
+			return backToCase(w, r, &open, err)
+		}
 	}
 	in := Input{GivenNames: c.GivenNames, Surname: c.Surname, DateOfBirth: dateText(c.DateOfBirth), Nationality: c.Nationality,
 		ResidenceCountry: c.ResidenceCountry, Email: c.Email, Phone: c.Phone, Address: c.Address}
@@ -135,7 +154,7 @@ func (h *Handler) Update(w http.ResponseWriter, r *http.Request) error {
 		if fields := apperr.FieldsOf(err); fields != nil {
 			return h.R.Page(w, r, http.StatusUnprocessableEntity, "Edit customer", web.CustomerFormPage(formView(id.String(), formInput(r), fields)))
 		}
-		return err
+		return backToCase(w, r, open, err)
 	}
 	httpx.SetFlash(w, "ok", "The customer's data was saved.")
 	if open != nil {
@@ -190,7 +209,7 @@ func (h *Handler) AddDocument(w http.ResponseWriter, r *http.Request) error {
 		return h.R.Page(w, r, http.StatusUnprocessableEntity, "Add a document", web.DocumentUploadForm(f))
 	}
 	if err != nil {
-		return err
+		return backToCase(w, r, open, err)
 	}
 	httpx.SetFlash(w, "ok", fmt.Sprintf("The document and %d image(s) were added.", len(files)))
 	if open != nil {

@@ -31,7 +31,7 @@ const checkCaseDecision = `-- name: CheckCaseDecision :one
 UPDATE case_decisions SET state = $1, checker_id = $2, checked_at = now(),
     checker_reason_id = $3, checker_comment = $4
 WHERE id = $5 AND state = 'pending'
-RETURNING id, case_id, outcome, reason_id, comment, decided_by, decided_at, evidence, overrides_vendor, four_eyes_rule, state, checker_id, checked_at, checker_reason_id, checker_comment
+RETURNING id, case_id, outcome, reason_id, comment, decided_by, decided_at, evidence, overrides_vendor, four_eyes_rule, state, checker_id, checked_at, checker_reason_id, checker_comment, status_before
 `
 
 type CheckCaseDecisionParams struct {
@@ -69,14 +69,15 @@ func (q *Queries) CheckCaseDecision(ctx context.Context, arg CheckCaseDecisionPa
 		&i.CheckedAt,
 		&i.CheckerReasonID,
 		&i.CheckerComment,
+		&i.StatusBefore,
 	)
 	return i, err
 }
 
 const createCaseDecision = `-- name: CreateCaseDecision :one
-INSERT INTO case_decisions (case_id, outcome, reason_id, comment, decided_by, evidence, overrides_vendor, four_eyes_rule, state)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id, case_id, outcome, reason_id, comment, decided_by, decided_at, evidence, overrides_vendor, four_eyes_rule, state, checker_id, checked_at, checker_reason_id, checker_comment
+INSERT INTO case_decisions (case_id, outcome, reason_id, comment, decided_by, evidence, overrides_vendor, four_eyes_rule, state, status_before)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+RETURNING id, case_id, outcome, reason_id, comment, decided_by, decided_at, evidence, overrides_vendor, four_eyes_rule, state, checker_id, checked_at, checker_reason_id, checker_comment, status_before
 `
 
 type CreateCaseDecisionParams struct {
@@ -89,8 +90,10 @@ type CreateCaseDecisionParams struct {
 	OverridesVendor bool
 	FourEyesRule    *string
 	State           string
+	StatusBefore    *CaseStatus
 }
 
+// status_before is the case's status as the decision found it: where a decision sent back returns it.
 func (q *Queries) CreateCaseDecision(ctx context.Context, arg CreateCaseDecisionParams) (CaseDecision, error) {
 	row := q.db.QueryRow(ctx, createCaseDecision,
 		arg.CaseID,
@@ -102,6 +105,7 @@ func (q *Queries) CreateCaseDecision(ctx context.Context, arg CreateCaseDecision
 		arg.OverridesVendor,
 		arg.FourEyesRule,
 		arg.State,
+		arg.StatusBefore,
 	)
 	var i CaseDecision
 	err := row.Scan(
@@ -120,6 +124,7 @@ func (q *Queries) CreateCaseDecision(ctx context.Context, arg CreateCaseDecision
 		&i.CheckedAt,
 		&i.CheckerReasonID,
 		&i.CheckerComment,
+		&i.StatusBefore,
 	)
 	return i, err
 }
@@ -209,7 +214,7 @@ func (q *Queries) GetDecisionReason(ctx context.Context, id uuid.UUID) (Decision
 }
 
 const getPendingCaseDecision = `-- name: GetPendingCaseDecision :one
-SELECT id, case_id, outcome, reason_id, comment, decided_by, decided_at, evidence, overrides_vendor, four_eyes_rule, state, checker_id, checked_at, checker_reason_id, checker_comment FROM case_decisions WHERE case_id = $1 AND state = 'pending'
+SELECT id, case_id, outcome, reason_id, comment, decided_by, decided_at, evidence, overrides_vendor, four_eyes_rule, state, checker_id, checked_at, checker_reason_id, checker_comment, status_before FROM case_decisions WHERE case_id = $1 AND state = 'pending'
 `
 
 func (q *Queries) GetPendingCaseDecision(ctx context.Context, caseID uuid.UUID) (CaseDecision, error) {
@@ -231,12 +236,13 @@ func (q *Queries) GetPendingCaseDecision(ctx context.Context, caseID uuid.UUID) 
 		&i.CheckedAt,
 		&i.CheckerReasonID,
 		&i.CheckerComment,
+		&i.StatusBefore,
 	)
 	return i, err
 }
 
 const latestFinalCaseDecision = `-- name: LatestFinalCaseDecision :one
-SELECT d.id, d.case_id, d.outcome, d.reason_id, d.comment, d.decided_by, d.decided_at, d.evidence, d.overrides_vendor, d.four_eyes_rule, d.state, d.checker_id, d.checked_at, d.checker_reason_id, d.checker_comment, r.label AS reason_label FROM case_decisions d JOIN decision_reasons r ON r.id = d.reason_id
+SELECT d.id, d.case_id, d.outcome, d.reason_id, d.comment, d.decided_by, d.decided_at, d.evidence, d.overrides_vendor, d.four_eyes_rule, d.state, d.checker_id, d.checked_at, d.checker_reason_id, d.checker_comment, d.status_before, r.label AS reason_label FROM case_decisions d JOIN decision_reasons r ON r.id = d.reason_id
 WHERE d.case_id = $1 AND d.state IN ('final', 'confirmed')
 ORDER BY coalesce(d.checked_at, d.decided_at) DESC LIMIT 1
 `
@@ -257,6 +263,7 @@ type LatestFinalCaseDecisionRow struct {
 	CheckedAt       *time.Time
 	CheckerReasonID *uuid.UUID
 	CheckerComment  string
+	StatusBefore    *CaseStatus
 	ReasonLabel     string
 }
 
@@ -279,6 +286,7 @@ func (q *Queries) LatestFinalCaseDecision(ctx context.Context, caseID uuid.UUID)
 		&i.CheckedAt,
 		&i.CheckerReasonID,
 		&i.CheckerComment,
+		&i.StatusBefore,
 		&i.ReasonLabel,
 	)
 	return i, err
@@ -316,7 +324,7 @@ func (q *Queries) ListActiveReasons(ctx context.Context) ([]DecisionReason, erro
 }
 
 const listCaseDecisions = `-- name: ListCaseDecisions :many
-SELECT d.id, d.case_id, d.outcome, d.reason_id, d.comment, d.decided_by, d.decided_at, d.evidence, d.overrides_vendor, d.four_eyes_rule, d.state, d.checker_id, d.checked_at, d.checker_reason_id, d.checker_comment, r.label AS reason_label, m.name AS maker_name, c.name AS checker_name, cr.label AS checker_reason_label
+SELECT d.id, d.case_id, d.outcome, d.reason_id, d.comment, d.decided_by, d.decided_at, d.evidence, d.overrides_vendor, d.four_eyes_rule, d.state, d.checker_id, d.checked_at, d.checker_reason_id, d.checker_comment, d.status_before, r.label AS reason_label, m.name AS maker_name, c.name AS checker_name, cr.label AS checker_reason_label
 FROM case_decisions d
 JOIN decision_reasons r ON r.id = d.reason_id
 JOIN users m ON m.id = d.decided_by
@@ -342,6 +350,7 @@ type ListCaseDecisionsRow struct {
 	CheckedAt          *time.Time
 	CheckerReasonID    *uuid.UUID
 	CheckerComment     string
+	StatusBefore       *CaseStatus
 	ReasonLabel        string
 	MakerName          string
 	CheckerName        *string
@@ -373,6 +382,7 @@ func (q *Queries) ListCaseDecisions(ctx context.Context, caseID uuid.UUID) ([]Li
 			&i.CheckedAt,
 			&i.CheckerReasonID,
 			&i.CheckerComment,
+			&i.StatusBefore,
 			&i.ReasonLabel,
 			&i.MakerName,
 			&i.CheckerName,

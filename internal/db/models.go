@@ -474,6 +474,7 @@ type CaseDecision struct {
 	CheckedAt       *time.Time
 	CheckerReasonID *uuid.UUID
 	CheckerComment  string
+	StatusBefore    *CaseStatus
 }
 
 type CaseExportRow struct {

@@ -146,7 +146,7 @@ func TestEachDecisionPath(t *testing.T) {
 // resubmission decides it as it stands (claiming it kept it awaiting): reject it when the customer
 // never sends anything, approve or escalate it, or renew the request, which records the new
 // decision and keeps the case waiting. A four-eyes decision goes to its second review and comes
-// back in review. Only the holder decides.
+// back awaiting resubmission, where it was. Only the holder decides.
 func TestDecisionsOnACaseAwaitingResubmission(t *testing.T) {
 	f := setup(t)
 	f.app.Pool.Exec(f.ctx, `UPDATE app_settings SET value = '{"always": false, "override_negative": true, "flags": true, "escalated": false, "no_checks": false}' WHERE key = 'four_eyes.rules'`)
@@ -214,7 +214,8 @@ func TestDecisionsOnACaseAwaitingResubmission(t *testing.T) {
 		t.Fatalf("an unclaimed awaiting case was decided: %s", got)
 	}
 
-	// Four-eyes: a rejection goes to a second review; sent back, the case is in review with its maker.
+	// Four-eyes: a rejection goes to a second review; sent back, the case awaits the resubmission
+	// again (no document came), held by its maker.
 	f.app.Pool.Exec(f.ctx, `UPDATE app_settings SET value = '{"always": true}' WHERE key = 'four_eyes.rules'`)
 	id = awaiting()
 	if r := f.decide(t, f.mc, id, decisions.Reject, "No answer in 30 days."); r.Status != http.StatusSeeOther {
@@ -227,7 +228,7 @@ func TestDecisionsOnACaseAwaitingResubmission(t *testing.T) {
 		t.Fatalf("return: %d", r.Status)
 	}
 	c, _ := db.New(f.app.Pool).GetCase(f.ctx, id)
-	if c.Status != cases.InReview || c.AssigneeID == nil || *c.AssigneeID != f.maker.ID {
+	if c.Status != cases.AwaitingResubmission || c.AssigneeID == nil || *c.AssigneeID != f.maker.ID {
 		t.Fatalf("after return: %s %v", c.Status, c.AssigneeID)
 	}
 	var drift int
@@ -553,8 +554,8 @@ func TestApprovalNeedsEvidence(t *testing.T) {
 	// While it waits, its evidence stays as decided: no edit, no check, no new document.
 	var custID, docID string
 	_ = f.app.Pool.QueryRow(f.ctx, "SELECT c.customer_id::text, d.id::text FROM cases c JOIN documents d ON d.customer_id = c.customer_id WHERE c.id = $1", id).Scan(&custID, &docID)
-	if r := f.mc.PostForm(t, "/customers/"+custID, url.Values{"surname": {"Changed"}, "date_of_birth": {"1980-01-01"}}); r.Status != http.StatusConflict {
-		t.Errorf("edit while pending: %d", r.Status)
+	if r := f.mc.PostForm(t, "/customers/"+custID, url.Values{"surname": {"Changed"}, "date_of_birth": {"1980-01-01"}}); r.Status != http.StatusSeeOther || r.Location != "/cases/"+id.String() {
+		t.Errorf("edit while pending: %d %q (want back to the case with why)", r.Status, r.Location)
 	}
 	if r := f.mc.PostForm(t, "/cases/"+id.String()+"/documents/"+docID+"/checks", url.Values{"vendor": {"ooto"}}); r.Status != http.StatusConflict {
 		t.Errorf("checks while pending: %d", r.Status)

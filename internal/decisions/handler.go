@@ -220,6 +220,30 @@ func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Pri
 	return nil
 }
 
+// ShowPanel is the decision panel alone, as the case page shows it: the page refreshes the panel's
+// flags and its hint from it when a check changes (checks.ChecksChanged). Asked for as a page (a
+// link, a reload), it is the case page.
+func (h *Handler) ShowPanel(w http.ResponseWriter, r *http.Request) error {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	c, err := cases.Get(r.Context(), db.New(h.Pool), id)
+	if err != nil {
+		return err
+	}
+	w.Header().Add("Vary", "HX-Request")
+	if !httpx.Fragment(r) {
+		http.Redirect(w, r, "/cases/"+id.String()+"#decision", http.StatusSeeOther)
+		return nil
+	}
+	panel, err := h.Panel(r.Context(), c, auth.PrincipalFrom(r.Context()))
+	if err != nil {
+		return err
+	}
+	return httpx.Render(w, r, http.StatusOK, web.DecisionPanel(panel))
+}
+
 // refused answers a refused decision: a field error brings the case page back with the form as
 // typed (keep copies what was sent into the panel), a conflict goes back to the case with why.
 func (h *Handler) refused(w http.ResponseWriter, r *http.Request, id uuid.UUID, err error, keep func(*web.DecisionView)) error {

@@ -185,7 +185,8 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 		}
 		evJSON, _ := json.Marshal(ev)
 		out, err = q.CreateCaseDecision(ctx, db.CreateCaseDecisionParams{CaseID: caseID, Outcome: in.Outcome, ReasonID: r.ID, Comment: comment,
-			DecidedBy: p.UserID, Evidence: evJSON, OverridesVendor: overrides, FourEyesRule: nonEmpty(rule), State: state})
+			DecidedBy: p.UserID, Evidence: evJSON, OverridesVendor: overrides, FourEyesRule: nonEmpty(rule), State: state,
+			StatusBefore: &c.Status})
 		if db.IsUniqueViolation(err, "case_decisions_one_pending") {
 			return apperr.New(apperr.Conflict, "A decision on this case already waits for a second review.")
 		}
@@ -271,7 +272,8 @@ func RuleLabel(rule string) string {
 }
 
 // SecondReview confirms a pending decision (the case takes its outcome) or returns it to the maker
-// with a reason and a comment (the case goes back in review, assigned to the maker).
+// with a reason and a comment (the case goes back, assigned to the maker, to the status the
+// decision found it in: see returnTo).
 func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uuid.UUID, confirm bool, reasonID, comment string) (db.CaseDecision, error) {
 	if !p.Can(auth.PermSecondReview) {
 		return db.CaseDecision{}, apperr.New(apperr.Forbidden, "Your role does not include second reviews.")
@@ -317,7 +319,10 @@ func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uu
 			if comment == "" {
 				return apperr.Field("comment", "Say what the maker should look at again.")
 			}
-			params.State, params.CheckerReasonID, next = "returned", &r.ID, cases.InReview
+			params.State, params.CheckerReasonID = "returned", &r.ID
+			if next, err = returnTo(ctx, q, d); err != nil {
+				return err
+			}
 		}
 		out, err = q.CheckCaseDecision(ctx, params)
 		if db.IsCheckViolation(err, "case_decisions_checker_is_not_maker") {
@@ -339,6 +344,36 @@ func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uu
 				"late_documents": lateNames}})
 	})
 	return out, err
+}
+
+// returnTo is the status a case goes back to when its pending decision d is sent back: the one
+// the decision found it in (in review, awaiting resubmission, escalated), so a send-back undoes
+// the decision and nothing else. A case that was awaiting resubmission goes in review instead when
+// a document came meanwhile (the customer's answer, kept while the decision waited): that is what
+// the document's arrival does to a case awaiting it. A decision recorded before its status was
+// kept goes back in review, as it always did.
+func returnTo(ctx context.Context, q *db.Queries, d db.CaseDecision) (cases.Status, error) {
+	if d.StatusBefore == nil {
+		return cases.InReview, nil
+	}
+	switch before := *d.StatusBefore; before {
+	case cases.Escalated:
+		return before, nil
+	case cases.AwaitingResubmission:
+		var ev Evidence
+		if err := json.Unmarshal(d.Evidence, &ev); err != nil {
+			return cases.InReview, nil
+		}
+		docs, err := q.ListCaseDocuments(ctx, d.CaseID)
+		if err != nil {
+			return "", err
+		}
+		if len(docs) > ev.Documents {
+			return cases.InReview, nil
+		}
+		return before, nil
+	}
+	return cases.InReview, nil
 }
 
 // Document outcomes.

@@ -109,6 +109,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/liveness/undelivered", need(auth.PermReports), s.liveness.Undelivered},
 		{"POST", "/liveness/undelivered/{verdict}/retry", need(auth.PermReports), s.liveness.RetryUndelivered},
 
+		{"GET", "/cases/{id}/decision/panel", need(auth.PermCasesView), s.decisions.ShowPanel},
 		{"POST", "/cases/{id}/decision", need(auth.PermCasesWork), s.decisions.Decide},
 		{"POST", "/cases/{id}/document-decision", need(auth.PermCasesWork), s.decisions.DecideDocument},
 		{"POST", "/cases/{id}/second-review", need(auth.PermSecondReview), s.decisions.SecondReview},
