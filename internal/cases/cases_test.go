@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
@@ -158,6 +159,16 @@ func TestOnlyTheAssigneeReleasesAndManagersAssign(t *testing.T) {
 	got, _ = db.New(app.Pool).GetCase(context.Background(), c.ID)
 	if *got.AssigneeID != other.ID {
 		t.Fatal("assignment not applied")
+	}
+	// The timeline names the assignee as it names the actor: by name, not by email.
+	line := ""
+	mc.Get(t, path).Doc(t).Find("ol.timeline > li").Each(func(_ int, li *goquery.Selection) {
+		if strings.Contains(li.Text(), "assigned the case") {
+			line = strings.Join(strings.Fields(li.Text()), " ")
+		}
+	})
+	if !strings.Contains(line, "assigned the case to Reviewer Tester") || strings.Contains(line, other.Email) {
+		t.Errorf("timeline's assign line: %q", line)
 	}
 	if r := oc.PostForm(t, path+"/release", nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("release: %d", r.Status)
