@@ -1,6 +1,6 @@
 // Decision panel: keyboard shortcuts (a approve, r reject, s request resubmission, e escalate)
-// and reasons narrowed to the chosen outcome (in the case decision and the document decision). Works with the review workspace, which sends the
-// same keys as "kyc:shortcut" events.
+// and reasons narrowed to the chosen outcome, in the case decision and the document decision.
+// Works with the review workspace, which sends the same keys as "kyc:shortcut" events.
 //
 // The decision keys are page-wide, so they take only a key nobody else took: not one typed in a
 // field, not one a focused widget already handled (the image viewer rotates with r while it has
