@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
@@ -158,6 +159,16 @@ func TestOnlyTheAssigneeReleasesAndManagersAssign(t *testing.T) {
 	got, _ = db.New(app.Pool).GetCase(context.Background(), c.ID)
 	if *got.AssigneeID != other.ID {
 		t.Fatal("assignment not applied")
+	}
+	// The timeline names the assignee as it names the actor: by name, not by email.
+	line := ""
+	mc.Get(t, path).Doc(t).Find("ol.timeline > li").Each(func(_ int, li *goquery.Selection) {
+		if strings.Contains(li.Text(), "assigned the case") {
+			line = strings.Join(strings.Fields(li.Text()), " ")
+		}
+	})
+	if !strings.Contains(line, "assigned the case to Reviewer Tester") || strings.Contains(line, other.Email) {
+		t.Errorf("timeline's assign line: %q", line)
 	}
 	if r := oc.PostForm(t, path+"/release", nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("release: %d", r.Status)
@@ -645,4 +656,29 @@ func BenchmarkQueuePage(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(buf.Len()), "bytes")
+}
+
+// An assignment recorded before its audit row kept the assignee's name (it has their email) is
+// shown on the timeline with the name too, read from the users.
+func TestTimelineNamesTheAssigneeOfAnOldAssignment(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev, mgr := app.CreateUser(t, "reviewer"), app.CreateUser(t, "manager")
+	c := newCase(t, app, "Olga", "Oldrow", "SWE", "old-assign")
+	ctx := context.Background()
+	err := db.Transact(ctx, app.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		return audit.Record(ctx, q, audit.Event{Actor: audit.System, Action: "case.assign", SubjectType: "case", SubjectID: c.ID.String(),
+			CaseID: &c.ID, After: map[string]any{"status": "in_review", "assignee_id": rev.ID, "assignee": rev.Email}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := ""
+	app.SignIn(t, mgr).Get(t, "/cases/"+c.ID.String()).Doc(t).Find("ol.timeline > li").Each(func(_ int, li *goquery.Selection) {
+		if strings.Contains(li.Text(), "assigned the case") {
+			line = strings.Join(strings.Fields(li.Text()), " ")
+		}
+	})
+	if !strings.HasSuffix(line, "assigned the case to Reviewer Tester") {
+		t.Errorf("timeline's line for an old assignment: %q", line)
+	}
 }

@@ -46,6 +46,10 @@ func Describe(e db.AuditEvent) string {
 		}
 		return d + " (" + str("via") + ")"
 	case "case.assign":
+		// The timeline names people by name; rows recorded before the name was kept have the email.
+		if name := str("assignee_name"); name != "" {
+			return "assigned the case to " + name
+		}
 		return "assigned the case to " + str("assignee")
 	case "case.note":
 		return "added a note"

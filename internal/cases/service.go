@@ -143,7 +143,8 @@ func (s *Service) Assign(ctx context.Context, p *auth.Principal, id, assignee uu
 			return err
 		}
 		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "case.assign", SubjectType: "case", SubjectID: id.String(),
-			CaseID: &id, Before: caseState(before), After: map[string]any{"status": out.Status, "assignee_id": out.AssigneeID, "assignee": u.Email}})
+			CaseID: &id, Before: caseState(before), After: map[string]any{"status": out.Status, "assignee_id": out.AssigneeID, "assignee": u.Email,
+				"assignee_name": u.Name}})
 	})
 	return out, err
 }

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/google/uuid"
 
@@ -53,7 +54,7 @@ func foldTimeline(events []db.ListCaseTimelineEventsRow, runs []db.ListCaseViewR
 	v := 0 // the next view, in views
 	for len(events) > 0 || len(runs) > 0 {
 		if len(runs) == 0 || (len(events) > 0 && events[0].AuditEvent.ID > runs[0].LastID) {
-			items = append(items, web.TimelineItem{AuditRow: row(events[0].AuditEvent, events[0].ActorName)})
+			items = append(items, web.TimelineItem{AuditRow: row(assigneeNamed(events[0].AuditEvent, events[0].AssigneeName), events[0].ActorName)})
 			events = events[1:]
 			continue
 		}
@@ -79,6 +80,26 @@ func foldTimeline(events []db.ListCaseTimelineEventsRow, runs []db.ListCaseViewR
 		})
 	}
 	return items
+}
+
+// assigneeNamed gives an assignment recorded before its row kept the assignee's name (it has their
+// email) the name the timeline read for it, so that Describe names the assignee as it names actors.
+func assigneeNamed(e db.AuditEvent, name string) db.AuditEvent {
+	if e.Action != "case.assign" || name == "" {
+		return e
+	}
+	var after map[string]any
+	if json.Unmarshal(e.After, &after) != nil || after == nil {
+		return e
+	}
+	if s, _ := after["assignee_name"].(string); s != "" {
+		return e
+	}
+	after["assignee_name"] = name
+	if b, err := json.Marshal(after); err == nil {
+		e.After = b
+	}
+	return e
 }
 
 func row(e db.AuditEvent, actorName string) web.AuditRow {

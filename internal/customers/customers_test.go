@@ -198,3 +198,52 @@ func TestDocumentFormRefusals(t *testing.T) {
 		t.Fatalf("%d national ID backs stored, want 1", backs)
 	}
 }
+
+// TestRefusedUploadNamesTheFilesToChooseAgain: when one file refuses an upload, nothing is
+// stored and the form comes back with empty file inputs (a browser cannot refill them), so every
+// other slot that was sent a file says which, and that it must be chosen again; the refused slot
+// says what is wrong with its own file instead, and a slot sent nothing says nothing.
+func TestRefusedUploadNamesTheFilesToChooseAgain(t *testing.T) {
+	app := testenv.NewApp(t)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	out, err := app.Server.CustomerService().Create(context.Background(), customers.Origin{Actor: audit.System, Via: "test"},
+		customers.Input{Surname: "Lindqvist", ExternalRef: "upload-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := specimen.Generate(53, specimen.Options{DocumentType: specimen.NationalID})
+	fields := map[string]string{"type": "national_id", "issuing_country": "UTO", "number": card.DocumentNumber}
+	r := postUpload(t, app, c, out.Customer.ID.String(), fields,
+		[][3]any{{"front", "front.png", pngOf(t, 10, 10)}, {"selfie", "selfie.jpg", card.Selfie}, {"selfie", "frame-2.jpg", card.Selfie}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("a 10 × 10 front: %d", r.Status)
+	}
+	doc := r.Doc(t)
+	if got := doc.Find("#front-error").Text(); !strings.Contains(got, "front.png") {
+		t.Errorf("front's error: %q", got)
+	}
+	want := map[string]string{
+		"front":  "",
+		"back":   "",
+		"selfie": "selfie.jpg and frame-2.jpg were not stored (nothing is until every file is right): choose them again.",
+	}
+	for slot, w := range want {
+		note := doc.Find("#file-" + slot + "-not-stored")
+		if got := strings.TrimSpace(note.Text()); got != w {
+			t.Errorf("%s slot says %q, want %q", slot, got, w)
+		}
+		if w != "" && !note.Closest("[data-dropzone]").HasClass("has-warning") {
+			t.Errorf("%s slot is not marked", slot)
+		}
+	}
+
+	// One file sent, in a slot the refusal does not name: "it".
+	r = postUpload(t, app, c, out.Customer.ID.String(), map[string]string{"type": "national_id", "issuing_country": "UTP", "number": card.DocumentNumber},
+		[][3]any{{"front", "front.jpg", card.Front}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("an unknown issuing country: %d", r.Status)
+	}
+	if got, w := strings.TrimSpace(r.Doc(t).Find("#file-front-not-stored").Text()), "front.jpg was not stored (nothing is until every file is right): choose it again."; got != w {
+		t.Errorf("front slot says %q, want %q", got, w)
+	}
+}

@@ -203,6 +203,7 @@ func (h *Handler) AddDocument(w http.ResponseWriter, r *http.Request) error {
 		f := h.DocumentForm(id)
 		f.Type, f.IssuingCountry, f.Number, f.IssueDate, f.ExpiryDate = d.Type, d.IssuingCountry, d.Number, d.IssueDate, d.ExpiryDate
 		f.Errors = fields
+		f.Sent = sentFiles(r)
 		if httpx.Fragment(r) {
 			return httpx.Render(w, r, http.StatusUnprocessableEntity, web.DocumentUploadForm(f))
 		}
@@ -216,6 +217,20 @@ func (h *Handler) AddDocument(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Redirect(w, r, "/cases/"+open.ID.String())
 	}
 	return httpx.Redirect(w, r, "/cases")
+}
+
+// sentFiles names the files a multipart request sent, per image slot, as pages show file names.
+func sentFiles(r *http.Request) map[string][]string {
+	if r.MultipartForm == nil {
+		return nil
+	}
+	sent := map[string][]string{}
+	for _, kind := range []string{"front", "back", "selfie"} {
+		for _, fh := range r.MultipartForm.File[kind] {
+			sent[kind] = append(sent[kind], images.SanitizeName(fh.Filename))
+		}
+	}
+	return sent
 }
 
 // ReadFiles reads the front, back and selfie files of a multipart request. The whole request is

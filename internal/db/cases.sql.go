@@ -391,8 +391,9 @@ func (q *Queries) ListCaseTimeline(ctx context.Context, arg ListCaseTimelinePara
 }
 
 const listCaseTimelineEvents = `-- name: ListCaseTimelineEvents :many
-SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.subject_type, e.subject_id, e.case_id, e.before, e.after, e.ip, e.request_id, e.prev_hash, e.hash, coalesce(u.name, '')::text AS actor_name
+SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.subject_type, e.subject_id, e.case_id, e.before, e.after, e.ip, e.request_id, e.prev_hash, e.hash, coalesce(u.name, '')::text AS actor_name, coalesce(au.name, '')::text AS assignee_name
 FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
+    LEFT JOIN users au ON e.action = 'case.assign' AND au.id::text = e.after->>'assignee_id'
 WHERE e.case_id = $1 AND e.action <> 'image.view'
 ORDER BY e.id DESC LIMIT $2
 `
@@ -403,14 +404,17 @@ type ListCaseTimelineEventsParams struct {
 }
 
 type ListCaseTimelineEventsRow struct {
-	AuditEvent AuditEvent
-	ActorName  string
+	AuditEvent   AuditEvent
+	ActorName    string
+	AssigneeName string
 }
 
 // The latest events of a case other than image views. The case page reads the views apart
 // (ListCaseViewRuns, ListCaseImageViews) and folds them, so that views, which are many (every look
 // at an image is audited), can never push a decision or a note off its timeline. actor_name is the
 // actor's name as the pages show people (” for the system and API tokens: their label says who).
+// assignee_name is an assignment's assignee's name, for the rows recorded before it was kept in
+// the row itself (they have the assignee's email).
 func (q *Queries) ListCaseTimelineEvents(ctx context.Context, arg ListCaseTimelineEventsParams) ([]ListCaseTimelineEventsRow, error) {
 	rows, err := q.db.Query(ctx, listCaseTimelineEvents, arg.CaseID, arg.MaxRows)
 	if err != nil {
@@ -436,6 +440,7 @@ func (q *Queries) ListCaseTimelineEvents(ctx context.Context, arg ListCaseTimeli
 			&i.AuditEvent.PrevHash,
 			&i.AuditEvent.Hash,
 			&i.ActorName,
+			&i.AssigneeName,
 		); err != nil {
 			return nil, err
 		}

@@ -591,3 +591,31 @@ func TestApprovalNeedsEvidence(t *testing.T) {
 		t.Fatalf("approval of an escalated case: %s, rule %q", f.status(t, id), rule)
 	}
 }
+
+// A refused case decision names every field that is wrong at once: the missing reason and the
+// comment an override requires, not the first of them and then the next on the next submit.
+func TestCaseDecisionRefusalNamesEveryField(t *testing.T) {
+	f := setup(t)
+	b, _ := json.Marshal(decisions.Rules{OverrideNegative: true})
+	if _, err := f.app.Pool.Exec(f.ctx, "UPDATE app_settings SET value = $1 WHERE key = 'four_eyes.rules'", b); err != nil {
+		t.Fatal(err)
+	}
+	id := f.claimedCase(t, "2035-01-01")
+	if _, err := f.app.Pool.Exec(f.ctx, "UPDATE cases SET vendor_outcome = 'fail' WHERE id = $1", id); err != nil {
+		t.Fatal(err)
+	}
+	r := f.mc.PostForm(t, "/cases/"+id.String()+"/decision", url.Values{"outcome": {decisions.Approve}, "reason": {""}, "comment": {""}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("approve without reason or comment: %d", r.Status)
+	}
+	doc := r.Doc(t)
+	if got := doc.Find("#reason-error").Text(); !strings.Contains(got, "Choose a reason") {
+		t.Errorf("reason's error: %q", got)
+	}
+	if got := doc.Find("#comment-error").Text(); !strings.Contains(got, "negative") {
+		t.Errorf("comment's error: %q", got)
+	}
+	if f.status(t, id) != cases.InReview {
+		t.Fatalf("the refused decision moved the case: %s", f.status(t, id))
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -133,9 +134,11 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 	if !ok {
 		return db.CaseDecision{}, apperr.Field("outcome", "Choose approve, reject, request resubmission or escalate.")
 	}
+	// Field errors are collected, so that the reviewer sees every one of them at once.
+	fields := map[string]string{}
 	comment, err := cleanComment(in.Comment)
 	if err != nil {
-		return db.CaseDecision{}, err
+		maps.Copy(fields, apperr.FieldsOf(err))
 	}
 	var out db.CaseDecision
 	err = db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
@@ -156,24 +159,31 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 			return apperr.Field("outcome", "The case is escalated already.")
 		}
 		r, err := reason(ctx, q, in.ReasonID, in.Outcome)
-		if err != nil {
+		if f := apperr.FieldsOf(err); f != nil {
+			maps.Copy(fields, f)
+		} else if err != nil {
 			return err
 		}
 		ev, err := s.Gather(ctx, q, c)
 		if err != nil {
 			return err
 		}
+		blocked := ""
 		if in.Outcome == Approve {
-			if why := approvalBlocked(ev); why != "" {
-				return apperr.Field("outcome", why)
-			}
+			blocked = approvalBlocked(ev)
+		}
+		if blocked != "" {
+			fields["outcome"] = blocked // no comment can make it possible: none is asked for
 		}
 		why := negatives(ev)
 		overrides := in.Outcome == Approve && len(why) > 0
-		if in.Outcome == Approve && comment == "" {
+		if in.Outcome == Approve && blocked == "" && comment == "" {
 			if all := append(append([]string{}, why...), unverified(ev)...); len(all) > 0 {
-				return apperr.Field("comment", "Explain why you approve although "+words.Join(all)+".")
+				fields["comment"] = "Explain why you approve although " + words.Join(all) + "."
 			}
+		}
+		if err := apperr.Fields(fields); err != nil {
+			return err
 		}
 		rule := ""
 		if in.Outcome == Approve || in.Outcome == Reject {

@@ -105,3 +105,40 @@ func openDemoCase(t *testing.T, app *testenv.App, u testenv.User, ref string) (c
 	signIn(t, b, u.Email, u.Password)
 	return b, caseURL
 }
+
+// TestDocumentReasonsFollowTheOutcome: the document decision offers only the reasons of the
+// outcome chosen (a reason of another outcome was refused with a 422), and a reason that no
+// longer fits gives way to one that does, so that the decision is recorded as chosen.
+func TestDocumentReasonsFollowTheOutcome(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	b, _ := openDemoCase(t, app, rev, "demo-1001")
+	do(t, b, cdp.Click(cdp.CSS("#claim")), cdp.WaitVisible(cdp.CSS("#document-decision-form")))
+	const form = `document.querySelector("#document-decision-form")`
+	// offered lists the outcomes whose reasons are offered; chosen is the outcome of the reason chosen.
+	offered := func() string {
+		return evalString(t, b, `[...`+form+`.querySelectorAll("select[name=reason] optgroup")].filter(g => !g.hidden && !g.disabled).map(g => g.dataset.outcome).join(",")`)
+	}
+	chosen := func() string {
+		return evalString(t, b, `(() => { const o = `+form+`.querySelector("select[name=reason]").selectedOptions[0]; return o ? o.parentNode.dataset.outcome || "" : "" })()`)
+	}
+	if got := offered(); got != "accept" {
+		t.Errorf("reasons offered for accept: %q", got)
+	}
+	if got := chosen(); got != "accept" {
+		t.Errorf("reason chosen for accept is of %q", got)
+	}
+	// The reviewer chooses reject: the accept reason chosen gives way to a reject reason.
+	do(t, b, cdp.Evaluate[cdp.Void](`(() => { const s = `+form+`.querySelector("select[name=outcome]"); s.value = "reject"; s.dispatchEvent(new Event("change", {bubbles: true})) })()`))
+	if got := offered(); got != "reject" {
+		t.Errorf("reasons offered for reject: %q", got)
+	}
+	if got := chosen(); got != "reject" {
+		t.Fatalf("reason chosen for reject is of %q", got)
+	}
+	do(t, b, cdp.SetValue(cdp.CSS(`#document-decision-form select[name=side]`), "front"),
+		cdp.Click(cdp.CSS(`#document-decision-form button[type=submit]`)), cdp.WaitVisible(cdp.CSS(".flash-ok")))
+	if n := evalString(t, b, `String(document.querySelectorAll("#doc_reason-error").length)`); n != "0" {
+		t.Error("the reason chosen was refused")
+	}
+}

@@ -1,6 +1,6 @@
 // Decision panel: keyboard shortcuts (a approve, r reject, s request resubmission, e escalate)
-// and reasons narrowed to the chosen outcome. Works with the review workspace, which sends the
-// same keys as "kyc:shortcut" events.
+// and reasons narrowed to the chosen outcome, in the case decision and the document decision.
+// Works with the review workspace, which sends the same keys as "kyc:shortcut" events.
 //
 // The decision keys are page-wide, so they take only a key nobody else took: not one typed in a
 // field, not one a focused widget already handled (the image viewer rotates with r while it has
@@ -30,19 +30,26 @@
     return !!document.querySelector("dialog[open]");
   }
 
+  // narrow offers only the reasons of the chosen outcome: the case decision's (radios) and the
+  // document decision's (a select). A reason that no longer fits is let go: for the empty choice
+  // where the list has one ("Choose a reason"), else for the first reason that fits, as a select
+  // with no empty choice shows one anyway.
   function narrow(form) {
-    var checked = form.querySelector('input[name="outcome"]:checked');
+    var chosen = form.querySelector('input[name="outcome"]:checked, select[name="outcome"]');
     var select = form.querySelector('select[name="reason"]');
     if (!select) return;
-    var outcome = checked ? checked.value : "";
+    var outcome = chosen ? chosen.value : "";
     var keep = false;
+    var first = null;
     select.querySelectorAll("optgroup").forEach(function (g) {
       var show = !outcome || g.getAttribute("data-outcome") === outcome;
       g.hidden = !show;
       g.disabled = !show;
+      if (show && !first) first = g.querySelector("option");
       if (show && select.selectedOptions[0] && select.selectedOptions[0].parentNode === g) keep = true;
     });
-    if (!keep) select.value = "";
+    if (keep) return;
+    select.value = select.querySelector('option[value=""]') || !first ? "" : first.value;
   }
 
   function choose(outcome) {
@@ -111,7 +118,8 @@
   }
 
   document.addEventListener("change", function (ev) {
-    if (ev.target && ev.target.name === "outcome" && ev.target.form && ev.target.form.id === "decision-form") {
+    if (ev.target && ev.target.name === "outcome" && ev.target.form &&
+      (ev.target.form.id === "decision-form" || ev.target.form.id === "document-decision-form")) {
       narrow(ev.target.form);
     }
     if (ev.target && ev.target.hasAttribute && ev.target.hasAttribute("data-document-select")) {
@@ -123,7 +131,10 @@
     var form = document.getElementById("decision-form");
     if (form) narrow(form);
     var docForm = document.getElementById("document-decision-form");
-    if (docForm) backSide(docForm);
+    if (docForm) {
+      narrow(docForm);
+      backSide(docForm);
+    }
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
