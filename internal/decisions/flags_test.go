@@ -1,20 +1,17 @@
 package decisions_test
 
 import (
-	"bytes"
 	"encoding/csv"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/ledongthuc/pdf"
-
 	"kycdesk/internal/cases"
 	"kycdesk/internal/db"
 	"kycdesk/internal/decisions"
+	"kycdesk/internal/testenv"
 )
 
 // TestMissingChecksAreAFlag: a case on which only some of the expected checks finished (vendor
@@ -199,26 +196,8 @@ func TestDocumentArrivingWhilePending(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("report: %d", res.Status)
 	}
-	text := strings.Join(strings.Fields(pdfText(t, []byte(res.Body))), " ")
+	text := strings.Join(strings.Fields(testenv.PDFText(t, []byte(res.Body))), " ")
 	if !strings.Contains(text, "After this decision was made, Passport L2 arrived (through the intake API,") || !strings.Contains(text, "the maker did not see it.") {
 		t.Errorf("the case report does not say the document came late:\n%s", text)
 	}
-}
-
-// pdfText extracts the text of a PDF with a PDF reader.
-func pdfText(t *testing.T, b []byte) string {
-	t.Helper()
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("the PDF does not open: %v", err)
-	}
-	rd, err := r.GetPlainText()
-	if err != nil {
-		t.Fatalf("the PDF's text: %v", err)
-	}
-	text, err := io.ReadAll(rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(text)
 }

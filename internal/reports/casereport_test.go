@@ -14,6 +14,7 @@ import (
 	"kycdesk/internal/audit"
 	"kycdesk/internal/customers"
 	"kycdesk/internal/mrz"
+	"kycdesk/internal/testenv"
 	"kycdesk/internal/vendors"
 )
 
@@ -118,7 +119,7 @@ func TestCaseReportReadable(t *testing.T) {
 	// Each drawn line is its own text object, which the reader puts on a line of its own (blank
 	// lines between them are dropped here): a value cut in two would read "ELSWORTHI\nN".
 	var kept []string
-	for _, l := range strings.Split(pdfText(t, []byte(res.Body)), "\n") {
+	for _, l := range strings.Split(testenv.PDFText(t, []byte(res.Body)), "\n") {
 		if l = strings.TrimSpace(l); l != "" {
 			kept = append(kept, l)
 		}

@@ -13,28 +13,10 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/ledongthuc/pdf"
 
+	"kycdesk/internal/testenv"
 	"kycdesk/internal/vendors/argos"
 )
-
-// pdfText extracts the text of a PDF with a PDF reader.
-func pdfText(t *testing.T, b []byte) string {
-	t.Helper()
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("the PDF does not open: %v", err)
-	}
-	rd, err := r.GetPlainText()
-	if err != nil {
-		t.Fatalf("the PDF's text: %v", err)
-	}
-	text, err := io.ReadAll(rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(text)
-}
 
 // lossy is text as the PDF reader returns it: it keeps only the low byte of a character beyond
 // U+00FF (it applies a ToUnicode range to the last byte alone), so "Łukasz" reads "Aukasz". The
@@ -78,7 +60,7 @@ func TestCaseReportPDF(t *testing.T) {
 		t.Errorf("case events %v", acts)
 	}
 
-	text := pdfText(t, body)
+	text := testenv.PDFText(t, body)
 	for _, want := range []string{
 		"kycdesk · case report", lossy("Łukasz Kowalski"), "Case " + w.polish.String(), "Approved",
 		"Generated", "by Manager Tester <" + w.manager.Email + ">", "Page 1 of",
@@ -130,7 +112,7 @@ func TestCaseReportImagesAndFields(t *testing.T) {
 	if n := bytes.Count([]byte(res.Body), []byte("/Subtype /Image")); n != 3 {
 		t.Errorf("%d images embedded, want 3", n)
 	}
-	text := pdfText(t, []byte(res.Body))
+	text := testenv.PDFText(t, []byte(res.Body))
 	for _, want := range []string{"Front · front.jpg", "Back · back.jpg", "Selfie · selfie.jpg", "SHA-256 ", "No vendor check was run on this case.",
 		"No manual liveness verdict was recorded in this case.", "No decision was made on this case."} {
 		if !strings.Contains(text, want) {
@@ -179,7 +161,7 @@ func TestReportsZip(t *testing.T) {
 		if err := w.app.Pool.QueryRow(t.Context(), "SELECT count(*) FROM audit_events WHERE action = 'report.generate' AND after->>'sha256' = $1 AND after->>'via' = 'zip'", h).Scan(&found); err != nil || found != 1 {
 			t.Errorf("%s: %d report.generate events with its hash (%v)", n, found, err)
 		}
-		if !strings.Contains(pdfText(t, files[n]), "Audit trail") {
+		if !strings.Contains(testenv.PDFText(t, files[n]), "Audit trail") {
 			t.Errorf("%s is not a case report", n)
 		}
 	}
@@ -208,7 +190,7 @@ func TestCaseReportSaysWhatArtemisHoldsFromAnEarlierCase(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("report: %d %s", res.Status, res.Body)
 	}
-	text := strings.Join(strings.Fields(pdfText(t, []byte(res.Body))), " ")
+	text := strings.Join(strings.Fields(testenv.PDFText(t, []byte(res.Body))), " ")
 	for _, want := range []string{"No manual liveness verdict was recorded in this case.",
 		"Cynopsis Artemis holds the verdict recorded by Reviewer Tester at ", " in an earlier case (conclusion: pass), delivered "} {
 		if !strings.Contains(text, want) {

@@ -18,7 +18,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
-	"github.com/ledongthuc/pdf"
 	"github.com/xuri/excelize/v2"
 
 	"kycdesk/internal/cases"
@@ -485,7 +484,7 @@ func TestHostileTextIsInert(t *testing.T) {
 			t.Errorf("the file name carries user text: %q", cd)
 		}
 		activePDF(t, "report", []byte(res.Body))
-		text := squash(pdfText(t, []byte(res.Body)))
+		text := squash(testenv.PDFText(t, []byte(res.Body)))
 		for _, field := range []string{"given names (form)", "surname (form)", "user name (reviewer)", "case decision comment"} {
 			if !strings.Contains(text, squash(hostile[field])) {
 				t.Errorf("the PDF does not print %s (%q) as text", field, hostile[field])
@@ -552,24 +551,6 @@ func checkCells(t testing.TB, label string, recs [][]string) {
 			}
 		}
 	}
-}
-
-// pdfText extracts a PDF's text with a PDF reader.
-func pdfText(t testing.TB, b []byte) string {
-	t.Helper()
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("the PDF does not open: %v", err)
-	}
-	rd, err := r.GetPlainText()
-	if err != nil {
-		t.Fatalf("the PDF's text: %v", err)
-	}
-	text, err := io.ReadAll(rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(text)
 }
 
 // activeContent matches the PDF objects that run something: JavaScript, launch and submit
