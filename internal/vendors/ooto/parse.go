@@ -3,8 +3,10 @@ package ooto
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -205,6 +207,45 @@ func refusal(status int, code, info string) *vendors.Error {
 	return e
 }
 
+// faceWords says OOTO's verdict on the selfie in a sentence, the one a check's row shows: "Not the
+// same person (similarity 31%).", "The same person (similarity 87%), a live person, no deepfake.",
+// or what is missing or doubtful.
+func faceWords(f *vendors.Face) string {
+	pct := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return " (" + strconv.Itoa(int(math.Round(*v*100))) + "%)"
+	}
+	var parts []string
+	switch {
+	case f.Same == nil:
+		parts = append(parts, "no verdict on the face match")
+	case *f.Same:
+		parts = append(parts, "the same person"+strings.Replace(pct(f.Similarity), "(", "(similarity ", 1))
+	default:
+		parts = append(parts, "not the same person"+strings.Replace(pct(f.Similarity), "(", "(similarity ", 1))
+	}
+	switch {
+	case f.LivenessFine == nil:
+		parts = append(parts, "no liveness verdict")
+	case *f.LivenessFine:
+		parts = append(parts, "a live person")
+	default:
+		parts = append(parts, "may not be a live person"+strings.Replace(pct(f.Liveness), "(", "(liveness ", 1))
+	}
+	switch {
+	case f.DeepfakeFine == nil:
+		parts = append(parts, "no deepfake verdict")
+	case *f.DeepfakeFine:
+		parts = append(parts, "no deepfake")
+	default:
+		parts = append(parts, "possibly a deepfake"+strings.Replace(pct(f.Deepfake), "(", "(score ", 1))
+	}
+	s := strings.Join(parts, ", ") + "."
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 func success(txID string, r object, conv BoxConvention) vendors.Result {
 	res := vendors.Result{TransactionID: txID, Extra: map[string]string{}}
 	face := &vendors.Face{}
@@ -285,6 +326,7 @@ func success(txID string, r object, conv BoxConvention) vendors.Result {
 	default:
 		res.Outcome = vendors.OutcomeReview
 	}
+	res.Reason = faceWords(face)
 	if len(res.Extra) == 0 {
 		res.Extra = nil
 	}

@@ -426,3 +426,23 @@ func TestEstimatesAboutThePersonAreNotKept(t *testing.T) {
 		t.Errorf("a body that is not JSON changed: %q", got)
 	}
 }
+
+// TestFaceVerdictInWords: a check's row says OOTO's verdict, not a bare outcome.
+func TestFaceVerdictInWords(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	b := func(v bool) *bool { return &v }
+	for _, tt := range []struct {
+		face vendors.Face
+		want string
+	}{
+		{vendors.Face{Similarity: f(0.31), Same: b(false), LivenessFine: b(true), DeepfakeFine: b(true)},
+			"Not the same person (similarity 31%), a live person, no deepfake."},
+		{vendors.Face{Similarity: f(0.87), Same: b(true), Liveness: f(0.2), LivenessFine: b(false), DeepfakeFine: b(true)},
+			"The same person (similarity 87%), may not be a live person (liveness 20%), no deepfake."},
+		{vendors.Face{}, "No verdict on the face match, no liveness verdict, no deepfake verdict."},
+	} {
+		if got := faceWords(&tt.face); got != tt.want {
+			t.Errorf("faceWords = %q, want %q", got, tt.want)
+		}
+	}
+}
