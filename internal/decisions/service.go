@@ -330,9 +330,7 @@ func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uu
 				return apperr.Field("comment", "Say what the maker should look at again.")
 			}
 			params.State, params.CheckerReasonID = "returned", &r.ID
-			if next, err = returnTo(ctx, q, d); err != nil {
-				return err
-			}
+			next = returnTo(d, len(late) > 0)
 		}
 		out, err = q.CheckCaseDecision(ctx, params)
 		if db.IsCheckViolation(err, "case_decisions_checker_is_not_maker") {
@@ -362,28 +360,15 @@ func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uu
 // a document came meanwhile (the customer's answer, kept while the decision waited): that is what
 // the document's arrival does to a case awaiting it. A decision recorded before its status was
 // kept goes back in review, as it always did.
-func returnTo(ctx context.Context, q *db.Queries, d db.CaseDecision) (cases.Status, error) {
+func returnTo(d db.CaseDecision, documentCame bool) cases.Status {
 	if d.StatusBefore == nil {
-		return cases.InReview, nil
+		return cases.InReview
 	}
-	switch before := *d.StatusBefore; before {
-	case cases.Escalated:
-		return before, nil
-	case cases.AwaitingResubmission:
-		var ev Evidence
-		if err := json.Unmarshal(d.Evidence, &ev); err != nil {
-			return cases.InReview, nil
-		}
-		docs, err := q.ListCaseDocuments(ctx, d.CaseID)
-		if err != nil {
-			return "", err
-		}
-		if len(docs) > ev.Documents {
-			return cases.InReview, nil
-		}
-		return before, nil
+	switch before := *d.StatusBefore; {
+	case before == cases.Escalated, before == cases.AwaitingResubmission && !documentCame:
+		return before
 	}
-	return cases.InReview, nil
+	return cases.InReview
 }
 
 // Document outcomes.
