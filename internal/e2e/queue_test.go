@@ -42,7 +42,9 @@ func TestReviewerWorksTheQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(t, b, cdp.SendKeys(cdp.CSS("#nationality"), nat), cdp.SetValue(cdp.CSS("#risk"), ""))
-	do(t, b, cdp.Evaluate[cdp.Void](`document.querySelector("#nationality").dispatchEvent(new Event("change", {bubbles: true}))`))
+	// Leaving the field applies it (its change event), as a person moving on does; a synthetic
+	// change here would leave the real one to fire later, on the next click.
+	do(t, b, cdp.Evaluate[cdp.Void](`document.querySelector("#nationality").blur()`))
 	if _, err := cdp.Run(b, cdp.Poll[bool](`location.search.includes("nationality=`+nat+`")`)); err != nil {
 		t.Fatalf("the URL does not hold the filter: %v", err)
 	}
@@ -58,12 +60,12 @@ func TestReviewerWorksTheQueue(t *testing.T) {
 	}
 	// Another tab: the filters and "Next case", outside the swapped results, follow the view.
 	do(t, b, cdp.Click(cdp.CSS(`nav.tabs a[data-status="in_review"]`)))
-	if _, err := cdp.Run(b, cdp.Poll[bool](`document.querySelector("#queue-status").value === "in_review" &&
-		document.querySelector('#next-case-fields input[name="status"]').value === "in_review"`)); err != nil {
+	if err := pollAcrossLoads(b, `document.querySelector("#queue-status").value === "in_review" &&
+		document.querySelector('#next-case-fields input[name="status"]').value === "in_review"`); err != nil {
 		t.Fatalf("the filter form or Next case kept the old tab: %v", err)
 	}
 	do(t, b, cdp.Click(cdp.CSS(`nav.tabs a[data-status="new"]`)))
-	if _, err := cdp.Run(b, cdp.Poll[bool](`document.querySelector("#queue-status").value === "new" && location.search.includes("status=new")`)); err != nil {
+	if err := pollAcrossLoads(b, `document.querySelector("#queue-status").value === "new" && location.search.includes("status=new")`); err != nil {
 		t.Fatalf("back to the new tab: %v", err)
 	}
 	// Open the first case.
@@ -100,4 +102,18 @@ func TestReviewerWorksTheQueue(t *testing.T) {
 			t.Errorf("timeline lacks %q", want)
 		}
 	}
+}
+
+// pollAcrossLoads waits until expr is true, as cdp.Poll does, and goes on waiting when the page it
+// polls is replaced meanwhile (a link followed as a page load before htmx took it over: the same
+// view, reached the other way), which ends a single Poll with "Cannot find context".
+func pollAcrossLoads(b context.Context, expr string) error {
+	var err error
+	for range 3 {
+		if _, err = cdp.Run(b, cdp.Poll[bool](expr)); err == nil || !strings.Contains(err.Error(), "context") {
+			return err
+		}
+		_ = cdp.Do(b, cdp.WaitReady(cdp.CSS("#queue-status")))
+	}
+	return err
 }
