@@ -92,7 +92,7 @@ var Columns = []Column{
 	{"Argos", "As for Cynopsis OCR."},
 	{"OOTO", "As for Cynopsis OCR (face match and liveness)."},
 	{"Vendor outcome", "The worst of the vendors' latest outcomes: fail (a refusal of the document included), review (a check asks for a look or did not finish), pass (every expected check passed: each vendor of the document type's default set and any other asked for), partial (those that finished passed, others have not run or not finished), or none."},
-	{"Flags", "Separated by \"; \": risk (the case's risk flag), expired_document, under_age, vendor_negative:<vendor>, and the flags recorded with the latest decision: mismatch:<field>, mrz_failure, vendor_refused:<vendor> (the vendor refused the document), vendor_unfinished:<vendor> (its check did not finish), checks_missing:<vendor>,<vendor> (expected checks that did not run or had not finished), document_rejected:<document>, new_image_requested:<side>:<document>, liveness_fail:<document> …"},
+	{"Flags", "Separated by \"; \": risk (the case's risk flag), expired_document, under_age, vendor_negative:<vendor>, and the flags recorded with the latest decision: mismatch:<field>, mrz_failure, vendor_refused:<vendor> (the vendor refused the document; said instead of vendor_negative:<vendor>), vendor_unfinished:<vendor> (its check did not finish), checks_missing:<vendor>,<vendor> (expected checks that did not run or had not finished), document_rejected:<document>, new_image_requested:<side>:<document>, liveness_fail:<document> …"},
 	{"Decision", "The latest case decision: approve, reject, request resubmission or escalate."},
 	{"Reason", "The decision's reason, from the list admins keep."},
 	{"Comment", "The decision's comment."},

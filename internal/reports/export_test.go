@@ -3,6 +3,7 @@ package reports_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -389,5 +390,21 @@ func TestCaseListXLSXSheets(t *testing.T) {
 	}
 	if want := []string{w.hostile.String(), w.id.String(), w.polish.String()}; strings.Join(ids, ",") != strings.Join(want, ",") {
 		t.Errorf("cases %v, want %v", ids, want)
+	}
+}
+
+// TestRefusalIsFlaggedOnce: a vendor's refusal of the document, which the decision recorded as
+// vendor_refused:<vendor>, is not said a second time as vendor_negative:<vendor>.
+func TestRefusalIsFlaggedOnce(t *testing.T) {
+	w := newWorld(t)
+	ev, _ := json.Marshal(map[string]any{"flags": []string{"vendor_refused:argos", "mismatch:surname"}})
+	exec(t, w.app, "UPDATE case_decisions SET evidence = $2 WHERE case_id = $1", w.polish, ev)
+	exec(t, w.app, "UPDATE cases SET last_activity_at = now() WHERE id = $1", w.polish)
+	res := w.app.SignIn(t, w.manager).Get(t, "/cases/export.csv?status=all")
+	if res.Status != http.StatusOK {
+		t.Fatalf("export: %d %s", res.Status, res.Body)
+	}
+	if got := byCase(t, readCSV(t, res.Body))[w.polish.String()][col("Flags")]; got != "vendor_refused:argos; mismatch:surname" {
+		t.Errorf("flags %q, want the refusal once", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -575,22 +576,24 @@ func (c *caseCells) fillChecksAndFlags(e *exporter, v [][]byte) {
 		underAge = true
 		add("under_age")
 	}
+	var recorded []string
+	if fl := v[xFlags]; len(fl) > 2 { // a JSON array that is not "[]"
+		if json.Unmarshal(fl, &recorded) != nil {
+			recorded = nil
+		}
+	}
 	for i, vendor := range Vendors {
-		if negative[i] {
+		// A refusal the decision recorded says it more precisely (vendor_refused:<vendor>, below).
+		if negative[i] && !slices.Contains(recorded, "vendor_refused:"+vendor.Name) {
 			add(vendor.Flag)
 		}
 	}
-	if fl := v[xFlags]; len(fl) > 2 { // a JSON array that is not "[]"
-		var recorded []string
-		if json.Unmarshal(fl, &recorded) == nil {
-			for _, f := range recorded {
-				// Said already from what the data says now (risk: a decision records the risk flag too).
-				if (f == "risk" && risk) || (f == "expired_document" && expired) || (f == "under_age" && underAge) || c.hasVendorFlag(f, negative) {
-					continue
-				}
-				add(f)
-			}
+	for _, f := range recorded {
+		// Said already from what the data says now (risk: a decision records the risk flag too).
+		if (f == "risk" && risk) || (f == "expired_document" && expired) || (f == "under_age" && underAge) || c.hasVendorFlag(f, negative) {
+			continue
 		}
+		add(f)
 	}
 	c.done(cFlags)
 }
