@@ -139,9 +139,3 @@ JOIN users u ON u.id = v.recorded_by
 WHERE v.document_id = ANY(@document_ids::uuid[]) AND d.state = 'delivered' AND d.delivered_at IS NOT NULL
 ORDER BY v.document_id, d.delivered_at DESC, v.seq DESC;
 
--- name: ListCaseCallsOutsideChecks :many
--- A case's vendor calls that belong to no check: the Artemis record creations and liveness pushes
--- of its verdicts, each found by its time within a delivery attempt.
-SELECT id, vendor, method, endpoint, started_at, latency_ms, http_status, vendor_code, meaning, attempt, error,
-    coalesce(octet_length(body), 0)::int AS body_size
-FROM vendor_calls WHERE case_id = @case_id AND check_id IS NULL ORDER BY id DESC LIMIT 500;

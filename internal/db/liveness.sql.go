@@ -331,62 +331,6 @@ func (q *Queries) LatestLivenessVerdict(ctx context.Context, documentID uuid.UUI
 	return i, err
 }
 
-const listCaseCallsOutsideChecks = `-- name: ListCaseCallsOutsideChecks :many
-SELECT id, vendor, method, endpoint, started_at, latency_ms, http_status, vendor_code, meaning, attempt, error,
-    coalesce(octet_length(body), 0)::int AS body_size
-FROM vendor_calls WHERE case_id = $1 AND check_id IS NULL ORDER BY id DESC LIMIT 500
-`
-
-type ListCaseCallsOutsideChecksRow struct {
-	ID         int64
-	Vendor     string
-	Method     string
-	Endpoint   string
-	StartedAt  time.Time
-	LatencyMs  int32
-	HttpStatus int32
-	VendorCode string
-	Meaning    string
-	Attempt    int32
-	Error      string
-	BodySize   int32
-}
-
-// A case's vendor calls that belong to no check: the Artemis record creations and liveness pushes
-// of its verdicts, each found by its time within a delivery attempt.
-func (q *Queries) ListCaseCallsOutsideChecks(ctx context.Context, caseID *uuid.UUID) ([]ListCaseCallsOutsideChecksRow, error) {
-	rows, err := q.db.Query(ctx, listCaseCallsOutsideChecks, caseID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ListCaseCallsOutsideChecksRow{}
-	for rows.Next() {
-		var i ListCaseCallsOutsideChecksRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.Vendor,
-			&i.Method,
-			&i.Endpoint,
-			&i.StartedAt,
-			&i.LatencyMs,
-			&i.HttpStatus,
-			&i.VendorCode,
-			&i.Meaning,
-			&i.Attempt,
-			&i.Error,
-			&i.BodySize,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listCaseLivenessAttempts = `-- name: ListCaseLivenessAttempts :many
 SELECT a.id, a.verdict_id, a.attempt, a.started_at, a.finished_at, a.outcome, a.http_status, a.error FROM liveness_delivery_attempts a JOIN liveness_verdicts v ON v.id = a.verdict_id
 WHERE v.case_id = $1

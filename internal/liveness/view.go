@@ -116,7 +116,7 @@ func panels(ctx context.Context, q *db.Queries, c db.Case, p *auth.Principal) (m
 	if err != nil {
 		return nil, err
 	}
-	calls, err := q.ListCaseCallsOutsideChecks(ctx, &c.ID)
+	calls, err := q.ListCaseVendorCalls(ctx, &c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func panels(ctx context.Context, q *db.Queries, c db.Case, p *auth.Principal) (m
 // attempts: one push runs at a time for a customer, so a call of the case outside any check that
 // started within the attempt is its. The attempt's end is the database's clock and its calls' the
 // app's: the window takes half a second more, never into the case's next attempt.
-func attemptCalls(calls []db.ListCaseCallsOutsideChecksRow, attempts []db.LivenessDeliveryAttempt, a db.LivenessDeliveryAttempt) []web.CallRow {
+func attemptCalls(calls []db.ListCaseVendorCallsRow, attempts []db.LivenessDeliveryAttempt, a db.LivenessDeliveryAttempt) []web.CallRow {
 	end := a.FinishedAt.Add(500 * time.Millisecond)
 	for _, o := range attempts {
 		if o.StartedAt.After(a.StartedAt) && o.StartedAt.Before(end) {
@@ -178,7 +178,7 @@ func attemptCalls(calls []db.ListCaseCallsOutsideChecksRow, attempts []db.Livene
 	}
 	var out []web.CallRow
 	for _, k := range calls {
-		if k.StartedAt.Before(a.StartedAt) || !k.StartedAt.Before(end) {
+		if k.CheckID != nil || k.StartedAt.Before(a.StartedAt) || !k.StartedAt.Before(end) {
 			continue
 		}
 		out = append(out, web.CallRow{ID: strconv.FormatInt(k.ID, 10), Endpoint: k.Endpoint, Method: k.Method, At: k.StartedAt,
