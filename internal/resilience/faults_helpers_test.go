@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -213,13 +212,7 @@ func (s *faultSuite) configure(t *testing.T, p vendors.Name, base, argosMode str
 // refused at once.
 func closedPort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
-	return "http://" + addr + "/sim"
+	return "http://" + unusedAddr(t) + "/sim"
 }
 
 // demoDocument adds a customer with a specimen passport (front and selfie) through the customer

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -233,12 +234,7 @@ type run struct {
 // newProc prepares a server on a free local port, with its own data directory.
 func (h *harness) newProc(name string, env ...string) *proc {
 	h.t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := unusedAddr(h.t)
 	p := &proc{name: name, h: h, URL: "http://" + addr, logPath: filepath.Join(h.t.TempDir(), name+".log")}
 	p.env = append(append([]string{}, h.env...), "KYCDESK_ADDR="+addr, "KYCDESK_BASE_URL="+p.URL, "KYCDESK_DATA_DIR="+h.t.TempDir())
 	p.env = append(p.env, env...)
@@ -261,6 +257,34 @@ func (h *harness) newProc(name string, env ...string) *proc {
 		}
 	})
 	return p
+}
+
+// unusedAddr returns a loopback address nothing listens on, with a port below the kernel's
+// ephemeral range: a port the kernel handed out (":0") and closed again can be handed out
+// at once to another socket (an outgoing connection, another test's listener) before the
+// server binds it, or between two lives of a restarted server. Ports below the range are given
+// out by no one; the address is checked free when chosen.
+func unusedAddr(t *testing.T) string {
+	t.Helper()
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 12000 {
+				low = n
+			}
+		}
+	}
+	for range 200 {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(10000+mrand.IntN(low-10000)))
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		_ = l.Close()
+		return addr
+	}
+	t.Fatal("no free loopback port below the ephemeral range")
+	return ""
 }
 
 // start starts the server and waits until it answers /readyz.

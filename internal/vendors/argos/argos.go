@@ -358,13 +358,15 @@ func (c *Client) post(ctx context.Context, body []byte, attempt int, accept func
 	respBody, rerr := vendors.ReadBody(vendors.Argos, resp.Body, vendors.MaxBody)
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if rerr != nil {
-		call.Err, call.Meaning = rerr.Error(), "the answer could not be read"
-		record()
+		// The call log says what the check says: "larger than 4 MB" or "cut off".
 		var ve *vendors.Error
-		if errors.As(rerr, &ve) {
-			ve.HTTPStatus = resp.StatusCode
+		if !errors.As(rerr, &ve) {
+			ve = vendors.TransportError(vendors.Argos, rerr)
 		}
-		return nil, rerr
+		ve.HTTPStatus = resp.StatusCode
+		call.Err, call.Meaning = rerr.Error(), ve.Message
+		record()
+		return nil, ve
 	}
 	call.Body = vendors.Redact(respBody)
 

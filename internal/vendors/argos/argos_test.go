@@ -290,15 +290,17 @@ func TestTransportFaults(t *testing.T) {
 	tests := []struct {
 		name  string
 		fault vendors.Fault
+		// logged is what the call log says (part of it).
+		logged string
 	}{
-		{"hangup", vendors.Fault{Kind: vendors.FaultHangup}},
-		{"timeout", vendors.Fault{Kind: vendors.FaultDelay, Delay: 3 * time.Second}},
-		{"slow body", vendors.Fault{Kind: vendors.FaultSlowBody, Delay: 3 * time.Second}},
-		{"huge body", vendors.Fault{Kind: vendors.FaultHuge, Size: vendors.MaxBody + 10}},
-		{"malformed", vendors.Fault{Kind: vendors.FaultMalformed}},
-		{"truncated", vendors.Fault{Kind: vendors.FaultTruncated}},
-		{"html", vendors.Fault{Kind: vendors.FaultContentType}},
-		{"503", vendors.Fault{Kind: vendors.FaultStatus, Status: 503, Body: `{"message":"Service Unavailable"}`}},
+		{"hangup", vendors.Fault{Kind: vendors.FaultHangup}, "could not be reached"},
+		{"timeout", vendors.Fault{Kind: vendors.FaultDelay, Delay: 3 * time.Second}, "did not answer in time"},
+		{"slow body", vendors.Fault{Kind: vendors.FaultSlowBody, Delay: 3 * time.Second}, ""},
+		{"huge body", vendors.Fault{Kind: vendors.FaultHuge, Size: vendors.MaxBody + 10}, "larger than 4 MB"},
+		{"malformed", vendors.Fault{Kind: vendors.FaultMalformed}, ""},
+		{"truncated", vendors.Fault{Kind: vendors.FaultTruncated}, ""},
+		{"html", vendors.Fault{Kind: vendors.FaultContentType}, ""},
+		{"503", vendors.Fault{Kind: vendors.FaultStatus, Status: 503, Body: `{"message":"Service Unavailable"}`}, "HTTP 503"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -309,8 +311,12 @@ func TestTransportFaults(t *testing.T) {
 			if !vendors.Retryable(err) {
 				t.Fatalf("err = %v, want Transient", err)
 			}
-			if len(rec.all()) != 1 {
-				t.Errorf("calls %+v", rec.all())
+			calls := rec.all()
+			if len(calls) != 1 {
+				t.Fatalf("calls %+v", calls)
+			}
+			if !strings.Contains(calls[0].Meaning, tt.logged) {
+				t.Errorf("the call log says %q, want %q in it", calls[0].Meaning, tt.logged)
 			}
 		})
 	}
