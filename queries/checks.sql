@@ -51,12 +51,8 @@ SELECT * FROM checks WHERE vendor = @vendor AND transaction_id = @transaction_id
 -- one failed (a vendor's refusal of the document is a failure), "review" when one asks for a
 -- review or did not finish, "pass" only when every expected check passed, "partial" when those
 -- that finished passed but some expected ones have not (not run, or still running), "none" when
--- none finished. Expected are, on each document of the case, the vendors of its type's default set
--- (the app setting checks.defaults; without it, the literal below, which is checks.DefaultSet) and
--- any vendor asked for; Artemis record creation examines nothing and is left out. A document of the
--- case is one that arrived with the case or after it, or one the case has checks on.
--- ListUnfinishedExpectedChecks lists the same expected checks that have not finished: keep the
--- two "expected" sets alike.
+-- none finished. Expected are the checks of the view case_expected_checks (migration 00013), the
+-- set ListUnfinishedExpectedChecks reads too.
 -- The row is left alone when neither the outcome nor the second of its last activity would change:
 -- an update rewrites every index of the case (the trigram index with every trigram of its search
 -- text), and the checks of one document, run at once by several vendors, finish within a moment
@@ -65,24 +61,14 @@ WITH latest AS (
     SELECT DISTINCT ON (k.document_id, k.vendor) k.document_id, k.vendor, k.outcome, k.state FROM checks k
     WHERE k.case_id = @case_id AND k.state IN ('done', 'failed') AND k.kind <> 'record'
     ORDER BY k.document_id, k.vendor, k.finished_at DESC
-), expected AS (
-    SELECT d.id AS document_id, e.vendor
-    FROM cases c
-    JOIN documents d ON d.customer_id = c.customer_id
-    CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(
-        (SELECT s.value -> d.type::text FROM app_settings s WHERE s.key = 'checks.defaults'),
-        '["cynopsis_ocr", "apptenticate", "argos", "ooto"]'::jsonb)) AS e(vendor)
-    WHERE c.id = @case_id AND e.vendor <> 'artemis'
-      AND (d.created_at >= c.created_at OR EXISTS (SELECT 1 FROM checks x WHERE x.case_id = c.id AND x.document_id = d.id))
-    UNION
-    SELECT k.document_id, k.vendor FROM checks k WHERE k.case_id = @case_id AND k.kind <> 'record'
 ), o AS (
     SELECT CASE WHEN bool_or(l.outcome = 'fail') THEN 'fail'
                 WHEN bool_or(l.outcome = 'review' OR l.state = 'failed') THEN 'review'
                 WHEN bool_and(coalesce(l.outcome = 'pass', false)) THEN 'pass'
                 WHEN bool_or(l.outcome = 'pass') THEN 'partial'
                 ELSE 'none' END AS outcome
-    FROM expected x LEFT JOIN latest l ON l.document_id = x.document_id AND l.vendor = x.vendor
+    FROM case_expected_checks x LEFT JOIN latest l ON l.document_id = x.document_id AND l.vendor = x.vendor
+    WHERE x.case_id = @case_id
 )
 UPDATE cases SET last_activity_at = now(), vendor_outcome = o.outcome
 FROM o
@@ -90,25 +76,13 @@ WHERE cases.id = @case_id
   AND (cases.vendor_outcome <> o.outcome OR date_trunc('second', cases.last_activity_at) < date_trunc('second', now()));
 
 -- name: ListUnfinishedExpectedChecks :many
--- The checks RefreshCaseVendorOutcome expects on a case (its "expected" set, written alike: keep
--- the two the same) that have no finished check (done, or failed: a failed one is its own flag):
--- not run at all, or queued, running or retrying. started says which.
-WITH expected AS (
-    SELECT d.id AS document_id, e.vendor
-    FROM cases c
-    JOIN documents d ON d.customer_id = c.customer_id
-    CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(
-        (SELECT s.value -> d.type::text FROM app_settings s WHERE s.key = 'checks.defaults'),
-        '["cynopsis_ocr", "apptenticate", "argos", "ooto"]'::jsonb)) AS e(vendor)
-    WHERE c.id = @case_id AND e.vendor <> 'artemis'
-      AND (d.created_at >= c.created_at OR EXISTS (SELECT 1 FROM checks x WHERE x.case_id = c.id AND x.document_id = d.id))
-    UNION
-    SELECT k.document_id, k.vendor FROM checks k WHERE k.case_id = @case_id AND k.kind <> 'record'
-)
+-- The checks a case expects (case_expected_checks, the set RefreshCaseVendorOutcome reads) that
+-- have no finished check (done, or failed: a failed one is its own flag): not run at all, or
+-- queued, running or retrying. started says which.
 SELECT x.document_id, x.vendor::text AS vendor,
     EXISTS (SELECT 1 FROM checks k WHERE k.case_id = @case_id AND k.document_id = x.document_id AND k.vendor = x.vendor)::boolean AS started
-FROM expected x
-WHERE NOT EXISTS (
+FROM case_expected_checks x
+WHERE x.case_id = @case_id AND NOT EXISTS (
     SELECT 1 FROM checks k
     WHERE k.case_id = @case_id AND k.document_id = x.document_id AND k.vendor = x.vendor
       AND k.state IN ('done', 'failed') AND k.kind <> 'record'

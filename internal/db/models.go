@@ -477,6 +477,12 @@ type CaseDecision struct {
 	StatusBefore    *CaseStatus
 }
 
+type CaseExpectedCheck struct {
+	CaseID     uuid.UUID
+	DocumentID uuid.UUID
+	Vendor     string
+}
+
 type CaseExportRow struct {
 	CaseID             uuid.UUID
 	Status             CaseStatus
