@@ -97,7 +97,7 @@ LIMIT @page_size;
 -- Everyone's name, for the people an export's rows name by id.
 SELECT id, name FROM users;
 
--- The stored rows of the case-list export (migration 00006), brought up to date by
+-- The stored rows of the case-list export (migrations 00006, 00008 and 00013), brought up to date by
 -- reports.RefreshExportRows.
 
 -- name: LockExportRefresh :exec
@@ -123,12 +123,12 @@ INSERT INTO case_export_rows (case_id, status, created_at, last_activity_at, ven
     assignee_id, external_ref, given_names, surname, date_of_birth, nationality, document_type, document_number,
     document_country, document_expiry, checks, decision, reason_id, decision_comment, decided_by, decided_at,
     decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state,
-    case_decided_at)
+    case_decided_at, late_documents)
 SELECT case_id, status, created_at, last_activity_at, vendor_outcome, risk_flag, case_nationality,
     assignee_id, external_ref, given_names, surname, date_of_birth, nationality, document_type, document_number,
     document_country, document_expiry, checks, decision, reason_id, decision_comment, decided_by, decided_at,
     decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state,
-    case_decided_at
+    case_decided_at, late_documents
 FROM case_export_source WHERE case_id = ANY(@case_ids::uuid[]);
 
 -- name: ClearExportMarks :exec

@@ -526,12 +526,12 @@ INSERT INTO case_export_rows (case_id, status, created_at, last_activity_at, ven
     assignee_id, external_ref, given_names, surname, date_of_birth, nationality, document_type, document_number,
     document_country, document_expiry, checks, decision, reason_id, decision_comment, decided_by, decided_at,
     decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state,
-    case_decided_at)
+    case_decided_at, late_documents)
 SELECT case_id, status, created_at, last_activity_at, vendor_outcome, risk_flag, case_nationality,
     assignee_id, external_ref, given_names, surname, date_of_birth, nationality, document_type, document_number,
     document_country, document_expiry, checks, decision, reason_id, decision_comment, decided_by, decided_at,
     decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state,
-    case_decided_at
+    case_decided_at, late_documents
 FROM case_export_source WHERE case_id = ANY($1::uuid[])
 `
 
@@ -558,7 +558,7 @@ const lockExportRefresh = `-- name: LockExportRefresh :exec
 SELECT pg_advisory_xact_lock(hashtext('case_export_rows'))
 `
 
-// The stored rows of the case-list export (migration 00006), brought up to date by
+// The stored rows of the case-list export (migrations 00006, 00008 and 00013), brought up to date by
 // reports.RefreshExportRows.
 // Refreshes of the stored export rows take turns, until the end of the transaction.
 func (q *Queries) LockExportRefresh(ctx context.Context) error {
