@@ -93,11 +93,22 @@ WHERE e.id > @after_id AND e.id <= @last_id
 ORDER BY e.id
 LIMIT @page_size;
 
+-- name: ListCaseAuditTrail :many
+-- The case report's audit trail: the latest events of a case, image views included, newest first,
+-- with the people named as the case page's timeline names them (ListCaseTimelineEvents): actor_name
+-- is the actor's name ('' for the system and API tokens: their label says who), assignee_name an
+-- assignment's assignee's name, for the rows recorded before it was kept in the row itself.
+SELECT sqlc.embed(e), coalesce(u.name, '')::text AS actor_name, coalesce(au.name, '')::text AS assignee_name
+FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
+    LEFT JOIN users au ON e.action = 'case.assign' AND au.id::text = e.after->>'assignee_id'
+WHERE e.case_id = @case_id
+ORDER BY e.id DESC LIMIT @max_rows;
+
 -- name: ExportUserNames :many
 -- Everyone's name, for the people an export's rows name by id.
 SELECT id, name FROM users;
 
--- The stored rows of the case-list export (migration 00006), brought up to date by
+-- The stored rows of the case-list export (migrations 00006, 00008 and 00013), brought up to date by
 -- reports.RefreshExportRows.
 
 -- name: LockExportRefresh :exec
@@ -123,12 +134,12 @@ INSERT INTO case_export_rows (case_id, status, created_at, last_activity_at, ven
     assignee_id, external_ref, given_names, surname, date_of_birth, nationality, document_type, document_number,
     document_country, document_expiry, checks, decision, reason_id, decision_comment, decided_by, decided_at,
     decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state,
-    case_decided_at)
+    case_decided_at, late_documents)
 SELECT case_id, status, created_at, last_activity_at, vendor_outcome, risk_flag, case_nationality,
     assignee_id, external_ref, given_names, surname, date_of_birth, nationality, document_type, document_number,
     document_country, document_expiry, checks, decision, reason_id, decision_comment, decided_by, decided_at,
     decision_state, checker_id, checked_at, decision_flags, liveness_result, liveness_confidence, delivery_state,
-    case_decided_at
+    case_decided_at, late_documents
 FROM case_export_source WHERE case_id = ANY(@case_ids::uuid[]);
 
 -- name: ClearExportMarks :exec

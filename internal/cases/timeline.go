@@ -54,7 +54,7 @@ func foldTimeline(events []db.ListCaseTimelineEventsRow, runs []db.ListCaseViewR
 	v := 0 // the next view, in views
 	for len(events) > 0 || len(runs) > 0 {
 		if len(runs) == 0 || (len(events) > 0 && events[0].AuditEvent.ID > runs[0].LastID) {
-			items = append(items, web.TimelineItem{AuditRow: row(assigneeNamed(events[0].AuditEvent, events[0].AssigneeName), events[0].ActorName)})
+			items = append(items, web.TimelineItem{AuditRow: TimelineRow(events[0].AuditEvent, events[0].ActorName, events[0].AssigneeName)})
 			events = events[1:]
 			continue
 		}
@@ -80,6 +80,14 @@ func foldTimeline(events []db.ListCaseTimelineEventsRow, runs []db.ListCaseViewR
 		})
 	}
 	return items
+}
+
+// TimelineRow is one audit event as the timeline says it: its actor by name (actorName; the system
+// and API tokens by their label), the audit log's label kept in ActorLabel for the tooltip, and an
+// assignment's assignee by name (assigneeName, for rows recorded before the row kept it). The case
+// report's audit trail says its events with it, so that both name people alike.
+func TimelineRow(e db.AuditEvent, actorName, assigneeName string) web.AuditRow {
+	return row(assigneeNamed(e, assigneeName), actorName)
 }
 
 // assigneeNamed gives an assignment recorded before its row kept the assignee's name (it has their

@@ -515,6 +515,7 @@ type CaseExportRow struct {
 	LivenessConfidence *int32
 	DeliveryState      *LivenessDeliveryState
 	CaseDecidedAt      *time.Time
+	LateDocuments      json.RawMessage
 }
 
 type CaseExportSource struct {
@@ -550,6 +551,7 @@ type CaseExportSource struct {
 	DeliveryState      *LivenessDeliveryState
 	SearchText         string
 	CaseDecidedAt      time.Time
+	LateDocuments      json.RawMessage
 }
 
 type CaseExportStale struct {

@@ -121,8 +121,8 @@ func (ev Evidence) rejected() []string {
 // vendorWords is a vendor's name as pages say it, from its code.
 func vendorWords(code string) string { return vendorLabel(vendors.Name(code)) }
 
-// docLabel names a document for reviewers: "Passport X1".
-func docLabel(d db.Document) string {
+// DocumentLabel names a document for reviewers, as flags and warnings say it: "Passport X1".
+func DocumentLabel(d db.Document) string {
 	s := customers.DocumentTypeLabel(d.Type)
 	if d.Number != "" {
 		s += " " + d.Number
@@ -211,7 +211,7 @@ func (s *Service) Gather(ctx context.Context, q *db.Queries, c db.Case) (Evidenc
 	labels := map[uuid.UUID]string{}
 	ids := make([]uuid.UUID, 0, len(docs))
 	for _, d := range docs {
-		labels[d.ID] = docLabel(d)
+		labels[d.ID] = DocumentLabel(d)
 		ids = append(ids, d.ID)
 		if d.ExpiryDate != nil && d.ExpiryDate.Before(now) {
 			flag("expired_document")
@@ -402,7 +402,7 @@ func LateDocuments(ctx context.Context, q *db.Queries, caseID uuid.UUID, since t
 		if !d.CreatedAt.After(since) {
 			continue
 		}
-		l := LateDocument{Document: docLabel(d), Via: "through the intake API", At: d.CreatedAt}
+		l := LateDocument{Document: DocumentLabel(d), Via: "through the intake API", At: d.CreatedAt}
 		if d.CreatedBy != nil {
 			l.Via = "added by someone"
 			if u, err := q.GetUser(ctx, *d.CreatedBy); err == nil {

@@ -326,7 +326,7 @@ func (h *Handler) Gather(ctx context.Context, q *db.Queries, id uuid.UUID) (*Cas
 		n := notes[i]
 		r.Notes = append(r.Notes, ReportNote{By: n.AuthorName, At: when(n.CreatedAt), Body: n.Body})
 	}
-	events, err := q.ListCaseTimeline(ctx, db.ListCaseTimelineParams{CaseID: &id, MaxRows: maxTrail + 1})
+	events, err := q.ListCaseAuditTrail(ctx, db.ListCaseAuditTrailParams{CaseID: &id, MaxRows: maxTrail + 1})
 	if err != nil {
 		return nil, fmt.Errorf("report: audit trail: %w", err)
 	}
@@ -334,8 +334,11 @@ func (h *Handler) Gather(ctx context.Context, q *db.Queries, id uuid.UUID) (*Cas
 		events, r.TrailTruncated = events[:maxTrail], true
 	}
 	for i := len(events) - 1; i >= 0; i-- {
+		// People by name, as the case page's timeline names them; the email the audit log
+		// recorded is in the audit-log export.
 		e := events[i]
-		r.Trail = append(r.Trail, ReportEvent{ID: e.ID, At: when(e.At), Actor: e.ActorLabel, Did: cases.Describe(e)})
+		row := cases.TimelineRow(e.AuditEvent, e.ActorName, e.AssigneeName)
+		r.Trail = append(r.Trail, ReportEvent{ID: e.AuditEvent.ID, At: when(e.AuditEvent.At), Actor: row.Actor, Did: row.Subject})
 	}
 
 	// Flags, as the decision panel gathers them, plus those other packages compute.

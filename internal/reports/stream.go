@@ -25,9 +25,10 @@ import (
 // written, so a million cases never sit in memory. Its statements are the only ones of this
 // package not in queries/: sqlc's generated code reads every row into a slice before returning.
 //
-// A row is case_export_source's (migrations 00006 and 00008): the case, its customer, the
+// A row is case_export_source's (migrations 00006, 00008 and 00013): the case, its customer, the
 // customer's latest document, the latest check of each vendor, the latest decision and liveness
-// verdict, and when the case was decided (its age stops there). A small
+// verdict, when the case was decided (its age stops there), and the documents that arrived while
+// the latest decision waited for its second review. A small
 // export reads that view, which looks each case's rows up by index. A big one (bulkRows and more,
 // without a search) reads case_export_rows, the same rows stored and kept in the queue's orders
 // by two indexes, so it joins and sorts nothing: after a refresh, it reads the stored rows of the
@@ -38,7 +39,7 @@ const (
     external_ref, given_names, surname, date_of_birth, nationality, assignee_id,
     document_type, document_number, document_country, document_expiry, checks,
     decision, reason_id, decision_comment, decided_by, decided_at, decision_state, checker_id, checked_at, decision_flags,
-    liveness_result, liveness_confidence, delivery_state, last_activity_at, case_decided_at`
+    liveness_result, liveness_confidence, delivery_state, last_activity_at, case_decided_at, late_documents`
 	// The queue's filters; $1 NULL means every status.
 	exportFilters = `
 WHERE ($1::case_status IS NULL OR status = $1)
@@ -96,6 +97,7 @@ const (
 	xDelivery
 	xLastActivity
 	xCaseDecidedAt // when the case was approved or rejected; NULL while it is not
+	xLateDocuments // [type, number] of each late document of the latest decision; NULL for none
 	xColumns
 )
 
@@ -531,7 +533,8 @@ func (e *exporter) fill(c *caseCells, v [][]byte) {
 // fillChecksAndFlags writes the four vendor cells ("pass", "fail (508)", "error (1003)" …) and
 // the flags: the case's risk flag, what the data says now (expired document, under age, a vendor's
 // negative result), then the other flags the latest decision recorded (mismatch:<field>,
-// mrz_failure …).
+// mrz_failure …), then each document that arrived after it while it waited for its second review
+// (late_document:<document>, as the decision panel and the case report say it).
 func (c *caseCells) fillChecksAndFlags(e *exporter, v [][]byte) {
 	checks := v[xChecks]
 	var negative [len(Vendors)]bool
@@ -594,6 +597,14 @@ func (c *caseCells) fillChecksAndFlags(e *exporter, v [][]byte) {
 			continue
 		}
 		add(f)
+	}
+	if late := v[xLateDocuments]; late != nil {
+		var docs [][2]string
+		if json.Unmarshal(late, &docs) == nil {
+			for _, d := range docs {
+				add("late_document:" + decisions.DocumentLabel(db.Document{Type: db.DocumentType(d[0]), Number: d[1]}))
+			}
+		}
 	}
 	c.done(cFlags)
 }
