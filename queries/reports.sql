@@ -108,7 +108,7 @@ ORDER BY e.id DESC LIMIT @max_rows;
 -- Everyone's name, for the people an export's rows name by id.
 SELECT id, name FROM users;
 
--- The stored rows of the case-list export (migrations 00006, 00008 and 00013), brought up to date by
+-- The stored rows of the case-list export (migrations 00006, 00008 and 00014), brought up to date by
 -- reports.RefreshExportRows.
 
 -- name: LockExportRefresh :exec

@@ -7,13 +7,13 @@ import (
 	"github.com/google/uuid"
 )
 
-// TestMigrationStoresLateDocuments: migration 13 gives the stored export rows of the cases there
+// TestMigrationStoresLateDocuments: migration 14 gives the stored export rows of the cases there
 // are their late documents (those that arrived while the latest decision waited for its second
 // review), which only the view knew of; a document before the decision is not late. The migration
 // goes down and up.
 func TestMigrationStoresLateDocuments(t *testing.T) {
 	ctx := context.Background()
-	pool, provider := migratedTo(t, 12)
+	pool, provider := migratedTo(t, 13)
 	var user, reason, cust, caseID uuid.UUID
 	if err := pool.QueryRow(ctx, "INSERT INTO users (email, name, role) VALUES ('m@example.com', 'M', 'reviewer') RETURNING id").Scan(&user); err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ func TestMigrationStoresLateDocuments(t *testing.T) {
 		VALUES ($1, 'approve', $2, $3, now() - interval '1 hour', 'always', 'pending')`, caseID, reason, user); err != nil {
 		t.Fatal(err)
 	}
-	// The stored rows as the export before migration 13 made them.
+	// The stored rows as the export before migration 14 made them.
 	if _, err := pool.Exec(ctx, `DELETE FROM case_export_rows; DELETE FROM case_export_stale`); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestMigrationStoresLateDocuments(t *testing.T) {
 		if want := `[["national_id", "LATE1"]]`; stored != want || view != want {
 			t.Errorf("late documents: stored %s, view %s, want %s", stored, view, want)
 		}
-		if _, err := provider.DownTo(ctx, 12); err != nil {
+		if _, err := provider.DownTo(ctx, 13); err != nil {
 			t.Fatal(err)
 		}
 		var n int

@@ -618,7 +618,7 @@ const lockExportRefresh = `-- name: LockExportRefresh :exec
 SELECT pg_advisory_xact_lock(hashtext('case_export_rows'))
 `
 
-// The stored rows of the case-list export (migrations 00006, 00008 and 00013), brought up to date by
+// The stored rows of the case-list export (migrations 00006, 00008 and 00014), brought up to date by
 // reports.RefreshExportRows.
 // Refreshes of the stored export rows take turns, until the end of the transaction.
 func (q *Queries) LockExportRefresh(ctx context.Context) error {

@@ -25,7 +25,7 @@ import (
 // written, so a million cases never sit in memory. Its statements are the only ones of this
 // package not in queries/: sqlc's generated code reads every row into a slice before returning.
 //
-// A row is case_export_source's (migrations 00006, 00008 and 00013): the case, its customer, the
+// A row is case_export_source's (migrations 00006, 00008 and 00014): the case, its customer, the
 // customer's latest document, the latest check of each vendor, the latest decision and liveness
 // verdict, when the case was decided (its age stops there), and the documents that arrived while
 // the latest decision waited for its second review. A small
