@@ -70,20 +70,18 @@ RETURNING *;
 SELECT n.*, u.name AS author_name FROM case_notes n JOIN users u ON u.id = n.author_id
 WHERE n.case_id = @case_id ORDER BY n.created_at DESC, n.id DESC;
 
--- name: ListCaseTimeline :many
-SELECT * FROM audit_events WHERE case_id = @case_id ORDER BY id DESC LIMIT @max_rows;
-
 -- name: ListCaseTimelineEvents :many
--- The latest events of a case other than image views. The case page reads the views apart
--- (ListCaseViewRuns, ListCaseImageViews) and folds them, so that views, which are many (every look
--- at an image is audited), can never push a decision or a note off its timeline. actor_name is the
--- actor's name as the pages show people ('' for the system and API tokens: their label says who).
+-- The latest events of a case, newest first; image views only with @with_views. The case page
+-- reads the views apart (ListCaseViewRuns, ListCaseImageViews) and folds them, so that views, which
+-- are many (every look at an image is audited), can never push a decision or a note off its
+-- timeline; the case report's audit trail lists them with the rest. actor_name is the actor's name
+-- as the pages show people ('' for the system and API tokens: their label says who).
 -- assignee_name is an assignment's assignee's name, for the rows recorded before it was kept in
 -- the row itself (they have the assignee's email).
 SELECT sqlc.embed(e), coalesce(u.name, '')::text AS actor_name, coalesce(au.name, '')::text AS assignee_name
 FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
     LEFT JOIN users au ON e.action = 'case.assign' AND au.id::text = e.after->>'assignee_id'
-WHERE e.case_id = @case_id AND e.action <> 'image.view'
+WHERE e.case_id = @case_id AND (@with_views::boolean OR e.action <> 'image.view')
 ORDER BY e.id DESC LIMIT @max_rows;
 
 -- name: ListCaseViewRuns :many

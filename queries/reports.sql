@@ -93,17 +93,6 @@ WHERE e.id > @after_id AND e.id <= @last_id
 ORDER BY e.id
 LIMIT @page_size;
 
--- name: ListCaseAuditTrail :many
--- The case report's audit trail: the latest events of a case, image views included, newest first,
--- with the people named as the case page's timeline names them (ListCaseTimelineEvents): actor_name
--- is the actor's name ('' for the system and API tokens: their label says who), assignee_name an
--- assignment's assignee's name, for the rows recorded before it was kept in the row itself.
-SELECT sqlc.embed(e), coalesce(u.name, '')::text AS actor_name, coalesce(au.name, '')::text AS assignee_name
-FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
-    LEFT JOIN users au ON e.action = 'case.assign' AND au.id::text = e.after->>'assignee_id'
-WHERE e.case_id = @case_id
-ORDER BY e.id DESC LIMIT @max_rows;
-
 -- name: ExportUserNames :many
 -- Everyone's name, for the people an export's rows name by id.
 SELECT id, name FROM users;

@@ -350,12 +350,12 @@ func TestStaffUploadEndsTheWaitForResubmission(t *testing.T) {
 	arrivals := func(id uuid.UUID) []db.AuditEvent {
 		t.Helper()
 		var out []db.AuditEvent
-		rows, err := db.New(app.Pool).ListCaseTimeline(ctx, db.ListCaseTimelineParams{CaseID: &id, MaxRows: 100})
+		rows, err := db.New(app.Pool).ListCaseTimelineEvents(ctx, db.ListCaseTimelineEventsParams{CaseID: &id, WithViews: true, MaxRows: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range rows {
-			if e.Action == "case.document_arrived" {
+		for _, r := range rows {
+			if e := r.AuditEvent; e.Action == "case.document_arrived" {
 				out = append(out, e)
 			}
 		}

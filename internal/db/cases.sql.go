@@ -346,61 +346,18 @@ func (q *Queries) ListCaseNotes(ctx context.Context, caseID uuid.UUID) ([]ListCa
 	return items, nil
 }
 
-const listCaseTimeline = `-- name: ListCaseTimeline :many
-SELECT id, at, actor_id, actor_label, action, subject_type, subject_id, case_id, before, after, ip, request_id, prev_hash, hash FROM audit_events WHERE case_id = $1 ORDER BY id DESC LIMIT $2
-`
-
-type ListCaseTimelineParams struct {
-	CaseID  *uuid.UUID
-	MaxRows int32
-}
-
-func (q *Queries) ListCaseTimeline(ctx context.Context, arg ListCaseTimelineParams) ([]AuditEvent, error) {
-	rows, err := q.db.Query(ctx, listCaseTimeline, arg.CaseID, arg.MaxRows)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []AuditEvent{}
-	for rows.Next() {
-		var i AuditEvent
-		if err := rows.Scan(
-			&i.ID,
-			&i.At,
-			&i.ActorID,
-			&i.ActorLabel,
-			&i.Action,
-			&i.SubjectType,
-			&i.SubjectID,
-			&i.CaseID,
-			&i.Before,
-			&i.After,
-			&i.IP,
-			&i.RequestID,
-			&i.PrevHash,
-			&i.Hash,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listCaseTimelineEvents = `-- name: ListCaseTimelineEvents :many
 SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.subject_type, e.subject_id, e.case_id, e.before, e.after, e.ip, e.request_id, e.prev_hash, e.hash, coalesce(u.name, '')::text AS actor_name, coalesce(au.name, '')::text AS assignee_name
 FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
     LEFT JOIN users au ON e.action = 'case.assign' AND au.id::text = e.after->>'assignee_id'
-WHERE e.case_id = $1 AND e.action <> 'image.view'
-ORDER BY e.id DESC LIMIT $2
+WHERE e.case_id = $1 AND ($2::boolean OR e.action <> 'image.view')
+ORDER BY e.id DESC LIMIT $3
 `
 
 type ListCaseTimelineEventsParams struct {
-	CaseID  *uuid.UUID
-	MaxRows int32
+	CaseID    *uuid.UUID
+	WithViews bool
+	MaxRows   int32
 }
 
 type ListCaseTimelineEventsRow struct {
@@ -409,14 +366,15 @@ type ListCaseTimelineEventsRow struct {
 	AssigneeName string
 }
 
-// The latest events of a case other than image views. The case page reads the views apart
-// (ListCaseViewRuns, ListCaseImageViews) and folds them, so that views, which are many (every look
-// at an image is audited), can never push a decision or a note off its timeline. actor_name is the
-// actor's name as the pages show people (” for the system and API tokens: their label says who).
+// The latest events of a case, newest first; image views only with @with_views. The case page
+// reads the views apart (ListCaseViewRuns, ListCaseImageViews) and folds them, so that views, which
+// are many (every look at an image is audited), can never push a decision or a note off its
+// timeline; the case report's audit trail lists them with the rest. actor_name is the actor's name
+// as the pages show people (” for the system and API tokens: their label says who).
 // assignee_name is an assignment's assignee's name, for the rows recorded before it was kept in
 // the row itself (they have the assignee's email).
 func (q *Queries) ListCaseTimelineEvents(ctx context.Context, arg ListCaseTimelineEventsParams) ([]ListCaseTimelineEventsRow, error) {
-	rows, err := q.db.Query(ctx, listCaseTimelineEvents, arg.CaseID, arg.MaxRows)
+	rows, err := q.db.Query(ctx, listCaseTimelineEvents, arg.CaseID, arg.WithViews, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}

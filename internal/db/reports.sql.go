@@ -553,66 +553,6 @@ func (q *Queries) LatestExportMark(ctx context.Context) (int64, error) {
 	return column_1, err
 }
 
-const listCaseAuditTrail = `-- name: ListCaseAuditTrail :many
-SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.subject_type, e.subject_id, e.case_id, e.before, e.after, e.ip, e.request_id, e.prev_hash, e.hash, coalesce(u.name, '')::text AS actor_name, coalesce(au.name, '')::text AS assignee_name
-FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
-    LEFT JOIN users au ON e.action = 'case.assign' AND au.id::text = e.after->>'assignee_id'
-WHERE e.case_id = $1
-ORDER BY e.id DESC LIMIT $2
-`
-
-type ListCaseAuditTrailParams struct {
-	CaseID  *uuid.UUID
-	MaxRows int32
-}
-
-type ListCaseAuditTrailRow struct {
-	AuditEvent   AuditEvent
-	ActorName    string
-	AssigneeName string
-}
-
-// The case report's audit trail: the latest events of a case, image views included, newest first,
-// with the people named as the case page's timeline names them (ListCaseTimelineEvents): actor_name
-// is the actor's name (” for the system and API tokens: their label says who), assignee_name an
-// assignment's assignee's name, for the rows recorded before it was kept in the row itself.
-func (q *Queries) ListCaseAuditTrail(ctx context.Context, arg ListCaseAuditTrailParams) ([]ListCaseAuditTrailRow, error) {
-	rows, err := q.db.Query(ctx, listCaseAuditTrail, arg.CaseID, arg.MaxRows)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ListCaseAuditTrailRow{}
-	for rows.Next() {
-		var i ListCaseAuditTrailRow
-		if err := rows.Scan(
-			&i.AuditEvent.ID,
-			&i.AuditEvent.At,
-			&i.AuditEvent.ActorID,
-			&i.AuditEvent.ActorLabel,
-			&i.AuditEvent.Action,
-			&i.AuditEvent.SubjectType,
-			&i.AuditEvent.SubjectID,
-			&i.AuditEvent.CaseID,
-			&i.AuditEvent.Before,
-			&i.AuditEvent.After,
-			&i.AuditEvent.IP,
-			&i.AuditEvent.RequestID,
-			&i.AuditEvent.PrevHash,
-			&i.AuditEvent.Hash,
-			&i.ActorName,
-			&i.AssigneeName,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const lockExportRefresh = `-- name: LockExportRefresh :exec
 
 SELECT pg_advisory_xact_lock(hashtext('case_export_rows'))

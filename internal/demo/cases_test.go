@@ -69,9 +69,13 @@ func TestSeededTimelines(t *testing.T) {
 				t.Errorf("status %s, assignee %v; want %s", c.Status, c.AssigneeID, wantStatus)
 			}
 
-			events, err := q.ListCaseTimeline(ctx, db.ListCaseTimelineParams{CaseID: &c.ID, MaxRows: 200})
+			rows, err := q.ListCaseTimelineEvents(ctx, db.ListCaseTimelineEventsParams{CaseID: &c.ID, WithViews: true, MaxRows: 200})
 			if err != nil {
 				t.Fatal(err)
+			}
+			var events []db.AuditEvent
+			for _, r := range rows {
+				events = append(events, r.AuditEvent)
 			}
 			slices.Reverse(events) // oldest first
 			var actions []string

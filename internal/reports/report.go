@@ -326,7 +326,7 @@ func (h *Handler) Gather(ctx context.Context, q *db.Queries, id uuid.UUID) (*Cas
 		n := notes[i]
 		r.Notes = append(r.Notes, ReportNote{By: n.AuthorName, At: when(n.CreatedAt), Body: n.Body})
 	}
-	events, err := q.ListCaseAuditTrail(ctx, db.ListCaseAuditTrailParams{CaseID: &id, MaxRows: maxTrail + 1})
+	events, err := q.ListCaseTimelineEvents(ctx, db.ListCaseTimelineEventsParams{CaseID: &id, WithViews: true, MaxRows: maxTrail + 1})
 	if err != nil {
 		return nil, fmt.Errorf("report: audit trail: %w", err)
 	}
