@@ -69,6 +69,7 @@ type Runner struct {
 
 	gatesMu sync.Mutex
 	gates   map[vendors.Name]*gate
+	slots   *clusterSlots
 }
 
 func (r *Runner) gate(v vendors.Name) *gate {
@@ -83,6 +84,31 @@ func (r *Runner) gate(v vendors.Name) *gate {
 		r.gates[v] = g
 	}
 	return g
+}
+
+// takePlace waits for one of vendor v's places under limit, first in this instance's gate, then
+// among every instance's calls (see clusterSlots), to be held at most hold, and returns the
+// function that gives it back.
+func (r *Runner) takePlace(ctx context.Context, v vendors.Name, limit int, hold time.Duration) (func(), error) {
+	g := r.gate(v)
+	if err := g.acquire(ctx, limit); err != nil {
+		return nil, err
+	}
+	r.gatesMu.Lock()
+	if r.slots == nil {
+		r.slots = &clusterSlots{pool: r.Pool, log: r.Log}
+	}
+	s := r.slots
+	r.gatesMu.Unlock()
+	l, err := s.acquire(ctx, v, limit, hold)
+	if err != nil {
+		g.release(limit)
+		return nil, err
+	}
+	return func() {
+		s.release(ctx, l)
+		g.release(limit)
+	}, nil
 }
 
 // Worker is the River worker for Args.
@@ -180,7 +206,7 @@ func (r *Runner) Run(ctx context.Context, id uuid.UUID) error {
 }
 
 // callInSlot starts an attempt of check id and makes its vendor call holding one of the vendor's
-// slots (its concurrency limit). The slot is taken for the call alone: the attempt is started (the
+// slots (its concurrency limit, across every instance). The slot is taken for the call alone: the attempt is started (the
 // check shows running) before it is taken, and the vendor calls and the outcome are written after
 // it is given back, so that no database write, with its wait for a pooled connection, keeps the
 // vendor idle. With 10,000 checks at 50 ms and 16 at once (BenchmarkCheckPipeline), starting the
@@ -191,16 +217,18 @@ func (r *Runner) callInSlot(ctx context.Context, q *db.Queries, id uuid.UUID, v 
 	if err != nil {
 		return c, outcome{}, err
 	}
-	g, limit := r.gate(v), max(res.Concurrency, 1)
-	if err := g.acquire(ctx, limit); err != nil {
+	// The call's own deadline bounds how long the place is held, and so its lease.
+	hold := res.Timeout + 30*time.Second
+	release, err := r.takePlace(ctx, v, max(res.Concurrency, 1), hold)
+	if err != nil {
 		return c, outcome{}, err
 	}
 	// Deferred in this order, the calls are written after the slot is given back.
 	ctx, writeCalls := holdCalls(ctx, r.Clients.Recorder)
 	defer writeCalls()
-	defer g.release(limit)
+	defer release()
 	callCtx := WithScope(vendors.WithAttempt(ctx, int(c.Attempts)), &c.ID, &c.CaseID)
-	callCtx, cancel := context.WithTimeout(callCtx, res.Timeout+30*time.Second)
+	callCtx, cancel := context.WithTimeout(callCtx, hold)
 	defer cancel()
 	in, err := load(callCtx)
 	if err != nil {

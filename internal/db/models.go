@@ -799,3 +799,10 @@ type VendorSetting struct {
 	UpdatedBy      *uuid.UUID
 	UpdatedAt      time.Time
 }
+
+type VendorSlot struct {
+	Vendor    string
+	Slot      int32
+	Holder    *uuid.UUID
+	ExpiresAt *time.Time
+}

@@ -52,7 +52,31 @@ func Config() config.Config {
 // NewApp starts the app on a fresh database. mutate, when given, adjusts the configuration.
 func NewApp(t testing.TB, mutate ...func(*config.Config)) *App {
 	t.Helper()
-	pool := DB(t)
+	return startApp(t, DB(t), "file://"+t.TempDir()+"/blobs", t.TempDir(), mutate...)
+}
+
+// NewInstances starts n instances of the app on one fresh database, as several servers behind a
+// load balancer: each has its own pool, workers and simulator, and they share the image store and
+// the data directory (so the key that seals vendor credentials).
+func NewInstances(t testing.TB, n int, mutate ...func(*config.Config)) []*App {
+	t.Helper()
+	url := URL(t)
+	blobs, data := "file://"+t.TempDir()+"/blobs", t.TempDir()
+	apps := make([]*App, n)
+	for i := range apps {
+		pool, err := db.Open(context.Background(), url, Config().DBMaxConns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		apps[i] = startApp(t, pool, blobs, data, mutate...)
+	}
+	return apps
+}
+
+// startApp starts the app on pool with the given image store and data directory.
+func startApp(t testing.TB, pool *pgxpool.Pool, blobURL, dataDir string, mutate ...func(*config.Config)) *App {
+	t.Helper()
 	cfg := Config()
 	for _, m := range mutate {
 		m(&cfg)
@@ -62,8 +86,8 @@ func NewApp(t testing.TB, mutate ...func(*config.Config)) *App {
 	// The links the app hands out must point at the test server, so its address is known first.
 	ts := httptest.NewUnstartedServer(nil)
 	cfg.BaseURL = "http://" + ts.Listener.Addr().String()
-	cfg.BlobURL = "file://" + t.TempDir() + "/blobs"
-	cfg.DataDir = t.TempDir()
+	cfg.BlobURL = blobURL
+	cfg.DataDir = dataDir
 	srv, err := server.New(context.Background(), cfg, pool, log)
 	if err != nil {
 		t.Fatal(err)
