@@ -29,3 +29,9 @@ ON CONFLICT DO NOTHING;
 -- Gives a place back, if holder still holds it.
 UPDATE vendor_slots SET holder = NULL, expires_at = NULL
 WHERE vendor = @vendor AND slot = @slot AND holder = @holder::uuid;
+
+-- name: RenewVendorSlot :execrows
+-- Extends holder's lease of a place to now() + hold_seconds; no row when the place is no longer
+-- holder's (its lease expired and another took it).
+UPDATE vendor_slots SET expires_at = now() + make_interval(secs => @hold_seconds::float8)
+WHERE vendor = @vendor AND slot = @slot AND holder = @holder::uuid;

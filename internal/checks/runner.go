@@ -87,9 +87,8 @@ func (r *Runner) gate(v vendors.Name) *gate {
 }
 
 // takePlace waits for one of vendor v's places under limit, first in this instance's gate, then
-// among every instance's calls (see clusterSlots), to be held at most hold, and returns the
-// function that gives it back.
-func (r *Runner) takePlace(ctx context.Context, v vendors.Name, limit int, hold time.Duration) (func(), error) {
+// among every instance's calls (see clusterSlots), and returns the function that gives it back.
+func (r *Runner) takePlace(ctx context.Context, v vendors.Name, limit int) (func(), error) {
 	g := r.gate(v)
 	if err := g.acquire(ctx, limit); err != nil {
 		return nil, err
@@ -100,7 +99,7 @@ func (r *Runner) takePlace(ctx context.Context, v vendors.Name, limit int, hold 
 	}
 	s := r.slots
 	r.gatesMu.Unlock()
-	l, err := s.acquire(ctx, v, limit, hold)
+	l, err := s.acquire(ctx, v, limit)
 	if err != nil {
 		g.release(limit)
 		return nil, err
@@ -206,9 +205,9 @@ func (r *Runner) Run(ctx context.Context, id uuid.UUID) error {
 }
 
 // callInSlot starts an attempt of check id and makes its vendor call holding one of the vendor's
-// slots (its concurrency limit, across every instance). The slot is taken for the call alone: the attempt is started (the
-// check shows running) before it is taken, and the vendor calls and the outcome are written after
-// it is given back, so that no database write, with its wait for a pooled connection, keeps the
+// slots (its concurrency limit, across every instance). The slot is taken for the call alone: the
+// attempt is started (the check shows running) before it is taken, and the vendor calls and the
+// outcome are written after it is given back, so that no database write, with its wait for a pooled connection, keeps the
 // vendor idle. With 10,000 checks at 50 ms and 16 at once (BenchmarkCheckPipeline), starting the
 // attempt inside the slot cost 4% of the wall time.
 func (r *Runner) callInSlot(ctx context.Context, q *db.Queries, id uuid.UUID, v vendors.Name, client any, res vendorsettings.Resolved,
@@ -217,9 +216,7 @@ func (r *Runner) callInSlot(ctx context.Context, q *db.Queries, id uuid.UUID, v 
 	if err != nil {
 		return c, outcome{}, err
 	}
-	// The call's own deadline bounds how long the place is held, and so its lease.
-	hold := res.Timeout + 30*time.Second
-	release, err := r.takePlace(ctx, v, max(res.Concurrency, 1), hold)
+	release, err := r.takePlace(ctx, v, max(res.Concurrency, 1))
 	if err != nil {
 		return c, outcome{}, err
 	}
@@ -228,7 +225,7 @@ func (r *Runner) callInSlot(ctx context.Context, q *db.Queries, id uuid.UUID, v 
 	defer writeCalls()
 	defer release()
 	callCtx := WithScope(vendors.WithAttempt(ctx, int(c.Attempts)), &c.ID, &c.CaseID)
-	callCtx, cancel := context.WithTimeout(callCtx, hold)
+	callCtx, cancel := context.WithTimeout(callCtx, res.Timeout+30*time.Second)
 	defer cancel()
 	in, err := load(callCtx)
 	if err != nil {

@@ -22,12 +22,11 @@ import (
 // gate already bounds the calls, and the place is free at the first try: one statement to take
 // it, one to give it back, each a few tenths of a millisecond while the vendor call takes tens.
 //
-// A lease lasts as long as its holder may keep the place (the call's own timeout, or the run's
-// deadline) and leaseMargin more, counted from PostgreSQL's clock when it is taken: a killed
-// instance's places come back by themselves (with the default 60 s vendor timeout, 100 s after
-// they were taken at most), and never while the call it made may still be in flight. The margin
-// covers the time between the lease's start and the call's, and a call's return after its
-// deadline.
+// A lease is short (leaseTTL, counted from PostgreSQL's clock) and renewed by its holder every
+// leaseRenew while the call runs: a killed instance's places come back within leaseTTL, while a
+// call may take as long as it needs (a liveness push, several Artemis calls, included). A holder
+// whose renewal finds the place taken (it could not renew for a whole leaseTTL: the database was
+// out of reach) logs it; its call goes on, the limit exceeded by one for the rest of that call.
 //
 // A caller let through its gate while the other instances hold every place polls: first after
 // slotPollFirst, then doubling up to slotPollMax, each wait drawn between half and the whole of it
@@ -38,9 +37,14 @@ import (
 // when the cluster asks for more than the limit; and it would still need the poll for leases that
 // expire, which nobody announces.
 const (
-	leaseMargin   = 10 * time.Second
 	slotPollFirst = 10 * time.Millisecond
 	slotPollMax   = 250 * time.Millisecond
+)
+
+// leaseTTL and leaseRenew are variables for the tests only.
+var (
+	leaseTTL   = 15 * time.Second
+	leaseRenew = 5 * time.Second
 )
 
 // errNoSlot: every place under the limit is held.
@@ -60,6 +64,8 @@ type lease struct {
 	vendor vendors.Name
 	slot   int32
 	holder uuid.UUID
+	// stop ends the renewals; done is closed once they have ended.
+	stop, done chan struct{}
 }
 
 // freedSignal returns the channel closed when this instance next gives back one of v's places.
@@ -86,16 +92,17 @@ func (s *clusterSlots) signalFreed(v vendors.Name) {
 	}
 }
 
-// acquire waits for one of v's places under limit, to be held at most hold (the lease lasts
-// leaseMargin more), until ctx ends.
-func (s *clusterSlots) acquire(ctx context.Context, v vendors.Name, limit int, hold time.Duration) (lease, error) {
+// acquire waits for one of v's places under limit until ctx ends, and renews its lease until it
+// is given back.
+func (s *clusterSlots) acquire(ctx context.Context, v vendors.Name, limit int) (lease, error) {
 	l := lease{vendor: v, holder: uuid.New()}
 	wait := slotPollFirst
 	for {
 		freed := s.freedSignal(v) // before trying, so a place given back meanwhile is not missed
-		slot, err := s.try(ctx, l, limit, hold+leaseMargin)
+		slot, err := s.try(ctx, l, limit)
 		if err == nil {
-			l.slot = slot
+			l.slot, l.stop, l.done = slot, make(chan struct{}), make(chan struct{})
+			go s.renew(context.WithoutCancel(ctx), l)
 			return l, nil
 		}
 		if !errors.Is(err, errNoSlot) {
@@ -114,12 +121,40 @@ func (s *clusterSlots) acquire(ctx context.Context, v vendors.Name, limit int, h
 	}
 }
 
+// renew extends l's lease every leaseRenew until l.stop is closed.
+func (s *clusterSlots) renew(ctx context.Context, l lease) {
+	defer close(l.done)
+	t := time.NewTicker(leaseRenew)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+		}
+		rctx, cancel := context.WithTimeout(ctx, leaseRenew)
+		n, err := db.New(s.pool).RenewVendorSlot(rctx, db.RenewVendorSlotParams{HoldSeconds: leaseTTL.Seconds(),
+			Vendor: string(l.vendor), Slot: l.slot, Holder: l.holder})
+		cancel()
+		if s.log == nil {
+			continue
+		}
+		switch {
+		case err != nil:
+			s.log.Warn("vendor place not renewed: retried at the next renewal", "vendor", string(l.vendor), "slot", l.slot, "error", err.Error())
+		case n == 0:
+			s.log.Warn("vendor place lost: its lease expired before it could be renewed and another call took it", "vendor", string(l.vendor), "slot", l.slot)
+			return
+		}
+	}
+}
+
 // try takes a free place once. When none is found, the rows of the places under limit are made
 // if some are missing (the first call to a vendor, a raised limit, the table emptied by a crash)
 // and it tries again.
-func (s *clusterSlots) try(ctx context.Context, l lease, limit int, ttl time.Duration) (int32, error) {
+func (s *clusterSlots) try(ctx context.Context, l lease, limit int) (int32, error) {
 	q := db.New(s.pool)
-	p := db.AcquireVendorSlotParams{Vendor: string(l.vendor), Slots: int32(limit), Holder: l.holder, HoldSeconds: ttl.Seconds()}
+	p := db.AcquireVendorSlotParams{Vendor: string(l.vendor), Slots: int32(limit), Holder: l.holder, HoldSeconds: leaseTTL.Seconds()}
 	for range 2 {
 		slot, err := q.AcquireVendorSlot(ctx, p)
 		if err == nil {
@@ -142,6 +177,8 @@ func (s *clusterSlots) try(ctx context.Context, l lease, limit int, ttl time.Dur
 // release gives the place back. It is written even when ctx has ended (the call was cancelled);
 // when it cannot be, the lease expires by itself.
 func (s *clusterSlots) release(ctx context.Context, l lease) {
+	close(l.stop)
+	<-l.done // no renewal after the place is given back
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	err := db.New(s.pool).ReleaseVendorSlot(wctx, db.ReleaseVendorSlotParams{Vendor: string(l.vendor), Slot: l.slot, Holder: l.holder})

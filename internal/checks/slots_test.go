@@ -169,6 +169,26 @@ func TestVendorPlaceOfAKilledHolderComesBack(t *testing.T) {
 	}
 }
 
+// TestVendorPlaceHeldLongerThanItsLease: a place held for several lease times stays held (its
+// holder renews it), and the place of a holder that stopped renewing (killed) comes back within a
+// lease time. With a 2 s lease renewed every 500 ms.
+func TestVendorPlaceHeldLongerThanItsLease(t *testing.T) {
+	defer checks.SetLease(2*time.Second, 500*time.Millisecond)()
+	app, rs := runners(t, 2, 1)
+	release := take(t, rs[0], 30*time.Second, true)
+	time.Sleep(5 * time.Second)
+	take(t, rs[1], 300*time.Millisecond, false)
+	release()
+	take(t, rs[1], 10*time.Second, true)()
+
+	// A holder that died: its lease is left as it was written, and no one renews it.
+	if _, err := app.Pool.Exec(context.Background(), "UPDATE vendor_slots SET holder = gen_random_uuid(), expires_at = now() + interval '2 seconds' WHERE vendor = 'artemis' AND slot = 0"); err != nil {
+		t.Fatal(err)
+	}
+	take(t, rs[1], 300*time.Millisecond, false)
+	take(t, rs[1], 20*time.Second, true)()
+}
+
 // TestWaitForAVendorPlaceEndsWithItsContext: a wait for a place another instance holds ends when
 // its context does, and leaves nothing held behind.
 func TestWaitForAVendorPlaceEndsWithItsContext(t *testing.T) {

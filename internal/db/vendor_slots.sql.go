@@ -88,3 +88,30 @@ func (q *Queries) ReleaseVendorSlot(ctx context.Context, arg ReleaseVendorSlotPa
 	_, err := q.db.Exec(ctx, releaseVendorSlot, arg.Vendor, arg.Slot, arg.Holder)
 	return err
 }
+
+const renewVendorSlot = `-- name: RenewVendorSlot :execrows
+UPDATE vendor_slots SET expires_at = now() + make_interval(secs => $1::float8)
+WHERE vendor = $2 AND slot = $3 AND holder = $4::uuid
+`
+
+type RenewVendorSlotParams struct {
+	HoldSeconds float64
+	Vendor      string
+	Slot        int32
+	Holder      uuid.UUID
+}
+
+// Extends holder's lease of a place to now() + hold_seconds; no row when the place is no longer
+// holder's (its lease expired and another took it).
+func (q *Queries) RenewVendorSlot(ctx context.Context, arg RenewVendorSlotParams) (int64, error) {
+	result, err := q.db.Exec(ctx, renewVendorSlot,
+		arg.HoldSeconds,
+		arg.Vendor,
+		arg.Slot,
+		arg.Holder,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}

@@ -3,9 +3,9 @@
 -- concurrency limit holds across the cluster, not per instance. A row is one place (slot) of one
 -- vendor; a call takes a free one numbered under the vendor's current limit and gives it back
 -- after the call. The holder is one acquisition's random id, so a holder whose lease expired and
--- was taken by another cannot give back the other's place. expires_at bounds how long the holder
--- may keep it (its call's longest duration and a margin): the places of a killed instance come
--- back by themselves. Rows are made on demand (checks.clusterSlots), up to the highest limit used.
+-- was taken by another cannot give back the other's place. expires_at is the end of its lease,
+-- short and renewed by the holder while its call runs: the places of a killed instance come back
+-- by themselves. Rows are made on demand (checks.clusterSlots), up to the highest limit used.
 --
 -- UNLOGGED: a place is taken and given back for every vendor call (hundreds a second under load),
 -- and a transaction that writes only unlogged tables commits without waiting for the WAL to reach
