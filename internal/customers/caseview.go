@@ -60,23 +60,21 @@ func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Pri
 	}
 	v.Upload = h.DocumentForm(cu.ID)
 	if !cases.Open(c.Status) {
-		// A decided case: a document sent now opens a new case, or joins the open one. The
-		// customer's cases are few and read by cases_customer_idx.
+		// A decided case: it links to the customer's latest later case, if any, and when the
+		// customer has no open case, offers the upload to whoever works cases, saying that the
+		// document opens a new case. The customer's cases are few and read by cases_customer_idx.
 		cs, err := q.ListCustomerCases(ctx, cu.ID)
 		if err != nil {
 			return err
 		}
 		open := false
 		for _, k := range cs { // newest first
-			if cases.Open(k.Status) {
-				open = true
-				v.Upload.JoinsCaseID = k.ID.String()
-			}
+			open = open || cases.Open(k.Status)
 			if v.Later == nil && k.ID != c.ID && k.CreatedAt.After(c.CreatedAt) {
 				v.Later = &web.CaseLink{ID: k.ID.String(), StatusLabel: cases.Label(k.Status), CreatedAt: k.CreatedAt}
 			}
 		}
-		v.Upload.OpensCase = !open
+		v.Upload.OpensCase = !open && p.Can(auth.PermCasesWork)
 	}
 	return nil
 }
