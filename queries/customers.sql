@@ -11,6 +11,12 @@ SELECT * FROM customers WHERE id = @id;
 -- name: GetCustomerForUpdate :one
 SELECT * FROM customers WHERE id = @id FOR UPDATE;
 
+-- name: LockCustomer :one
+-- Documents arriving for one customer take turns on the customer's row, so that the second sees
+-- the case the first opened. NO KEY UPDATE: the rows that merely reference the customer (their
+-- foreign keys take KEY SHARE) are not held up by it.
+SELECT * FROM customers WHERE id = @id FOR NO KEY UPDATE;
+
 -- name: GetCustomerByExternalRef :one
 SELECT * FROM customers WHERE external_ref = @external_ref;
 

@@ -5,13 +5,44 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"kycdesk/internal/db"
 	"kycdesk/internal/vendors"
 	"kycdesk/internal/vendorsettings"
+	"kycdesk/web"
 )
 
 // vendorLabel is a vendor's name as pages show it, from the vendor code an audit row holds.
 func vendorLabel(code string) string { return vendorsettings.Label(vendors.Name(code)) }
+
+// viaWords says how a document came, as a parenthesis after the words that say it arrived.
+func viaWords(via string) string {
+	switch {
+	case via == "browser":
+		return " (uploaded by staff)"
+	case strings.HasPrefix(via, "api:"):
+		return " (sent through the intake API)"
+	}
+	return ""
+}
+
+// Reference is the page an audit event on a case's timeline points to, nil for most: a case
+// opened by a document after the customer's earlier case was decided links to that case.
+func Reference(e db.AuditEvent) *web.Link {
+	if e.Action != "case.create" {
+		return nil
+	}
+	var after struct {
+		ReopenedAfter string `json:"reopened_after"`
+	}
+	_ = json.Unmarshal(e.After, &after)
+	id, err := uuid.Parse(after.ReopenedAfter)
+	if err != nil {
+		return nil
+	}
+	return &web.Link{Href: "/cases/" + id.String(), Text: "open the earlier case"}
+}
 
 // Describe says what an audit event on a case's timeline did, in words.
 func Describe(e db.AuditEvent) string {
@@ -23,7 +54,19 @@ func Describe(e db.AuditEvent) string {
 	}
 	switch e.Action {
 	case "case.create":
-		return "opened the case"
+		if str("document_id") == "" {
+			return "opened the case"
+		}
+		// Opened by a document that arrived while the customer had no open case.
+		d := "opened the case: a document arrived" + viaWords(str("via"))
+		if str("reopened_after") == "" {
+			return d + " while the customer had no open case"
+		}
+		decided := "decided"
+		if st := str("reopened_after_status"); st != "" {
+			decided = strings.ToLower(Label(Status(st)))
+		}
+		return d + " after the customer's earlier case was " + decided
 	case "customer.create":
 		return "created the customer (" + str("via") + ")"
 	case "customer.update":
@@ -60,15 +103,8 @@ func Describe(e db.AuditEvent) string {
 	case "image.view":
 		return "viewed the " + str("kind") + " image (" + str("variant") + ")"
 	case "case.document_arrived":
-		d := "moved the case from " + strings.ToLower(Label(Status(str("from")))) + " to " + strings.ToLower(Label(Status(str("to")))) +
-			": a document arrived while it awaited the customer's resubmission"
-		switch via := str("via"); {
-		case via == "browser":
-			d += " (uploaded by staff)"
-		case strings.HasPrefix(via, "api:"):
-			d += " (sent through the intake API)"
-		}
-		return d
+		return "moved the case from " + strings.ToLower(Label(Status(str("from")))) + " to " + strings.ToLower(Label(Status(str("to")))) +
+			": a document arrived while it awaited the customer's resubmission" + viaWords(str("via"))
 	case "case.transition":
 		return "moved the case from " + str("from") + " to " + str("to")
 	case "case.decide":

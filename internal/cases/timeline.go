@@ -111,7 +111,7 @@ func assigneeNamed(e db.AuditEvent, name string) db.AuditEvent {
 }
 
 func row(e db.AuditEvent, actorName string) web.AuditRow {
-	return named(web.AuditRow{At: e.At, Actor: e.ActorLabel, Action: e.Action, Subject: Describe(e)}, actorName)
+	return named(web.AuditRow{At: e.At, Actor: e.ActorLabel, Action: e.Action, Subject: Describe(e), Link: Reference(e)}, actorName)
 }
 
 // named shows a person by name, as every other page does, and keeps the audit log's label of them

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"kycdesk/internal/auth"
+	"kycdesk/internal/cases"
 	"kycdesk/internal/db"
 	"kycdesk/web"
 )
@@ -58,6 +59,23 @@ func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Pri
 		v.Documents = append(v.Documents, dv)
 	}
 	v.Upload = h.DocumentForm(cu.ID)
+	if !cases.Open(c.Status) {
+		// A decided case: it links to the customer's latest later case, if any, and when the
+		// customer has no open case, offers the upload to whoever works cases, saying that the
+		// document opens a new case. The customer's cases are few and read by cases_customer_idx.
+		cs, err := q.ListCustomerCases(ctx, cu.ID)
+		if err != nil {
+			return err
+		}
+		open := false
+		for _, k := range cs { // newest first
+			open = open || cases.Open(k.Status)
+			if v.Later == nil && k.ID != c.ID && k.CreatedAt.After(c.CreatedAt) {
+				v.Later = &web.CaseLink{ID: k.ID.String(), StatusLabel: cases.Label(k.Status), CreatedAt: k.CreatedAt}
+			}
+		}
+		v.Upload.OpensCase = !open && p.Can(auth.PermCasesWork)
+	}
 	return nil
 }
 

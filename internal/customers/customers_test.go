@@ -247,3 +247,73 @@ func TestRefusedUploadNamesTheFilesToChooseAgain(t *testing.T) {
 		t.Errorf("front slot says %q, want %q", got, w)
 	}
 }
+
+// TestStaffUploadOnADecidedCustomerOpensACase: on the page of a customer's decided case, the upload
+// form says beforehand that a document opens a new case; the upload goes to the new case (303),
+// whose page says it was opened, and the decided case's page then links to it (and leaves the
+// upload to it). Anyone who works cases may upload for a customer with no open case (mayAct); a
+// manager, who does not, is not offered the form.
+func TestStaffUploadOnADecidedCustomerOpensACase(t *testing.T) {
+	ctx := context.Background()
+	app := testenv.NewApp(t)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	out, err := app.Server.CustomerService().Create(ctx, customers.Origin{Actor: audit.System, Via: "test"},
+		customers.Input{Surname: "Nyberg", ExternalRef: "upload-3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := out.Case.ID.String()
+	if _, err := app.Pool.Exec(ctx, "UPDATE cases SET status = 'approved', decided_at = now() WHERE id = $1", first); err != nil {
+		t.Fatal(err)
+	}
+	page := c.Get(t, "/cases/"+first).Doc(t)
+	if got := page.Find("#document-form #upload-opens-case").Text(); !strings.Contains(got, "adding a document opens a new case") {
+		t.Errorf("the upload form of a decided customer says %q", got)
+	}
+	if page.Find("#later-case").Length() != 0 {
+		t.Error("a customer's only case points to a later one")
+	}
+	if app.SignIn(t, app.CreateUser(t, "manager")).Get(t, "/cases/"+first).Doc(t).Find("#document-form").Length() != 0 {
+		t.Error("a manager, who does not upload, is offered the upload form")
+	}
+
+	passport := specimen.Generate(53, specimen.Options{DocumentType: specimen.Passport})
+	r := postUpload(t, app, c, out.Customer.ID.String(), map[string]string{"type": "passport", "issuing_country": "UTO", "number": passport.DocumentNumber},
+		[][3]any{{"front", "page.jpg", passport.Front}})
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/cases/") || r.Location == "/cases/"+first {
+		t.Fatalf("upload: %d to %q, want 303 to a new case", r.Status, r.Location)
+	}
+	second := strings.TrimPrefix(r.Location, "/cases/")
+	var status, via string
+	if err := app.Pool.QueryRow(ctx, `SELECT c.status::text, e.after->>'via' FROM cases c JOIN audit_events e ON e.case_id = c.id AND e.action = 'case.create'
+		WHERE c.id = $1 AND c.customer_id = $2 AND e.after->>'reopened_after' = $3`, second, out.Customer.ID, first).Scan(&status, &via); err != nil {
+		t.Fatalf("the new case and its opening: %v", err)
+	}
+	if status != "new" || via != "browser" {
+		t.Fatalf("the new case is %s, opened via %s", status, via)
+	}
+	newPage := c.Get(t, r.Location).Doc(t)
+	if got := newPage.Find(".flash").Text(); !strings.Contains(got, "a new case was opened") {
+		t.Errorf("the flash says %q", got)
+	}
+	if got := strings.Join(strings.Fields(newPage.Find("#timeline").Text()), " "); !strings.Contains(got, "a document arrived (uploaded by staff) after the customer's earlier case was approved") {
+		t.Errorf("the new case's timeline: %q", got)
+	}
+	if newPage.Find("#upload-opens-case, #later-case").Length() != 0 {
+		t.Error("the open case says a document opens or joins another case")
+	}
+	page = c.Get(t, "/cases/"+first).Doc(t)
+	if page.Find(`#later-case a[href="/cases/`+second+`"]`).Length() != 1 || page.Find("#document-form").Length() != 0 {
+		t.Errorf("the decided case's page does not point to the new case, or offers an upload: %q", page.Find("#later-case").Text())
+	}
+
+	// A second upload joins the new case.
+	card := specimen.Generate(54, specimen.Options{DocumentType: specimen.NationalID})
+	if r := postUpload(t, app, c, out.Customer.ID.String(), map[string]string{"type": "national_id", "issuing_country": "UTO", "number": card.DocumentNumber},
+		[][3]any{{"front", "front.jpg", card.Front}}); r.Status != http.StatusSeeOther || r.Location != "/cases/"+second {
+		t.Fatalf("second upload: %d to %q, want /cases/%s", r.Status, r.Location, second)
+	}
+	if got := c.Get(t, "/cases/"+second).Doc(t).Find(".flash").Text(); strings.Contains(got, "new case") {
+		t.Errorf("joining the open case says %q", got)
+	}
+}

@@ -190,6 +190,7 @@ func (h *Handler) AddDocument(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := DocumentInput{Type: r.PostFormValue("type"), IssuingCountry: r.PostFormValue("issuing_country"), Number: r.PostFormValue("number"),
 		IssueDate: r.PostFormValue("issue_date"), ExpiryDate: r.PostFormValue("expiry_date")}
+	var added Added
 	switch {
 	case err != nil:
 		// A file refused while it was read (too large, unreadable) is shown on its field, like any
@@ -197,10 +198,11 @@ func (h *Handler) AddDocument(w http.ResponseWriter, r *http.Request) error {
 	case len(files) == 0:
 		err = apperr.Field("front", "Choose at least one image of the document.")
 	default:
-		_, _, err = h.Service.AddDocument(r.Context(), origin(p), id, d, files)
+		added, err = h.Service.AddDocumentToCase(r.Context(), origin(p), id, d, files, nil)
 	}
 	if fields := apperr.FieldsOf(err); fields != nil {
 		f := h.DocumentForm(id)
+		f.OpensCase = open == nil
 		f.Type, f.IssuingCountry, f.Number, f.IssueDate, f.ExpiryDate = d.Type, d.IssuingCountry, d.Number, d.IssueDate, d.ExpiryDate
 		f.Errors = fields
 		f.Sent = sentFiles(r)
@@ -212,11 +214,13 @@ func (h *Handler) AddDocument(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return backToCase(w, r, open, err)
 	}
-	httpx.SetFlash(w, "ok", fmt.Sprintf("The document and %d image(s) were added.", len(files)))
-	if open != nil {
-		return httpx.Redirect(w, r, "/cases/"+open.ID.String())
+	msg := fmt.Sprintf("The document and %d image(s) were added.", len(files))
+	if added.Opened {
+		msg += " The customer's earlier cases were all decided, so a new case was opened for the document: this one, in the queue."
 	}
-	return httpx.Redirect(w, r, "/cases")
+	httpx.SetFlash(w, "ok", msg)
+	// To the case the document joined: the open case, or the one it opened.
+	return httpx.Redirect(w, r, "/cases/"+added.CaseID.String())
 }
 
 // sentFiles names the files a multipart request sent, per image slot, as pages show file names.

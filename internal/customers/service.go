@@ -127,17 +127,26 @@ func searchText(c db.Customer, numbers []string) string {
 	return normalize.SearchText(parts...)
 }
 
-// refreshSearch recomputes the queue's search text and nationality for the customer's open case.
-func refreshSearch(ctx context.Context, q *db.Queries, c db.Customer) error {
+// searchTextOf is the queue's search text for the customer and all their documents.
+func searchTextOf(ctx context.Context, q *db.Queries, c db.Customer) (string, error) {
 	docs, err := q.ListCustomerDocuments(ctx, c.ID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	numbers := make([]string, 0, len(docs))
 	for _, d := range docs {
 		numbers = append(numbers, d.Number)
 	}
-	return q.RefreshCaseSearch(ctx, db.RefreshCaseSearchParams{CustomerID: c.ID, SearchText: searchText(c, numbers), Nationality: c.Nationality})
+	return searchText(c, numbers), nil
+}
+
+// refreshSearch recomputes the queue's search text and nationality for the customer's open case.
+func refreshSearch(ctx context.Context, q *db.Queries, c db.Customer) error {
+	text, err := searchTextOf(ctx, q, c)
+	if err != nil {
+		return err
+	}
+	return q.RefreshCaseSearch(ctx, db.RefreshCaseSearchParams{CustomerID: c.ID, SearchText: text, Nationality: c.Nationality})
 }
 
 // Get returns a customer or a not-found error.
@@ -202,8 +211,9 @@ type File struct {
 // AddDocument adds a document with its images to a customer. Every file is validated before
 // anything is stored; a refused file is reported by its field ("front", "back", "selfie") with its
 // name and the reason, and nothing is kept. Images already known (same content) are stored once.
-// A customer's case awaiting resubmission goes back to work in the same transaction (see
-// cases.DocumentArrived).
+// The document joins the customer's open case; a customer whose cases are all decided gets a new
+// one (see AddDocumentToCase). A customer's case awaiting resubmission goes back to work in the
+// same transaction (see cases.DocumentArrived).
 func (s *Service) AddDocument(ctx context.Context, o Origin, customerID uuid.UUID, d DocumentInput, files []File) (db.Document, []db.Image, error) {
 	return s.AddDocumentThen(ctx, o, customerID, d, files, nil)
 }
@@ -215,6 +225,36 @@ type DocumentThen func(q *db.Queries, tx pgx.Tx, doc db.Document, imgs []db.Imag
 
 // AddDocumentThen is AddDocument with then run in the same transaction (nil for nothing).
 func (s *Service) AddDocumentThen(ctx context.Context, o Origin, customerID uuid.UUID, d DocumentInput, files []File, then DocumentThen) (db.Document, []db.Image, error) {
+	var next AddedThen
+	if then != nil {
+		next = func(q *db.Queries, tx pgx.Tx, a Added) error { return then(q, tx, a.Document, a.Images) }
+	}
+	a, err := s.AddDocumentToCase(ctx, o, customerID, d, files, next)
+	return a.Document, a.Images, err
+}
+
+// Added is a document that arrived, with its images and the case it joined.
+type Added struct {
+	Document db.Document
+	Images   []db.Image
+	// CaseID is the case the document joined: the customer's open case, or the one it opened.
+	CaseID uuid.UUID
+	// Opened: the customer had no open case (every earlier one was decided), so the document
+	// opened CaseID, new and in the queue.
+	Opened bool
+	// After is, when the document opened a case, the customer's latest earlier case (decided):
+	// the one the new case comes after. Nil when there is none.
+	After *db.Case
+}
+
+// AddedThen is DocumentThen told which case the document joined.
+type AddedThen func(q *db.Queries, tx pgx.Tx, a Added) error
+
+// AddDocumentToCase is AddDocumentThen that says which case the document joined. A document for
+// a customer with no open case opens one (status new, in the queue, unassigned), audited as
+// case.create with the document and the earlier case it follows: a rejected customer sending a
+// new passport, or an approved one a renewed document, must be looked at by someone.
+func (s *Service) AddDocumentToCase(ctx context.Context, o Origin, customerID uuid.UUID, d DocumentInput, files []File, then AddedThen) (Added, error) {
 	errs := d.Normalise()
 	files = withoutBackOfPassport(d, files, errs)
 	uploads, ferrs := s.process(files)
@@ -222,17 +262,29 @@ func (s *Service) AddDocumentThen(ctx context.Context, o Origin, customerID uuid
 		errs[k] = v
 	}
 	if err := apperr.Fields(errs); err != nil {
-		return db.Document{}, nil, err
+		return Added{}, err
 	}
-	var doc db.Document
-	var imgs []db.Image
+	var out Added
 	err := s.store(ctx, uploads, func(q *db.Queries, tx pgx.Tx) error {
-		c, err := Get(ctx, q, customerID)
-		if err != nil {
-			return err
+		out = Added{}
+		// Two documents arriving at once for a customer with no open case must not both open one
+		// (cases_one_open_per_customer would refuse the second, failing its upload). They take
+		// turns on the customer's row instead, so the second reads the case the first opened
+		// (each statement of a READ COMMITTED transaction sees what committed before it) and
+		// joins it. A lock rather than catching the unique violation and retrying: the violation
+		// aborts the whole transaction, blobs and all, and would have to be retried from the
+		// start, while the lock costs one row lock per document and orders the arrivals.
+		// The customer row is always locked before any case row, as Update does.
+		c, err := q.LockCustomer(ctx, customerID)
+		if db.IsNotFound(err) {
+			return apperr.New(apperr.NotFound, "No such customer.")
 		}
-		var caseID *uuid.UUID
-		if oc, err := q.GetOpenCaseForCustomer(ctx, customerID); err == nil {
+		if err != nil {
+			return fmt.Errorf("lock customer: %w", err)
+		}
+		oc, err := q.GetOpenCaseForCustomer(ctx, customerID)
+		switch {
+		case err == nil:
 			// Staff add nothing to a case waiting for its second review; what the customer sends
 			// through the API is kept (the checker sees it arrive in the timeline).
 			if o.Via == "browser" {
@@ -240,38 +292,69 @@ func (s *Service) AddDocumentThen(ctx context.Context, o Origin, customerID uuid
 					return err
 				}
 			}
-			caseID = &oc.ID
+			out.CaseID = oc.ID
+		case db.IsNotFound(err):
+			out.Opened = true
+		default:
+			return err
 		}
-		doc, err = q.CreateDocument(ctx, db.CreateDocumentParams{CustomerID: customerID, Type: db.DocumentType(d.Type),
+		doc, err := q.CreateDocument(ctx, db.CreateDocumentParams{CustomerID: customerID, Type: db.DocumentType(d.Type),
 			IssuingCountry: d.IssuingCountry, Number: d.Number, IssueDate: optDate(d.IssueDate), ExpiryDate: optDate(d.ExpiryDate), CreatedBy: o.UserID})
 		if err != nil {
 			return err
 		}
-		// The case row (its search text) before the audit chain: the order every mutation of a
-		// case takes.
-		if err := refreshSearch(ctx, q, c); err != nil {
+		out.Document = doc
+		// The case row (its search text, or the new case itself) before the audit chain: the
+		// order every mutation of a case takes.
+		if out.Opened {
+			if out.After, err = latestCase(ctx, q, customerID); err != nil {
+				return err
+			}
+			// Opened in the document's transaction, so both have the same created_at: the
+			// document is the new case's (ListCaseDocuments: at or after its opening) and no
+			// longer the earlier case's, whose documents and decisions stay with it.
+			text, err := searchTextOf(ctx, q, c)
+			if err != nil {
+				return err
+			}
+			nc, err := q.CreateCase(ctx, db.CreateCaseParams{CustomerID: customerID, Nationality: c.Nationality, SearchText: text})
+			if err != nil {
+				return err
+			}
+			out.CaseID = nc.ID
+		} else if err := refreshSearch(ctx, q, c); err != nil {
 			return err
 		}
-		if caseID != nil {
-			// A document no vendor has checked yet: a case that passed every check has not passed
-			// this one's.
-			if err := q.RefreshCaseVendorOutcome(ctx, *caseID); err != nil {
+		// A document no vendor has checked yet: a case that passed every check has not passed
+		// this one's.
+		if err := q.RefreshCaseVendorOutcome(ctx, out.CaseID); err != nil {
+			return err
+		}
+		caseID := out.CaseID
+		if out.Opened {
+			after := map[string]any{"status": cases.New, "customer_id": customerID, "document_id": doc.ID, "via": o.Via}
+			if out.After != nil {
+				after["reopened_after"] = out.After.ID
+				after["reopened_after_status"] = out.After.Status
+			}
+			if err := audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "case.create", SubjectType: "case", SubjectID: caseID.String(),
+				CaseID: &caseID, After: after}); err != nil {
 				return err
 			}
 		}
 		if err := audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "document.add", SubjectType: "document", SubjectID: doc.ID.String(),
-			CaseID: caseID, After: map[string]any{"customer_id": customerID, "document": d, "via": o.Via}}); err != nil {
+			CaseID: &caseID, After: map[string]any{"customer_id": customerID, "document": d, "via": o.Via}}); err != nil {
 			return err
 		}
-		imgs, err = s.insertImages(ctx, q, o, c.ID, &doc.ID, caseID, uploads)
+		out.Images, err = s.insertImages(ctx, q, o, c.ID, &doc.ID, &caseID, uploads)
 		if err != nil {
 			return err
 		}
-		if caseID != nil {
+		if !out.Opened {
 			// What a case awaiting resubmission waits for: it goes back to work, with an audit
 			// row after the document's. refreshSearch above wrote the case row already, so the
 			// case row still comes before the audit chain.
-			ev, err := cases.DocumentArrived(ctx, q, o.Actor, *caseID, doc.ID, o.Via)
+			ev, err := cases.DocumentArrived(ctx, q, o.Actor, caseID, doc.ID, o.Via)
 			if err != nil {
 				return err
 			}
@@ -284,9 +367,18 @@ func (s *Service) AddDocumentThen(ctx context.Context, o Origin, customerID uuid
 		if then == nil {
 			return nil
 		}
-		return then(q, tx, doc, imgs)
+		return then(q, tx, out)
 	})
-	return doc, imgs, err
+	return out, err
+}
+
+// latestCase is the customer's newest case, nil when they have none.
+func latestCase(ctx context.Context, q *db.Queries, customerID uuid.UUID) (*db.Case, error) {
+	cs, err := q.ListCustomerCases(ctx, customerID)
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	return &cs[0], nil
 }
 
 // NoPassportBack is the message for a back image sent with a passport.

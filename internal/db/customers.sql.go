@@ -434,6 +434,36 @@ func (q *Queries) ListCustomerImages(ctx context.Context, customerID uuid.UUID) 
 	return items, nil
 }
 
+const lockCustomer = `-- name: LockCustomer :one
+SELECT id, external_ref, given_names, surname, date_of_birth, nationality, residence_country, email, phone, address, created_by, created_via, created_at, updated_at, artemis_customer_id FROM customers WHERE id = $1 FOR NO KEY UPDATE
+`
+
+// Documents arriving for one customer take turns on the customer's row, so that the second sees
+// the case the first opened. NO KEY UPDATE: the rows that merely reference the customer (their
+// foreign keys take KEY SHARE) are not held up by it.
+func (q *Queries) LockCustomer(ctx context.Context, id uuid.UUID) (Customer, error) {
+	row := q.db.QueryRow(ctx, lockCustomer, id)
+	var i Customer
+	err := row.Scan(
+		&i.ID,
+		&i.ExternalRef,
+		&i.GivenNames,
+		&i.Surname,
+		&i.DateOfBirth,
+		&i.Nationality,
+		&i.ResidenceCountry,
+		&i.Email,
+		&i.Phone,
+		&i.Address,
+		&i.CreatedBy,
+		&i.CreatedVia,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ArtemisCustomerID,
+	)
+	return i, err
+}
+
 const updateCustomer = `-- name: UpdateCustomer :one
 UPDATE customers SET given_names = $1, surname = $2, date_of_birth = $3,
     nationality = $4, residence_country = $5, email = $6, phone = $7,

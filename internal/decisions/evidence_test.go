@@ -455,3 +455,63 @@ func TestEvidenceIsTheCasesDocuments(t *testing.T) {
 		t.Fatalf("the third case's evidence: %+v", ev)
 	}
 }
+
+// TestReopenedCaseIsNotHeldToTheEarlierRejection: a customer whose passport and case were rejected
+// sends a new document through the API; the case it opens weighs that document only, so approving
+// it, once its check passed, is neither refused nor sent to a second review for the old rejection.
+func TestReopenedCaseIsNotHeldToTheEarlierRejection(t *testing.T) {
+	f := setup(t)
+	f.rules(t, decisions.Rules{})
+	first := f.claimedCase(t, "2035-01-01")
+	old := f.documents(t, first)[0]
+	f.check(t, first, old, "argos", db.CheckStateDone, "fail", "", "", "")
+	if r := f.decideDocument(t, first, old, "reject", ""); r.Status != http.StatusSeeOther {
+		t.Fatalf("reject the passport: %d", r.Status)
+	}
+	if r := f.decide(t, f.mc, first, decisions.Reject, "Forged passport."); r.Status != http.StatusSeeOther || f.status(t, first) != cases.Rejected {
+		t.Fatalf("reject the first case: %d, %s", r.Status, f.status(t, first))
+	}
+
+	// The rules that would catch the old rejection or the old failing check, were they evidence.
+	f.rules(t, decisions.Rules{OverrideNegative: true, Flags: true})
+	var customerID uuid.UUID
+	if err := f.app.Pool.QueryRow(f.ctx, "SELECT customer_id FROM cases WHERE id = $1", first).Scan(&customerID); err != nil {
+		t.Fatal(err)
+	}
+	doc, _, err := f.app.Server.CustomerService().AddDocument(f.ctx, customers.Origin{Actor: audit.System, Via: "api:onboarding"}, customerID,
+		customers.DocumentInput{Type: "passport", Number: "X2", ExpiryDate: "2035-01-01"},
+		[]customers.File{{Kind: "front", Name: "front.jpg", Data: specimenFront(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := db.New(f.app.Pool)
+	second, err := q.GetOpenCaseForCustomer(f.ctx, customerID)
+	if err != nil {
+		t.Fatalf("no case opened by the new document: %v", err)
+	}
+	if r := f.mc.PostForm(t, "/cases/"+second.ID.String()+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	f.check(t, second.ID, doc.ID, "argos", db.CheckStateDone, "pass", "", "", "")
+	ev, err := (&decisions.Service{Pool: f.app.Pool}).Gather(f.ctx, q, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Documents != 1 || len(ev.DocumentDecisions) != 0 || len(ev.Flags) != 0 || ev.Usable() != 1 {
+		t.Fatalf("the new case's evidence: %+v", ev)
+	}
+	if r := f.decide(t, f.mc, second.ID, decisions.Approve, ""); r.Status != http.StatusSeeOther || f.status(t, second.ID) != cases.Approved {
+		t.Fatalf("approve the new case: %d, case %s: %q", r.Status, f.status(t, second.ID), r.Doc(t).Find(".field-error, #outcome-error, #comment-error").Text())
+	}
+	if rule, ev := f.decision(t, second.ID); rule != "" || len(ev.Flags) != 0 {
+		t.Errorf("the new case's approval: rule %q, flags %v", rule, ev.Flags)
+	}
+	// The earlier case still holds its own document and its rejection.
+	rejected, err := q.GetCase(f.ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev, err := (&decisions.Service{Pool: f.app.Pool}).Gather(f.ctx, q, rejected); err != nil || ev.Documents != 1 || ev.Usable() != 0 {
+		t.Fatalf("the rejected case's evidence: %+v %v", ev, err)
+	}
+}

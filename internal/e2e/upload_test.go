@@ -2,15 +2,18 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	cdp "github.com/chromedp/chromedp"
 
+	"kycdesk/internal/db"
 	"kycdesk/internal/specimen"
 	"kycdesk/internal/testenv"
 )
@@ -58,4 +61,65 @@ func TestRefusedUploadAsksForTheFilesAgain(t *testing.T) {
 	if strings.Contains(evalString(t, b, `document.querySelector("[data-dropzone]:has(#file-selfie)").className`), "has-warning") {
 		t.Error("the selfie slot still warns")
 	}
+}
+
+// TestUploadOnADecidedCustomerOpensACase: on the page of a customer's rejected case, the upload
+// form says before anything is sent that a document opens a new case; the upload (through htmx)
+// lands on the new case, whose flash says it was opened.
+func TestUploadOnADecidedCustomerOpensACase(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	ctx := context.Background()
+	first := demoCase(t, app, "demo-1001")
+	if _, err := app.Pool.Exec(ctx, "UPDATE cases SET status = 'rejected', decided_at = now() WHERE id = $1", first.ID); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := openDemoCaseByID(t, app, rev, first.ID.String())
+	if evalString(t, b, `String(!!document.querySelector("#add-document #upload-opens-case"))`) != "true" {
+		t.Fatal("the rejected case's page offers no upload that says it opens a new case")
+	}
+	do(t, b, cdp.Click(cdp.CSS("#add-document > summary")), cdp.WaitVisible(cdp.CSS("#upload-opens-case")))
+	if got := evalString(t, b, `document.querySelector("#upload-opens-case").textContent`); !strings.Contains(got, "adding a document opens a new case") {
+		t.Fatalf("the form says %q", got)
+	}
+
+	sp := specimen.Generate(55, specimen.Options{DocumentType: specimen.Passport})
+	front := filepath.Join(t.TempDir(), "front.jpg")
+	if err := os.WriteFile(front, sp.Front, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	do(t, b, cdp.SetValue(cdp.CSS("#issuing_country"), "UTO"), cdp.SetValue(cdp.CSS("#number"), sp.DocumentNumber),
+		cdp.SetUploadFiles(cdp.CSS("#file-front"), []string{front}), cdp.Click(cdp.CSS(`#document-form button[type=submit]`)))
+	// htmx follows the answer's HX-Redirect with a page load, which may end a poll begun before it.
+	arrived := `location.pathname !== "/cases/` + first.ID.String() + `" && !!document.querySelector(".flash") && document.querySelector(".flash").textContent.includes("a new case was opened")`
+	var err error
+	for range 3 {
+		pctx, cancel := context.WithTimeout(b, 20*time.Second)
+		_, err = cdp.Run(pctx, cdp.Poll[bool](arrived))
+		cancel()
+		if err == nil || !(strings.Contains(err.Error(), "context") || strings.Contains(err.Error(), "navigated")) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("the upload did not land on a new case with its flash (at %s): %v", evalString(t, b, "location.pathname"), err)
+	}
+	second, err := db.New(app.Pool).GetOpenCaseForCustomer(ctx, first.CustomerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := evalString(t, b, "location.pathname"); got != "/cases/"+second.ID.String() {
+		t.Fatalf("the upload went to %s, want the new case %s", got, second.ID)
+	}
+	testenv.Screenshot(t, b, "upload-opens-case")
+}
+
+// openDemoCaseByID signs u in on a case page in a new browser.
+func openDemoCaseByID(t *testing.T, app *testenv.App, u testenv.User, id string) (context.Context, string) {
+	t.Helper()
+	caseURL := app.URL + "/cases/" + id
+	b := testenv.Browser(t)
+	do(t, b, cdp.Navigate(caseURL))
+	signIn(t, b, u.Email, u.Password)
+	return b, caseURL
 }

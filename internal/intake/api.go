@@ -264,6 +264,10 @@ type DocumentJSON struct {
 	IssueDate      *string     `json:"issue_date"`
 	ExpiryDate     *string     `json:"expiry_date"`
 	Images         []ImageJSON `json:"images"`
+	// CaseID is, in the answer to an added document, the case the document joined: the
+	// customer's open case, or a new one when every earlier case was decided. Left out of a
+	// customer's list of documents.
+	CaseID *uuid.UUID `json:"case_id,omitempty"`
 }
 
 // ImageJSON is an image as the API returns it (its content is never sent back).
@@ -443,13 +447,15 @@ func (a *API) AddDocument(w http.ResponseWriter, r *http.Request) error {
 		f := r.PostFormValue
 		d := customers.DocumentInput{Type: f("type"), IssuingCountry: f("issuing_country"), Number: f("number"), IssueDate: f("issue_date"), ExpiryDate: f("expiry_date")}
 		var dj DocumentJSON
-		_, _, err = a.Customers.AddDocumentThen(r.Context(), a.origin(r), id, d, files, func(q *db.Queries, tx pgx.Tx, doc db.Document, imgs []db.Image) error {
-			if err := a.autoRun(r.Context(), q, tx, doc); err != nil {
+		_, err = a.Customers.AddDocumentToCase(r.Context(), a.origin(r), id, d, files, func(q *db.Queries, tx pgx.Tx, added customers.Added) error {
+			doc := added.Document
+			if err := a.autoRun(r.Context(), q, tx, doc, added.CaseID); err != nil {
 				return err
 			}
+			caseID := added.CaseID
 			dj = DocumentJSON{ID: doc.ID, Type: string(doc.Type), IssuingCountry: doc.IssuingCountry, Number: doc.Number,
-				IssueDate: dateJSON(doc.IssueDate), ExpiryDate: dateJSON(doc.ExpiryDate), Images: []ImageJSON{}}
-			for _, im := range imgs {
+				IssueDate: dateJSON(doc.IssueDate), ExpiryDate: dateJSON(doc.ExpiryDate), Images: []ImageJSON{}, CaseID: &caseID}
+			for _, im := range added.Images {
 				dj.Images = append(dj.Images, imageJSON(im))
 			}
 			return remember(q, http.StatusCreated, dj)
@@ -460,24 +466,18 @@ func (a *API) AddDocument(w http.ResponseWriter, r *http.Request) error {
 
 // autoRun requests the default checks of a document that arrived through the API, when an admin
 // turned that on, in the transaction that adds the document: the document and its checks land
-// together or not at all.
-func (a *API) autoRun(ctx context.Context, q *db.Queries, tx pgx.Tx, doc db.Document) error {
+// together or not at all. caseID is the case the document joined: the customer's open case, or
+// the one the document opened because every earlier case was decided.
+func (a *API) autoRun(ctx context.Context, q *db.Queries, tx pgx.Tx, doc db.Document, caseID uuid.UUID) error {
 	if a.Checks == nil || !checks.AutoRun(ctx, q) {
 		return nil
-	}
-	c, err := q.GetOpenCaseForCustomer(ctx, doc.CustomerID)
-	if db.IsNotFound(err) {
-		return nil // no open case (all decided): the document waits for a reviewer's new case
-	}
-	if err != nil {
-		return err
 	}
 	names := checks.Defaults(ctx, q, string(doc.Type))
 	if len(names) == 0 {
 		return nil // the admin chose no vendor for this document type
 	}
 	t := TokenFrom(ctx)
-	_, err = a.Checks.RequestTx(ctx, q, tx, t.Actor(), nil, "api:"+t.Name, c.ID, doc.ID, names, "intake-"+doc.ID.String())
+	_, err := a.Checks.RequestTx(ctx, q, tx, t.Actor(), nil, "api:"+t.Name, caseID, doc.ID, names, "intake-"+doc.ID.String())
 	return err
 }
 

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"kycdesk/internal/db"
 	"kycdesk/internal/images"
 	"kycdesk/internal/intake"
@@ -712,6 +714,237 @@ func TestOpenAPISaysTheRules(t *testing.T) {
 		"#/components/schemas/CountryCode"} {
 		if !strings.Contains(upload, want) {
 			t.Errorf("the upload's description does not say %q", want)
+		}
+	}
+}
+
+// rejectCase has a reviewer claim case id and reject it (no four-eyes rule applies).
+func rejectCase(t *testing.T, app *testenv.App, rc *testenv.Client, caseID string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := app.Pool.Exec(ctx, "UPDATE app_settings SET value = '{}' WHERE key = 'four_eyes.rules'"); err != nil {
+		t.Fatal(err)
+	}
+	var reason string
+	if err := app.Pool.QueryRow(ctx, "SELECT id::text FROM decision_reasons WHERE outcome = 'reject' AND active LIMIT 1").Scan(&reason); err != nil {
+		t.Fatal(err)
+	}
+	if r := rc.PostForm(t, "/cases/"+caseID+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	if r := rc.PostForm(t, "/cases/"+caseID+"/decision", url.Values{"outcome": {"reject"}, "reason": {reason}, "comment": {"Forged."}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("reject: %d %s", r.Status, r.Body)
+	}
+	var status string
+	if err := app.Pool.QueryRow(ctx, "SELECT status::text FROM cases WHERE id = $1", caseID).Scan(&status); err != nil || status != "rejected" {
+		t.Fatalf("the case is %q after its rejection (%v)", status, err)
+	}
+}
+
+// TestDocumentAfterADecisionOpensACase: a document sent through the API for a customer whose case
+// was rejected opens a new case (201 with its case_id): new, unassigned, counted in the queue's
+// New tab, audited as case.create after the earlier case (before the document's own row), with the
+// automatic checks on it. The new case's timeline says why and links to the earlier case, which
+// links to the later one. A second document joins the same case.
+func TestDocumentAfterADecisionOpensACase(t *testing.T) {
+	ctx := context.Background()
+	app := testenv.NewApp(t)
+	q := db.New(app.Pool)
+	if err := q.SetAppSetting(ctx, db.SetAppSettingParams{Key: "checks.auto_run", Value: []byte("true")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.SetAppSetting(ctx, db.SetAppSettingParams{Key: "checks.defaults", Value: []byte(`{"passport": ["ooto", "argos"]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	token := app.CreateAPIToken(t, "onboarding")
+	api := app.NewClient()
+	rc := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	r := api.API(t, "POST", "/api/v1/customers", token, "application/json", []byte(`{"surname": "Again", "external_ref": "again-1"}`))
+	var cust struct {
+		ID    string
+		Cases []struct{ ID string }
+	}
+	if err := json.Unmarshal([]byte(r.Body), &cust); err != nil || len(cust.Cases) != 1 {
+		t.Fatalf("customer: %d %s", r.Status, r.Body)
+	}
+	first := cust.Cases[0].ID
+	rejectCase(t, app, rc, first)
+	newTab := func() string {
+		t.Helper()
+		return strings.TrimSpace(rc.Get(t, "/cases").Doc(t).Find(`nav.tabs a[data-status="new"] .count`).Text())
+	}
+	if n := newTab(); n != "0" {
+		t.Fatalf("the New tab counts %s before the document", n)
+	}
+
+	send := func(seed uint64) (docID, caseID string) {
+		t.Helper()
+		sp := specimen.Generate(seed, specimen.Options{DocumentType: specimen.Passport})
+		body, ct := multipartBody(t, map[string]string{"type": "passport", "issuing_country": "UTO", "number": sp.DocumentNumber},
+			map[string][]byte{"front:front.jpg": sp.Front})
+		r := api.API(t, "POST", "/api/v1/customers/"+cust.ID+"/documents", token, ct, body)
+		var doc struct {
+			ID     string
+			CaseID *string `json:"case_id"`
+		}
+		if err := json.Unmarshal([]byte(r.Body), &doc); err != nil || r.Status != http.StatusCreated || doc.CaseID == nil {
+			t.Fatalf("document: %d %s", r.Status, r.Body)
+		}
+		return doc.ID, *doc.CaseID
+	}
+	docID, second := send(45)
+	if second == first {
+		t.Fatal("the document joined the rejected case")
+	}
+	var status string
+	var assignee *string
+	if err := app.Pool.QueryRow(ctx, "SELECT status::text, assignee_id::text FROM cases WHERE id = $1", second).Scan(&status, &assignee); err != nil {
+		t.Fatal(err)
+	}
+	if status != "new" || assignee != nil {
+		t.Fatalf("the new case is %s, assigned to %v; want new and unassigned", status, assignee)
+	}
+	if n := newTab(); n != "1" {
+		t.Fatalf("the New tab counts %s after the document, want 1", n)
+	}
+	var cj struct{ Status string }
+	if r := api.API(t, "GET", "/api/v1/cases/"+second, token, "", nil); json.Unmarshal([]byte(r.Body), &cj) != nil || cj.Status != "new" {
+		t.Fatalf("the API reports the new case as %q", cj.Status)
+	}
+	// Audited: the case's opening, then the document, on the new case.
+	var actions []string
+	var after struct {
+		Status        string `json:"status"`
+		CustomerID    string `json:"customer_id"`
+		DocumentID    string `json:"document_id"`
+		Via           string `json:"via"`
+		ReopenedAfter string `json:"reopened_after"`
+	}
+	rows, err := app.Pool.Query(ctx, "SELECT action, after FROM audit_events WHERE case_id = $1 AND action IN ('case.create', 'document.add') ORDER BY id", second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var a string
+		var raw []byte
+		if err := rows.Scan(&a, &raw); err != nil {
+			t.Fatal(err)
+		}
+		actions = append(actions, a)
+		if a == "case.create" {
+			_ = json.Unmarshal(raw, &after)
+		}
+	}
+	rows.Close()
+	if strings.Join(actions, ",") != "case.create,document.add" {
+		t.Fatalf("audit rows of the new case: %v, want case.create then document.add", actions)
+	}
+	if after.Status != "new" || after.CustomerID != cust.ID || after.DocumentID != docID || after.Via != "api:onboarding" || after.ReopenedAfter != first {
+		t.Fatalf("case.create says %+v", after)
+	}
+	// The automatic checks run on the new case.
+	var checks int
+	if err := app.Pool.QueryRow(ctx, "SELECT count(*) FROM checks WHERE case_id = $1 AND document_id = $2", second, docID).Scan(&checks); err != nil || checks != 2 {
+		t.Fatalf("%d checks on the new case, want 2 (%v)", checks, err)
+	}
+
+	// The new case says why it was opened and links to the earlier one, which links to it.
+	page := rc.Get(t, "/cases/"+second).Doc(t)
+	var opened string
+	page.Find("#timeline li").Each(func(_ int, s *goquery.Selection) {
+		if strings.Contains(s.Text(), "opened the case") {
+			opened = strings.Join(strings.Fields(s.Text()), " ")
+			if s.Find(`a[href="/cases/`+first+`"]`).Length() != 1 {
+				t.Error("the opening does not link to the earlier case")
+			}
+		}
+	})
+	if want := "opened the case: a document arrived (sent through the intake API) after the customer's earlier case was rejected (open the earlier case)"; !strings.Contains(opened, want) {
+		t.Errorf("the timeline says %q, want %q", opened, want)
+	}
+	if page.Find("#later-case").Length() != 0 {
+		t.Error("the open case points to a later case")
+	}
+	earlier := rc.Get(t, "/cases/"+first).Doc(t)
+	if earlier.Find(`#later-case a[href="/cases/`+second+`"]`).Length() != 1 {
+		t.Errorf("the rejected case does not link to the later one: %q", earlier.Find("#later-case").Text())
+	}
+
+	// A second document joins the open case.
+	if _, again := send(46); again != second {
+		t.Fatalf("the second document joined %s, want %s", again, second)
+	}
+	var cases, opens int
+	if err := app.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM cases WHERE customer_id = $1),
+		(SELECT count(*) FROM audit_events WHERE action = 'case.create' AND case_id = $2)`, cust.ID, second).Scan(&cases, &opens); err != nil {
+		t.Fatal(err)
+	}
+	if cases != 2 || opens != 1 {
+		t.Fatalf("%d cases and %d openings after the second document, want 2 and 1", cases, opens)
+	}
+	var drift int
+	if err := app.Pool.QueryRow(ctx, `SELECT count(*) FROM case_status_counts k
+		WHERE k.n <> (SELECT count(*) FROM cases c WHERE c.status = k.status)`).Scan(&drift); err != nil || drift != 0 {
+		t.Fatalf("status counters drifted: %d %v", drift, err)
+	}
+}
+
+// TestRacingDocumentsOpenOneCase: documents arriving at the same moment for a customer whose case
+// was decided open one case between them; each answers 201 with that case.
+func TestRacingDocumentsOpenOneCase(t *testing.T) {
+	ctx := context.Background()
+	app := testenv.NewApp(t)
+	token := app.CreateAPIToken(t, "onboarding")
+	api := app.NewClient()
+	const customers, racers = 4, 3
+	for i := range customers {
+		r := api.API(t, "POST", "/api/v1/customers", token, "application/json", []byte(fmt.Sprintf(`{"surname": "Race", "external_ref": "race-%d"}`, i)))
+		var cust struct{ ID string }
+		if err := json.Unmarshal([]byte(r.Body), &cust); err != nil || cust.ID == "" {
+			t.Fatalf("customer: %d %s", r.Status, r.Body)
+		}
+		// Decided, as a rejection leaves it (the status counters follow through their trigger).
+		if _, err := app.Pool.Exec(ctx, "UPDATE cases SET status = 'rejected', decided_at = now() WHERE customer_id = $1", cust.ID); err != nil {
+			t.Fatal(err)
+		}
+		bodies := make([][]byte, racers)
+		types := make([]string, racers)
+		for k := range racers {
+			sp := specimen.Generate(uint64(100+10*i+k), specimen.Options{DocumentType: specimen.Passport})
+			bodies[k], types[k] = multipartBody(t, map[string]string{"type": "passport", "issuing_country": "UTO", "number": sp.DocumentNumber},
+				map[string][]byte{"front:front.jpg": sp.Front})
+		}
+		start := make(chan struct{})
+		got := make([]testenv.Response, racers)
+		var wg sync.WaitGroup
+		for k := range racers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				got[k] = api.API(t, "POST", "/api/v1/customers/"+cust.ID+"/documents", token, types[k], bodies[k])
+			}()
+		}
+		close(start)
+		wg.Wait()
+		seen := map[string]bool{}
+		for k, r := range got {
+			var doc struct {
+				CaseID string `json:"case_id"`
+			}
+			if err := json.Unmarshal([]byte(r.Body), &doc); err != nil || r.Status != http.StatusCreated || doc.CaseID == "" {
+				t.Fatalf("customer %d, document %d: %d %s", i, k, r.Status, r.Body)
+			}
+			seen[doc.CaseID] = true
+		}
+		var open, opened int
+		if err := app.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM cases WHERE customer_id = $1 AND status = 'new'),
+			(SELECT count(*) FROM audit_events e JOIN cases c ON c.id = e.case_id WHERE c.customer_id = $1 AND e.action = 'case.create' AND e.after ? 'document_id')`,
+			cust.ID).Scan(&open, &opened); err != nil {
+			t.Fatal(err)
+		}
+		if len(seen) != 1 || open != 1 || opened != 1 {
+			t.Fatalf("customer %d: the documents joined %d cases; %d open, %d opened by a document; want 1 each", i, len(seen), open, opened)
 		}
 	}
 }
