@@ -72,3 +72,25 @@ SELECT * FROM images WHERE customer_id = @customer_id ORDER BY created_at, id;
 
 -- name: CountImagesBySHA :one
 SELECT count(*) FROM images WHERE sha256 = @sha256;
+
+-- name: ListCasePageDocuments :many
+-- The documents a case's page and report show, oldest first: its own, those its evidence weighs
+-- (ListCaseDocuments, weighed), and the customer's documents from before it was opened (an earlier
+-- case's: an Artemis record and its verdicts carry over, and a reviewer may take one up), but
+-- never one that arrived once a later case was opened: that one is the later case's.
+SELECT sqlc.embed(d), (
+    (d.created_at >= c.created_at
+        AND NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id
+                        AND n.created_at > c.created_at AND n.created_at <= d.created_at))
+    OR EXISTS (SELECT 1 FROM checks k WHERE k.case_id = c.id AND k.document_id = d.id)
+    OR EXISTS (SELECT 1 FROM document_decisions x WHERE x.case_id = c.id AND x.document_id = d.id)
+    OR EXISTS (SELECT 1 FROM liveness_verdicts v WHERE v.case_id = c.id AND v.document_id = d.id))::boolean AS weighed
+FROM cases c
+JOIN documents d ON d.customer_id = c.customer_id
+WHERE c.id = @case_id
+  AND (NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id
+                   AND n.created_at > c.created_at AND n.created_at <= d.created_at)
+    OR EXISTS (SELECT 1 FROM checks k WHERE k.case_id = c.id AND k.document_id = d.id)
+    OR EXISTS (SELECT 1 FROM document_decisions x WHERE x.case_id = c.id AND x.document_id = d.id)
+    OR EXISTS (SELECT 1 FROM liveness_verdicts v WHERE v.case_id = c.id AND v.document_id = d.id))
+ORDER BY d.created_at, d.id;

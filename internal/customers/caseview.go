@@ -2,6 +2,7 @@ package customers
 
 import (
 	"context"
+	"slices"
 
 	"kycdesk/internal/auth"
 	"kycdesk/internal/cases"
@@ -35,10 +36,22 @@ func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Pri
 	if cu.ExternalRef != nil {
 		v.Customer.ExternalRef = *cu.ExternalRef
 	}
-	docs, err := q.ListCustomerDocuments(ctx, cu.ID)
+	// The case's own documents (those its evidence weighs) first, then the earlier cases' it has
+	// not taken up, marked as such; never those that came once a later case was opened (a decided
+	// case does not show the documents of its successor as its own).
+	rows, err := q.ListCasePageDocuments(ctx, c.ID)
 	if err != nil {
 		return err
 	}
+	slices.SortStableFunc(rows, func(a, b db.ListCasePageDocumentsRow) int {
+		switch {
+		case a.Weighed == b.Weighed:
+			return 0
+		case a.Weighed:
+			return -1
+		}
+		return 1
+	})
 	imgs, err := q.ListCustomerImages(ctx, cu.ID)
 	if err != nil {
 		return err
@@ -52,9 +65,10 @@ func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Pri
 			KindLabel: KindLabel(im.Kind), Width: int(im.Width), Height: int(im.Height), IsPDF: im.ContentType == "application/pdf",
 			HasThumb: im.HasThumb, FileName: im.FileName, UploadedAt: im.CreatedAt})
 	}
-	for _, d := range docs {
+	for _, row := range rows {
+		d := row.Document
 		dv := web.DocumentView{ID: d.ID.String(), TypeLabel: DocumentTypeLabel(d.Type), IssuingCountry: d.IssuingCountry, Number: d.Number,
-			IssueDate: dateText(d.IssueDate), ExpiryDate: dateText(d.ExpiryDate)}
+			IssueDate: dateText(d.IssueDate), ExpiryDate: dateText(d.ExpiryDate), Earlier: !row.Weighed}
 		dv.Images = orderImages(byDoc[d.ID.String()])
 		v.Documents = append(v.Documents, dv)
 	}

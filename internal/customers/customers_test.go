@@ -8,8 +8,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"kycdesk/internal/audit"
 	"kycdesk/internal/customers"
@@ -315,5 +318,81 @@ func TestStaffUploadOnADecidedCustomerOpensACase(t *testing.T) {
 	}
 	if got := c.Get(t, "/cases/"+second).Doc(t).Find(".flash").Text(); strings.Contains(got, "new case") {
 		t.Errorf("joining the open case says %q", got)
+	}
+}
+
+// TestReopenedCaseListsItsOwnDocuments: once a document has opened a new case for a customer whose
+// case was rejected, the new case's page shows its own document first and the earlier case's
+// rejected passport after it, marked as not part of its evidence and not offered in its document
+// decision; the rejected case's page and PDF report do not show the passport that came after it
+// (and opened the new case) as one of its documents.
+func TestReopenedCaseListsItsOwnDocuments(t *testing.T) {
+	ctx := context.Background()
+	app := testenv.NewApp(t)
+	rev := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	mgr := app.SignIn(t, app.CreateUser(t, "manager"))
+	out, err := app.Server.CustomerService().Create(ctx, customers.Origin{Actor: audit.System, Via: "test"},
+		customers.Input{Surname: "Lindqvist", ExternalRef: "reopen-docs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := out.Case.ID.String()
+	old := specimen.Generate(61, specimen.Options{DocumentType: specimen.Passport})
+	if r := postUpload(t, app, rev, out.Customer.ID.String(), map[string]string{"type": "passport", "issuing_country": "UTO", "number": old.DocumentNumber},
+		[][3]any{{"front", "old.jpg", old.Front}}); r.Status != http.StatusSeeOther || r.Location != "/cases/"+first {
+		t.Fatalf("first upload: %d to %q", r.Status, r.Location)
+	}
+	if _, err := app.Pool.Exec(ctx, "UPDATE cases SET status = 'rejected', decided_at = now() WHERE id = $1", first); err != nil {
+		t.Fatal(err)
+	}
+	renewed := specimen.Generate(62, specimen.Options{DocumentType: specimen.Passport})
+	r := postUpload(t, app, rev, out.Customer.ID.String(), map[string]string{"type": "passport", "issuing_country": "UTO", "number": renewed.DocumentNumber},
+		[][3]any{{"front", "new.jpg", renewed.Front}})
+	if r.Status != http.StatusSeeOther || r.Location == "/cases/"+first {
+		t.Fatalf("second upload: %d to %q, want a new case", r.Status, r.Location)
+	}
+	second := strings.TrimPrefix(r.Location, "/cases/")
+	if r := rev.PostForm(t, "/cases/"+second+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+
+	var oldID, newID string
+	if err := app.Pool.QueryRow(ctx, "SELECT (SELECT id::text FROM documents WHERE number = $1), (SELECT id::text FROM documents WHERE number = $2)",
+		old.DocumentNumber, renewed.DocumentNumber).Scan(&oldID, &newID); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(page *goquery.Document) []string {
+		return page.Find("section.document").Map(func(_ int, s *goquery.Selection) string {
+			id, _ := s.Attr("id")
+			return strings.TrimPrefix(id, "doc-")
+		})
+	}
+
+	page := rev.Get(t, "/cases/"+second).Doc(t)
+	if got := ids(page); !slices.Equal(got, []string{newID, oldID}) {
+		t.Errorf("the new case shows documents %v, want its own %s, then the earlier %s", got, newID, oldID)
+	}
+	if page.Find("#doc-earlier-"+oldID).Length() != 1 || page.Find("#doc-earlier-"+newID).Length() != 0 {
+		t.Error("the new case does not mark the earlier case's passport (and only it) as not its evidence")
+	}
+	if page.Find(`select[name=document] option[value="`+oldID+`"]`).Length() != 0 ||
+		page.Find(`select[name=document] option[value="`+newID+`"]`).Length() != 1 {
+		t.Error("the new case's document decision does not offer exactly its own document")
+	}
+
+	page = rev.Get(t, "/cases/"+first).Doc(t)
+	if got := ids(page); !slices.Equal(got, []string{oldID}) {
+		t.Errorf("the rejected case shows documents %v, want only its own %s", got, oldID)
+	}
+	if page.Find(".doc-earlier").Length() != 0 {
+		t.Error("the rejected case marks its own document as an earlier case's")
+	}
+	res := mgr.Get(t, "/cases/"+first+"/report.pdf")
+	if res.Status != http.StatusOK {
+		t.Fatalf("report: %d", res.Status)
+	}
+	if text := testenv.PDFText(t, []byte(res.Body)); !strings.Contains(text, old.DocumentNumber) || strings.Contains(text, renewed.DocumentNumber) {
+		t.Errorf("the rejected case's report: its passport %v, the later passport %v", strings.Contains(text, old.DocumentNumber),
+			strings.Contains(text, renewed.DocumentNumber))
 	}
 }

@@ -360,6 +360,66 @@ func (q *Queries) ListCaseDocuments(ctx context.Context, caseID uuid.UUID) ([]Do
 	return items, nil
 }
 
+const listCasePageDocuments = `-- name: ListCasePageDocuments :many
+SELECT d.id, d.customer_id, d.type, d.issuing_country, d.number, d.issue_date, d.expiry_date, d.created_by, d.created_at, d.artemis_document_id, (
+    (d.created_at >= c.created_at
+        AND NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id
+                        AND n.created_at > c.created_at AND n.created_at <= d.created_at))
+    OR EXISTS (SELECT 1 FROM checks k WHERE k.case_id = c.id AND k.document_id = d.id)
+    OR EXISTS (SELECT 1 FROM document_decisions x WHERE x.case_id = c.id AND x.document_id = d.id)
+    OR EXISTS (SELECT 1 FROM liveness_verdicts v WHERE v.case_id = c.id AND v.document_id = d.id))::boolean AS weighed
+FROM cases c
+JOIN documents d ON d.customer_id = c.customer_id
+WHERE c.id = $1
+  AND (NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id
+                   AND n.created_at > c.created_at AND n.created_at <= d.created_at)
+    OR EXISTS (SELECT 1 FROM checks k WHERE k.case_id = c.id AND k.document_id = d.id)
+    OR EXISTS (SELECT 1 FROM document_decisions x WHERE x.case_id = c.id AND x.document_id = d.id)
+    OR EXISTS (SELECT 1 FROM liveness_verdicts v WHERE v.case_id = c.id AND v.document_id = d.id))
+ORDER BY d.created_at, d.id
+`
+
+type ListCasePageDocumentsRow struct {
+	Document Document
+	Weighed  bool
+}
+
+// The documents a case's page and report show, oldest first: its own, those its evidence weighs
+// (ListCaseDocuments, weighed), and the customer's documents from before it was opened (an earlier
+// case's: an Artemis record and its verdicts carry over, and a reviewer may take one up), but
+// never one that arrived once a later case was opened: that one is the later case's.
+func (q *Queries) ListCasePageDocuments(ctx context.Context, caseID uuid.UUID) ([]ListCasePageDocumentsRow, error) {
+	rows, err := q.db.Query(ctx, listCasePageDocuments, caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListCasePageDocumentsRow{}
+	for rows.Next() {
+		var i ListCasePageDocumentsRow
+		if err := rows.Scan(
+			&i.Document.ID,
+			&i.Document.CustomerID,
+			&i.Document.Type,
+			&i.Document.IssuingCountry,
+			&i.Document.Number,
+			&i.Document.IssueDate,
+			&i.Document.ExpiryDate,
+			&i.Document.CreatedBy,
+			&i.Document.CreatedAt,
+			&i.Document.ArtemisDocumentID,
+			&i.Weighed,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listCustomerDocuments = `-- name: ListCustomerDocuments :many
 SELECT id, customer_id, type, issuing_country, number, issue_date, expiry_date, created_by, created_at, artemis_document_id FROM documents WHERE customer_id = $1 ORDER BY created_at, id
 `

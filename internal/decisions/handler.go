@@ -133,7 +133,8 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 	if err != nil {
 		return v, err
 	}
-	docs, err := q.ListCustomerDocuments(ctx, c.CustomerID)
+	// The case's documents, as the case page lists them and the evidence weighs them.
+	docs, err := q.ListCaseDocuments(ctx, c.ID)
 	if err != nil {
 		return v, err
 	}

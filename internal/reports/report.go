@@ -246,9 +246,15 @@ func (h *Handler) Gather(ctx context.Context, q *db.Queries, id uuid.UUID) (*Cas
 		r.Customer = append(r.Customer, KV{"Artemis customer", strconv.FormatInt(*cu.ArtemisCustomerID, 10)})
 	}
 
-	docs, err := q.ListCustomerDocuments(ctx, cu.ID)
+	// The documents the case's page shows: a decided case's report does not list those that came
+	// once a later case was opened.
+	rows, err := q.ListCasePageDocuments(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("report: documents: %w", err)
+	}
+	docs := make([]db.Document, 0, len(rows))
+	for _, row := range rows {
+		docs = append(docs, row.Document)
 	}
 	imgs, err := q.ListCustomerImages(ctx, cu.ID)
 	if err != nil {
