@@ -30,18 +30,25 @@ func viaWords(via string) string {
 // Reference is the page an audit event on a case's timeline points to, nil for most: a case
 // opened by a document after the customer's earlier case was decided links to that case.
 func Reference(e db.AuditEvent) *web.Link {
-	if e.Action != "case.create" {
+	id, ok := EarlierCase(e)
+	if !ok {
 		return nil
+	}
+	return &web.Link{Href: "/cases/" + id.String(), Text: "open the earlier case"}
+}
+
+// EarlierCase is, for the opening of a case by a document that arrived after the customer's
+// earlier case was decided, that earlier case.
+func EarlierCase(e db.AuditEvent) (uuid.UUID, bool) {
+	if e.Action != "case.create" {
+		return uuid.Nil, false
 	}
 	var after struct {
 		ReopenedAfter string `json:"reopened_after"`
 	}
 	_ = json.Unmarshal(e.After, &after)
 	id, err := uuid.Parse(after.ReopenedAfter)
-	if err != nil {
-		return nil
-	}
-	return &web.Link{Href: "/cases/" + id.String(), Text: "open the earlier case"}
+	return id, err == nil
 }
 
 // Describe says what an audit event on a case's timeline did, in words.

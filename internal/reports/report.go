@@ -344,7 +344,12 @@ func (h *Handler) Gather(ctx context.Context, q *db.Queries, id uuid.UUID) (*Cas
 		// recorded is in the audit-log export.
 		e := events[i]
 		row := cases.TimelineRow(e.AuditEvent, e.ActorName, e.AssigneeName)
-		r.Trail = append(r.Trail, ReportEvent{ID: e.AuditEvent.ID, At: when(e.AuditEvent.At), Actor: row.Actor, Did: row.Subject})
+		did := row.Subject
+		if earlier, ok := cases.EarlierCase(e.AuditEvent); ok {
+			// The timeline links to the earlier case; paper names it.
+			did += " (case " + earlier.String() + ")"
+		}
+		r.Trail = append(r.Trail, ReportEvent{ID: e.AuditEvent.ID, At: when(e.AuditEvent.At), Actor: row.Actor, Did: did})
 	}
 
 	// Flags, as the decision panel gathers them, plus those other packages compute.

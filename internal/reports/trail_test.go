@@ -63,3 +63,25 @@ func TestCaseReportTrailNamesPeople(t *testing.T) {
 		t.Logf("audit trail:\n%s", trail)
 	}
 }
+
+// TestCaseReportTrailNamesTheEarlierCase: a case opened by a document that arrived after the
+// customer's earlier case was decided says so in its report's audit trail, as its timeline does,
+// and names that case (the timeline links to it; paper cannot).
+func TestCaseReportTrailNamesTheEarlierCase(t *testing.T) {
+	w := newWorld(t)
+	postDocument(t, w, w.polish.String(), w.app.CreateAPIToken(t, "onboarding"), "R1")
+	var next string
+	if err := w.app.Pool.QueryRow(context.Background(), `SELECT id::text FROM cases WHERE customer_id = (SELECT customer_id FROM cases WHERE id = $1)
+		AND id <> $1 ORDER BY created_at DESC LIMIT 1`, w.polish).Scan(&next); err != nil {
+		t.Fatalf("no case opened by the document: %v", err)
+	}
+	res := w.app.SignIn(t, w.manager).Get(t, "/cases/"+next+"/report.pdf")
+	if res.Status != http.StatusOK {
+		t.Fatalf("report: %d %s", res.Status, res.Body)
+	}
+	text := strings.Join(strings.Fields(testenv.PDFText(t, []byte(res.Body))), " ")
+	_, trail, _ := strings.Cut(text, "Audit trail")
+	if want := "after the customer's earlier case was approved (case " + w.polish.String() + ")"; !strings.Contains(trail, want) {
+		t.Errorf("the audit trail lacks %q:\n%s", want, trail)
+	}
+}
