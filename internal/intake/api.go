@@ -339,7 +339,12 @@ func (a *API) customerJSON(ctx context.Context, q *db.Queries, c db.Customer) (C
 		return out, err
 	}
 	for _, k := range cs {
-		out.Cases = append(out.Cases, caseJSON(k))
+		// A customer's cases are few (one per onboarding or re-verification).
+		cj, err := caseWithDecision(ctx, q, k)
+		if err != nil {
+			return out, err
+		}
+		out.Cases = append(out.Cases, cj)
 	}
 	return out, nil
 }
@@ -495,15 +500,28 @@ func (a *API) GetCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := caseJSON(c)
-	if d, err := q.LatestFinalCaseDecision(r.Context(), id); err == nil {
-		at := d.DecidedAt
-		if d.CheckedAt != nil {
-			at = *d.CheckedAt
-		}
-		out.Decision = &DecisionJSON{Outcome: d.Outcome, Reason: d.ReasonLabel, DecidedAt: at}
-	} else if !db.IsNotFound(err) {
+	out, err := caseWithDecision(r.Context(), q, c)
+	if err != nil {
 		return err
 	}
 	return httpx.JSON(w, http.StatusOK, out)
+}
+
+// caseWithDecision is a case as the API returns it, with its final decision once there is one:
+// GET /cases/{id} and a customer's list of cases say the same of one case.
+func caseWithDecision(ctx context.Context, q *db.Queries, c db.Case) (CaseJSON, error) {
+	out := caseJSON(c)
+	d, err := q.LatestFinalCaseDecision(ctx, c.ID)
+	if db.IsNotFound(err) {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	at := d.DecidedAt
+	if d.CheckedAt != nil {
+		at = *d.CheckedAt
+	}
+	out.Decision = &DecisionJSON{Outcome: d.Outcome, Reason: d.ReasonLabel, DecidedAt: at}
+	return out, nil
 }

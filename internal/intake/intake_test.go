@@ -948,3 +948,45 @@ func TestRacingDocumentsOpenOneCase(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomerCasesSayTheirDecision: a customer's list of cases (GET /customers/{id}) says each
+// decided case's decision as GET /cases/{id} does, so that the onboarding front end reading a
+// re-verified customer sees why the earlier case was rejected, not null.
+func TestCustomerCasesSayTheirDecision(t *testing.T) {
+	app := testenv.NewApp(t)
+	token := app.CreateAPIToken(t, "onboarding")
+	api := app.NewClient()
+	rc := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	r := api.API(t, "POST", "/api/v1/customers", token, "application/json", []byte(`{"surname": "Decided", "external_ref": "decided-1"}`))
+	type caseJSON struct {
+		ID       string
+		Status   string
+		Decision *struct {
+			Outcome   string
+			Reason    string
+			DecidedAt string `json:"decided_at"`
+		}
+	}
+	var cust struct {
+		ID    string
+		Cases []caseJSON
+	}
+	if err := json.Unmarshal([]byte(r.Body), &cust); err != nil || len(cust.Cases) != 1 {
+		t.Fatalf("customer: %d %s", r.Status, r.Body)
+	}
+	first := cust.Cases[0].ID
+	rejectCase(t, app, rc, first)
+
+	var one caseJSON
+	if r := api.API(t, "GET", "/api/v1/cases/"+first, token, "", nil); json.Unmarshal([]byte(r.Body), &one) != nil || one.Decision == nil {
+		t.Fatalf("GET /cases/{id}: %d %s", r.Status, r.Body)
+	}
+	r = api.API(t, "GET", "/api/v1/customers/"+cust.ID, token, "", nil)
+	if err := json.Unmarshal([]byte(r.Body), &cust); err != nil || len(cust.Cases) != 1 {
+		t.Fatalf("GET /customers/{id}: %d %s", r.Status, r.Body)
+	}
+	got := cust.Cases[0]
+	if got.Status != "rejected" || got.Decision == nil || *got.Decision != *one.Decision {
+		t.Fatalf("the customer's case says %s with decision %+v; GET /cases/{id} says %+v", got.Status, got.Decision, one.Decision)
+	}
+}
