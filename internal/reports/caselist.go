@@ -83,7 +83,7 @@ var Columns = []Column{
 	{"Customer", "Surname, given names."},
 	{"External reference", "The onboarding system's reference for the customer."},
 	{"Nationality", "ISO 3166-1 alpha-3, or a code ICAO 9303 adds for travel documents (XXA stateless, GBD British Overseas Territories Citizen …)."},
-	{"Document type", "The customer's latest document: passport, national ID, driving licence, residence permit or other."},
+	{"Document type", "The case's latest document (the customer's latest that arrived before any later case of theirs was opened): passport, national ID, driving licence, residence permit or other."},
 	{"Document number", "As declared."},
 	{"Document country", "Issuing country, as Nationality."},
 	{"Document expiry", "YYYY-MM-DD."},

@@ -132,3 +132,34 @@ func TestLateDocumentIsFlagged(t *testing.T) {
 	}
 	storedMatchesView(t, w)
 }
+
+// TestExportDocumentIsTheCases: once a document has opened a new case for a customer whose case
+// was decided, the decided case's export row keeps the document it was decided on; the new case's
+// row has the new document. Read from the view and from the stored rows (the arrival marked both
+// cases), which agree.
+func TestExportDocumentIsTheCases(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	if err := reports.RefreshExportRows(ctx, w.app.Pool); err != nil {
+		t.Fatal(err)
+	}
+	before := byCase(t, exportBoth(t, w, "status=all"))[w.polish.String()][col("Document number")]
+	postDocument(t, w, w.polish.String(), w.app.CreateAPIToken(t, "onboarding"), "RENEW1")
+	var next string
+	if err := w.app.Pool.QueryRow(ctx, `SELECT id::text FROM cases WHERE customer_id = (SELECT customer_id FROM cases WHERE id = $1)
+		AND id <> $1 ORDER BY created_at DESC LIMIT 1`, w.polish).Scan(&next); err != nil {
+		t.Fatalf("no case opened by the document: %v", err)
+	}
+	for _, refresh := range []bool{false, true} {
+		*reports.RefreshBeforeExport = refresh
+		rows := byCase(t, exportBoth(t, w, "status=all"))
+		if got := rows[w.polish.String()][col("Document number")]; got != before {
+			t.Errorf("refresh %v: the approved case's document is %q, want %q (the one it was decided on)", refresh, got, before)
+		}
+		if got := rows[next][col("Document number")]; got != "RENEW1" {
+			t.Errorf("refresh %v: the new case's document is %q, want RENEW1", refresh, got)
+		}
+	}
+	*reports.RefreshBeforeExport = true
+	storedMatchesView(t, w)
+}

@@ -25,8 +25,9 @@ import (
 // written, so a million cases never sit in memory. Its statements are the only ones of this
 // package not in queries/: sqlc's generated code reads every row into a slice before returning.
 //
-// A row is case_export_source's (migrations 00006, 00008 and 00014): the case, its customer, the
-// customer's latest document, the latest check of each vendor, the latest decision and liveness
+// A row is case_export_source's (migrations 00006, 00008, 00014 and 00016): the case, its
+// customer, the case's latest document (the customer's latest before any later case of theirs was
+// opened), the latest check of each vendor, the latest decision and liveness
 // verdict, when the case was decided (its age stops there), and the documents that arrived while
 // the latest decision waited for its second review. A small
 // export reads that view, which looks each case's rows up by index. A big one (bulkRows and more,
