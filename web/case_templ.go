@@ -793,7 +793,7 @@ func DocumentPanel(caseID string, d DocumentView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "\">From the customer's earlier case: not part of this case's evidence. A check, a decision or a liveness verdict on it in this case takes it up, with what was decided on it before.</div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "\">From the customer's earlier case: not part of this case's evidence. A check or a liveness verdict on it in this case takes it up, with what was decided on it before.</div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
