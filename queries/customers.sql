@@ -39,22 +39,11 @@ SELECT * FROM documents WHERE id = @id;
 SELECT * FROM documents WHERE customer_id = @customer_id ORDER BY created_at, id;
 
 -- name: ListCaseDocuments :many
--- The documents of a case, the ones its evidence weighs: those that arrived with the case or while
--- it was the customer's latest (at or after its opening, before the customer's next case was
--- opened), and those the case took up: checked, decided or given a liveness verdict in it. A
--- document of an earlier case, with what was decided on it there, stays with that case: its
--- rejection or a new image asked for on it does not follow the customer into a re-verification.
--- RefreshCaseVendorOutcome scopes the checks it expects alike, more loosely: documents that arrived
--- at or after the case's opening, or that it checked.
-SELECT d.* FROM cases c
-JOIN documents d ON d.customer_id = c.customer_id
-WHERE c.id = @case_id
-  AND ((d.created_at >= c.created_at
-        AND NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id
-                        AND n.created_at > c.created_at AND n.created_at <= d.created_at))
-    OR EXISTS (SELECT 1 FROM checks k WHERE k.case_id = c.id AND k.document_id = d.id)
-    OR EXISTS (SELECT 1 FROM document_decisions x WHERE x.case_id = c.id AND x.document_id = d.id)
-    OR EXISTS (SELECT 1 FROM liveness_verdicts v WHERE v.case_id = c.id AND v.document_id = d.id))
+-- The documents of a case, the ones its evidence weighs (the view case_documents, migration 00017),
+-- oldest first.
+SELECT d.* FROM case_documents cd
+JOIN documents d ON d.id = cd.document_id
+WHERE cd.case_id = @case_id
 ORDER BY d.created_at, d.id;
 
 -- name: CreateImage :one
@@ -75,22 +64,14 @@ SELECT count(*) FROM images WHERE sha256 = @sha256;
 
 -- name: ListCasePageDocuments :many
 -- The documents a case's page and report show, oldest first: its own, those its evidence weighs
--- (ListCaseDocuments, weighed), and the customer's documents from before it was opened (an earlier
+-- (case_documents: weighed), and the customer's documents from before it was opened (an earlier
 -- case's: an Artemis record and its verdicts carry over, and a reviewer may take one up), but
--- never one that arrived once a later case was opened: that one is the later case's.
-SELECT sqlc.embed(d), (
-    (d.created_at >= c.created_at
-        AND NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id
-                        AND n.created_at > c.created_at AND n.created_at <= d.created_at))
-    OR EXISTS (SELECT 1 FROM checks k WHERE k.case_id = c.id AND k.document_id = d.id)
-    OR EXISTS (SELECT 1 FROM document_decisions x WHERE x.case_id = c.id AND x.document_id = d.id)
-    OR EXISTS (SELECT 1 FROM liveness_verdicts v WHERE v.case_id = c.id AND v.document_id = d.id))::boolean AS weighed
+-- never one that arrived once a later case was opened and that this case did not take up: that
+-- one is the later case's.
+SELECT sqlc.embed(d), (cd.document_id IS NOT NULL)::boolean AS weighed
 FROM cases c
 JOIN documents d ON d.customer_id = c.customer_id
+LEFT JOIN case_documents cd ON cd.case_id = c.id AND cd.document_id = d.id
 WHERE c.id = @case_id
-  AND (NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id
-                   AND n.created_at > c.created_at AND n.created_at <= d.created_at)
-    OR EXISTS (SELECT 1 FROM checks k WHERE k.case_id = c.id AND k.document_id = d.id)
-    OR EXISTS (SELECT 1 FROM document_decisions x WHERE x.case_id = c.id AND x.document_id = d.id)
-    OR EXISTS (SELECT 1 FROM liveness_verdicts v WHERE v.case_id = c.id AND v.document_id = d.id))
+  AND (cd.document_id IS NOT NULL OR d.created_at < c.created_at)
 ORDER BY d.created_at, d.id;

@@ -606,7 +606,7 @@ WHERE cases.id = $1
 // one failed (a vendor's refusal of the document is a failure), "review" when one asks for a
 // review or did not finish, "pass" only when every expected check passed, "partial" when those
 // that finished passed but some expected ones have not (not run, or still running), "none" when
-// none finished. Expected are the checks of the view case_expected_checks (migration 00013), the
+// none finished. Expected are the checks of the view case_expected_checks (migrations 00013, 00017), the
 // set ListUnfinishedExpectedChecks reads too.
 // The row is left alone when neither the outcome nor the second of its last activity would change:
 // an update rewrites every index of the case (the trigram index with every trigram of its search

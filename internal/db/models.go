@@ -477,6 +477,11 @@ type CaseDecision struct {
 	StatusBefore    *CaseStatus
 }
 
+type CaseDocument struct {
+	CaseID     uuid.UUID
+	DocumentID uuid.UUID
+}
+
 type CaseExpectedCheck struct {
 	CaseID     uuid.UUID
 	DocumentID uuid.UUID

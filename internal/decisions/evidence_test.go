@@ -514,4 +514,14 @@ func TestReopenedCaseIsNotHeldToTheEarlierRejection(t *testing.T) {
 	if ev, err := (&decisions.Service{Pool: f.app.Pool}).Gather(f.ctx, q, rejected); err != nil || ev.Documents != 1 || ev.Usable() != 0 {
 		t.Fatalf("the rejected case's evidence: %+v %v", ev, err)
 	}
+	// Nor does it expect checks on the new case's document (case_documents scopes both).
+	missing, err := q.ListUnfinishedExpectedChecks(f.ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range missing {
+		if m.DocumentID == doc.ID {
+			t.Errorf("the rejected case expects %s on the new case's document", m.Vendor)
+		}
+	}
 }
