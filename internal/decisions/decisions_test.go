@@ -257,7 +257,8 @@ func TestFourEyesRules(t *testing.T) {
 	// Rule "always".
 	set(decisions.Rules{Always: true})
 	id := f.claimedCase(t, "2035-01-01")
-	f.decide(t, f.mc, id, decisions.Approve, "")
+	// No vendor check has finished on the fixture's cases: an approval says why.
+	f.decide(t, f.mc, id, decisions.Approve, "Checked the passport by hand.")
 	if f.status(t, id) != cases.PendingSecondReview {
 		t.Fatal("always: not pending")
 	}
@@ -287,7 +288,7 @@ func TestFourEyesRules(t *testing.T) {
 	if c.Status != cases.InReview || c.AssigneeID == nil || *c.AssigneeID != f.maker.ID {
 		t.Fatalf("after return: %s %v", c.Status, c.AssigneeID)
 	}
-	f.decide(t, f.mc, id, decisions.Approve, "")
+	f.decide(t, f.mc, id, decisions.Approve, "Looked at the photo again: it is the customer.")
 	if r := ac.PostForm(t, "/cases/"+id.String()+"/second-review", url.Values{"action": {"confirm"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("confirm: %d", r.Status)
 	}
@@ -323,7 +324,7 @@ func TestFourEyesRules(t *testing.T) {
 	// Rule "a flag is present": an expired document.
 	set(decisions.Rules{Flags: true})
 	id = f.claimedCase(t, time.Now().AddDate(-1, 0, 0).Format("2006-01-02"))
-	f.decide(t, f.mc, id, decisions.Approve, "")
+	f.decide(t, f.mc, id, decisions.Approve, "The renewal is under way; checked the passport by hand.")
 	if f.status(t, id) != cases.PendingSecondReview {
 		t.Fatal("flags: expired document not sent to four-eyes")
 	}
@@ -337,7 +338,7 @@ func TestFourEyesRules(t *testing.T) {
 	// No rule: straight through.
 	set(decisions.Rules{})
 	id = f.claimedCase(t, time.Now().AddDate(-1, 0, 0).Format("2006-01-02"))
-	f.decide(t, f.mc, id, decisions.Approve, "")
+	f.decide(t, f.mc, id, decisions.Approve, "The renewal is under way; checked the passport by hand.")
 	if f.status(t, id) != cases.Approved {
 		t.Fatal("no rule: not approved directly")
 	}
@@ -526,8 +527,8 @@ func TestUnchangedSettingsAreNotAudited(t *testing.T) {
 }
 
 // TestApprovalNeedsEvidence: with the default rules, a case without any document cannot be
-// approved; an approval with no finished vendor check behind it, or of an escalated case, goes to
-// a second review.
+// approved; an approval with no finished vendor check behind it needs a comment and goes to a
+// second review, as does the approval of an escalated case.
 func TestApprovalNeedsEvidence(t *testing.T) {
 	f := setup(t)
 	// No document at all: refused on the outcome.
@@ -543,9 +544,15 @@ func TestApprovalNeedsEvidence(t *testing.T) {
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Doc(t).Find("#outcome-error").Text(), "without any document") {
 		t.Fatalf("approve without a document: %d %q", r.Status, r.Doc(t).Find("#outcome-error").Text())
 	}
-	// No vendor check finished: a second review.
+	// No vendor check finished: a comment saying why, and a second review.
 	id := f.claimedCase(t, "2035-01-01")
-	f.decide(t, f.mc, id, decisions.Approve, "")
+	r = f.decide(t, f.mc, id, decisions.Approve, "")
+	if got := r.Doc(t).Find("#comment-error").Text(); r.Status != http.StatusUnprocessableEntity || !strings.Contains(got, "no vendor check has finished") {
+		t.Fatalf("approval without checks or comment: %d %q", r.Status, got)
+	}
+	if r := f.decide(t, f.mc, id, decisions.Approve, "Checked the passport by hand."); r.Status != http.StatusSeeOther {
+		t.Fatalf("approval without checks, with a comment: %d", r.Status)
+	}
 	var rule string
 	_ = f.app.Pool.QueryRow(f.ctx, "SELECT coalesce(four_eyes_rule, '') FROM case_decisions WHERE case_id = $1", id).Scan(&rule)
 	if f.status(t, id) != cases.PendingSecondReview || rule != "no_checks" {

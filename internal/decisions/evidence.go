@@ -22,6 +22,9 @@ type Evidence struct {
 	Checks        []CheckEvidence `json:"checks"`
 	Flags         []string        `json:"flags"`
 	Documents     int             `json:"documents"` // the case's documents (db ListCaseDocuments)
+	// Unchecked are the vendors of the checks the case expects when none of its checks has
+	// finished (with some finished, the missing ones are the checks_missing flag instead).
+	Unchecked []string `json:"unchecked,omitempty"`
 	// DocumentDecisions is the decision that stands on each document that has one.
 	DocumentDecisions []DocumentEvidence `json:"document_decisions,omitempty"`
 	// Liveness is the verdict that stands on each document that has one.
@@ -179,25 +182,28 @@ func (s *Service) Gather(ctx context.Context, q *db.Queries, c db.Case) (Evidenc
 			flag("vendor_unfinished:" + k.Vendor)
 		}
 	}
-	if len(finished) > 0 {
-		// Some vendor evidence stands, but not all the case expects: the approval would rest on
-		// part of it (a vendor outcome of "partial"). With nothing finished, the no_checks rule
-		// speaks instead.
-		missing, err := q.ListUnfinishedExpectedChecks(ctx, c.ID)
-		if err != nil {
-			return ev, err
+	// The expected checks that did not run or have not finished. With some vendor evidence
+	// standing, the approval would rest on part of it (a vendor outcome of "partial"): a flag.
+	// With none finished, it would rest on no vendor evidence at all: the no_checks rule speaks
+	// for four-eyes, and the approval needs a comment all the same (unverified).
+	missing, err := q.ListUnfinishedExpectedChecks(ctx, c.ID)
+	if err != nil {
+		return ev, err
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, m := range missing {
+		if !seen[m.Vendor] {
+			seen[m.Vendor] = true
+			names = append(names, m.Vendor)
 		}
-		var names []string
-		seen := map[string]bool{}
-		for _, m := range missing {
-			if !seen[m.Vendor] {
-				seen[m.Vendor] = true
-				names = append(names, m.Vendor)
-			}
-		}
-		if len(names) > 0 {
-			flag("checks_missing:" + strings.Join(names, ","))
-		}
+	}
+	switch {
+	case len(names) == 0:
+	case len(finished) > 0:
+		flag("checks_missing:" + strings.Join(names, ","))
+	default:
+		ev.Unchecked = names
 	}
 	if c.RiskFlag {
 		flag("risk")
@@ -359,15 +365,26 @@ func missingWords(list string) string {
 }
 
 // unverified lists, in words, what an approval would rest on without: the expected vendor checks
-// that did not run or have not finished while others did. Approving needs a comment saying why,
-// as over a negative result; it is a flag (four-eyes under the flags rule), not a negative result.
+// that did not run or have not finished, while others did or none did. Approving needs a comment
+// saying why, as over a negative result; it is not a negative result (four-eyes: the flags rule
+// for some missing, the no_checks rule for none finished).
 func unverified(ev Evidence) []string {
+	if len(ev.Unchecked) > 0 {
+		return []string{"no vendor check has finished (expected: " + missingWords(strings.Join(ev.Unchecked, ",")) + ")"}
+	}
 	for _, f := range ev.Flags {
 		if kind, rest, _ := strings.Cut(f, ":"); kind == "checks_missing" {
 			return []string{"expected checks did not run or have not finished (" + missingWords(rest) + ")"}
 		}
 	}
 	return nil
+}
+
+// commentNeeded lists, in words, why approving needs a comment: the negative results it would
+// override and the vendor evidence it would rest on without. The decision panel's hint and
+// DecideCase's refusal both say this list, so the form asks for what the service requires.
+func commentNeeded(ev Evidence) []string {
+	return append(negatives(ev), unverified(ev)...)
 }
 
 // approvalBlocked says why the case cannot be approved at all, or "" when it can.

@@ -81,6 +81,7 @@ func FuzzReviewSettingsForm(f *testing.F) {
 		{"min_age": {"+21"}, "low_confidence": {"6e-1"}},
 		{"min_age": {"18"}, "low_confidence": {"Inf"}},
 		{"min_age": {"18"}, "low_confidence": {"0x1p-2"}},
+		{"escalated": {"on"}, "no_checks": {"on"}, "min_age": {"18"}, "low_confidence": {"0.6"}},
 	} {
 		f.Add([]byte(v.Encode()))
 	}
@@ -108,7 +109,8 @@ func FuzzReviewSettingsForm(f *testing.F) {
 		}
 		// The settings page shows the threshold back with FormatFloat(…, 'f', -1, 64).
 		shown := url.Values{"min_age": {strconv.Itoa(age)}, "low_confidence": {strconv.FormatFloat(low, 'f', -1, 64)}}
-		for k, on := range map[string]bool{"always": rules.Always, "override_negative": rules.OverrideNegative, "flags": rules.Flags} {
+		for k, on := range map[string]bool{"always": rules.Always, "override_negative": rules.OverrideNegative, "flags": rules.Flags,
+			"escalated": rules.Escalated, "no_checks": rules.NoChecks} {
 			if on {
 				shown.Set(k, "on")
 			}

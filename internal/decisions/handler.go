@@ -96,7 +96,7 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 	for _, f := range ev.Flags {
 		v.Flags = append(v.Flags, FlagLabel(f))
 	}
-	v.Negative = append(negatives(ev), unverified(ev)...)
+	v.Negative = commentNeeded(ev)
 	v.ApproveBlocked = approvalBlocked(ev)
 	list, err := q.ListCaseDecisions(ctx, c.ID)
 	if err != nil {
@@ -162,7 +162,8 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 
 // evidenceLines says in words what a decision's stored evidence holds that a second reviewer must
 // weigh: each liveness verdict, each rejected document or new image still awaited, each vendor
-// that refused the document, returned a negative result or did not finish, and the flags.
+// that refused the document, returned a negative result or did not finish, the checks expected
+// when none had finished, and the flags.
 func evidenceLines(raw []byte) []string {
 	var ev Evidence
 	if len(raw) == 0 || json.Unmarshal(raw, &ev) != nil {
@@ -196,6 +197,9 @@ func evidenceLines(raw []byte) []string {
 		case c.State == string(db.CheckStateFailed):
 			out = append(out, vendorWords(c.Vendor)+" did not finish"+why)
 		}
+	}
+	if len(ev.Unchecked) > 0 {
+		out = append(out, "No vendor check had finished (expected: "+missingWords(strings.Join(ev.Unchecked, ","))+").")
 	}
 	for _, f := range ev.Flags {
 		out = append(out, "Flag: "+FlagLabel(f)+".")

@@ -21,7 +21,9 @@ func TestSentBackDecisionIsSaidAtTheTop(t *testing.T) {
 	}
 	id := f.claimedCase(t, "2035-01-01")
 	path := "/cases/" + id.String()
-	f.decide(t, f.mc, id, decisions.Approve, "")
+	if r := f.decide(t, f.mc, id, decisions.Approve, "Checked the passport by hand."); r.Status != http.StatusSeeOther {
+		t.Fatalf("approve: %d", r.Status)
+	}
 	page := f.mc.Get(t, path).Doc(t)
 	if s := strings.TrimSpace(page.Find("#four-eyes-who").Text()); s != "A manager or an admin other than you must confirm it." {
 		t.Errorf("the maker reads %q", s)
@@ -71,7 +73,9 @@ func TestSentBackDecisionIsSaidAtTheTop(t *testing.T) {
 func TestRefusedDecisionMarksItsFields(t *testing.T) {
 	f := setup(t)
 	id := f.claimedCase(t, "2035-01-01")
-	r := f.mc.PostForm(t, "/cases/"+id.String()+"/decision", url.Values{"outcome": {"approve"}, "reason": {f.reasons["reject"]}})
+	// The comment an approval with no finished check needs is there: only the reason is refused.
+	r := f.mc.PostForm(t, "/cases/"+id.String()+"/decision", url.Values{"outcome": {"approve"}, "reason": {f.reasons["reject"]},
+		"comment": {"Checked the passport by hand."}})
 	if r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("wrong reason: %d", r.Status)
 	}

@@ -14,7 +14,8 @@ import (
 // TestDecisionPanelRefreshesOnChecks: the decision panel has its own address, which the case page
 // asks again when a check changes: the checks panel's refresh raises checks.ChecksChanged when the
 // checks are no longer as it showed them (and only then), and the panel then holds the flag and
-// the hint of the vendor's negative result. Asked for as a page, the address is the case page.
+// the hint of the vendor's negative result, where it said before that no vendor check had
+// finished. Asked for as a page, the address is the case page.
 func TestDecisionPanelRefreshesOnChecks(t *testing.T) {
 	f := setup(t)
 	id := f.claimedCase(t, "2035-01-01")
@@ -35,8 +36,11 @@ func TestDecisionPanelRefreshesOnChecks(t *testing.T) {
 	}
 	doc := panel().Doc(t)
 	if doc.Find("#decision #decision-form").Length() != 1 || doc.Find("#decision-flags-slot").Length() != 1 ||
-		doc.Find("#negative-hint-slot").Length() != 1 || doc.Find("#negative-hint").Length() != 0 || doc.Find("nav, main").Length() != 0 {
-		t.Fatalf("the panel alone, with its slots and no hint: %s", panel().Body)
+		doc.Find("#negative-hint-slot").Length() != 1 || doc.Find("#decision-flags").Length() != 0 || doc.Find("nav, main").Length() != 0 {
+		t.Fatalf("the panel alone, with its slots and no flag: %s", panel().Body)
+	}
+	if hint := doc.Find("#negative-hint-slot #negative-hint").Text(); !strings.Contains(hint, "no vendor check has finished") || strings.Contains(hint, "OOTO") {
+		t.Fatalf("the panel's hint before any check: %q", hint)
 	}
 	page := f.mc.Get(t, "/cases/"+id.String()).Doc(t)
 	if got, _ := page.Find("#decision").Attr("hx-get"); got != panelURL {
@@ -73,7 +77,7 @@ func TestDecisionPanelRefreshesOnChecks(t *testing.T) {
 		t.Errorf("the finished checks still poll: %q", next)
 	}
 	doc = panel().Doc(t)
-	if hint := doc.Find("#negative-hint-slot #negative-hint").Text(); !strings.Contains(hint, "OOTO") {
+	if hint := doc.Find("#negative-hint-slot #negative-hint").Text(); !strings.Contains(hint, "OOTO") || strings.Contains(hint, "no vendor check has finished") {
 		t.Errorf("the refreshed panel's hint: %q", hint)
 	}
 	if flags := doc.Find("#decision-flags-slot #decision-flags").Text(); !strings.Contains(flags, "OOTO") {

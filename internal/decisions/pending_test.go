@@ -28,7 +28,8 @@ func TestPendingCaseOffersNoEvidenceForms(t *testing.T) {
 		t.Fatal("in review: the holder is not offered the add-document form and the Edit link, or is told they are paused")
 	}
 
-	if r := f.decide(t, f.mc, id, decisions.Approve, ""); r.Status != http.StatusSeeOther { // no check finished: a second review
+	// No check finished: a comment, and a second review.
+	if r := f.decide(t, f.mc, id, decisions.Approve, "Checked the passport by hand."); r.Status != http.StatusSeeOther {
 		t.Fatalf("approve: %d %s", r.Status, r.Body)
 	}
 	if got := f.status(t, id); got != cases.PendingSecondReview {

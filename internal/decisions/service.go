@@ -175,10 +175,9 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 		if blocked != "" {
 			fields["outcome"] = blocked // no comment can make it possible: none is asked for
 		}
-		why := negatives(ev)
-		overrides := in.Outcome == Approve && len(why) > 0
+		overrides := in.Outcome == Approve && negative(ev)
 		if in.Outcome == Approve && blocked == "" && comment == "" {
-			if all := append(append([]string{}, why...), unverified(ev)...); len(all) > 0 {
+			if all := commentNeeded(ev); len(all) > 0 {
 				fields["comment"] = "Explain why you approve although " + words.Join(all) + "."
 			}
 		}

@@ -50,8 +50,10 @@ func TestKeyboardReachesTheDecisionAndLandsOnErrors(t *testing.T) {
 	do(t, b, cdp.KeyEvent(kb.Tab))
 	poll(t, b, `!!document.activeElement.closest("#decision")`, "Tab after the skip link left the decision panel")
 
-	// The decision refused (no reason): the page comes back with the focus on its errors.
-	do(t, b, cdp.Evaluate[cdp.Void](`document.activeElement.blur()`), cdp.KeyEvent("a"), cdp.Click(cdp.CSS("#decide")),
+	// The decision refused (no reason): the page comes back with the focus on its errors. The
+	// comment an approval with no finished vendor check needs is given, so the reason is the one.
+	do(t, b, cdp.SetValue(cdp.CSS("#comment"), "Checked the passport by hand."),
+		cdp.Evaluate[cdp.Void](`document.activeElement.blur()`), cdp.KeyEvent("a"), cdp.Click(cdp.CSS("#decide")),
 		cdp.WaitVisible(cdp.CSS("#reason-error")))
 	poll(t, b, activeIs(`#decision-form .error-summary[role=alert]`), "the refused decision did not put the focus on its errors")
 	links := evalStrings(t, b, `[...document.activeElement.querySelectorAll("a")].map(a => a.textContent)`)

@@ -12,8 +12,9 @@ import (
 	"kycdesk/internal/testenv"
 )
 
-// TestKeyboardDecisionThroughFourEyes: a reviewer decides a case with the keyboard; the expired
-// document sends the approval to a second review; a manager confirms it in another browser.
+// TestKeyboardDecisionThroughFourEyes: a reviewer decides a case with the keyboard (no vendor
+// check has run: the approval says why in its comment); the expired document sends the approval
+// to a second review; a manager confirms it in another browser.
 func TestKeyboardDecisionThroughFourEyes(t *testing.T) {
 	app := testenv.NewApp(t)
 	rev, mgr := app.CreateUser(t, "reviewer"), app.CreateUser(t, "manager")
@@ -33,7 +34,8 @@ func TestKeyboardDecisionThroughFourEyes(t *testing.T) {
 		t.Error("reasons of other outcomes stay offered")
 	}
 	first, _ := cdp.Run(b, cdp.Evaluate[string](`document.querySelector('#reason optgroup[data-outcome=approve] option').value`))
-	do(t, b, cdp.SetValue(cdp.CSS("#reason"), first), cdp.Click(cdp.CSS("#decide")), cdp.WaitVisible(cdp.CSS("#pending-decision")))
+	do(t, b, cdp.SetValue(cdp.CSS("#reason"), first), cdp.SendKeys(cdp.CSS("#comment"), "Checked the passport by hand; the renewal is under way."),
+		cdp.Click(cdp.CSS("#decide")), cdp.WaitVisible(cdp.CSS("#pending-decision")))
 	if s, _ := cdp.Run(b, cdp.Text(cdp.CSS("#case-status"))); strings.TrimSpace(s) != "Pending second review" {
 		t.Fatalf("status: %q", s)
 	}

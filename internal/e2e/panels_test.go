@@ -12,17 +12,22 @@ import (
 )
 
 // TestDecisionPanelFollowsTheChecks: a reviewer runs OOTO on the demo case whose selfie shows
-// somebody else and starts typing the decision's comment meanwhile. When OOTO's negative result
-// comes in, the decision panel shows its flag and the hint that approving needs a comment, without
-// a reload, and what the reviewer typed is still there, focus and all.
+// somebody else and starts typing the decision's comment meanwhile. Before, the hint says that
+// approving needs a comment as no vendor check has finished. When OOTO's negative result comes
+// in, the decision panel shows its flag and the hint names it, without a reload, and what the
+// reviewer typed is still there, focus and all.
 func TestDecisionPanelFollowsTheChecks(t *testing.T) {
 	app := testenv.NewApp(t)
 	rev := app.CreateUser(t, "reviewer")
 	b, _ := openDemoCase(t, app, rev, "demo-1004") // FaceMismatch: OOTO's face match fails
 	do(t, b, cdp.Click(cdp.CSS("#claim")), cdp.WaitVisible(cdp.CSS("#decision-form")), cdp.WaitVisible(cdp.CSS(".run-checks")))
-	// The case is risk-flagged (a flag of its own); nothing of OOTO's yet.
-	if evalBool(t, b, `!!document.querySelector("#negative-hint") || (document.querySelector("#decision-flags")?.textContent || "").includes("OOTO")`) {
-		t.Fatal("OOTO's flag or the hint before any check ran")
+	// The case is risk-flagged (a flag of its own); nothing of OOTO's yet, and the hint says no
+	// vendor check has finished (naming the vendors expected, OOTO among them).
+	if evalBool(t, b, `(document.querySelector("#decision-flags")?.textContent || "").includes("OOTO")`) {
+		t.Fatal("OOTO's flag before any check ran")
+	}
+	if hint := text(t, b, "#negative-hint"); !strings.Contains(hint, "no vendor check has finished") || strings.Contains(hint, "negative") {
+		t.Fatalf("the hint before any check ran: %q", hint)
 	}
 	// Only OOTO, so the test waits for one vendor; the page is marked to tell a reload.
 	do(t, b, cdp.Evaluate[cdp.Void](`window.__samePage = true;
@@ -32,11 +37,11 @@ func TestDecisionPanelFollowsTheChecks(t *testing.T) {
 
 	pctx, cancel := context.WithTimeout(b, 90*time.Second)
 	defer cancel()
-	if _, err := cdp.Run(pctx, cdp.Poll[bool](`!!document.querySelector("#negative-hint")`)); err != nil {
+	if _, err := cdp.Run(pctx, cdp.Poll[bool](`(document.querySelector("#negative-hint")?.textContent || "").includes("result is negative")`)); err != nil {
 		states, _ := cdp.Run(b, cdp.Evaluate[[]string](`[...document.querySelectorAll("tr[data-check]")].map(r => r.dataset.vendor + ":" + r.dataset.state)`))
 		t.Fatalf("the hint did not come: %v (checks %v)", err, states)
 	}
-	if hint := text(t, b, "#negative-hint"); !strings.Contains(hint, "OOTO") || !strings.Contains(hint, "comment") {
+	if hint := text(t, b, "#negative-hint"); !strings.Contains(hint, "OOTO") || !strings.Contains(hint, "comment") || strings.Contains(hint, "no vendor check has finished") {
 		t.Errorf("hint: %q", hint)
 	}
 	if flags := text(t, b, "#decision-flags"); !strings.Contains(flags, "OOTO") {
