@@ -74,9 +74,10 @@ func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Pri
 	}
 	v.Upload = h.DocumentForm(cu.ID)
 	if !cases.Open(c.Status) {
-		// A decided case: it links to the customer's latest later case, if any, and when the
-		// customer has no open case, offers the upload to whoever works cases, saying that the
-		// document opens a new case. The customer's cases are few and read by cases_customer_idx.
+		// A decided case: it links to the customer's next case, if any (the one opened after it:
+		// a chain of re-verifications is followed case by case), and when the customer has no
+		// open case, offers the upload to whoever works cases, saying that the document opens a
+		// new case. The customer's cases are few and read by cases_customer_idx.
 		cs, err := q.ListCustomerCases(ctx, cu.ID)
 		if err != nil {
 			return err
@@ -84,7 +85,7 @@ func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Pri
 		open := false
 		for _, k := range cs { // newest first
 			open = open || cases.Open(k.Status)
-			if v.Later == nil && k.ID != c.ID && k.CreatedAt.After(c.CreatedAt) {
+			if k.ID != c.ID && k.CreatedAt.After(c.CreatedAt) { // the last one met is the next
 				v.Later = &web.CaseLink{ID: k.ID.String(), StatusLabel: cases.Label(k.Status), CreatedAt: k.CreatedAt}
 			}
 		}

@@ -722,7 +722,9 @@ func TestOpenAPISaysTheRules(t *testing.T) {
 func rejectCase(t *testing.T, app *testenv.App, rc *testenv.Client, caseID string) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := app.Pool.Exec(ctx, "UPDATE app_settings SET value = '{}' WHERE key = 'four_eyes.rules'"); err != nil {
+	// No four-eyes rule: the rejection is final (a rule left out of the setting is on).
+	rules := `{"always": false, "override_negative": false, "flags": false, "escalated": false, "no_checks": false}`
+	if err := db.New(app.Pool).SetAppSetting(ctx, db.SetAppSettingParams{Key: "four_eyes.rules", Value: []byte(rules)}); err != nil {
 		t.Fatal(err)
 	}
 	var reason string
@@ -886,6 +888,19 @@ func TestDocumentAfterADecisionOpensACase(t *testing.T) {
 	if err := app.Pool.QueryRow(ctx, `SELECT count(*) FROM case_status_counts k
 		WHERE k.n <> (SELECT count(*) FROM cases c WHERE c.status = k.status)`).Scan(&drift); err != nil || drift != 0 {
 		t.Fatalf("status counters drifted: %d %v", drift, err)
+	}
+
+	// Re-verified again: each decided case links to the customer's next case, not the newest.
+	rejectCase(t, app, rc, second)
+	if _, third := send(47); third == second || third == first {
+		t.Fatalf("the third document joined the decided case %s", third)
+	} else {
+		for _, l := range [][2]string{{first, second}, {second, third}} {
+			page := rc.Get(t, "/cases/"+l[0]).Doc(t)
+			if page.Find(`#later-case a[href="/cases/`+l[1]+`"]`).Length() != 1 {
+				t.Errorf("case %s links to %q, want its next case %s", l[0], page.Find("#later-case a").AttrOr("href", ""), l[1])
+			}
+		}
 	}
 }
 
