@@ -2,6 +2,7 @@ package decisions
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -184,25 +185,36 @@ func (s *Service) Gather(ctx context.Context, q *db.Queries, c db.Case) (Evidenc
 	}
 	// The expected checks that did not run or have not finished. With some vendor evidence
 	// standing, the approval would rest on part of it (a vendor outcome of "partial"): a flag.
-	// With none finished, it would rest on no vendor evidence at all: the no_checks rule speaks
-	// for four-eyes, and the approval needs a comment all the same (unverified).
+	// With no check done, it would rest on no vendor evidence at all (a check that failed
+	// technically found nothing): the no_checks rule speaks for four-eyes, and the approval needs
+	// a comment all the same (unverified), naming every vendor expected.
 	missing, err := q.ListUnfinishedExpectedChecks(ctx, c.ID)
 	if err != nil {
 		return ev, err
 	}
 	var names []string
 	seen := map[string]bool{}
-	for _, m := range missing {
-		if !seen[m.Vendor] {
-			seen[m.Vendor] = true
-			names = append(names, m.Vendor)
+	add := func(v string) {
+		if !seen[v] {
+			seen[v] = true
+			names = append(names, v)
 		}
 	}
+	for _, m := range missing {
+		add(m.Vendor)
+	}
 	switch {
-	case len(names) == 0:
-	case len(finished) > 0:
-		flag("checks_missing:" + strings.Join(names, ","))
+	case anyFinished(ev):
+		if len(names) > 0 {
+			flag("checks_missing:" + strings.Join(names, ","))
+		}
 	default:
+		for _, k := range ev.Checks {
+			if k.State == string(db.CheckStateFailed) {
+				add(k.Vendor)
+			}
+		}
+		slices.Sort(names)
 		ev.Unchecked = names
 	}
 	if c.RiskFlag {

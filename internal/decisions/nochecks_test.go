@@ -151,3 +151,24 @@ func TestDecisionPanelHintWithoutFinishedChecks(t *testing.T) {
 		t.Errorf("the hint on a case that expects no check: %q", got)
 	}
 }
+
+// TestApprovalOverFailedChecksNeedsAComment: checks that failed technically (retries spent, no
+// result) are no vendor evidence either: with every expected check failed or not run, approving
+// needs the same comment, naming the vendors expected.
+func TestApprovalOverFailedChecksNeedsAComment(t *testing.T) {
+	f := setup(t)
+	f.checkDefaults(t, "argos", "ooto")
+	id := f.claimedCase(t, "2035-01-01")
+	doc := f.documents(t, id)[0]
+	f.check(t, id, doc, "argos", "failed", "", "", "", "The vendor could not be reached.")
+	want := "no vendor check has finished (expected: " + expectedWords(vendors.Argos, vendors.OOTO) + ")"
+	r := f.decide(t, f.mc, id, decisions.Approve, "")
+	if got := r.Doc(t).Find("#comment-error").Text(); r.Status != http.StatusUnprocessableEntity || !strings.Contains(got, want) {
+		t.Fatalf("approval over a failed check, the other not run: %d %q, want %q in it", r.Status, got, want)
+	}
+	f.check(t, id, doc, "ooto", "failed", "", "", "", "The vendor could not be reached.")
+	r = f.decide(t, f.mc, id, decisions.Approve, "")
+	if got := r.Doc(t).Find("#comment-error").Text(); r.Status != http.StatusUnprocessableEntity || !strings.Contains(got, want) {
+		t.Fatalf("approval over two failed checks: %d %q, want %q in it", r.Status, got, want)
+	}
+}
