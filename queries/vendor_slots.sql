@@ -35,3 +35,8 @@ WHERE vendor = @vendor AND slot = @slot AND holder = @holder::uuid;
 -- holder's (its lease expired and another took it).
 UPDATE vendor_slots SET expires_at = now() + make_interval(secs => @hold_seconds::float8)
 WHERE vendor = @vendor AND slot = @slot AND holder = @holder::uuid;
+
+-- name: ListVendorSlotHolders :many
+-- Who holds a place now: a running check's id among them is making its call; a running check not
+-- among them waits for a place (or is between its call and writing its outcome).
+SELECT holder::uuid FROM vendor_slots WHERE holder IS NOT NULL AND expires_at > now();

@@ -18,6 +18,7 @@ import (
 	"kycdesk/internal/httpx"
 	"kycdesk/internal/vendors"
 	"kycdesk/internal/vendorsettings"
+	"kycdesk/internal/words"
 	"kycdesk/web"
 )
 
@@ -56,12 +57,14 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth
 	for _, n := range Defaults(ctx, q, string(doc.Type)) {
 		defaults[n] = true
 	}
+	limits := map[string]int{}
 	for _, n := range Runnable {
 		res, err := h.Settings.Resolve(ctx, n)
 		if err != nil {
 			return v, err
 		}
 		v.Vendors = append(v.Vendors, web.VendorChoice{Name: string(n), Label: label(string(n)), Checked: defaults[n], Simulated: res.Simulated})
+		limits[string(n)] = max(res.Concurrency, 1)
 	}
 	list, err := q.ListCaseChecks(ctx, c.ID)
 	if err != nil {
@@ -80,6 +83,20 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth
 			At: k.StartedAt, LatencyMS: int(k.LatencyMs), HTTPStatus: int(k.HttpStatus), Code: k.VendorCode, Meaning: k.Meaning,
 			Attempt: int(k.Attempt), Error: callError(k.Error, k.Meaning), BodySize: int(k.BodySize)})
 	}
+	// The places held, read once and only when a check of the document is running.
+	var holders map[uuid.UUID]bool
+	known := true
+	holds := func(id uuid.UUID) bool {
+		if holders == nil {
+			holders = map[uuid.UUID]bool{}
+			ids, err := q.ListVendorSlotHolders(ctx)
+			known = err == nil // not known: said as running
+			for _, h := range ids {
+				holders[h] = true
+			}
+		}
+		return !known || holders[id]
+	}
 	for _, k := range list {
 		if k.DocumentID != docID {
 			continue
@@ -91,8 +108,13 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth
 			row.Outcome = *k.Outcome
 		}
 		row.Refused = k.ErrorKind == ErrorKindRefused
-		if k.State == db.CheckStateRunning && k.TransactionID != nil {
+		switch {
+		case k.State == db.CheckStateRunning && k.TransactionID != nil:
 			row.Reason = "Waiting for Argos to call back (transaction " + *k.TransactionID + ")."
+		case k.State == db.CheckStateRunning && !holds(k.ID):
+			// Started, and not holding one of the vendor's places: waiting for one (every place
+			// is taken by other calls, from this instance or another).
+			row.Reason = "Waiting for a free place: " + label(k.Vendor) + " takes at most " + words.Count(limits[k.Vendor], "call", "calls") + " at once."
 		}
 		var res vendors.Result
 		if len(k.Result) > 0 && json.Unmarshal(k.Result, &res) == nil {

@@ -3,6 +3,8 @@ package checks
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"kycdesk/internal/vendors"
 )
 
@@ -16,5 +18,5 @@ func (r *Runner) Limit(ctx context.Context, v vendors.Name) (func(), error) {
 	if err != nil {
 		return func() {}, nil
 	}
-	return r.takePlace(ctx, v, max(res.Concurrency, 1))
+	return r.takePlace(ctx, v, max(res.Concurrency, 1), uuid.New())
 }

@@ -87,8 +87,9 @@ func (r *Runner) gate(v vendors.Name) *gate {
 }
 
 // takePlace waits for one of vendor v's places under limit, first in this instance's gate, then
-// among every instance's calls (see clusterSlots), and returns the function that gives it back.
-func (r *Runner) takePlace(ctx context.Context, v vendors.Name, limit int) (func(), error) {
+// among every instance's calls (see clusterSlots), leased to holder, and returns the function
+// that gives it back.
+func (r *Runner) takePlace(ctx context.Context, v vendors.Name, limit int, holder uuid.UUID) (func(), error) {
 	g := r.gate(v)
 	if err := g.acquire(ctx, limit); err != nil {
 		return nil, err
@@ -99,7 +100,7 @@ func (r *Runner) takePlace(ctx context.Context, v vendors.Name, limit int) (func
 	}
 	s := r.slots
 	r.gatesMu.Unlock()
-	l, err := s.acquire(ctx, v, limit)
+	l, err := s.acquire(ctx, v, limit, holder)
 	if err != nil {
 		g.release(limit)
 		return nil, err
@@ -216,7 +217,7 @@ func (r *Runner) callInSlot(ctx context.Context, q *db.Queries, id uuid.UUID, v 
 	if err != nil {
 		return c, outcome{}, err
 	}
-	release, err := r.takePlace(ctx, v, max(res.Concurrency, 1))
+	release, err := r.takePlace(ctx, v, max(res.Concurrency, 1), c.ID)
 	if err != nil {
 		return c, outcome{}, err
 	}

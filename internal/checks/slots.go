@@ -93,9 +93,10 @@ func (s *clusterSlots) signalFreed(v vendors.Name) {
 }
 
 // acquire waits for one of v's places under limit until ctx ends, and renews its lease until it
-// is given back.
-func (s *clusterSlots) acquire(ctx context.Context, v vendors.Name, limit int) (lease, error) {
-	l := lease{vendor: v, holder: uuid.New()}
+// is given back. holder names the lease: a check's id (its panel says a check holding none is
+// waiting for a place), a random one otherwise; one holder takes one place at a time.
+func (s *clusterSlots) acquire(ctx context.Context, v vendors.Name, limit int, holder uuid.UUID) (lease, error) {
+	l := lease{vendor: v, holder: holder}
 	wait := slotPollFirst
 	for {
 		freed := s.freedSignal(v) // before trying, so a place given back meanwhile is not missed

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -235,4 +236,68 @@ func TestChangedVendorLimitApplies(t *testing.T) {
 	take(t, rs[2], 300*time.Millisecond, false) // one held, under a limit of one
 	releaseB()
 	take(t, rs[2], 10*time.Second, true)()
+}
+
+// TestPanelSaysACheckWaitsForAPlace: a check started while every place of its vendor is held
+// elsewhere is said on its panel to wait for a free place (with the limit), not only "running";
+// once it has a place, the panel no longer says so.
+func TestPanelSaysACheckWaitsForAPlace(t *testing.T) {
+	app := testenv.NewInstances(t, 1, func(c *config.Config) { c.Workers = false })[0]
+	setLimit(t, app, vendors.Argos, 1)
+	ctx := context.Background()
+	holder := &checks.Runner{Pool: app.Pool, Clients: &checks.Clients{Settings: app.Server.Settings}}
+	release, err := holder.Limit(ctx, vendors.Argos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	caseID, docID := demoCase(t, app, 5301, specimen.Options{})
+	runChecks(t, app, c, caseID, docID, "argos")
+	list, err := db.New(app.Pool).ListCaseChecks(ctx, caseID)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("checks of the case: %d, %v", len(list), err)
+	}
+	// The check's run: started, then waiting for the place held above.
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	runner := &checks.Runner{Pool: app.Pool, Store: app.Server.Images, Clients: &checks.Clients{Settings: app.Server.Settings,
+		Simulator: func() checks.ClientConfigs { return checks.ClientConfigs(app.Server.Sim.Settings(app.URL + "/sim")) }}}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = runner.Run(runCtx, list[0].ID)
+	}()
+	panel := "/cases/" + caseID.String() + "/documents/" + docID.String() + "/checks"
+	want := "Waiting for a free place: Argos ID recognition takes at most 1 call at once."
+	reason := func() (string, string) {
+		doc := c.Get(t, panel).Doc(t)
+		row := doc.Find(`tr[data-vendor="argos"]`)
+		return row.AttrOr("data-state", ""), strings.Join(strings.Fields(row.Find(".check-reason").Text()), " ")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		state, said := reason()
+		if state == "running" && said == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the panel says %s %q, want running %q", state, said, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The place given back, the check takes it: while it holds it (or once it has ended), the
+	// panel no longer says it waits.
+	release()
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		if _, said := reason(); said != want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the panel still says the check waits for a place after the place was given back")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	<-done
 }

@@ -72,6 +72,32 @@ func (q *Queries) EnsureVendorSlots(ctx context.Context, arg EnsureVendorSlotsPa
 	return result.RowsAffected(), nil
 }
 
+const listVendorSlotHolders = `-- name: ListVendorSlotHolders :many
+SELECT holder::uuid FROM vendor_slots WHERE holder IS NOT NULL AND expires_at > now()
+`
+
+// Who holds a place now: a running check's id among them is making its call; a running check not
+// among them waits for a place (or is between its call and writing its outcome).
+func (q *Queries) ListVendorSlotHolders(ctx context.Context) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, listVendorSlotHolders)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var holder uuid.UUID
+		if err := rows.Scan(&holder); err != nil {
+			return nil, err
+		}
+		items = append(items, holder)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const releaseVendorSlot = `-- name: ReleaseVendorSlot :exec
 UPDATE vendor_slots SET holder = NULL, expires_at = NULL
 WHERE vendor = $1 AND slot = $2 AND holder = $3::uuid

@@ -1,7 +1,10 @@
 // Package words writes things the way pages, messages and reports say them in English.
 package words
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Join writes a list the way people do: "a", "a and b", "a, b and c".
 func Join(items []string) string { return join(items, "and") }
@@ -33,4 +36,12 @@ func PassFail(b bool) string {
 		return "pass"
 	}
 	return "fail"
+}
+
+// Count is n with its noun: "1 call", "4 calls".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

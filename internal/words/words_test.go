@@ -12,3 +12,11 @@ func TestJoin(t *testing.T) {
 		t.Errorf("JoinOr = %q", got)
 	}
 }
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0 calls", 1: "1 call", 4: "4 calls"} {
+		if got := Count(n, "call", "calls"); got != want {
+			t.Errorf("Count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
