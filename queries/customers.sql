@@ -63,7 +63,8 @@ SELECT * FROM images WHERE customer_id = @customer_id ORDER BY created_at, id;
 SELECT count(*) FROM images WHERE sha256 = @sha256;
 
 -- name: ListCasePageDocuments :many
--- The documents a case's page and report show, oldest first: its own, those its evidence weighs
+-- The documents a case's page and report show, its own first (weighed), oldest first within each:
+-- its own, those its evidence weighs
 -- (case_documents: weighed), and the customer's documents from before it was opened (an earlier
 -- case's: an Artemis record and its verdicts carry over, and a reviewer may take one up), but
 -- never one that arrived once a later case was opened and that this case did not take up: that
@@ -74,4 +75,4 @@ JOIN documents d ON d.customer_id = c.customer_id
 LEFT JOIN case_documents cd ON cd.case_id = c.id AND cd.document_id = d.id
 WHERE c.id = @case_id
   AND (cd.document_id IS NOT NULL OR d.created_at < c.created_at)
-ORDER BY d.created_at, d.id;
+ORDER BY weighed DESC, d.created_at, d.id;

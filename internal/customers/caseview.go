@@ -2,7 +2,6 @@ package customers
 
 import (
 	"context"
-	"slices"
 
 	"kycdesk/internal/auth"
 	"kycdesk/internal/cases"
@@ -43,15 +42,6 @@ func (h *Handler) FillCase(ctx context.Context, c db.GetCaseViewRow, p *auth.Pri
 	if err != nil {
 		return err
 	}
-	slices.SortStableFunc(rows, func(a, b db.ListCasePageDocumentsRow) int {
-		switch {
-		case a.Weighed == b.Weighed:
-			return 0
-		case a.Weighed:
-			return -1
-		}
-		return 1
-	})
 	imgs, err := q.ListCustomerImages(ctx, cu.ID)
 	if err != nil {
 		return err

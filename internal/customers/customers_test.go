@@ -394,5 +394,19 @@ func TestReopenedCaseListsItsOwnDocuments(t *testing.T) {
 	if text := testenv.PDFText(t, []byte(res.Body)); !strings.Contains(text, old.DocumentNumber) || strings.Contains(text, renewed.DocumentNumber) {
 		t.Errorf("the rejected case's report: its passport %v, the later passport %v", strings.Contains(text, old.DocumentNumber),
 			strings.Contains(text, renewed.DocumentNumber))
+	} else if strings.Contains(text, "not part of this case's evidence") {
+		t.Error("the rejected case's report marks its own passport as an earlier case's")
+	}
+	// The new case's report, as its page: its own passport first, the earlier one marked.
+	res = mgr.Get(t, "/cases/"+second+"/report.pdf")
+	if res.Status != http.StatusOK {
+		t.Fatalf("report: %d", res.Status)
+	}
+	text := strings.Join(strings.Fields(testenv.PDFText(t, []byte(res.Body))), " ")
+	own, earlier := strings.Index(text, renewed.DocumentNumber), strings.Index(text, old.DocumentNumber)
+	mark := strings.Index(text, "not part of this case's evidence")
+	if own < 0 || earlier < own || mark < earlier || strings.Count(text, "not part of this case's evidence") != 1 {
+		t.Errorf("the new case's report: own passport at %d, the earlier one at %d, marked at %d (%d marks)", own, earlier, mark,
+			strings.Count(text, "not part of this case's evidence"))
 	}
 }

@@ -246,8 +246,8 @@ func (h *Handler) Gather(ctx context.Context, q *db.Queries, id uuid.UUID) (*Cas
 		r.Customer = append(r.Customer, KV{"Artemis customer", strconv.FormatInt(*cu.ArtemisCustomerID, 10)})
 	}
 
-	// The documents the case's page shows: a decided case's report does not list those that came
-	// once a later case was opened.
+	// The documents the case's page shows, its own first: a decided case's report does not list
+	// those that came once a later case was opened, and an earlier case's are marked.
 	rows, err := q.ListCasePageDocuments(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("report: documents: %w", err)
@@ -264,10 +264,15 @@ func (h *Handler) Gather(ctx context.Context, q *db.Queries, id uuid.UUID) (*Cas
 	if err != nil {
 		return nil, fmt.Errorf("report: checks: %w", err)
 	}
-	for _, d := range docs {
+	for _, row := range rows {
+		d := row.Document
 		rd := ReportDocument{ID: d.ID, Title: documentTitle(d),
 			Facts: []KV{{"Type", customers.DocumentTypeLabel(d.Type)}, {"Number", d.Number}, {"Issuing country", d.IssuingCountry},
 				{"Issued", dateText(d.IssueDate)}, {"Expires", dateText(d.ExpiryDate)}, {"Added", when(d.CreatedAt)}}}
+		if !row.Weighed {
+			// As the case page says it.
+			rd.Facts = append(rd.Facts, KV{"Evidence", "From the customer's earlier case: not part of this case's evidence."})
+		}
 		if d.ArtemisDocumentID != nil {
 			rd.Facts = append(rd.Facts, KV{"Artemis document", strconv.FormatInt(*d.ArtemisDocumentID, 10)})
 		}
