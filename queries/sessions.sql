@@ -43,3 +43,7 @@ WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => @idle
 SELECT user_id, count(*)::int AS sessions FROM sessions
 WHERE expires_at > now() AND last_seen_at > now() - make_interval(secs => @idle_seconds::float8)
 GROUP BY user_id;
+
+-- name: AnnounceSessionChange :exec
+-- What migration 00018's triggers announce, said directly (sessions.Store.Sync's marker).
+SELECT pg_notify('kycdesk_sessions', @payload::text);

@@ -13,6 +13,16 @@ import (
 	"github.com/google/uuid"
 )
 
+const announceSessionChange = `-- name: AnnounceSessionChange :exec
+SELECT pg_notify('kycdesk_sessions', $1::text)
+`
+
+// What migration 00018's triggers announce, said directly (sessions.Store.Sync's marker).
+func (q *Queries) AnnounceSessionChange(ctx context.Context, payload string) error {
+	_, err := q.db.Exec(ctx, announceSessionChange, payload)
+	return err
+}
+
 const countLiveSessionsByUser = `-- name: CountLiveSessionsByUser :many
 SELECT user_id, count(*)::int AS sessions FROM sessions
 WHERE expires_at > now() AND last_seen_at > now() - make_interval(secs => $1::float8)

@@ -94,9 +94,7 @@ func (s subject) fill(pattern string, extra map[string]string) string {
 
 func exec(t testing.TB, app *testenv.App, sql string, args ...any) {
 	t.Helper()
-	if _, err := app.Pool.Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
+	app.Exec(t, sql, args...)
 }
 
 func count(t testing.TB, app *testenv.App, sql string, args ...any) int {

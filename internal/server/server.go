@@ -90,7 +90,7 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 	s.R = &httpx.Renderer{Log: log, Nav: nav}
 	s.sessions = &sessions.Handler{Pool: pool, Store: s.Store, R: s.R, LockAfter: cfg.LockAfter, TrustProxy: cfg.TrustProxy}
 	s.users = &users.Handler{Pool: pool, R: s.R, Idle: cfg.SessionIdle.Seconds(),
-		Service: &users.Service{Pool: pool, LinkTTL: cfg.PasswordLinkTTL, BaseURL: cfg.BaseURL}}
+		Service: &users.Service{Pool: pool, LinkTTL: cfg.PasswordLinkTTL, BaseURL: cfg.BaseURL, Forget: s.Store.ForgetUser}}
 	limits := images.DefaultLimits()
 	limits.MaxBytes, limits.AllowPDF = cfg.MaxUploadBytes, true
 	custSvc := &customers.Service{Pool: pool, Store: store, Limits: limits}
@@ -232,6 +232,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	go s.sweepSessions(ctx)
+	go s.ListenSessions(ctx)
 	go s.refreshExportRows(ctx)
 	if err := s.StartWorkers(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start the job queue: %w", err)
@@ -262,6 +263,15 @@ func (s *Server) refreshExportRows(ctx context.Context) {
 			s.Log.WarnContext(ctx, "export rows refresh failed", slog.String("error", err.Error()))
 		}
 	}
+}
+
+// ListenSessions lets the session store cache sessions, listening for their changes, until ctx
+// ends (see sessions.Store.Listen).
+func (s *Server) ListenSessions(ctx context.Context) {
+	s.Store.Listen(ctx, func(err error) {
+		s.Log.WarnContext(ctx, "not listening for session changes: sessions are read on every request until it listens again",
+			slog.String("error", err.Error()))
+	})
 }
 
 // sweepSessions deletes ended sessions now and then; they are refused anyway, this only keeps the

@@ -57,6 +57,7 @@ func (h *Handler) RevokeSession(w http.ResponseWriter, r *http.Request) error {
 		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "session.revoke", SubjectType: "session", SubjectID: id.String(),
 			After: map[string]any{"user_id": p.UserID, "own": true}})
 	})
+	h.Store.ForgetSession(id)
 	if err != nil {
 		return err
 	}
@@ -124,6 +125,7 @@ func (h *Handler) ChangePassword(w http.ResponseWriter, r *http.Request) error {
 		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "user.password_change", SubjectType: "user", SubjectID: p.UserID.String(),
 			After: map[string]any{"other_sessions_ended": true}})
 	})
+	h.Store.ForgetUser(p.UserID)
 	if err != nil {
 		return err
 	}
@@ -203,6 +205,7 @@ func (h *Handler) SetPassword(w http.ResponseWriter, r *http.Request) error {
 		return audit.Record(ctx, q, audit.Event{Actor: audit.UserActor(t.UserID, t.Email), Action: "user.password_set", SubjectType: "user",
 			SubjectID: t.UserID.String(), After: map[string]any{"via": "one-time link"}})
 	})
+	h.Store.ForgetUser(t.UserID)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"kycdesk/internal/audit"
@@ -130,6 +131,7 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) error {
 		return h.R.Public(w, r, http.StatusForbidden, "Sign in", web.LoginPage(form))
 	}
 
+	var rotated uuid.UUID
 	err = db.Transact(ctx, h.Pool, func(q *db.Queries, _ pgx.Tx) error {
 		if err := q.ClearLoginThrottle(ctx, keys); err != nil {
 			return err
@@ -140,6 +142,7 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) error {
 				if err := q.DeleteSession(ctx, old.ID); err != nil {
 					return err
 				}
+				rotated = old.ID
 			}
 		}
 		s, err := h.Store.Create(ctx, q, w, r, user.ID, ip, r.UserAgent())
@@ -149,6 +152,9 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) error {
 		return audit.Record(ctx, q, audit.Event{Actor: audit.UserActor(user.ID, user.Email), Action: "auth.sign_in",
 			SubjectType: "session", SubjectID: s.ID.String(), After: map[string]any{"device": Device(r.UserAgent()), "ip": ip}})
 	})
+	if rotated != uuid.Nil {
+		h.Store.ForgetSession(rotated)
+	}
 	if err != nil {
 		return err
 	}
@@ -190,6 +196,7 @@ func (h *Handler) Logout(w http.ResponseWriter, r *http.Request) error {
 			}
 			return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "auth.sign_out", SubjectType: "session", SubjectID: p.SessionID.String()})
 		})
+		h.Store.ForgetSession(p.SessionID)
 		if err != nil {
 			return err
 		}

@@ -30,6 +30,7 @@ func (s *Store) Authenticate(trustProxy bool) func(http.Handler) http.Handler {
 			}
 			if time.Since(row.LastSeenAt) > touchEvery {
 				_ = db.New(s.Pool).TouchSession(r.Context(), db.TouchSessionParams{ID: row.ID, IP: httpx.ClientIP(r, trustProxy)})
+				s.ForgetSession(row.ID) // the next request reads the new last_seen_at
 			}
 			p := &auth.Principal{UserID: row.UserID, Email: row.Email, Name: row.UserName, Role: row.Role,
 				SessionID: row.ID, MustChangePassword: row.MustChangePassword}

@@ -39,6 +39,8 @@ type Store struct {
 	Lifetime time.Duration
 	// Secure forces the cookie's Secure flag; it is also set on any request that came over TLS.
 	Secure bool
+
+	cache cache // the sessions looked up lately, while Listen runs
 }
 
 var _ gsessions.Store = (*Store)(nil)
@@ -86,6 +88,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *gsessions.Ses
 			if err := q.DeleteSession(ctx, id); err != nil {
 				return err
 			}
+			s.ForgetSession(id)
 		}
 		s.clearCookie(w, r)
 		return nil
@@ -99,6 +102,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *gsessions.Ses
 		if err != nil {
 			return err
 		}
+		defer s.ForgetSession(id)
 		return q.UpdateSessionData(ctx, db.UpdateSessionDataParams{ID: id, Data: data})
 	}
 	uidText, _ := sess.Values[userIDKey].(string)
@@ -151,12 +155,18 @@ func (s *Store) Load(ctx context.Context, cookie string) (*db.GetLiveSessionRow,
 	if err != nil || len(secret) != 32 {
 		return nil, nil
 	}
-	row, err := db.New(s.Pool).GetLiveSession(ctx, db.GetLiveSessionParams{ID: id, IdleSeconds: s.Idle.Seconds()})
-	if db.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load session: %w", err)
+	now := time.Now()
+	row, ok := s.cache.get(id, now, s.Idle)
+	if !ok {
+		gen := s.cache.generation()
+		row, err = db.New(s.Pool).GetLiveSession(ctx, db.GetLiveSessionParams{ID: id, IdleSeconds: s.Idle.Seconds()})
+		if db.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load session: %w", err)
+		}
+		s.cache.put(row, gen, now)
 	}
 	sum := sha256.Sum256(secret)
 	if subtle.ConstantTimeCompare(sum[:], row.SecretHash) != 1 {

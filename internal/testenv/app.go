@@ -98,6 +98,9 @@ func startApp(t testing.TB, pool *pgxpool.Pool, blobURL, dataDir string, mutate 
 	if err := srv.StartWorkers(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	listening, stopListening := context.WithCancel(context.Background())
+	go srv.ListenSessions(listening)
+	t.Cleanup(stopListening)
 	t.Cleanup(func() { srv.StopWorkers(10 * time.Second) })
 	t.Cleanup(func() {
 		if !t.Failed() {
@@ -233,6 +236,21 @@ func (c *Client) PostForm(t testing.TB, path string, form url.Values, header ...
 		req.Header.Set(header[i], header[i+1])
 	}
 	return c.Do(t, req)
+}
+
+// Exec runs a statement on the app's database, as a script or an operator would, and returns once
+// the app has heard of every change it made to sessions and users (its session cache forgets
+// them when PostgreSQL announces them, an instant after the commit).
+func (a *App) Exec(t testing.TB, sql string, args ...any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := a.Pool.Exec(ctx, sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	if err := a.Server.Store.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // AuditActions returns the actions of the audit events on a subject, newest first.

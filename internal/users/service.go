@@ -30,6 +30,17 @@ type Service struct {
 	Pool    *pgxpool.Pool
 	LinkTTL time.Duration
 	BaseURL string // for set-password links
+	// Forget, when set, drops a user's sessions from this instance's session cache once a change
+	// to the user committed (sessions.Store.ForgetUser): the instance's next request reads them
+	// again, without waiting for PostgreSQL's announcement of the change.
+	Forget func(userID uuid.UUID)
+}
+
+// forget is deferred by the methods that change who a user's sessions are or end them.
+func (s *Service) forget(id uuid.UUID) {
+	if s.Forget != nil {
+		s.Forget(id)
+	}
 }
 
 // Setup says how a new user gets in.
@@ -195,6 +206,7 @@ func (s *Service) IssueLink(ctx context.Context, actor audit.Actor, id uuid.UUID
 // TemporaryPassword replaces the user's password with a generated one that must be changed at the
 // next sign-in, and ends the user's sessions.
 func (s *Service) TemporaryPassword(ctx context.Context, actor audit.Actor, id uuid.UUID) (Created, error) {
+	defer s.forget(id)
 	if actor.UserID != nil && *actor.UserID == id {
 		// It would end every session of one's own, this one included, for a password to change at once.
 		return Created{}, apperr.Field("user", "Change your own password under Account → Password.")
@@ -228,6 +240,7 @@ func (s *Service) TemporaryPassword(ctx context.Context, actor audit.Actor, id u
 
 // ChangeRole sets a user's role. The last enabled admin cannot lose the role.
 func (s *Service) ChangeRole(ctx context.Context, actor audit.Actor, id uuid.UUID, role string) (db.User, error) {
+	defer s.forget(id)
 	if !db.UserRole(role).Valid() {
 		return db.User{}, apperr.Field("role", "Choose reviewer, manager or admin.")
 	}
@@ -274,6 +287,7 @@ func lastAdminGuard(ctx context.Context, q *db.Queries, tx pgx.Tx, field, msg st
 
 // Disable stops a user from signing in and ends all their sessions and open links at once.
 func (s *Service) Disable(ctx context.Context, actor audit.Actor, id uuid.UUID) (db.User, error) {
+	defer s.forget(id)
 	if actor.UserID != nil && *actor.UserID == id {
 		return db.User{}, apperr.Field("user", "You cannot disable yourself.")
 	}
