@@ -98,9 +98,7 @@ func startApp(t testing.TB, pool *pgxpool.Pool, blobURL, dataDir string, mutate 
 	if err := srv.StartWorkers(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	listening, stopListening := context.WithCancel(context.Background())
-	go srv.ListenSessions(listening)
-	t.Cleanup(stopListening)
+	listenSessions(t, srv)
 	t.Cleanup(func() { srv.StopWorkers(10 * time.Second) })
 	t.Cleanup(func() {
 		if !t.Failed() {
@@ -113,6 +111,13 @@ func startApp(t testing.TB, pool *pgxpool.Pool, blobURL, dataDir string, mutate 
 		}
 	})
 	return &App{URL: ts.URL, Pool: pool, Cfg: cfg, Server: srv, logs: logs}
+}
+
+// listenSessions lets the app cache sessions, as a served instance does (server.Serve).
+func listenSessions(t testing.TB, srv *server.Server) {
+	ctx, stop := context.WithCancel(context.Background())
+	go srv.ListenSessions(ctx)
+	t.Cleanup(stop)
 }
 
 type syncWriter struct {

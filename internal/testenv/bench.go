@@ -38,5 +38,6 @@ func NewAppAt(t testing.TB, url string, mutate ...func(*config.Config)) *App {
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
+	listenSessions(t, srv)
 	return &App{URL: ts.URL, Pool: pool, Cfg: cfg, Server: srv, logs: &syncWriter{}}
 }
