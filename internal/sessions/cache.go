@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -20,22 +21,32 @@ import (
 // channel is where PostgreSQL announces a change to a session or its user (migration 00018).
 const channel = "kycdesk_sessions"
 
-// cacheTTL bounds how long a looked-up session is used without reading it again. The
-// announcements end it at once; this bound is for a listening connection that died without
-// saying so (a network cut), whose announcements are lost.
+// cacheTTL bounds how long a looked-up session is used without reading it again; the
+// announcements end it sooner.
 const cacheTTL = 15 * time.Second
 
-// cache holds the live sessions this instance looked up, while it is listening for changes: every
-// page of a signed-in user reads its session, and on a busy queue that lookup was a tenth of the
-// app's work. Nothing is cached while the listening connection is down (a change could be
-// missed), and everything is forgotten when it comes back.
+// The heartbeat: every beatEvery the listener must hear a marker announced through the pool
+// within beatWait, or nothing is cached until it does. It catches a listening connection that
+// died without saying so (a network cut) and one that cannot hear at all (a pooler in
+// transaction mode between kycdesk and PostgreSQL).
+const (
+	beatEvery = 5 * time.Second
+	beatWait  = 3 * time.Second
+)
+
+// cache holds the live sessions this instance looked up, while it hears the announced changes:
+// every page of a signed-in user reads its session, and on a busy queue that lookup was a tenth
+// of the app's work. Nothing is cached while the listening connection is down or its heartbeat
+// is late (a change could be missed), and everything is forgotten when that happens.
 type cache struct {
-	mu      sync.Mutex
-	live    bool // listening: announcements arrive
-	gen     uint64
-	entries map[uuid.UUID]cached
-	swept   time.Time
-	waiters map[string]chan struct{} // Sync's markers not yet seen
+	mu        sync.Mutex
+	connected bool   // the listening connection listens
+	epoch     uint64 // counts the listening connections made
+	live      bool   // connected and its heartbeat heard: sessions may be cached
+	gen       uint64
+	entries   map[uuid.UUID]cached
+	swept     time.Time
+	waiters   map[string]chan bool // markers announced, not yet heard: true when heard, false when lost
 }
 
 type cached struct {
@@ -90,6 +101,10 @@ func (c *cache) put(row db.GetLiveSessionRow, gen uint64, now time.Time) {
 func (c *cache) forget(drop func(db.GetLiveSessionRow) bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.forgetLocked(drop)
+}
+
+func (c *cache) forgetLocked(drop func(db.GetLiveSessionRow) bool) {
 	c.gen++
 	for id, e := range c.entries {
 		if drop == nil || drop(e.row) {
@@ -98,18 +113,36 @@ func (c *cache) forget(drop func(db.GetLiveSessionRow) bool) {
 	}
 }
 
-// setLive records whether announcements arrive; either way what was cached is forgotten.
-func (c *cache) setLive(live bool) {
-	c.forget(nil)
+// connect records that the listening connection came up (listening) or went down: either way
+// nothing is cached until a heartbeat is heard on it.
+func (c *cache) connect(up bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.live = live
-	if !live {
-		for marker, ch := range c.waiters { // nothing will come: Sync need not wait
-			close(ch)
+	c.forgetLocked(nil)
+	c.connected, c.live = up, false
+	c.epoch++
+	if !up {
+		for marker, ch := range c.waiters { // they will not be heard
+			ch <- false
 			delete(c.waiters, marker)
 		}
 	}
+}
+
+// beat records whether the heartbeat begun on connection epoch was heard.
+func (c *cache) beat(epoch uint64, heard bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.live = heard && c.connected && c.epoch == epoch
+	if !c.live {
+		c.forgetLocked(nil)
+	}
+}
+
+func (c *cache) state() (connected bool, epoch uint64, live bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.connected, c.epoch, c.live
 }
 
 // announced applies one announcement: session:<id>, user:<id>, all, or sync:<marker>.
@@ -129,7 +162,7 @@ func (c *cache) announced(payload string) {
 	case "sync":
 		c.mu.Lock()
 		if ch, ok := c.waiters[arg]; ok {
-			close(ch)
+			ch <- true
 			delete(c.waiters, arg)
 		}
 		c.mu.Unlock()
@@ -150,27 +183,69 @@ func (s *Store) ForgetUser(id uuid.UUID) {
 }
 
 // Listen keeps a connection of its own listening for announced changes to sessions and users
-// until ctx ends, reconnecting after a failure; sessions are cached only while it listens. onError
-// hears of a lost connection.
+// until ctx ends, reconnecting after a failure, and checks it hears them (the heartbeat):
+// sessions are cached only meanwhile. onError hears of a lost connection or a late heartbeat.
 func (s *Store) Listen(ctx context.Context, onError func(error)) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	report := func(err error) {
+		if onError != nil && ctx.Err() == nil {
+			onError(err)
+		}
+	}
+	up := make(chan struct{}, 1)
 	l := &pgxlisten.Listener{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) {
+			if s.listenTo != nil {
+				return pgx.ConnectConfig(ctx, s.listenTo.Copy())
+			}
 			return pgx.ConnectConfig(ctx, s.Pool.Config().ConnConfig.Copy())
 		},
-		LogError: func(ctx context.Context, err error) {
-			s.cache.setLive(false)
-			if onError != nil && ctx.Err() == nil {
-				onError(err)
-			}
+		LogError: func(_ context.Context, err error) {
+			s.cache.connect(false)
+			report(err)
 		},
 		ReconnectDelay: 2 * time.Second,
 	}
-	l.Handle(channel, listenHandler{&s.cache})
+	l.Handle(channel, listenHandler{c: &s.cache, up: up})
+	go s.heartbeat(ctx, up, report)
 	_ = l.Listen(ctx)
-	s.cache.setLive(false)
+	s.cache.connect(false)
 }
 
-type listenHandler struct{ c *cache }
+// heartbeat announces a marker every beatEvery (and as soon as the connection listens) and
+// caches sessions only while each is heard within beatWait.
+func (s *Store) heartbeat(ctx context.Context, up <-chan struct{}, report func(error)) {
+	t := time.NewTicker(beatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-up:
+		case <-t.C:
+		}
+		connected, epoch, live := s.cache.state()
+		if !connected {
+			continue
+		}
+		wait, cancel := context.WithTimeout(ctx, beatWait)
+		heard, err := s.announce(wait)
+		cancel()
+		if err == nil && !heard {
+			err = errors.New("the announcement was not heard")
+		}
+		s.cache.beat(epoch, err == nil)
+		if err != nil && live {
+			report(fmt.Errorf("heartbeat: %w", err))
+		}
+	}
+}
+
+type listenHandler struct {
+	c  *cache
+	up chan<- struct{}
+}
 
 func (h listenHandler) HandleNotification(_ context.Context, n *pgconn.Notification, _ *pgx.Conn) error {
 	h.c.announced(n.Payload)
@@ -179,33 +254,32 @@ func (h listenHandler) HandleNotification(_ context.Context, n *pgconn.Notificat
 
 // HandleBacklog runs once the connection listens: from now on no change goes unheard.
 func (h listenHandler) HandleBacklog(context.Context, string, *pgx.Conn) error {
-	h.c.setLive(true)
+	h.c.connect(true)
+	select {
+	case h.up <- struct{}{}: // a heartbeat now
+	default:
+	}
 	return nil
 }
 
-// Sync returns once this instance has heard every change committed before it was called (it
-// announces a marker and waits for it), or at once when it is not listening. A change made
-// outside kycdesk's own code (a test, an operator's SQL) is then seen by the next request.
-func (s *Store) Sync(ctx context.Context) error {
+// announce announces a marker through the pool and waits until the listener hears it: it has
+// then heard every change committed before. heard is false when the connection was lost first.
+func (s *Store) announce(ctx context.Context) (heard bool, err error) {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	marker := hex.EncodeToString(b)
-	ch := make(chan struct{})
+	ch := make(chan bool, 1)
 	s.cache.mu.Lock()
-	if !s.cache.live {
-		s.cache.mu.Unlock()
-		return nil
-	}
 	if s.cache.waiters == nil {
-		s.cache.waiters = map[string]chan struct{}{}
+		s.cache.waiters = map[string]chan bool{}
 	}
 	s.cache.waiters[marker] = ch
 	s.cache.mu.Unlock()
-	err := db.New(s.Pool).AnnounceSessionChange(ctx, "sync:"+marker)
+	err = db.New(s.Pool).AnnounceSessionChange(ctx, "sync:"+marker)
 	if err == nil {
 		select {
-		case <-ch:
-			return nil
+		case heard = <-ch:
+			return heard, nil
 		case <-ctx.Done():
 			err = ctx.Err()
 		}
@@ -213,5 +287,18 @@ func (s *Store) Sync(ctx context.Context) error {
 	s.cache.mu.Lock()
 	delete(s.cache.waiters, marker)
 	s.cache.mu.Unlock()
-	return fmt.Errorf("sessions: sync: %w", err)
+	return false, err
+}
+
+// Sync returns once this instance has heard every change committed before it was called, or at
+// once when it caches nothing. A change made outside kycdesk's own code (a test, an operator's
+// SQL) is then seen by the next request.
+func (s *Store) Sync(ctx context.Context) error {
+	if _, _, live := s.cache.state(); !live {
+		return nil
+	}
+	if _, err := s.announce(ctx); err != nil {
+		return fmt.Errorf("sessions: sync: %w", err)
+	}
+	return nil // heard, or the connection was lost and the cache emptied
 }

@@ -11,6 +11,8 @@ import (
 	"kycdesk/internal/sessions"
 	"kycdesk/internal/testenv"
 	"kycdesk/internal/users"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // cookieOf is the session cookie the client holds for app.
@@ -162,6 +164,37 @@ func TestSessionCacheOnlyWhileListening(t *testing.T) {
 	<-done
 	if sessions.Listening(store) || sessions.Cached(store, row.ID) {
 		t.Fatal("stopped listening: still caching")
+	}
+}
+
+// TestSessionCacheNeedsItsHeartbeat: a listening connection that hears nothing (here: another
+// database's, as behind a pooler in transaction mode) never lets the store cache sessions.
+func TestSessionCacheNeedsItsHeartbeat(t *testing.T) {
+	app := testenv.NewApp(t)
+	u := app.CreateUser(t, "reviewer")
+	cookie := cookieOf(t, app.SignIn(t, u), app)
+	elsewhere, err := pgx.ParseConfig(testenv.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &sessions.Store{Pool: app.Pool, Idle: app.Cfg.SessionIdle, Lifetime: app.Cfg.SessionLifetime}
+	sessions.ListenTo(store, elsewhere)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	errs := make(chan error, 10)
+	go store.Listen(ctx, func(err error) {
+		select {
+		case errs <- err:
+		default:
+		}
+	})
+	// The first heartbeat goes out as soon as it listens and is given up after 3 s.
+	time.Sleep(4 * time.Second)
+	if sessions.Listening(store) {
+		t.Fatal("caching though the heartbeat was never heard")
+	}
+	if r, cached := load(t, store, cookie); r == nil || cached {
+		t.Fatalf("deaf listener: %+v cached=%v", r, cached)
 	}
 }
 

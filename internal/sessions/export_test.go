@@ -1,6 +1,12 @@
 package sessions
 
-import "github.com/google/uuid"
+import (
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// ListenTo makes Listen listen on another database's connection, where nothing is heard (tests).
+func ListenTo(s *Store, cfg *pgx.ConnConfig) { s.listenTo = cfg }
 
 // Cached reports whether the store holds the session in its cache (tests).
 func Cached(s *Store, id uuid.UUID) bool {
@@ -19,4 +25,8 @@ func Listening(s *Store) bool {
 
 // Deaf makes the store cache sessions as though it listened, though it hears nothing (tests: what
 // the instance forgets by itself).
-func Deaf(s *Store) { s.cache.setLive(true) }
+func Deaf(s *Store) {
+	s.cache.connect(true)
+	_, epoch, _ := s.cache.state()
+	s.cache.beat(epoch, true)
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 	gsessions "github.com/gorilla/sessions"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"kycdesk/internal/db"
@@ -40,7 +41,8 @@ type Store struct {
 	// Secure forces the cookie's Secure flag; it is also set on any request that came over TLS.
 	Secure bool
 
-	cache cache // the sessions looked up lately, while Listen runs
+	cache    cache           // the sessions looked up lately, while Listen runs
+	listenTo *pgx.ConnConfig // where Listen listens when not the pool's database (tests)
 }
 
 var _ gsessions.Store = (*Store)(nil)
