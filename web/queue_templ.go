@@ -1029,11 +1029,11 @@ func queueRows(rows []QueueRow, canReport bool) templ.Component {
 				hw.raw(`<td class="select-col nowrap"><input type="checkbox" name="case" value="`)
 				hw.text(r.ID)
 				hw.raw(`" form="reports-form" aria-label="Select `)
-				hw.text(caseName(r))
+				hw.caseName(r)
 				hw.raw(`" data-select> <a class="small report-link" href="/cases/`)
 				hw.text(r.ID)
 				hw.raw(`/report.pdf" title="Download the case report (PDF)">PDF<span class="sr-only">: case report of `)
-				hw.text(caseName(r))
+				hw.caseName(r)
 				hw.raw(`</span></a></td>`)
 			}
 			hw.raw(`</tr>`)
@@ -1044,11 +1044,13 @@ func queueRows(rows []QueueRow, canReport bool) templ.Component {
 
 // caseName names a queue row's case for a screen reader, among rows that all look alike to it:
 // the customer, and the external reference when there is one.
-func caseName(r *QueueRow) string {
+func (h *htmlWriter) caseName(r *QueueRow) {
+	h.text(r.Name)
 	if r.ExternalRef != "" {
-		return r.Name + " (" + r.ExternalRef + ")"
+		h.raw(" (")
+		h.text(r.ExternalRef)
+		h.raw(")")
 	}
-	return r.Name
 }
 
 // htmlWriter writes markup and escaped text, keeping the first error.
