@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -61,7 +62,7 @@ func (db memoDB) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 func (db memoDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	key, ok := memoKey(sql, args)
 	if !ok {
-		db.m.forget()
+		db.passing(sql)
 		return db.d.Query(ctx, sql, args...)
 	}
 	return db.read(ctx, key, sql, args)
@@ -70,7 +71,7 @@ func (db memoDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 func (db memoDB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	key, ok := memoKey(sql, args)
 	if !ok {
-		db.m.forget()
+		db.passing(sql)
 		return db.d.QueryRow(ctx, sql, args...)
 	}
 	rows, err := db.read(ctx, key, sql, args)
@@ -110,6 +111,14 @@ func (db memoDB) read(ctx context.Context, key, sql string, args []any) (pgx.Row
 	return &replayRows{r: r, types: db.m.typeMap()}, nil
 }
 
+// passing is told of a statement the memo passes through: a write empties it; a read (one with
+// arguments a key cannot hold) leaves it as it is.
+func (db memoDB) passing(sql string) {
+	if !isRead(sql) {
+		db.m.forget()
+	}
+}
+
 func (m *readMemo) forget() {
 	m.mu.Lock()
 	clear(m.reads)
@@ -130,14 +139,7 @@ func (m *readMemo) typeMap() *pgtype.Map {
 // sqlc passes for ids, text, numbers and flags; ok is false for anything else, which the memo
 // passes through.
 func memoKey(sql string, args []any) (string, bool) {
-	body := sql
-	if strings.HasPrefix(body, "-- name:") { // sqlc's first line
-		if _, rest, found := strings.Cut(body, "\n"); found {
-			body = rest
-		}
-	}
-	body = strings.TrimSpace(body)
-	if len(body) < 6 || !strings.EqualFold(body[:6], "SELECT") || strings.Contains(strings.ToUpper(body), " FOR ") {
+	if !isRead(sql) {
 		return "", false
 	}
 	var b strings.Builder
@@ -177,11 +179,44 @@ func memoKey(sql string, args []any) (string, bool) {
 			b.WriteString(strconv.FormatInt(v, 10))
 		case float64:
 			b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+		case time.Time:
+			b.WriteByte('t')
+			b.WriteString(v.UTC().Format(time.RFC3339Nano))
+		case []string:
+			b.WriteByte('S')
+			for _, s := range v {
+				b.WriteString(strconv.Quote(s))
+			}
+		case []uuid.UUID:
+			b.WriteByte('U')
+			for _, u := range v {
+				b.WriteString(u.String())
+			}
 		default:
 			return "", false
 		}
 	}
 	return b.String(), true
+}
+
+// isRead reports whether sql only reads: a SELECT that locks, announces and counts nothing.
+func isRead(sql string) bool {
+	body := sql
+	if strings.HasPrefix(body, "-- name:") { // sqlc's first line
+		if _, rest, found := strings.Cut(body, "\n"); found {
+			body = rest
+		}
+	}
+	body = strings.ToLower(strings.TrimSpace(body))
+	if !strings.HasPrefix(body, "select") || strings.Contains(body, " for ") {
+		return false
+	}
+	for _, effect := range []string{"pg_advisory", "pg_try_advisory", "pg_notify", "nextval(", "setval(", "set_config("} {
+		if strings.Contains(body, effect) {
+			return false
+		}
+	}
+	return true
 }
 
 // replayRows reads a memoized result again.

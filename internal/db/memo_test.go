@@ -84,6 +84,41 @@ func TestReadMemo(t *testing.T) {
 		t.Errorf("a read with other arguments: %d statements, want 3", under.statements)
 	}
 
+	// A list argument is part of the key too; a read the memo passes through (its argument is of
+	// a kind no key holds) leaves what it holds.
+	for range 2 {
+		if ws, err := m.ListActiveUsersByRole(ctx, []string{"reviewer", "admin"}); err != nil || len(ws) != 1 {
+			t.Fatalf("workers: %v, %v", ws, err)
+		}
+	}
+	if _, err := m.ListActiveUsersByRole(ctx, []string{"manager"}); err != nil {
+		t.Fatal(err)
+	}
+	if under.statements != 5 {
+		t.Errorf("a list argument read twice, then another: %d statements, want 5", under.statements)
+	}
+	rows, err := db.Reads(ctx, under).Query(ctx, "SELECT $1::int[]", []int{1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if _, err := m.GetUser(ctx, user.ID); err != nil || under.statements != 6 {
+		t.Errorf("after a read passed through, the memo was emptied: %d statements, want 6 (%v)", under.statements, err)
+	}
+	// Statements with an effect are never answered from the memo, though they begin with SELECT.
+	for range 2 {
+		if _, err := db.Reads(ctx, under).Exec(ctx, "SELECT pg_notify('memo_test', $1)", "x"); err != nil {
+			t.Fatal(err)
+		}
+		var locked bool
+		if err := db.Reads(ctx, under).QueryRow(ctx, "SELECT pg_try_advisory_xact_lock(42)").Scan(&locked); err != nil || !locked {
+			t.Fatalf("advisory lock: %v %v", locked, err)
+		}
+	}
+	if under.statements != 10 {
+		t.Errorf("statements with an effect: %d, want 10", under.statements)
+	}
+
 	// A write empties the memo: the next read sees it.
 	if _, err := m.UpdateUserProfile(ctx, db.UpdateUserProfileParams{ID: user.ID, Name: "Renamed", Role: db.UserRoleReviewer}); err != nil {
 		t.Fatal(err)
