@@ -139,7 +139,7 @@ func (s *Service) RequestTx(ctx context.Context, q *db.Queries, tx pgx.Tx, actor
 
 // Defaults returns the vendor set for a document type: the admin's choice, else DefaultSet.
 func Defaults(ctx context.Context, q *db.Queries, docType string) []vendors.Name {
-	raw, err := q.GetAppSetting(ctx, "checks.defaults")
+	raw, err := q.AppSetting(ctx, "checks.defaults")
 	if err == nil {
 		var m map[string][]vendors.Name
 		if json.Unmarshal(raw, &m) == nil {
@@ -153,7 +153,7 @@ func Defaults(ctx context.Context, q *db.Queries, docType string) []vendors.Name
 
 // AutoRun reports whether checks run by themselves when a document arrives through the API.
 func AutoRun(ctx context.Context, q *db.Queries) bool {
-	raw, err := q.GetAppSetting(ctx, "checks.auto_run")
+	raw, err := q.AppSetting(ctx, "checks.auto_run")
 	var on bool
 	return err == nil && json.Unmarshal(raw, &on) == nil && on
 }

@@ -12,17 +12,6 @@ import (
 	"github.com/google/uuid"
 )
 
-const getAppSetting = `-- name: GetAppSetting :one
-SELECT value FROM app_settings WHERE key = $1
-`
-
-func (q *Queries) GetAppSetting(ctx context.Context, key string) (json.RawMessage, error) {
-	row := q.db.QueryRow(ctx, getAppSetting, key)
-	var value json.RawMessage
-	err := row.Scan(&value)
-	return value, err
-}
-
 const getVendorSettings = `-- name: GetVendorSettings :one
 SELECT vendor, environment, enabled, config, secrets, secrets_set, timeout_seconds, concurrency, updated_by, updated_at FROM vendor_settings WHERE vendor = $1 AND environment = $2
 `
@@ -48,6 +37,73 @@ func (q *Queries) GetVendorSettings(ctx context.Context, arg GetVendorSettingsPa
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const listAppSettings = `-- name: ListAppSettings :many
+SELECT key, value FROM app_settings ORDER BY key
+`
+
+type ListAppSettingsRow struct {
+	Key   string
+	Value json.RawMessage
+}
+
+// Every app setting (a few small rows): db.Queries.AppSetting reads one from them.
+func (q *Queries) ListAppSettings(ctx context.Context) ([]ListAppSettingsRow, error) {
+	rows, err := q.db.Query(ctx, listAppSettings)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListAppSettingsRow{}
+	for rows.Next() {
+		var i ListAppSettingsRow
+		if err := rows.Scan(&i.Key, &i.Value); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listEnvironmentVendorSettings = `-- name: ListEnvironmentVendorSettings :many
+SELECT vendor, environment, enabled, config, secrets, secrets_set, timeout_seconds, concurrency, updated_by, updated_at FROM vendor_settings WHERE environment = $1 ORDER BY vendor
+`
+
+// Every vendor's settings in one environment (vendorsettings reads one vendor's from them, so
+// that a page behind a read memo reads them once).
+func (q *Queries) ListEnvironmentVendorSettings(ctx context.Context, environment string) ([]VendorSetting, error) {
+	rows, err := q.db.Query(ctx, listEnvironmentVendorSettings, environment)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []VendorSetting{}
+	for rows.Next() {
+		var i VendorSetting
+		if err := rows.Scan(
+			&i.Vendor,
+			&i.Environment,
+			&i.Enabled,
+			&i.Config,
+			&i.Secrets,
+			&i.SecretsSet,
+			&i.TimeoutSeconds,
+			&i.Concurrency,
+			&i.UpdatedBy,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listVendorSettings = `-- name: ListVendorSettings :many

@@ -368,7 +368,7 @@ func (h *Handler) settingsView(ctx context.Context, errs web.FormErrors) (web.Re
 	v := web.ReviewSettingsView{Always: rules.Always, OverrideNegative: rules.OverrideNegative, Flags: rules.Flags,
 		Escalated: rules.Escalated, NoChecks: rules.NoChecks, MinAge: strconv.Itoa(MinAge(ctx, q)),
 		LowConfidence: "0.6", Errors: errs, Checkers: auth.Holders(auth.PermSecondReview)}
-	if raw, err := q.GetAppSetting(ctx, "review.low_confidence"); err == nil {
+	if raw, err := q.AppSetting(ctx, "review.low_confidence"); err == nil {
 		var f float64
 		if json.Unmarshal(raw, &f) == nil {
 			v.LowConfidence = strconv.FormatFloat(f, 'f', -1, 64)
@@ -400,7 +400,7 @@ func (h *Handler) settingsView(ctx context.Context, errs web.FormErrors) (web.Re
 
 func (h *Handler) saveSetting(ctx context.Context, q *db.Queries, p *auth.Principal, key string, value any) error {
 	raw, _ := json.Marshal(value)
-	before, _ := q.GetAppSetting(ctx, key)
+	before, _ := q.AppSetting(ctx, key)
 	var was, now any
 	if json.Unmarshal(before, &was) == nil && json.Unmarshal(raw, &now) == nil && reflect.DeepEqual(was, now) {
 		return nil // unchanged: nothing to write, nothing to audit

@@ -64,7 +64,7 @@ type Service struct {
 func LoadRules(ctx context.Context, q *db.Queries) Rules {
 	// The later rules are on where the saved settings predate them.
 	r := Rules{OverrideNegative: true, Flags: true, Escalated: true, NoChecks: true}
-	if raw, err := q.GetAppSetting(ctx, "four_eyes.rules"); err == nil {
+	if raw, err := q.AppSetting(ctx, "four_eyes.rules"); err == nil {
 		_ = json.Unmarshal(raw, &r)
 	}
 	return r
@@ -72,7 +72,7 @@ func LoadRules(ctx context.Context, q *db.Queries) Rules {
 
 // MinAge is the age under which a customer is flagged (app setting "review.min_age", default 18).
 func MinAge(ctx context.Context, q *db.Queries) int {
-	if raw, err := q.GetAppSetting(ctx, "review.min_age"); err == nil {
+	if raw, err := q.AppSetting(ctx, "review.min_age"); err == nil {
 		var n int
 		if json.Unmarshal(raw, &n) == nil && n > 0 && n < 100 {
 			return n

@@ -49,12 +49,12 @@ var DefaultSettings = Settings{LowConfidence: 0.6, MinAge: 18}
 // LoadSettings reads the workspace's app settings; a missing or unreadable one keeps its default.
 func LoadSettings(ctx context.Context, q *db.Queries) Settings {
 	s := DefaultSettings
-	if raw, err := q.GetAppSetting(ctx, "review.low_confidence"); err == nil {
+	if raw, err := q.AppSetting(ctx, "review.low_confidence"); err == nil {
 		if f, ok := number(raw); ok && f >= 0 && f <= 1 {
 			s.LowConfidence = f
 		}
 	}
-	if raw, err := q.GetAppSetting(ctx, "review.min_age"); err == nil {
+	if raw, err := q.AppSetting(ctx, "review.min_age"); err == nil {
 		if f, ok := number(raw); ok && f >= 1 && f < 100 {
 			s.MinAge = int(f)
 		}

@@ -84,14 +84,26 @@ func (s *Service) Get(ctx context.Context, v vendors.Name, env string) (Settings
 	if _, err := check(v, env); err != nil {
 		return Settings{}, err
 	}
-	r, err := db.New(db.Reads(ctx, s.Pool)).GetVendorSettings(ctx, db.GetVendorSettingsParams{Vendor: string(v), Environment: env})
-	if db.IsNotFound(err) {
-		return defaults(v, env), nil
+	r, err := s.row(ctx, v, env)
+	if err != nil || r == nil {
+		return defaults(v, env), err
 	}
+	return toSettings(*r), nil
+}
+
+// row reads v's settings in env, nil when never saved. It reads every vendor's in env, so the
+// panels of a page behind one read memo (db.Reads), which ask for several, read them once.
+func (s *Service) row(ctx context.Context, v vendors.Name, env string) (*db.VendorSetting, error) {
+	list, err := db.New(db.Reads(ctx, s.Pool)).ListEnvironmentVendorSettings(ctx, env)
 	if err != nil {
-		return Settings{}, err
+		return nil, err
 	}
-	return toSettings(r), nil
+	for i := range list {
+		if list[i].Vendor == string(v) {
+			return &list[i], nil
+		}
+	}
+	return nil, nil
 }
 
 // Input is a change to an integration's settings.
@@ -295,7 +307,7 @@ func (s *Service) seal(ctx context.Context, m map[string]string) ([]byte, error)
 
 // ActiveEnvironment is the environment checks run against ("sandbox" until an admin switches).
 func (s *Service) ActiveEnvironment(ctx context.Context) (string, error) {
-	raw, err := db.New(db.Reads(ctx, s.Pool)).GetAppSetting(ctx, "vendors.environment")
+	raw, err := db.New(db.Reads(ctx, s.Pool)).AppSetting(ctx, "vendors.environment")
 	if db.IsNotFound(err) {
 		return "sandbox", nil
 	}
@@ -374,14 +386,11 @@ func (s *Service) load(ctx context.Context, v vendors.Name, env string) (Setting
 	if _, err := check(v, env); err != nil {
 		return Settings{}, nil, err
 	}
-	row, err := db.New(db.Reads(ctx, s.Pool)).GetVendorSettings(ctx, db.GetVendorSettingsParams{Vendor: string(v), Environment: env})
-	if db.IsNotFound(err) {
-		return defaults(v, env), nil, nil
+	row, err := s.row(ctx, v, env)
+	if err != nil || row == nil {
+		return defaults(v, env), nil, err
 	}
-	if err != nil {
-		return Settings{}, nil, err
-	}
-	return toSettings(row), row.Secrets, nil
+	return toSettings(*row), row.Secrets, nil
 }
 
 func (s *Service) resolve(ctx context.Context, st Settings, sealed []byte) (Resolved, error) {
