@@ -85,8 +85,11 @@ func (s *Service) Get(ctx context.Context, v vendors.Name, env string) (Settings
 		return Settings{}, err
 	}
 	r, err := s.row(ctx, v, env)
-	if err != nil || r == nil {
-		return defaults(v, env), err
+	if err != nil {
+		return Settings{}, err
+	}
+	if r == nil {
+		return defaults(v, env), nil
 	}
 	return toSettings(*r), nil
 }
@@ -387,8 +390,11 @@ func (s *Service) load(ctx context.Context, v vendors.Name, env string) (Setting
 		return Settings{}, nil, err
 	}
 	row, err := s.row(ctx, v, env)
-	if err != nil || row == nil {
-		return defaults(v, env), nil, err
+	if err != nil {
+		return Settings{}, nil, err
+	}
+	if row == nil {
+		return defaults(v, env), nil, nil
 	}
 	return toSettings(*row), row.Secrets, nil
 }
