@@ -37,6 +37,7 @@ UPDATE vendor_slots SET expires_at = now() + make_interval(secs => @hold_seconds
 WHERE vendor = @vendor AND slot = @slot AND holder = @holder::uuid;
 
 -- name: ListVendorSlotHolders :many
--- Who holds a place now: a running check's id among them is making its call; a running check not
--- among them waits for a place (or is between its call and writing its outcome).
-SELECT holder::uuid FROM vendor_slots WHERE holder IS NOT NULL AND expires_at > now();
+-- Who holds a place now, and of which vendor: a running check's id among them is making its call;
+-- a running check not among them waits for a place while its vendor's places are all held (else
+-- it is between its call and writing its outcome, or its worker died and River will rescue it).
+SELECT vendor, holder::uuid AS holder FROM vendor_slots WHERE holder IS NOT NULL AND expires_at > now();

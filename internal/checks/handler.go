@@ -83,19 +83,22 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth
 			At: k.StartedAt, LatencyMS: int(k.LatencyMs), HTTPStatus: int(k.HttpStatus), Code: k.VendorCode, Meaning: k.Meaning,
 			Attempt: int(k.Attempt), Error: callError(k.Error, k.Meaning), BodySize: int(k.BodySize)})
 	}
-	// The places held, read once and only when a check of the document is running.
+	// The places held, read once and only when a check of the document is running: a running
+	// check waits for a place when it holds none and every place of its vendor is held.
 	var holders map[uuid.UUID]bool
+	var held map[string]int
 	known := true
-	holds := func(id uuid.UUID) bool {
+	waits := func(k db.Check) bool {
 		if holders == nil {
-			holders = map[uuid.UUID]bool{}
-			ids, err := q.ListVendorSlotHolders(ctx)
+			holders, held = map[uuid.UUID]bool{}, map[string]int{}
+			rows, err := q.ListVendorSlotHolders(ctx)
 			known = err == nil // not known: said as running
-			for _, h := range ids {
-				holders[h] = true
+			for _, r := range rows {
+				holders[r.Holder] = true
+				held[r.Vendor]++
 			}
 		}
-		return !known || holders[id]
+		return known && !holders[k.ID] && held[k.Vendor] >= limits[k.Vendor]
 	}
 	for _, k := range list {
 		if k.DocumentID != docID {
@@ -111,9 +114,9 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, docID uuid.UUID, p *auth
 		switch {
 		case k.State == db.CheckStateRunning && k.TransactionID != nil:
 			row.Reason = "Waiting for Argos to call back (transaction " + *k.TransactionID + ")."
-		case k.State == db.CheckStateRunning && !holds(k.ID):
-			// Started, and not holding one of the vendor's places: waiting for one (every place
-			// is taken by other calls, from this instance or another).
+		case k.State == db.CheckStateRunning && waits(k):
+			// Started, not holding one of the vendor's places, and every place is taken by other
+			// calls (from this instance or another): waiting for one.
 			row.Reason = "Waiting for a free place: " + label(k.Vendor) + " takes at most " + words.Count(limits[k.Vendor], "call", "calls") + " at once."
 		}
 		var res vendors.Result

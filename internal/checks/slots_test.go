@@ -300,4 +300,20 @@ func TestPanelSaysACheckWaitsForAPlace(t *testing.T) {
 	}
 	cancel()
 	<-done
+	// A check left running by a worker that died holds no place; while the vendor has a free
+	// one it is not said to wait for one (River rescues it), and while every place is held it is.
+	if _, err := app.Pool.Exec(ctx, "UPDATE checks SET state = 'running', finished_at = NULL WHERE id = $1", list[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if state, said := reason(); state != "running" || said == want {
+		t.Errorf("an orphaned check with a free place: %s %q", state, said)
+	}
+	release, err = holder.Limit(ctx, vendors.Argos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if state, said := reason(); state != "running" || said != want {
+		t.Errorf("an orphaned check with every place held: %s %q, want %q", state, said, want)
+	}
 }

@@ -73,24 +73,30 @@ func (q *Queries) EnsureVendorSlots(ctx context.Context, arg EnsureVendorSlotsPa
 }
 
 const listVendorSlotHolders = `-- name: ListVendorSlotHolders :many
-SELECT holder::uuid FROM vendor_slots WHERE holder IS NOT NULL AND expires_at > now()
+SELECT vendor, holder::uuid AS holder FROM vendor_slots WHERE holder IS NOT NULL AND expires_at > now()
 `
 
-// Who holds a place now: a running check's id among them is making its call; a running check not
-// among them waits for a place (or is between its call and writing its outcome).
-func (q *Queries) ListVendorSlotHolders(ctx context.Context) ([]uuid.UUID, error) {
+type ListVendorSlotHoldersRow struct {
+	Vendor string
+	Holder uuid.UUID
+}
+
+// Who holds a place now, and of which vendor: a running check's id among them is making its call;
+// a running check not among them waits for a place while its vendor's places are all held (else
+// it is between its call and writing its outcome, or its worker died and River will rescue it).
+func (q *Queries) ListVendorSlotHolders(ctx context.Context) ([]ListVendorSlotHoldersRow, error) {
 	rows, err := q.db.Query(ctx, listVendorSlotHolders)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []uuid.UUID{}
+	items := []ListVendorSlotHoldersRow{}
 	for rows.Next() {
-		var holder uuid.UUID
-		if err := rows.Scan(&holder); err != nil {
+		var i ListVendorSlotHoldersRow
+		if err := rows.Scan(&i.Vendor, &i.Holder); err != nil {
 			return nil, err
 		}
-		items = append(items, holder)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
