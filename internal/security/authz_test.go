@@ -80,7 +80,7 @@ func TestAccessBeyondRoles(t *testing.T) {
 	// restore) whose session row survived is refused too.
 	d := app.CreateUser(t, "reviewer")
 	dc := app.SignIn(t, d)
-	exec(t, app, "UPDATE users SET disabled_at = now() WHERE id = $1", d.ID)
+	app.Exec(t, "UPDATE users SET disabled_at = now() WHERE id = $1", d.ID)
 	if n := count(t, app, "SELECT count(*) FROM sessions WHERE user_id = $1", d.ID); n != 1 {
 		t.Fatalf("the session row of the database-disabled user: %d", n)
 	}
@@ -89,7 +89,7 @@ func TestAccessBeyondRoles(t *testing.T) {
 
 	token := app.CreateAPIToken(t, "matrix")
 	revoked := app.CreateAPIToken(t, "revoked")
-	exec(t, app, "UPDATE api_tokens SET revoked_at = now() WHERE name = 'revoked'")
+	app.Exec(t, "UPDATE api_tokens SET revoked_at = now() WHERE name = 'revoked'")
 	cols = append(cols, "API token", "token as cookie", "revoked token")
 	m := newMatrix(cols...)
 

@@ -92,11 +92,6 @@ func (s subject) fill(pattern string, extra map[string]string) string {
 	return pattern
 }
 
-func exec(t testing.TB, app *testenv.App, sql string, args ...any) {
-	t.Helper()
-	app.Exec(t, sql, args...)
-}
-
 func count(t testing.TB, app *testenv.App, sql string, args ...any) int {
 	t.Helper()
 	var n int

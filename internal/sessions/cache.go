@@ -218,6 +218,7 @@ func (s *Store) Listen(ctx context.Context, onError func(error)) {
 func (s *Store) heartbeat(ctx context.Context, up <-chan struct{}, report func(error)) {
 	t := time.NewTicker(beatEvery)
 	defer t.Stop()
+	var reported uint64 // the connection whose failed heartbeat was last reported
 	for {
 		select {
 		case <-ctx.Done():
@@ -236,7 +237,10 @@ func (s *Store) heartbeat(ctx context.Context, up <-chan struct{}, report func(e
 			err = errors.New("the announcement was not heard")
 		}
 		s.cache.beat(epoch, err == nil)
-		if err != nil && live {
+		// Said once per connection: when a live one goes deaf, or when one never hears at all
+		// (a pooler in transaction mode), else nobody would learn why nothing is cached.
+		if err != nil && (live || reported != epoch) {
+			reported = epoch
 			report(fmt.Errorf("heartbeat: %w", err))
 		}
 	}

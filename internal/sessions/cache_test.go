@@ -3,6 +3,7 @@ package sessions_test
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,6 +196,14 @@ func TestSessionCacheNeedsItsHeartbeat(t *testing.T) {
 	}
 	if r, cached := load(t, store, cookie); r == nil || cached {
 		t.Fatalf("deaf listener: %+v cached=%v", r, cached)
+	}
+	select { // the operator is told why nothing is cached
+	case err := <-errs:
+		if !strings.Contains(err.Error(), "heartbeat") {
+			t.Errorf("reported: %v", err)
+		}
+	default:
+		t.Error("a listener that never hears was never reported")
 	}
 }
 
