@@ -36,7 +36,7 @@ UPDATE users SET disabled_at = NULL, updated_at = now()
 WHERE id = @id AND disabled_at IS NOT NULL
 RETURNING *;
 
--- name: LockUser :exec
+-- name: LockUser :execrows
 UPDATE users SET locked_at = now(), updated_at = now() WHERE id = @id AND locked_at IS NULL;
 
 -- name: UnlockUser :one

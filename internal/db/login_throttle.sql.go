@@ -18,12 +18,26 @@ func (q *Queries) ClearLoginThrottle(ctx context.Context, keys []string) error {
 	return err
 }
 
-const getLoginThrottle = `-- name: GetLoginThrottle :many
-SELECT key, failures, last_failure_at FROM login_throttle WHERE key = ANY($1::text[])
+const ensureLoginThrottle = `-- name: EnsureLoginThrottle :exec
+INSERT INTO login_throttle (key, failures, last_failure_at)
+SELECT k, 0, now() FROM unnest($1::text[]) AS k ORDER BY k
+ON CONFLICT (key) DO NOTHING
 `
 
-func (q *Queries) GetLoginThrottle(ctx context.Context, keys []string) ([]LoginThrottle, error) {
-	rows, err := q.db.Query(ctx, getLoginThrottle, keys)
+// A row for each key (no failures yet), so that attempts made at once queue on it in
+// LockLoginThrottle. Keys in order, as LockLoginThrottle locks them, so two attempts never wait on
+// each other crosswise.
+func (q *Queries) EnsureLoginThrottle(ctx context.Context, keys []string) error {
+	_, err := q.db.Exec(ctx, ensureLoginThrottle, keys)
+	return err
+}
+
+const lockLoginThrottle = `-- name: LockLoginThrottle :many
+SELECT key, failures, last_failure_at FROM login_throttle WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE
+`
+
+func (q *Queries) LockLoginThrottle(ctx context.Context, keys []string) ([]LoginThrottle, error) {
+	rows, err := q.db.Query(ctx, lockLoginThrottle, keys)
 	if err != nil {
 		return nil, err
 	}

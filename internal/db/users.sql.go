@@ -222,13 +222,16 @@ func (q *Queries) ListUsers(ctx context.Context) ([]User, error) {
 	return items, nil
 }
 
-const lockUser = `-- name: LockUser :exec
+const lockUser = `-- name: LockUser :execrows
 UPDATE users SET locked_at = now(), updated_at = now() WHERE id = $1 AND locked_at IS NULL
 `
 
-func (q *Queries) LockUser(ctx context.Context, id uuid.UUID) error {
-	_, err := q.db.Exec(ctx, lockUser, id)
-	return err
+func (q *Queries) LockUser(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, lockUser, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const setUserPassword = `-- name: SetUserPassword :one

@@ -1,6 +1,8 @@
 package sessions
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -95,12 +97,35 @@ func (h *Handler) ChangePassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	errs := web.FormErrors{}
+	// The current password is guarded as at sign-in (the same throttle on the email), so a session
+	// left open cannot be used to find it by guessing; every wrong one is on the record.
+	keys := []string{"email:" + user.Email}
+	wait, failures, err := h.attempt(ctx, keys)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		errs["current"] = tooMany("wrong passwords", wait)
+		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+		return h.R.Page(w, r, http.StatusTooManyRequests, "Change password", web.PasswordPage(web.PasswordView{Forced: p.MustChangePassword, Errors: errs}))
+	}
 	hash := ""
 	if user.PasswordHash != nil {
 		hash = *user.PasswordHash
 	}
-	if !auth.VerifyPassword(hash, r.PostFormValue("current")) {
+	if auth.VerifyPassword(hash, r.PostFormValue("current")) {
+		if err := db.New(h.Pool).ClearLoginThrottle(ctx, keys); err != nil {
+			return err
+		}
+	} else {
 		errs["current"] = "This is not your current password."
+		err := db.Transact(ctx, h.Pool, func(q *db.Queries, _ pgx.Tx) error {
+			return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "user.password_change_failed", SubjectType: "user",
+				SubjectID: p.UserID.String(), After: map[string]any{"reason": "wrong current password", "failures": failures}})
+		})
+		if err != nil {
+			return err
+		}
 	}
 	newHash, ferrs := newPassword(r.PostFormValue("password"), r.PostFormValue("confirm"), user.Email)
 	for k, v := range ferrs {

@@ -18,7 +18,10 @@ import (
 	"kycdesk/web"
 )
 
-const badCredentials = "Email or password is incorrect."
+const (
+	badCredentials = "Email or password is incorrect."
+	lockedMessage  = "This account is locked after too many failed sign-ins. Ask an administrator to unlock it."
+)
 
 // LoginPage shows the sign-in form.
 func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) error {
@@ -62,20 +65,19 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) error {
 	}
 	keys := []string{"email:" + email, "ip:" + ip}
 
-	q := db.New(h.Pool)
-	if wait, err := h.throttled(ctx, q, keys); err != nil {
+	// The attempt counts as a failure before the password is checked, so that attempts sent at
+	// once take turns on the throttle and each sees those before it; a right password clears it.
+	wait, emailFailures, err := h.attempt(ctx, keys)
+	if err != nil {
 		return err
-	} else if wait > 0 {
-		n := int(math.Ceil(wait.Seconds()))
-		unit := "seconds"
-		if n == 1 {
-			unit = "second"
-		}
-		form.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d %s.", n, unit)
+	}
+	if wait > 0 {
+		form.Error = tooMany("failed sign-ins", wait)
 		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
 		return h.R.Public(w, r, http.StatusTooManyRequests, "Sign in", web.LoginPage(form))
 	}
 
+	q := db.New(h.Pool)
 	user, err := q.GetUserByEmail(ctx, email)
 	known := err == nil
 	if err != nil && !db.IsNotFound(err) {
@@ -88,28 +90,24 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) error {
 	ok := auth.VerifyPassword(hash, password) && known && hash != ""
 
 	if !ok {
+		// A locked account answers the same to a right and a wrong password, and an unknown email
+		// the same as a known one after as many failures, so the answer tells nothing about either.
+		locked := emailFailures >= h.LockAfter || (known && user.LockedAt != nil)
 		err := db.Transact(ctx, h.Pool, func(q *db.Queries, _ pgx.Tx) error {
-			var emailFailures int32
-			for _, k := range keys {
-				t, err := q.RecordLoginFailure(ctx, k)
-				if err != nil {
-					return err
-				}
-				if strings.HasPrefix(k, "email:") {
-					emailFailures = t.Failures
-				}
-			}
 			ev := audit.Event{Actor: audit.Anonymous, Action: "auth.sign_in_failed", SubjectType: "user",
 				After: map[string]any{"email": email, "failures": emailFailures}}
 			if known {
 				ev.SubjectID = user.ID.String()
-				if int(emailFailures) >= h.LockAfter && user.LockedAt == nil {
-					if err := q.LockUser(ctx, user.ID); err != nil {
+				if emailFailures >= h.LockAfter {
+					n, err := q.LockUser(ctx, user.ID)
+					if err != nil {
 						return err
 					}
-					if err := audit.Record(ctx, q, audit.Event{Actor: audit.System, Action: "user.lock", SubjectType: "user",
-						SubjectID: user.ID.String(), After: map[string]any{"reason": "too many failed sign-ins", "failures": emailFailures}}); err != nil {
-						return err
+					if n == 1 {
+						if err := audit.Record(ctx, q, audit.Event{Actor: audit.System, Action: "user.lock", SubjectType: "user",
+							SubjectID: user.ID.String(), After: map[string]any{"reason": "too many failed sign-ins", "failures": emailFailures}}); err != nil {
+							return err
+						}
 					}
 				}
 			}
@@ -118,21 +116,35 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if locked {
+			form.Error = lockedMessage
+			return h.R.Public(w, r, http.StatusForbidden, "Sign in", web.LoginPage(form))
+		}
 		form.Error = badCredentials
 		return h.R.Public(w, r, http.StatusUnauthorized, "Sign in", web.LoginPage(form))
 	}
-	// The password is right: only now may the page say why the account cannot be used.
-	switch {
-	case user.DisabledAt != nil:
-		form.Error = "This account is disabled. Ask an administrator."
-		return h.R.Public(w, r, http.StatusForbidden, "Sign in", web.LoginPage(form))
-	case user.LockedAt != nil:
-		form.Error = "This account is locked after too many failed sign-ins. Ask an administrator to unlock it."
-		return h.R.Public(w, r, http.StatusForbidden, "Sign in", web.LoginPage(form))
-	}
 
+	// The password is right: only now may the page say that the account is disabled. The user is
+	// read again in the transaction that signs in, so a lock made meanwhile holds.
 	var rotated uuid.UUID
+	refused := ""
 	err = db.Transact(ctx, h.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		u, err := q.GetUser(ctx, user.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case u.LockedAt != nil:
+			refused = lockedMessage
+		case u.DisabledAt != nil:
+			refused = "This account is disabled. Ask an administrator."
+		}
+		if refused != "" {
+			return audit.Record(ctx, q, audit.Event{Actor: audit.Anonymous, Action: "auth.sign_in_failed", SubjectType: "user",
+				SubjectID: user.ID.String(), After: map[string]any{"email": email, "failures": emailFailures,
+					"locked": u.LockedAt != nil, "disabled": u.DisabledAt != nil}})
+		}
+		user = u
 		if err := q.ClearLoginThrottle(ctx, keys); err != nil {
 			return err
 		}
@@ -158,6 +170,10 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if refused != "" {
+		form.Error = refused
+		return h.R.Public(w, r, http.StatusForbidden, "Sign in", web.LoginPage(form))
+	}
 	if user.MustChangePassword {
 		next = "/account/password"
 	}
@@ -165,24 +181,54 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// throttled returns how long sign-in is refused for these keys (zero when allowed).
-func (h *Handler) throttled(ctx context.Context, q *db.Queries, keys []string) (time.Duration, error) {
-	rows, err := q.GetLoginThrottle(ctx, keys)
-	if err != nil {
-		return 0, err
-	}
-	var wait time.Duration
-	for _, t := range rows {
-		free := auth.EmailFreeFailures
-		if strings.HasPrefix(t.Key, "ip:") {
-			free = auth.IPFreeFailures
+// attempt counts an attempt at a password against keys before the password is checked, in a
+// transaction that holds the keys' rows, so attempts made at once take turns and each sees the
+// ones before it. It returns how long the keys are throttled (zero when allowed; a throttled
+// attempt is not counted) and the email key's failures with this attempt; a right password must
+// then clear the keys (ClearLoginThrottle).
+func (h *Handler) attempt(ctx context.Context, keys []string) (wait time.Duration, emailFailures int, err error) {
+	err = db.Transact(ctx, h.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		if err := q.EnsureLoginThrottle(ctx, keys); err != nil {
+			return err
 		}
-		until := t.LastFailureAt.Add(auth.Delay(int(t.Failures), free))
-		if d := time.Until(until); d > wait {
-			wait = d
+		rows, err := q.LockLoginThrottle(ctx, keys)
+		if err != nil {
+			return err
 		}
+		for _, t := range rows {
+			free := auth.EmailFreeFailures
+			if strings.HasPrefix(t.Key, "ip:") {
+				free = auth.IPFreeFailures
+			}
+			if d := time.Until(t.LastFailureAt.Add(auth.Delay(int(t.Failures), free))); d > wait {
+				wait = d
+			}
+		}
+		if wait > 0 {
+			return nil
+		}
+		for _, k := range keys {
+			t, err := q.RecordLoginFailure(ctx, k)
+			if err != nil {
+				return err
+			}
+			if strings.HasPrefix(k, "email:") {
+				emailFailures = int(t.Failures)
+			}
+		}
+		return nil
+	})
+	return wait, emailFailures, err
+}
+
+// tooMany says how long to wait after too many failures of what.
+func tooMany(what string, wait time.Duration) string {
+	n := int(math.Ceil(wait.Seconds()))
+	unit := "seconds"
+	if n == 1 {
+		unit = "second"
 	}
-	return wait, nil
+	return fmt.Sprintf("Too many %s. Try again in %d %s.", what, n, unit)
 }
 
 // Logout ends the current session.

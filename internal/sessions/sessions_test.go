@@ -2,11 +2,14 @@ package sessions_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
+	"kycdesk/internal/auth"
 	"kycdesk/internal/sessions"
 	"kycdesk/internal/testenv"
 )
@@ -96,6 +99,32 @@ func TestThrottleThenLockThenUnlock(t *testing.T) {
 	if res.Status != http.StatusForbidden || !strings.Contains(res.Body, "locked") {
 		t.Fatalf("not locked after %d failures: %d", app.Cfg.LockAfter, res.Status)
 	}
+	// A locked account answers a wrong password as it answers the right one: guessing on tells
+	// nothing. An unknown email answers the same after as many failures.
+	if _, err := app.Pool.Exec(ctx, "UPDATE login_throttle SET last_failure_at = now() - interval '1 day'"); err != nil {
+		t.Fatal(err)
+	}
+	if res := app.NewClient().PostForm(t, "/login", bad); res.Status != http.StatusForbidden || !strings.Contains(res.Body, "locked") {
+		t.Fatalf("a wrong password on a locked account: %d", res.Status)
+	}
+	nobody := url.Values{"email": {"nobody@example.com"}, "password": {"wrong password!"}}
+	for i := 0; i < app.Cfg.LockAfter; i++ {
+		if _, err := app.Pool.Exec(ctx, "UPDATE login_throttle SET last_failure_at = now() - interval '1 day'"); err != nil {
+			t.Fatal(err)
+		}
+		res := app.NewClient().PostForm(t, "/login", nobody)
+		want := http.StatusUnauthorized
+		if i == app.Cfg.LockAfter-1 {
+			want = http.StatusForbidden
+		}
+		if res.Status != want {
+			t.Fatalf("unknown email, failure %d: %d, want %d", i+1, res.Status, want)
+		}
+	}
+	// All of these came from one address: let its delay pass before the admin signs in from it.
+	if _, err := app.Pool.Exec(ctx, "UPDATE login_throttle SET last_failure_at = now() - interval '1 day'"); err != nil {
+		t.Fatal(err)
+	}
 	ac := app.SignIn(t, admin)
 	page := ac.Get(t, "/admin/users/"+u.ID.String())
 	if page.Doc(t).Find("#unlock").Length() != 1 {
@@ -108,6 +137,57 @@ func TestThrottleThenLockThenUnlock(t *testing.T) {
 	got := app.AuditActions(t, "user", u.ID.String())
 	if !contains(got, "user.lock") || !contains(got, "user.unlock") {
 		t.Fatalf("lock and unlock not audited: %v", got)
+	}
+}
+
+// TestSignInsAtOnceTakeTurns sends a burst of sign-ins for one account: each is counted before its
+// password is checked, so only the free failures get an answer other than "wait", and a burst at
+// the lock's threshold locks the account once.
+func TestSignInsAtOnceTakeTurns(t *testing.T) {
+	app := testenv.NewApp(t)
+	u := app.CreateUser(t, "reviewer")
+	burst := func(n int) map[int]int {
+		statuses := make(chan int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				form := url.Values{"email": {u.Email}, "password": {fmt.Sprintf("wrong password %d", i)}}
+				req, _ := http.NewRequest(http.MethodPost, app.URL+"/login", strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Origin", app.URL)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					statuses <- 0
+					return
+				}
+				res.Body.Close()
+				statuses <- res.StatusCode
+			}()
+		}
+		wg.Wait()
+		close(statuses)
+		got := map[int]int{}
+		for s := range statuses {
+			got[s]++
+		}
+		return got
+	}
+	if got := burst(30); got[http.StatusUnauthorized] != auth.EmailFreeFailures || got[http.StatusTooManyRequests] != 30-auth.EmailFreeFailures {
+		t.Fatalf("30 sign-ins at once: %v, want %d refused for the password and the rest told to wait", got, auth.EmailFreeFailures)
+	}
+	// One failure short of the lock, the delay over: a burst locks the account once.
+	ctx := context.Background()
+	if _, err := app.Pool.Exec(ctx, "UPDATE login_throttle SET failures = $1 - 1, last_failure_at = now() - interval '1 day'", app.Cfg.LockAfter); err != nil {
+		t.Fatal(err)
+	}
+	if got := burst(10); got[http.StatusForbidden] != 1 || got[http.StatusTooManyRequests] != 9 {
+		t.Fatalf("10 sign-ins at the lock's threshold: %v, want one locked and nine told to wait", got)
+	}
+	var locks int
+	if err := app.Pool.QueryRow(ctx, "SELECT count(*) FROM audit_events WHERE action = 'user.lock' AND subject_id = $1", u.ID.String()).Scan(&locks); err != nil || locks != 1 {
+		t.Fatalf("user.lock audited %d times (%v), want once", locks, err)
 	}
 }
 
@@ -244,6 +324,45 @@ func TestChangePassword(t *testing.T) {
 	}
 	u.Password = "a brand new passphrase"
 	app.SignIn(t, u)
+}
+
+// TestChangePasswordIsThrottled: a session left open cannot be used to find the password by
+// guessing the current one; each wrong one is audited, and a right one clears the count.
+func TestChangePasswordIsThrottled(t *testing.T) {
+	app := testenv.NewApp(t)
+	u := app.CreateUser(t, "reviewer")
+	c := app.SignIn(t, u)
+	guess := url.Values{"current": {"a wrong guess"}, "password": {"a brand new passphrase"}, "confirm": {"a brand new passphrase"}}
+	for i := range auth.EmailFreeFailures {
+		if res := c.PostForm(t, "/account/password", guess); res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("guess %d: %d", i+1, res.Status)
+		}
+	}
+	res := c.PostForm(t, "/account/password", guess)
+	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" ||
+		!strings.Contains(res.Doc(t).Find("#current-error").Text(), "Too many wrong passwords") {
+		t.Fatalf("guess %d: %d, want 429 with the wait on the field", auth.EmailFreeFailures+1, res.Status)
+	}
+	// The right password waits too while the delay runs.
+	right := url.Values{"current": {u.Password}, "password": {"a brand new passphrase"}, "confirm": {"a brand new passphrase"}}
+	if res := c.PostForm(t, "/account/password", right); res.Status != http.StatusTooManyRequests {
+		t.Fatalf("the right password during the delay: %d", res.Status)
+	}
+	var failed int
+	if err := app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE action = 'user.password_change_failed' AND subject_id = $1",
+		u.ID.String()).Scan(&failed); err != nil || failed != auth.EmailFreeFailures {
+		t.Fatalf("wrong current passwords audited: %d (%v), want %d", failed, err, auth.EmailFreeFailures)
+	}
+	if _, err := app.Pool.Exec(context.Background(), "UPDATE login_throttle SET last_failure_at = now() - interval '1 day'"); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.PostForm(t, "/account/password", right); res.Status != http.StatusSeeOther {
+		t.Fatalf("the right password after the delay: %d", res.Status)
+	}
+	var rows int
+	if err := app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM login_throttle WHERE key = $1", "email:"+u.Email).Scan(&rows); err != nil || rows != 0 {
+		t.Fatalf("the count stays after the right password: %d rows (%v)", rows, err)
+	}
 }
 
 func TestDeviceNames(t *testing.T) {

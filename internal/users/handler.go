@@ -158,7 +158,7 @@ func Describe(e db.AuditEvent) string {
 	case "user.role_change":
 		return strings.NewReplacer(`{"role":`, "", `}`, "", `"`, "").Replace(string(e.Before)) + " → " +
 			strings.NewReplacer(`{"role":`, "", `}`, "", `"`, "").Replace(string(e.After))
-	case "auth.sign_in_failed", "user.lock", "user.disable", "user.temporary_password", "user.password_link":
+	case "auth.sign_in_failed", "user.password_change_failed", "user.lock", "user.disable", "user.temporary_password", "user.password_link":
 		if d := inWords(e.After); d != "" {
 			return d
 		}

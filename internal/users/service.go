@@ -355,8 +355,10 @@ func (s *Service) Unlock(ctx context.Context, actor audit.Actor, id uuid.UUID) (
 			return err
 		}
 		if u.LockedAt == nil {
+			// Not locked: the failures are forgotten all the same (a delay may be running), and said so.
 			out = u
-			return nil
+			return audit.Record(ctx, q, audit.Event{Actor: actor, Action: "user.sign_in_failures_clear", SubjectType: "user",
+				SubjectID: id.String()})
 		}
 		if out, err = q.UnlockUser(ctx, id); err != nil {
 			return err
