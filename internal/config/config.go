@@ -49,7 +49,7 @@ type Var struct {
 
 // Vars lists every variable with its default, in the order the README shows them.
 var Vars = []Var{
-	{"KYCDESK_ENV", "development", "`development` or `production`. Production requires DATABASE_URL, secure cookies and https vendor URLs."},
+	{"KYCDESK_ENV", "development", "`development` or `production`. Production requires DATABASE_URL, secure cookies, a metrics token and https vendor URLs."},
 	{"KYCDESK_ADDR", "127.0.0.1:8080", "Address the HTTP server listens on."},
 	{"KYCDESK_BASE_URL", "http://KYCDESK_ADDR", "Public URL of the app, used in links that are handed out (set-password links)."},
 	{"DATABASE_URL", "(empty)", "PostgreSQL connection string. Empty: kycdesk starts its private cluster under the data directory."},
@@ -58,11 +58,11 @@ var Vars = []Var{
 	{"KYCDESK_SESSION_IDLE", "30m", "A session ends after this long without a request."},
 	{"KYCDESK_SESSION_LIFETIME", "12h", "A session ends this long after sign-in, however active."},
 	{"KYCDESK_COOKIE_SECURE", "auto", "`auto` (Secure when served over TLS or KYCDESK_BASE_URL is https), `true` or `false`."},
-	{"KYCDESK_TRUST_PROXY", "false", "Take the client address from X-Forwarded-For (only behind a proxy you control)."},
+	{"KYCDESK_TRUST_PROXY", "false", "Take the client address from the last entry of X-Forwarded-For, the one the proxy in front of kycdesk added (only behind one proxy you control)."},
 	{"KYCDESK_LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`. Logs are JSON lines on standard error."},
 	{"KYCDESK_LOCK_AFTER", "10", "Failed sign-ins on one email before the account is locked until an admin unlocks it (a growing delay starts after 5)."},
 	{"KYCDESK_PASSWORD_LINK_TTL", "72h", "How long a one-time set-password link stays valid."},
-	{"KYCDESK_METRICS_TOKEN", "(empty)", "When set, /metrics requires `Authorization: Bearer <token>`."},
+	{"KYCDESK_METRICS_TOKEN", "(empty)", "When set, /metrics requires `Authorization: Bearer <token>`; required in production."},
 	{"KYCDESK_BLOB_URL", "file://KYCDESK_DATA_DIR/blobs", "Where images are stored (gocloud.dev blob URL): a directory by default, `s3://bucket?region=…&endpoint=…` for S3 or an S3-compatible store, `gs://bucket` for Google Cloud Storage."},
 	{"KYCDESK_MAX_UPLOAD_MB", "10", "Largest image or PDF accepted, in megabytes."},
 	{"KYCDESK_SLA_HOURS", "24", "A case open longer than this is marked as past its SLA in the queue."},
@@ -172,6 +172,9 @@ func Load() (Config, error) {
 		}
 		if c.CookieSecure == "false" {
 			errs = append(errs, errors.New("KYCDESK_COOKIE_SECURE=false is not allowed when KYCDESK_ENV=production"))
+		}
+		if c.MetricsToken == "" {
+			errs = append(errs, errors.New("KYCDESK_METRICS_TOKEN is required when KYCDESK_ENV=production: /metrics is not served to anyone who asks"))
 		}
 	}
 	if abs, err := filepath.Abs(c.DataDir); err == nil {

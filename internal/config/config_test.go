@@ -42,7 +42,7 @@ func TestLoadValidates(t *testing.T) {
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
-	for _, want := range []string{"KYCDESK_SESSION_IDLE", "KYCDESK_ADDR", "DATABASE_URL is required"} {
+	for _, want := range []string{"KYCDESK_SESSION_IDLE", "KYCDESK_ADDR", "DATABASE_URL is required", "KYCDESK_METRICS_TOKEN is required"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s: %v", want, err)
 		}

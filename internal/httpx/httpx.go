@@ -290,13 +290,17 @@ func SafeNext(next string) string {
 	return next
 }
 
-// ClientIP returns the client's address: the connection's peer, or with trustProxy the first
-// address of X-Forwarded-For.
+// ClientIP returns the client's address: the connection's peer, or with trustProxy the last
+// address of X-Forwarded-For, the one the proxy in front of kycdesk added. The addresses before it
+// are whatever the client sent, so they are never taken.
 func ClientIP(r *http.Request, trustProxy bool) string {
 	if trustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+		if vs := r.Header.Values("X-Forwarded-For"); len(vs) > 0 {
+			last := vs[len(vs)-1]
+			if i := strings.LastIndexByte(last, ','); i >= 0 {
+				last = last[i+1:]
+			}
+			if ip := net.ParseIP(strings.TrimSpace(last)); ip != nil {
 				return ip.String()
 			}
 		}
