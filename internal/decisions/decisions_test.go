@@ -592,6 +592,22 @@ func TestApprovalNeedsEvidence(t *testing.T) {
 	if r := oc.PostForm(t, "/cases/"+id.String()+"/claim", nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("claim the escalated case: %d", r.Status)
 	}
+	// An escalated case is not offered a resubmission, and one sent all the same is refused on the
+	// form with what was typed kept: the case would come back unescalated, without its second review.
+	page := oc.Get(t, "/cases/"+id.String())
+	if page.Doc(t).Find(`#decision-form input[name=outcome]`).Length() == 0 ||
+		page.Doc(t).Find(`#decision-form input[name=outcome][value=request_resubmission]`).Length() != 0 {
+		t.Error("the escalated case's decision form offers a resubmission (or no outcome at all)")
+	}
+	res := oc.PostForm(t, "/cases/"+id.String()+"/decision", url.Values{"outcome": {decisions.RequestResubmission},
+		"reason": {f.reasons[decisions.RequestResubmission]}, "comment": {"The photo is blurred."}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Doc(t).Find("#outcome-error").Text(), "escalated case cannot wait") ||
+		!strings.Contains(res.Doc(t).Find("#decision-form textarea[name=comment]").Text(), "The photo is blurred.") {
+		t.Fatalf("resubmission of an escalated case: %d, error %q", res.Status, res.Doc(t).Find("#outcome-error").Text())
+	}
+	if f.status(t, id) != cases.Escalated {
+		t.Fatalf("after the refused resubmission the case is %s", f.status(t, id))
+	}
 	f.decide(t, oc, id, decisions.Approve, "")
 	_ = f.app.Pool.QueryRow(f.ctx, "SELECT coalesce(four_eyes_rule, '') FROM case_decisions WHERE case_id = $1 AND outcome = 'approve'", id).Scan(&rule)
 	if f.status(t, id) != cases.PendingSecondReview || rule != "escalated" {

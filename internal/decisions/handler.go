@@ -58,7 +58,7 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 		v.Blocked = "Claim the case to decide it."
 	}
 	for _, o := range Outcomes {
-		if c.Status == cases.Escalated && o.Value == Escalate {
+		if c.Status == cases.Escalated && (o.Value == Escalate || o.Value == RequestResubmission) {
 			continue
 		}
 		v.Outcomes = append(v.Outcomes, web.Option{Value: o.Value, Label: o.Label})

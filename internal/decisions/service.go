@@ -158,6 +158,9 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 		if c.Status == cases.Escalated && in.Outcome == Escalate {
 			return apperr.Field("outcome", "The case is escalated already.")
 		}
+		if c.Status == cases.Escalated && in.Outcome == RequestResubmission {
+			return apperr.Field("outcome", escalatedNoResubmission)
+		}
 		r, err := reason(ctx, q, in.ReasonID, in.Outcome)
 		if f := apperr.FieldsOf(err); f != nil {
 			maps.Copy(fields, f)
@@ -225,6 +228,12 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 	})
 	return out, err
 }
+
+// escalatedNoResubmission says why an escalated case cannot be sent to wait for the customer:
+// when the document came back it would return to the queue as any other case, no longer escalated,
+// and its approval would lose the second review an escalated case gets.
+const escalatedNoResubmission = "An escalated case cannot wait for a resubmission: it is approved or rejected, " +
+	"each confirmed by a second review. If the customer must send a new document, reject the case with a reason that says so."
 
 // allRejected says why a case whose every document is rejected cannot be approved, naming them.
 func allRejected(ev Evidence) string {
