@@ -13,36 +13,97 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-fonts/dejavu/dejavusans"
+	"github.com/go-fonts/dejavu/dejavusansbold"
+	"github.com/go-fonts/dejavu/dejavusansmono"
 	"github.com/go-pdf/fpdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/gomono"
-	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/sfnt"
+	"golang.org/x/text/unicode/norm"
 
 	"kycdesk/internal/images"
 )
 
-// The report's fonts are the Go fonts, embedded (subset) in every PDF: they cover Latin with its
-// accents and ligatures (Ł, ß, Ø …), Greek and Cyrillic, which PDF's own core fonts (Latin-1) do not.
+// The report's fonts are DejaVu Sans (regular and bold) and DejaVu Sans Mono, embedded in every
+// PDF as subsets of the glyphs it uses. A legal name must print exactly: they cover Latin with
+// Latin-1, Extended-A and -B and Latin Extended Additional (Polish, Czech, Turkish, Romanian,
+// Vietnamese: Ł, ş, ș, Ɓ, Nguyễn, Đặng …), IPA, Greek and Cyrillic, which PDF's own core fonts
+// (Latin-1) and the Go fonts (no Vietnamese) do not. Their licence (Bitstream Vera's, DejaVu's
+// changes in the public domain) allows embedding them.
 const (
-	sans = "gosans"
-	mono = "gomono"
+	sans = "dejavusans"
+	mono = "dejavumono"
 )
+
+// runeSet is the set of characters of the Basic Multilingual Plane that some fonts all draw (fpdf
+// writes text as UTF-16 without surrogates: nothing beyond the plane).
+type runeSet [0x10000 / 64]uint64
+
+func (s *runeSet) has(r rune) bool {
+	return r >= 0 && r < 0x10000 && s[r/64]&(1<<(r%64)) != 0
+}
+
+// drawnByAll returns the characters every font of ttfs has a glyph for.
+func drawnByAll(ttfs ...[]byte) *runeSet {
+	var fonts []*sfnt.Font
+	for _, b := range ttfs {
+		f, err := sfnt.Parse(b)
+		if err != nil {
+			return &runeSet{} // never: the fonts are embedded; "?" for everything beyond ASCII
+		}
+		fonts = append(fonts, f)
+	}
+	var set runeSet
+	var buf sfnt.Buffer
+next:
+	for r := rune(0x20); r < 0x10000; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue // surrogates are no characters
+		}
+		for _, f := range fonts {
+			if g, err := f.GlyphIndex(&buf, r); err != nil || g == 0 {
+				continue next
+			}
+		}
+		set[r/64] |= 1 << (r % 64)
+	}
+	return &set
+}
 
 var (
-	glyphsOnce sync.Once
-	glyphFont  *sfnt.Font
+	glyphsOnce           sync.Once
+	sansRunes, monoRunes *runeSet
 )
 
-// printable replaces what the report's font cannot draw (and control characters) with "?", so a
-// name in a script the font lacks shows as a visible gap rather than vanishing. Text is always
-// printed as text: markup in a customer's data is shown, never interpreted.
+func glyphs() (sansSet, monoSet *runeSet) {
+	glyphsOnce.Do(func() {
+		// Text may be drawn regular or bold: what both draw.
+		sansRunes = drawnByAll(dejavusans.TTF, dejavusansbold.TTF)
+		monoRunes = drawnByAll(dejavusansmono.TTF)
+	})
+	return sansRunes, monoRunes
+}
+
+// printable readies text for the report's sans-serif font; printableMono for its monospaced one.
 func printable(s string) string {
-	glyphsOnce.Do(func() { glyphFont, _ = sfnt.Parse(goregular.TTF) })
+	set, _ := glyphs()
+	return printableIn(s, set)
+}
+
+func printableMono(s string) string {
+	_, set := glyphs()
+	return printableIn(s, set)
+}
+
+// printableIn writes text in its composed form (NFC: a name typed as "e" + combining accents
+// prints as the one letter the font draws, and reads back as it was typed, canonically) and
+// replaces what the font cannot draw (and control characters) with "?", so a character no font
+// has shows as a visible gap rather than vanishing. Text is always printed as text: markup in a
+// customer's data is shown, never interpreted.
+func printableIn(s string, set *runeSet) string {
 	s = strings.ToValidUTF8(s, "?")
 	ok := true
-	for _, r := range s {
-		if r >= 0x7F || r < 0x20 {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x7F || c < 0x20 {
 			ok = false
 			break
 		}
@@ -50,7 +111,7 @@ func printable(s string) string {
 	if ok {
 		return s
 	}
-	var buf sfnt.Buffer
+	s = norm.NFC.String(s)
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -60,16 +121,10 @@ func printable(s string) string {
 			b.WriteByte('?')
 		case r < 0x7F:
 			b.WriteRune(r)
+		case set.has(r):
+			b.WriteRune(r)
 		default:
-			if glyphFont == nil {
-				b.WriteByte('?')
-				continue
-			}
-			if g, err := glyphFont.GlyphIndex(&buf, r); err != nil || g == 0 {
-				b.WriteByte('?')
-			} else {
-				b.WriteRune(r)
-			}
+			b.WriteByte('?')
 		}
 	}
 	return b.String()
@@ -177,6 +232,14 @@ func (o tableOpts) fontSize() float64 {
 
 func (o tableOpts) lineHeight() float64 { return o.fontSize() * 0.42 }
 
+// printable readies a cell's text for its column's font.
+func (o tableOpts) printable(col int, s string) string {
+	if o.mono[col] {
+		return printableMono(s)
+	}
+	return printable(s)
+}
+
 // cellPad is the space between a cell's border and its text (fpdf adds its cell margin inside).
 const cellPad = 1.2
 
@@ -259,7 +322,7 @@ func (d *pdfDoc) rowLines(cells []string, widths []float64, o tableOpts, bold bo
 	most := 1
 	for i, c := range cells {
 		d.cellFont(o, i, bold)
-		lines[i] = d.wrap(printable(c), widths[i]-2*cellPad)
+		lines[i] = d.wrap(o.printable(i, c), widths[i]-2*cellPad)
 		most = max(most, len(lines[i]))
 	}
 	return lines, float64(most)*o.lineHeight() + 2*cellPad
@@ -291,7 +354,7 @@ func (d *pdfDoc) fitWidths(header []string, rows [][]string, total float64, o ta
 	measure := func(cells []string, bold bool) {
 		for i, c := range cells {
 			d.cellFont(o, i, bold)
-			for _, para := range strings.Split(printable(c), "\n") {
+			for _, para := range strings.Split(o.printable(i, c), "\n") {
 				words := strings.Fields(para)
 				natural[i] = max(natural[i], d.GetStringWidth(strings.Join(words, " "))+inset)
 				for _, w := range words {
@@ -403,9 +466,9 @@ func (d *pdfDoc) rowAt(ls [][]string, widths []float64, h float64, bold bool, st
 // newPDFDoc starts an A4 document with the report's fonts and margins.
 func newPDFDoc() *pdfDoc {
 	f := fpdf.New("P", "mm", "A4", "")
-	f.AddUTF8FontFromBytes(sans, "", goregular.TTF)
-	f.AddUTF8FontFromBytes(sans, "B", gobold.TTF)
-	f.AddUTF8FontFromBytes(mono, "", gomono.TTF)
+	f.AddUTF8FontFromBytes(sans, "", dejavusans.TTF)
+	f.AddUTF8FontFromBytes(sans, "B", dejavusansbold.TTF)
+	f.AddUTF8FontFromBytes(mono, "", dejavusansmono.TTF)
 	f.SetMargins(15, 20, 15)
 	f.SetAutoPageBreak(true, 20)
 	pageW, _ := f.GetPageSize()
@@ -794,7 +857,7 @@ func (d *pdfDoc) mrzChecks(list []MRZReport) {
 		d.SetFont(mono, "", 8)
 		d.color(inkRGB)
 		for _, l := range m.Lines {
-			d.CellFormat(0, 4, printable(l), "", 1, "L", false, 0, "")
+			d.CellFormat(0, 4, printableMono(l), "", 1, "L", false, 0, "")
 		}
 		if m.Err != "" {
 			d.para("The zone cannot be parsed: "+m.Err, "", 8.5, badRGB)

@@ -168,13 +168,22 @@ func TestPrintable(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"plain <script>", "plain <script>"},
 		{"Łukasz Żółć Ωμέγα Привет", "Łukasz Żółć Ωμέγα Привет"},
+		// Latin Extended-B and Latin Extended Additional (Vietnamese).
+		{"Thị Minh Nguyễn, Đặng, Trần, Ɓello, Ƙabir, Ưng, ǅ", "Thị Minh Nguyễn, Đặng, Trần, Ɓello, Ƙabir, Ưng, ǅ"},
+		// Decomposed letters print composed.
+		{"Nguye\u0302\u0303n", "Nguyễn"},
 		{"漢字", "??"},
+		{"smile \U0001F600", "smile ?"}, // beyond the Basic Multilingual Plane, which fpdf cannot write
 		{"a\x00b\x1bc", "a?b?c"},
 		{"bad \xff utf-8", "bad ? utf-8"},
 	} {
 		if got := printable(tc.in); got != tc.want {
 			t.Errorf("printable(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+	// The monospaced font (the MRZ) has fewer letters: what it lacks is marked, not drawn empty.
+	if got := printableMono("P<VNMNGUYEN ễ"); got != "P<VNMNGUYEN ?" {
+		t.Errorf("printableMono: %q", got)
 	}
 }
 
