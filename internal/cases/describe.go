@@ -51,6 +51,49 @@ func EarlierCase(e db.AuditEvent) (uuid.UUID, bool) {
 	return id, err == nil
 }
 
+// customerFields are the customer's data an edit's audit row holds before and after, as the
+// customer's form names them. Only these are shown: whatever else a row holds (ids, the external
+// reference, which an edit keeps) is never said.
+var customerFields = []struct{ key, label string }{
+	{"given_names", "given names"}, {"surname", "surname"}, {"date_of_birth", "date of birth"},
+	{"nationality", "nationality"}, {"residence_country", "country of residence"}, {"email", "email"},
+	{"phone", "phone"}, {"address", "address"},
+}
+
+// customerChanges says what an edit of the customer's data changed, from its audit row's before
+// and after: ": surname “Nguyen” → “Nguyễn”; email (none) → “a@example.com”", " (nothing
+// changed)", or nothing for a row without both.
+func customerChanges(e db.AuditEvent) string {
+	var before, after map[string]any
+	if json.Unmarshal(e.Before, &before) != nil || json.Unmarshal(e.After, &after) != nil || before == nil || after == nil {
+		return ""
+	}
+	text := func(v any) string {
+		if s, ok := v.(string); ok || v == nil {
+			return s
+		}
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	quoted := func(s string) string {
+		// On one line: the timeline and the report's trail show each event on one.
+		if s = strings.Join(strings.Fields(s), " "); s == "" {
+			return "(none)"
+		}
+		return "“" + s + "”"
+	}
+	var changes []string
+	for _, f := range customerFields {
+		if was, now := text(before[f.key]), text(after[f.key]); was != now {
+			changes = append(changes, f.label+" "+quoted(was)+" → "+quoted(now))
+		}
+	}
+	if len(changes) == 0 {
+		return " (nothing changed)"
+	}
+	return ": " + strings.Join(changes, "; ")
+}
+
 // Describe says what an audit event on a case's timeline did, in words.
 func Describe(e db.AuditEvent) string {
 	var after map[string]any
@@ -77,7 +120,7 @@ func Describe(e db.AuditEvent) string {
 	case "customer.create":
 		return "created the customer (" + str("via") + ")"
 	case "customer.update":
-		return "edited the customer's data"
+		return "edited the customer's data" + customerChanges(e)
 	case "case.claim":
 		if str("via") == "next case" {
 			return "claimed the case (next case)"

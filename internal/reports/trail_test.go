@@ -85,3 +85,44 @@ func TestCaseReportTrailNamesTheEarlierCase(t *testing.T) {
 		t.Errorf("the audit trail lacks %q:\n%s", want, trail)
 	}
 }
+
+// TestCaseReportTrailSaysWhatAnEditChanged: an edit of the customer's data says what it changed
+// (field: before → after), in the report's audit trail and on the case page's timeline alike.
+func TestCaseReportTrailSaysWhatAnEditChanged(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	var customerID string
+	if err := w.app.Pool.QueryRow(ctx, "SELECT customer_id::text FROM cases WHERE id = $1", w.id).Scan(&customerID); err != nil {
+		t.Fatal(err)
+	}
+	var given, surname, nationality string
+	if err := w.app.Pool.QueryRow(ctx, "SELECT given_names, surname, nationality FROM customers WHERE id = $1", customerID).Scan(&given, &surname, &nationality); err != nil {
+		t.Fatal(err)
+	}
+	// The reviewer holding the case corrects the surname and adds an email.
+	res := w.app.SignIn(t, w.reviewer).PostForm(t, "/customers/"+customerID, url.Values{"given_names": {given}, "surname": {"Nguyễn"},
+		"nationality": {nationality}, "email": {"thi@example.com"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("edit: %d %s", res.Status, res.Body)
+	}
+	want := "edited the customer's data: surname “" + surname + "” → “Nguyễn”; email (none) → “thi@example.com”"
+
+	mgr := w.app.SignIn(t, w.manager)
+	pdfRes := mgr.Get(t, "/cases/"+w.id.String()+"/report.pdf")
+	if pdfRes.Status != http.StatusOK {
+		t.Fatalf("report: %d %s", pdfRes.Status, pdfRes.Body)
+	}
+	text := strings.Join(strings.Fields(exactText(t, []byte(pdfRes.Body))), " ")
+	_, trail, _ := strings.Cut(text, "Audit trail")
+	if !strings.Contains(trail, "Reviewer Tester "+want) {
+		t.Errorf("the report's audit trail lacks %q:\n%s", want, trail)
+	}
+	page := mgr.Get(t, "/cases/"+w.id.String()).Doc(t)
+	if tl := strings.Join(strings.Fields(page.Find("#timeline").Text()), " "); !strings.Contains(tl, want) {
+		t.Errorf("the timeline lacks %q:\n%s", want, tl)
+	}
+	// What the audit row holds besides the customer's data (their id) is not said.
+	if strings.Contains(trail, customerID) {
+		t.Error("the audit trail names the customer's id")
+	}
+}
