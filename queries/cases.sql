@@ -8,6 +8,14 @@ SELECT * FROM cases WHERE id = @id;
 -- name: GetOpenCaseForCustomer :one
 SELECT * FROM cases WHERE customer_id = @customer_id AND status NOT IN ('approved', 'rejected');
 
+-- name: LockOpenCaseForCustomer :one
+-- The customer's open case, its row locked until the transaction ends, for a change to the
+-- customer that depends on who holds the case and in what status: a claim, release, assignment
+-- or decision running meanwhile is waited for, and the row is read again as it committed (a case
+-- decided meanwhile is then no longer open: no row). NO KEY UPDATE, as those updates take: the
+-- rows that merely reference the case (vendor calls, notes) are not held up by it.
+SELECT * FROM cases WHERE customer_id = @customer_id AND status NOT IN ('approved', 'rejected') FOR NO KEY UPDATE;
+
 -- name: ListCustomerCases :many
 SELECT * FROM cases WHERE customer_id = @customer_id ORDER BY created_at DESC;
 

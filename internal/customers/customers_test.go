@@ -254,7 +254,7 @@ func TestRefusedUploadNamesTheFilesToChooseAgain(t *testing.T) {
 // TestStaffUploadOnADecidedCustomerOpensACase: on the page of a customer's decided case, the upload
 // form says beforehand that a document opens a new case; the upload goes to the new case (303),
 // whose page says it was opened, and the decided case's page then links to it (and leaves the
-// upload to it). Anyone who works cases may upload for a customer with no open case (mayAct); a
+// upload to it). Anyone who works cases may upload for a customer with no open case; a
 // manager, who does not, is not offered the form.
 func TestStaffUploadOnADecidedCustomerOpensACase(t *testing.T) {
 	ctx := context.Background()

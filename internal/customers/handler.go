@@ -16,7 +16,6 @@ import (
 	"kycdesk/internal/apperr"
 	"kycdesk/internal/audit"
 	"kycdesk/internal/auth"
-	"kycdesk/internal/cases"
 	"kycdesk/internal/db"
 	"kycdesk/internal/httpx"
 	"kycdesk/internal/images"
@@ -86,9 +85,10 @@ func customerID(r *http.Request) (uuid.UUID, error) {
 	return id, nil
 }
 
-// mayAct refuses a change to a customer whose open case is assigned to someone else: only the
-// assignee acts on a case. An unassigned case is open to anyone who works cases.
-func mayAct(ctx context.Context, q *db.Queries, p *auth.Principal, customerID uuid.UUID) (*db.Case, error) {
+// openCaseOf is the customer's open case, nil when every case of theirs is decided (or they have
+// none). A plain read, for pages and for where a refusal leads: the changes themselves judge the
+// case under its lock (Service).
+func openCaseOf(ctx context.Context, q *db.Queries, customerID uuid.UUID) (*db.Case, error) {
 	c, err := q.GetOpenCaseForCustomer(ctx, customerID)
 	if db.IsNotFound(err) {
 		return nil, nil
@@ -96,25 +96,33 @@ func mayAct(ctx context.Context, q *db.Queries, p *auth.Principal, customerID uu
 	if err != nil {
 		return nil, err
 	}
-	if c.AssigneeID != nil && *c.AssigneeID != p.UserID {
-		return &c, apperr.New(apperr.Forbidden, "This customer's case is assigned to someone else: only its assignee can change it.")
-	}
 	return &c, nil
 }
 
-// backToCase answers a change refused because the customer's case changed meanwhile (it went to
-// its second review while the form was open): back to the case page, with why, rather than an
-// error page that leads nowhere. Any other error is returned as it is.
-func backToCase(w http.ResponseWriter, r *http.Request, open *db.Case, err error) error {
-	if ae, ok := apperr.As(err); ok && ae.Code == apperr.Conflict && open != nil {
+// backToCase answers a change refused because of the state of the customer's case caseID (it
+// went to its second review while the form was open, or nobody has claimed it): back to the case
+// page, with why, rather than an error page that leads nowhere. Any other error, or one with no
+// case to go back to (uuid.Nil), is returned as it is.
+func backToCase(w http.ResponseWriter, r *http.Request, caseID uuid.UUID, err error) error {
+	if ae, ok := apperr.As(err); ok && ae.Code == apperr.Conflict && caseID != uuid.Nil {
 		httpx.SetFlash(w, "error", ae.Message)
-		return httpx.Redirect(w, r, "/cases/"+open.ID.String())
+		return httpx.Redirect(w, r, "/cases/"+caseID.String())
 	}
 	return err
 }
 
-// Edit shows the customer form filled in; a customer whose case waits for its second review is not
-// editable, so the form is not shown (the case page says why).
+// idOf is the id of c, uuid.Nil for none.
+func idOf(c *db.Case) uuid.UUID {
+	if c == nil {
+		return uuid.Nil
+	}
+	return c.ID
+}
+
+// Edit shows the customer form filled in, to the person holding the customer's open case. Anyone
+// else is told why not before typing anything (Update refuses them too): a customer whose cases
+// are all decided is not editable, one whose case waits for its second review or is not claimed
+// leads back to the case page with why, one whose case someone else holds is forbidden.
 func (h *Handler) Edit(w http.ResponseWriter, r *http.Request) error {
 	id, err := customerID(r)
 	if err != nil {
@@ -125,17 +133,23 @@ func (h *Handler) Edit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if open, err := q.GetOpenCaseForCustomer(r.Context(), id); err == nil {
-		if err := cases.RequireNotPending(open); err != nil {
-			return backToCase(w, r, &open, err)
-		}
+	open, err := openCaseOf(r.Context(), q, id)
+	if err != nil {
+		return err
+	}
+	if open == nil {
+		return apperr.New(apperr.Conflict, DecidedMessage)
+	}
+	if err := MayEdit(*open, auth.PrincipalFrom(r.Context()).UserID); err != nil {
+		return backToCase(w, r, idOf(open), err)
 	}
 	in := Input{GivenNames: c.GivenNames, Surname: c.Surname, DateOfBirth: dateText(c.DateOfBirth), Nationality: c.Nationality,
 		ResidenceCountry: c.ResidenceCountry, Email: c.Email, Phone: c.Phone, Address: c.Address}
 	return h.R.Page(w, r, http.StatusOK, "Edit customer", web.CustomerFormPage(formView(id.String(), in, nil)))
 }
 
-// Update saves the customer's data.
+// Update saves the customer's data. Who may is judged by the Service, in the transaction that
+// saves it.
 func (h *Handler) Update(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.ParseForm(w, r); err != nil {
 		return err
@@ -144,23 +158,15 @@ func (h *Handler) Update(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := auth.PrincipalFrom(r.Context())
-	open, err := mayAct(r.Context(), db.New(h.Pool), p, id)
+	_, open, err := h.Service.Update(r.Context(), origin(auth.PrincipalFrom(r.Context())), id, formInput(r))
 	if err != nil {
-		return err
-	}
-	in := formInput(r)
-	if _, err = h.Service.Update(r.Context(), origin(p), id, in); err != nil {
 		if fields := apperr.FieldsOf(err); fields != nil {
 			return h.R.Page(w, r, http.StatusUnprocessableEntity, "Edit customer", web.CustomerFormPage(formView(id.String(), formInput(r), fields)))
 		}
-		return backToCase(w, r, open, err)
+		return backToCase(w, r, idOf(open), err)
 	}
 	httpx.SetFlash(w, "ok", "The customer's data was saved.")
-	if open != nil {
-		return httpx.Redirect(w, r, "/cases/"+open.ID.String())
-	}
-	return httpx.Redirect(w, r, "/cases")
+	return httpx.Redirect(w, r, "/cases/"+open.ID.String())
 }
 
 // DocumentForm is an empty add-document form for a customer.
@@ -180,10 +186,6 @@ func (h *Handler) AddDocument(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := auth.PrincipalFrom(r.Context())
-	open, err := mayAct(r.Context(), db.New(h.Pool), p, id)
-	if err != nil {
-		return err
-	}
 	files, err := ReadFiles(w, r, h.Service.Limits.MaxBytes)
 	if err != nil && apperr.FieldsOf(err) == nil {
 		return err
@@ -201,6 +203,10 @@ func (h *Handler) AddDocument(w http.ResponseWriter, r *http.Request) error {
 		added, err = h.Service.AddDocumentToCase(r.Context(), origin(p), id, d, files, nil)
 	}
 	if fields := apperr.FieldsOf(err); fields != nil {
+		open, oerr := openCaseOf(r.Context(), db.New(h.Pool), id)
+		if oerr != nil {
+			return oerr
+		}
 		f := h.DocumentForm(id)
 		f.OpensCase = open == nil
 		f.Type, f.IssuingCountry, f.Number, f.IssueDate, f.ExpiryDate = d.Type, d.IssuingCountry, d.Number, d.IssueDate, d.ExpiryDate
@@ -212,7 +218,9 @@ func (h *Handler) AddDocument(w http.ResponseWriter, r *http.Request) error {
 		return h.R.Page(w, r, http.StatusUnprocessableEntity, "Add a document", web.DocumentUploadForm(f))
 	}
 	if err != nil {
-		return backToCase(w, r, open, err)
+		// Refused in the document's transaction (who holds the case, and its status, are judged
+		// there, under the case's lock): back to the case it was refused for.
+		return backToCase(w, r, added.CaseID, err)
 	}
 	msg := fmt.Sprintf("The document and %d image(s) were added.", len(files))
 	if added.Opened {

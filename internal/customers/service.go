@@ -161,15 +161,42 @@ func Get(ctx context.Context, q *db.Queries, id uuid.UUID) (db.Customer, error) 
 	return c, nil
 }
 
-// Update replaces a customer's declared data (the external reference stays: it is the onboarding
-// system's key). The audit row holds before and after.
-func (s *Service) Update(ctx context.Context, o Origin, id uuid.UUID, in Input) (db.Customer, error) {
-	in.Documents = nil
-	if err := apperr.Fields(in.Normalise(time.Now())); err != nil {
-		return db.Customer{}, err
+// DecidedMessage is why a customer whose cases are all decided cannot be changed, and what to do.
+const DecidedMessage = "The customer's cases are all decided, so their data stays as it was decided on. " +
+	"To change it, open a new case for the customer (a document added on their case page opens one), claim it and edit the data there."
+
+// MayEdit refuses a change to the customer's data by user unless c, the customer's open case, is
+// held by user and not waiting for its second review: only the holder acts on a case, and what a
+// decision waiting for its second review was made on stays as it was. Service.Update checks it
+// in the transaction that writes the change, on c read under its lock; the edit form checks it
+// beforehand.
+func MayEdit(c db.Case, user uuid.UUID) error {
+	if err := cases.RequireNotPending(c); err != nil {
+		return err
 	}
+	return cases.RequireHolder(c, user)
+}
+
+// Update replaces a customer's declared data (the external reference stays: it is the onboarding
+// system's key). The audit row holds before and after. Only the person holding the customer's
+// open case may change it (MayEdit); a customer whose cases are all decided is not changed at all
+// (a conflict saying DecidedMessage). Both are judged inside the transaction that writes the
+// change, after locking the customer's row and then the case's, so a decision, release or
+// assignment committing meanwhile cannot slip between the check and the write. The customer's
+// open case is returned whenever there is one, the change refused or not, for the caller to lead
+// back to it.
+func (s *Service) Update(ctx context.Context, o Origin, id uuid.UUID, in Input) (db.Customer, *db.Case, error) {
+	if o.UserID == nil {
+		return db.Customer{}, nil, errors.New("customers: an update needs the user who makes it")
+	}
+	in.Documents = nil
+	// Judged after the permission: whoever may not change the customer learns that first.
+	invalid := apperr.Fields(in.Normalise(time.Now()))
 	var out db.Customer
+	var open *db.Case
 	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		open = nil
+		// The customer's row before the case's: the order AddDocumentToCase takes.
 		before, err := q.GetCustomerForUpdate(ctx, id)
 		if db.IsNotFound(err) {
 			return apperr.New(apperr.NotFound, "No such customer.")
@@ -177,10 +204,19 @@ func (s *Service) Update(ctx context.Context, o Origin, id uuid.UUID, in Input) 
 		if err != nil {
 			return err
 		}
-		if c, err := q.GetOpenCaseForCustomer(ctx, id); err == nil {
-			if err := cases.RequireNotPending(c); err != nil {
-				return err
-			}
+		c, err := q.LockOpenCaseForCustomer(ctx, id)
+		if db.IsNotFound(err) {
+			return apperr.New(apperr.Conflict, DecidedMessage)
+		}
+		if err != nil {
+			return err
+		}
+		open = &c
+		if err := MayEdit(c, *o.UserID); err != nil {
+			return err
+		}
+		if invalid != nil {
+			return invalid
 		}
 		out, err = q.UpdateCustomer(ctx, db.UpdateCustomerParams{ID: id, GivenNames: in.GivenNames, Surname: in.Surname,
 			DateOfBirth: optDate(in.DateOfBirth), Nationality: in.Nationality, ResidenceCountry: in.ResidenceCountry,
@@ -191,14 +227,10 @@ func (s *Service) Update(ctx context.Context, o Origin, id uuid.UUID, in Input) 
 		if err := refreshSearch(ctx, q, out); err != nil {
 			return err
 		}
-		ev := audit.Event{Actor: o.Actor, Action: "customer.update", SubjectType: "customer", SubjectID: id.String(),
-			Before: Public(before), After: Public(out)}
-		if c, err := q.GetOpenCaseForCustomer(ctx, id); err == nil {
-			ev.CaseID = &c.ID
-		}
-		return audit.Record(ctx, q, ev)
+		return audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "customer.update", SubjectType: "customer", SubjectID: id.String(),
+			CaseID: &c.ID, Before: Public(before), After: Public(out)})
 	})
-	return out, err
+	return out, open, err
 }
 
 // File is one uploaded file and what it shows.
@@ -282,17 +314,26 @@ func (s *Service) AddDocumentToCase(ctx context.Context, o Origin, customerID uu
 		if err != nil {
 			return fmt.Errorf("lock customer: %w", err)
 		}
-		oc, err := q.GetOpenCaseForCustomer(ctx, customerID)
+		// The open case's row is locked too, so who holds it and its status are read as they
+		// stand until the document is in: a claim, assignment or decision committing meanwhile
+		// is waited for rather than missed.
+		oc, err := q.LockOpenCaseForCustomer(ctx, customerID)
 		switch {
 		case err == nil:
-			// Staff add nothing to a case waiting for its second review; what the customer sends
-			// through the API is kept (the checker sees it arrive in the timeline).
+			out.CaseID = oc.ID
 			if o.Via == "browser" {
+				// Staff add nothing to a case waiting for its second review; what the customer
+				// sends through the API is kept (the checker sees it arrive in the timeline).
 				if err := cases.RequireNotPending(oc); err != nil {
 					return err
 				}
+				// Nor to a case someone else holds: only its holder acts on it. An unassigned
+				// case takes the document from whoever works cases (the customer's case
+				// awaiting resubmission then goes back to new), as the API's does.
+				if oc.AssigneeID != nil && (o.UserID == nil || *oc.AssigneeID != *o.UserID) {
+					return apperr.New(apperr.Forbidden, "This customer's case is assigned to someone else: only its assignee can add documents to it.")
+				}
 			}
-			out.CaseID = oc.ID
 		case db.IsNotFound(err):
 			out.Opened = true
 		default:

@@ -514,6 +514,34 @@ func (q *Queries) ListCustomerCases(ctx context.Context, customerID uuid.UUID) (
 	return items, nil
 }
 
+const lockOpenCaseForCustomer = `-- name: LockOpenCaseForCustomer :one
+SELECT id, customer_id, status, assignee_id, nationality, search_text, vendor_outcome, risk_flag, created_at, last_activity_at, decided_at FROM cases WHERE customer_id = $1 AND status NOT IN ('approved', 'rejected') FOR NO KEY UPDATE
+`
+
+// The customer's open case, its row locked until the transaction ends, for a change to the
+// customer that depends on who holds the case and in what status: a claim, release, assignment
+// or decision running meanwhile is waited for, and the row is read again as it committed (a case
+// decided meanwhile is then no longer open: no row). NO KEY UPDATE, as those updates take: the
+// rows that merely reference the case (vendor calls, notes) are not held up by it.
+func (q *Queries) LockOpenCaseForCustomer(ctx context.Context, customerID uuid.UUID) (Case, error) {
+	row := q.db.QueryRow(ctx, lockOpenCaseForCustomer, customerID)
+	var i Case
+	err := row.Scan(
+		&i.ID,
+		&i.CustomerID,
+		&i.Status,
+		&i.AssigneeID,
+		&i.Nationality,
+		&i.SearchText,
+		&i.VendorOutcome,
+		&i.RiskFlag,
+		&i.CreatedAt,
+		&i.LastActivityAt,
+		&i.DecidedAt,
+	)
+	return i, err
+}
+
 const refreshCaseSearch = `-- name: RefreshCaseSearch :exec
 UPDATE cases SET search_text = $1, nationality = $2, last_activity_at = now()
 WHERE customer_id = $3 AND status NOT IN ('approved', 'rejected')

@@ -304,6 +304,13 @@ func TestHostileTextIsInert(t *testing.T) {
 	waitFor(t, "the checks and the verdict's delivery", 90*time.Second, func() bool {
 		return count(t, app, "SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'discarded', 'cancelled')") == 0
 	})
+	// The customer's edit form while the reviewer holds the case: only its holder edits, and the
+	// escalation below releases it.
+	if res := rev.Get(t, "/customers/"+cust1+"/edit"); res.Status != http.StatusOK {
+		t.Errorf("edit customer (form): %d", res.Status)
+	} else {
+		pages["edit customer (form)"] = res.Body
+	}
 	if res := rev.PostForm(t, "/cases/"+c1+"/decision", url.Values{"outcome": {"escalate"}, "reason": {hostileReason},
 		"comment": {hostile["case decision comment"]}}); res.Status != http.StatusSeeOther || strings.HasPrefix(flash(res), "error") {
 		t.Fatalf("case decision: %d %q %s", res.Status, flash(res), clip(res.Body))
@@ -332,7 +339,6 @@ func TestHostileTextIsInert(t *testing.T) {
 		get(rev, "liveness panel "+c, dp+"/liveness/panel")
 		get(rev, "checks panel "+c, dp+"/checks")
 	}
-	get(rev, "edit customer (form)", "/customers/"+cust1+"/edit")
 	get(rev, "edit customer (API)", "/customers/"+created.ID+"/edit")
 	rows, err := app.Pool.Query(t.Context(), "SELECT id FROM vendor_calls ORDER BY id")
 	if err != nil {
