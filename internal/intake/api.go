@@ -77,6 +77,9 @@ func (a *API) idempotent(w http.ResponseWriter, r *http.Request, body []byte, fn
 	if len(key) > 200 {
 		return apperr.Field("Idempotency-Key", "Use a key of at most 200 characters.")
 	}
+	if msg := textProblem(key); msg != "" {
+		return apperr.Field("Idempotency-Key", msg)
+	}
 	t := TokenFrom(r.Context())
 	sum := fingerprint(r, body)
 
@@ -355,6 +358,9 @@ func imageJSON(im db.Image) ImageJSON {
 
 // CreateCustomer is POST /api/v1/customers.
 func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) error {
+	if err := requestText(r); err != nil {
+		return err
+	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
 		return apperr.New(apperr.Invalid, "Send the customer as JSON, with Content-Type: application/json.")
 	}
@@ -389,6 +395,9 @@ func pathID(r *http.Request, what string) (uuid.UUID, error) {
 
 // GetCustomer is GET /api/v1/customers/{id}.
 func (a *API) GetCustomer(w http.ResponseWriter, r *http.Request) error {
+	if err := requestText(r); err != nil {
+		return err
+	}
 	id, err := pathID(r, "customer")
 	if err != nil {
 		return err
@@ -407,6 +416,9 @@ func (a *API) GetCustomer(w http.ResponseWriter, r *http.Request) error {
 
 // FindCustomer is GET /api/v1/customers?external_ref=….
 func (a *API) FindCustomer(w http.ResponseWriter, r *http.Request) error {
+	if err := requestText(r); err != nil {
+		return err
+	}
 	ref := r.URL.Query().Get("external_ref")
 	if ref == "" {
 		return apperr.Field("external_ref", "Give the external reference to look up.")
@@ -429,6 +441,9 @@ func (a *API) FindCustomer(w http.ResponseWriter, r *http.Request) error {
 // AddDocument is POST /api/v1/customers/{id}/documents (multipart: fields and files front, back,
 // selfie).
 func (a *API) AddDocument(w http.ResponseWriter, r *http.Request) error {
+	if err := requestText(r); err != nil {
+		return err
+	}
 	id, err := pathID(r, "customer")
 	if err != nil {
 		return err
@@ -444,6 +459,9 @@ func (a *API) AddDocument(w http.ResponseWriter, r *http.Request) error {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		files, err := customers.ReadFiles(w, r, a.Customers.Limits.MaxBytes)
 		if err != nil {
+			return 0, nil, err
+		}
+		if err := formText(r, "type", "issuing_country", "number", "issue_date", "expiry_date"); err != nil {
 			return 0, nil, err
 		}
 		if len(files) == 0 {
@@ -488,6 +506,9 @@ func (a *API) autoRun(ctx context.Context, q *db.Queries, tx pgx.Tx, doc db.Docu
 
 // GetCase is GET /api/v1/cases/{id}: status and decision.
 func (a *API) GetCase(w http.ResponseWriter, r *http.Request) error {
+	if err := requestText(r); err != nil {
+		return err
+	}
 	id, err := pathID(r, "case")
 	if err != nil {
 		return err

@@ -10,8 +10,8 @@ import (
 
 // shapeErrors walks a JSON value against the Go type it is decoded into and reports, by the
 // member's path (documents[0].number), every member the type does not have under that exact name
-// (encoding/json matches names case-insensitively: "Surname" would pass as "surname") and every
-// value of the wrong JSON kind. All of them at once, so a client fixes its request in one go.
+// (encoding/json matches names case-insensitively: "Surname" would pass as "surname"), every
+// value of the wrong JSON kind and every string that is not text (jsonStringProblem). All of them at once, so a client fixes its request in one go.
 func shapeErrors(raw json.RawMessage, t reflect.Type, path string, errs map[string]string) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
@@ -58,6 +58,8 @@ func shapeErrors(raw json.RawMessage, t reflect.Type, path string, errs map[stri
 	case reflect.String:
 		if raw[0] != '"' {
 			errs[orBody(path)] = "Expected a string, not " + kindOf(raw) + "."
+		} else if msg := jsonStringProblem(raw); msg != "" {
+			errs[orBody(path)] = msg
 		}
 	}
 }
