@@ -138,7 +138,7 @@ func (e *exporter) newSheet(x *excelize.File, name string, st xlsxStyles) (*exce
 	if err != nil {
 		return nil, err
 	}
-	widths := []float64{38, 22, 28, 20, 11, 16, 16, 10, 12, 14, 14, 14, 14, 12, 30, 20, 36, 36, 20, 20, 14, 20, 20, 18, 16, 20, 20, 20, 12, 11, 9}
+	widths := []float64{38, 22, 28, 20, 11, 14, 16, 16, 10, 12, 14, 14, 14, 14, 12, 30, 20, 36, 36, 20, 20, 14, 20, 20, 18, 16, 20, 20, 20, 12, 11, 9}
 	for i, wd := range widths {
 		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
 			return nil, err

@@ -408,3 +408,39 @@ func TestRefusalIsFlaggedOnce(t *testing.T) {
 		t.Errorf("flags %q, want the refusal once", got)
 	}
 }
+
+// TestCaseListNationalityIsTheCases: the Nationality column is the case's, which the queue shows
+// and the nationality filter matches: a decided case keeps the nationality it was decided on when
+// the customer's changes later (in a later case of theirs), so a file filtered to POL never says
+// BEL. The customer's nationality now has its own column.
+func TestCaseListNationalityIsTheCases(t *testing.T) {
+	w := newWorld(t)
+	exec(t, w.app, "UPDATE customers SET nationality = 'BEL' WHERE id = (SELECT customer_id FROM cases WHERE id = $1)", w.polish)
+	for _, q := range []string{"status=all&nationality=POL", "status=all"} {
+		pl, ok := byCase(t, exportBoth(t, w, q))[w.polish.String()]
+		if !ok {
+			t.Fatalf("%s: the approved POL case is not in the file", q)
+		}
+		if got := pl[col("Nationality")]; got != "POL" {
+			t.Errorf("%s: Nationality %q, want the case's POL", q, got)
+		}
+		if got := pl[col("Customer's nationality now")]; got != "BEL" {
+			t.Errorf("%s: Customer's nationality now %q, want BEL", q, got)
+		}
+	}
+	if rows := byCase(t, exportBoth(t, w, "status=all&nationality=BEL")); len(rows) != 0 {
+		t.Errorf("nationality=BEL: %d cases, want none (the queue shows the case as POL)", len(rows))
+	}
+	// The queue agrees.
+	doc := w.app.SignIn(t, w.manager).Get(t, "/cases?status=approved&nationality=POL").Doc(t)
+	if doc.Find("tr[data-case='"+w.polish.String()+"']").Length() != 1 {
+		t.Error("the queue does not list the case under POL")
+	}
+	// The columns page explains both.
+	page := w.app.SignIn(t, w.manager).Get(t, "/cases/export/columns").Doc(t).Find("#export-columns-table").Text()
+	for _, s := range []string{"The case's nationality, as the queue shows it", "Customer's nationality now"} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the columns page does not say %q", s)
+		}
+	}
+}

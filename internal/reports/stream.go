@@ -37,7 +37,7 @@ import (
 // at the same snapshot (see bulk).
 const (
 	exportColumns = `SELECT case_id, status, created_at, vendor_outcome, risk_flag,
-    external_ref, given_names, surname, date_of_birth, nationality, assignee_id,
+    external_ref, given_names, surname, date_of_birth, case_nationality, nationality, assignee_id,
     document_type, document_number, document_country, document_expiry, checks,
     decision, reason_id, decision_comment, decided_by, decided_at, decision_state, checker_id, checked_at, decision_flags,
     liveness_result, liveness_confidence, delivery_state, last_activity_at, case_decided_at, late_documents`
@@ -77,7 +77,8 @@ const (
 	xGivenNames
 	xSurname
 	xBirthDate
-	xNationality
+	xNationality         // the case's, as the queue shows and filters it (see cases.nationality)
+	xCustomerNationality // the customer's now
 	xAssignee
 	xDocType
 	xDocNumber
@@ -331,6 +332,7 @@ const (
 	cCustomer
 	cExternalRef
 	cNationality
+	cCustomerNationality
 	cDocType
 	cDocNumber
 	cDocCountry
@@ -451,6 +453,7 @@ func (e *exporter) fill(c *caseCells, v [][]byte) {
 	c.done(cCustomer)
 	c.setRaw(cExternalRef, v[xExternalRef])
 	c.setRaw(cNationality, v[xNationality])
+	c.setRaw(cCustomerNationality, v[xCustomerNationality])
 	c.setText(cDocType, docTypeLabels[string(v[xDocType])])
 	c.setRaw(cDocNumber, v[xDocNumber])
 	c.setRaw(cDocCountry, v[xDocCountry])
