@@ -6,9 +6,12 @@ package web
 import (
 	"context"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 
@@ -62,6 +65,36 @@ type ErrorView struct {
 	Status  int
 	Title   string
 	Message string
+	// Fields are what was wrong with each part of the request (a refused filter's dates, a ZIP
+	// with no case selected). When there are any, the page lists them instead of Message: a
+	// field error's message ("Please correct the highlighted field.") is meant for a form that
+	// highlights its fields, and an error page has none.
+	Fields []FieldMessage
+}
+
+// FieldMessage is one field's error on an error page.
+type FieldMessage struct {
+	Field   string // the parameter's name: "to", "case"
+	Label   string // "To", "Date of birth"
+	Message string
+}
+
+// FieldMessages lists field errors (name → message) for an error page, in the order of the
+// fields' names, each labelled from its name ("date_of_birth" → "Date of birth").
+func FieldMessages(errs map[string]string) []FieldMessage {
+	if len(errs) == 0 {
+		return nil
+	}
+	out := make([]FieldMessage, 0, len(errs))
+	for f, m := range errs {
+		label := strings.ReplaceAll(f, "_", " ")
+		if r, size := utf8.DecodeRuneInString(label); size > 0 {
+			label = string(unicode.ToUpper(r)) + label[size:]
+		}
+		out = append(out, FieldMessage{Field: f, Label: label, Message: m})
+	}
+	slices.SortFunc(out, func(a, b FieldMessage) int { return strings.Compare(a.Field, b.Field) })
+	return out
 }
 
 // The keys that rotate the viewer's image (Viewer): the viewer's own on the case page, T in the

@@ -247,7 +247,8 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
 		_ = JSON(w, status, body)
 		return
 	}
-	v := web.ErrorView{Status: status, Title: titleOf[status], Message: msg}
+	// What was wrong with each field, listed: the page has no form to highlight them in.
+	v := web.ErrorView{Status: status, Title: titleOf[status], Message: msg, Fields: web.FieldMessages(apperr.FieldsOf(err))}
 	var rerr error
 	if auth.PrincipalFrom(r.Context()) == nil {
 		rerr = rd.Public(w, r, status, v.Title, web.PublicErrorPage(v))

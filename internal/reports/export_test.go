@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/xuri/excelize/v2"
 
 	"kycdesk/internal/reports"
+	"kycdesk/internal/testenv"
 )
 
 func col(name string) int {
@@ -442,5 +444,42 @@ func TestCaseListNationalityIsTheCases(t *testing.T) {
 		if !strings.Contains(page, s) {
 			t.Errorf("the columns page does not say %q", s)
 		}
+	}
+}
+
+// TestRefusedExportSaysWhy: an export whose filter is refused answers 422 with a page that says
+// what was wrong with each field; so does a ZIP of case reports with no case selected.
+func TestRefusedExportSaysWhy(t *testing.T) {
+	w := newWorld(t)
+	c := w.app.SignIn(t, w.manager)
+	fields := func(res testenv.Response) []string {
+		t.Helper()
+		var out []string
+		res.Doc(t).Find("#error-fields li").Each(func(_ int, li *goquery.Selection) {
+			out = append(out, strings.Join(strings.Fields(li.Text()), " "))
+		})
+		return out
+	}
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"status=all&from=2026-12-07&to=2026-12-01", []string{"To: The end date is before the start date."}},
+		{"status=bogus&from=2026-13-45", []string{"From: Use a date like 2026-01-31.", "Status: Unknown status."}},
+	} {
+		for _, ext := range []string{"csv", "xlsx"} {
+			res := c.Get(t, "/cases/export."+ext+"?"+tc.query)
+			if res.Status != http.StatusUnprocessableEntity {
+				t.Errorf("%s %s: %d", ext, tc.query, res.Status)
+				continue
+			}
+			if got := fields(res); strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("%s %s: the page says %q, want %q", ext, tc.query, got, tc.want)
+			}
+		}
+	}
+	res := c.PostForm(t, "/cases/reports.zip", url.Values{})
+	if got := fields(res); res.Status != http.StatusUnprocessableEntity || strings.Join(got, "|") != "Case: Select at least one case." {
+		t.Errorf("a ZIP of no case: %d, the page says %q", res.Status, got)
 	}
 }
