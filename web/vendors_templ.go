@@ -1045,7 +1045,7 @@ func vendorSecretField(errs FormErrors, f VendorFieldView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 103, "><div class=\"hint\">Stored encrypted and never shown again.</div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 103, "><div class=\"hint\">Stored encrypted and never shown again. Changing an address (a URL or path) asks for it again.</div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -5,7 +5,11 @@
 // configuration, or the built-in simulator's when a vendor has no credentials yet.
 package vendorsettings
 
-import "kycdesk/internal/vendors"
+import (
+	"strings"
+
+	"kycdesk/internal/vendors"
+)
 
 // Field is one setting of a vendor integration.
 type Field struct {
@@ -16,6 +20,14 @@ type Field struct {
 	Default  string // used when left empty
 	Required bool   // needed before the integration can be enabled
 	Hint     string
+}
+
+// Address reports whether the field decides where kycdesk sends requests, and with them the
+// integration's secrets: a base URL or a path. Changing one requires every stored secret of the
+// integration to be typed again (Service.Save), or an admin session could point the stored
+// credentials at a host of its own and press Test to read them there.
+func (f Field) Address() bool {
+	return f.URL || f.Name == "path" || strings.HasSuffix(f.Name, "_path")
 }
 
 // Integration describes one vendor integration and its settings.

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -182,6 +184,16 @@ func (s *Service) Save(ctx context.Context, actor audit.Actor, v vendors.Name, e
 				changed = append(changed, name)
 			}
 		}
+		// A stored secret goes only where it went when it was typed: when an address changes,
+		// each secret still stored must come with this change (or be cleared by it).
+		if moved := movedAddress(integ, before, next); moved != "" {
+			for _, f := range integ.Fields {
+				if !f.Secret || before.SecretsSet[f.Name].IsZero() || slices.Contains(changed, f.Name) || errs[f.Name] != "" {
+					continue
+				}
+				errs[f.Name] = fmt.Sprintf("Type the %s again: the address it is sent to changed (%s).", lowerLabel(f.Label), moved)
+			}
+		}
 		if in.TimeoutSeconds < 1 || in.TimeoutSeconds > 600 {
 			errs["timeout_seconds"] = "Use 1 to 600 seconds."
 		}
@@ -216,6 +228,28 @@ func (s *Service) Save(ctx context.Context, actor audit.Actor, v vendors.Name, e
 			SubjectID: string(v) + "/" + env, Before: public(before), After: map[string]any{"settings": public(out), "secrets_changed": changed}})
 	})
 	return out, err
+}
+
+// movedAddress names the address settings (Field.Address) whose value, defaults included,
+// differs between before and next; "" when none does.
+func movedAddress(integ Integration, before, next Settings) string {
+	var moved []string
+	for _, f := range integ.Fields {
+		if f.Address() && before.Value(f) != next.Value(f) {
+			moved = append(moved, lowerLabel(f.Label))
+		}
+	}
+	return strings.Join(moved, ", ")
+}
+
+// lowerLabel is a field's label inside a sentence: "Client secret" → "client secret", while an
+// acronym stays ("API key", "APP-KEY", "OCR path").
+func lowerLabel(label string) string {
+	r := []rune(label)
+	if len(r) > 1 && unicode.IsUpper(r[0]) && unicode.IsLower(r[1]) {
+		r[0] = unicode.ToLower(r[0])
+	}
+	return string(r)
 }
 
 // public is what the audit log keeps of settings: no secret values.
