@@ -46,7 +46,7 @@ func FuzzQueueFilter(f *testing.F) {
 				t.Fatalf("error %q: %q", k, msg)
 			}
 		}
-		if !utf8.ValidString(fl.Search) || len(fl.Search) > 200 {
+		if !utf8.ValidString(fl.Search) || len(fl.Search) > 200 || strings.IndexFunc(fl.Search, unicode.IsControl) >= 0 {
 			t.Fatalf("search %q", fl.Search)
 		}
 		again, errs := ParseFilter(fl.Query(), me)

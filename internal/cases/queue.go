@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -105,8 +106,10 @@ func ParseFilter(v url.Values, me uuid.UUID) (Filter, map[string]string) {
 		errs["to"] = "The end date is before the start date."
 		f.CreatedTo = nil
 	}
-	// The search is shown back in the page and its links: valid UTF-8, cut between characters.
-	f.Search = strings.TrimSpace(strings.ToValidUTF8(v.Get("q"), "\uFFFD"))
+	// The search is shown back in the page and its links, and goes into the audit row of an
+	// export (PostgreSQL refuses a NUL in text and in JSON): valid UTF-8 without control
+	// characters (a tab or a line break is a space), cut between characters.
+	f.Search = strings.TrimSpace(strings.Map(searchRune, strings.ToValidUTF8(v.Get("q"), "\uFFFD")))
 	if len(f.Search) > 200 {
 		cut := 200
 		for !utf8.RuneStart(f.Search[cut]) {
@@ -123,6 +126,18 @@ func ParseFilter(v url.Values, me uuid.UUID) (Filter, map[string]string) {
 	}
 	f.After = v.Get("after")
 	return f, errs
+}
+
+// searchRune is r as the search keeps it: a control character is dropped, or a space when it
+// separates words.
+func searchRune(r rune) rune {
+	switch {
+	case unicode.IsSpace(r):
+		return ' '
+	case unicode.IsControl(r):
+		return -1
+	}
+	return r
 }
 
 // Query is the filter as URL parameters (without the cursor), for links that keep the view.

@@ -483,3 +483,39 @@ func TestRefusedExportSaysWhy(t *testing.T) {
 		t.Errorf("a ZIP of no case: %d, the page says %q", res.Status, got)
 	}
 }
+
+// TestExportSearchWithControlCharacters: a NUL (or another control character) in the search is
+// dropped where the filter is read, so the export answers as the queue does, rather than failing
+// on its audit row (PostgreSQL refuses \u0000 in JSON).
+func TestExportSearchWithControlCharacters(t *testing.T) {
+	w := newWorld(t)
+	c := w.app.SignIn(t, w.manager)
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"%00", []string{w.hostile.String(), w.id.String(), w.polish.String()}},
+		{"lu%00kasz%1B", []string{w.polish.String()}},
+	} {
+		if res := c.Get(t, "/cases?status=approved&q="+tc.q); res.Status != http.StatusOK {
+			t.Errorf("queue q=%s: %d", tc.q, res.Status)
+		}
+		res := c.Get(t, "/cases/export.csv?status=all&q="+tc.q)
+		if res.Status != http.StatusOK {
+			t.Fatalf("export q=%s: %d %s", tc.q, res.Status, res.Body)
+		}
+		var got []string
+		for _, r := range readCSV(t, res.Body)[1:] {
+			got = append(got, r[0])
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("q=%s: cases %v, want %v", tc.q, got, tc.want)
+		}
+		if res := c.Get(t, "/cases/export.xlsx?status=all&q="+tc.q); res.Status != http.StatusOK {
+			t.Errorf("xlsx q=%s: %d", tc.q, res.Status)
+		}
+	}
+	if f, _ := auditAfter(t, w.app, "export.cases")["filter"].(map[string]any); f["q"] != "lukasz" {
+		t.Errorf("audited filter %v", f)
+	}
+}
