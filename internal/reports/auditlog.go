@@ -221,6 +221,9 @@ func writeAudit(ctx context.Context, q *db.Queries, w io.Writer, flush func(), f
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	if format == "csv" {
+		if err := writeBOM(bw); err != nil {
+			return 0, err
+		}
 		cw = newCSVWriter(bw)
 		if err := cw.Write(AuditColumns); err != nil {
 			return 0, err

@@ -29,6 +29,17 @@ func Neutralise(s string) string {
 	return s
 }
 
+// utf8BOM starts every CSV kycdesk writes (case lists, dashboard charts, the audit log): without
+// it, spreadsheet programs read the file in the system's legacy code page, and "Müller" comes out
+// as "MÃ¼ller".
+const utf8BOM = "\uFEFF"
+
+// writeBOM writes the byte-order mark a CSV starts with.
+func writeBOM(w io.Writer) error {
+	_, err := io.WriteString(w, utf8BOM)
+	return err
+}
+
 // csvWriter writes CSV records with every cell neutralised.
 type csvWriter struct {
 	w   *csv.Writer

@@ -329,7 +329,10 @@ func (h *Handler) chartCSV(w http.ResponseWriter, r *http.Request, p Period, cha
 	attachment(w, "text/csv; charset=utf-8", "kycdesk-"+id+"-"+p.FromText()+"-to-"+p.ToText()+".csv")
 	w.WriteHeader(http.StatusOK)
 	cw := newCSVWriter(w)
-	err = cw.Write(c.Head)
+	err = writeBOM(w)
+	if err == nil {
+		err = cw.Write(c.Head)
+	}
 	for _, row := range c.Rows {
 		if err == nil {
 			err = cw.Write(row)

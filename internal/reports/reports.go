@@ -187,8 +187,7 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request, format string) 
 		w.WriteHeader(http.StatusOK)
 		started = true
 		if format == "csv" {
-			// A byte-order mark, so spreadsheet programs read the file as UTF-8.
-			if _, err := w.Write([]byte("\uFEFF")); err != nil {
+			if err := writeBOM(w); err != nil {
 				return err
 			}
 		}
