@@ -1363,14 +1363,14 @@ func ExportColumnsPage(cols []ExportColumn, slaHours int) templ.Component {
 			templ_7745c5c3_Var74 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 106, "<div class=\"page-head\"><h1>Case-list exports</h1></div><div class=\"panel\"><div class=\"panel-body\"><p>The queue's export links write the cases of the view on screen: the same filters, search and sort, over the tab's status (\"Export this tab\") or over every status, tab after tab (\"every status\"). The URL parameters are the queue's, with <code>status=all</code> to cover every status. The export is one consistent picture of the moment it starts, written as it is read: a million cases stream out without being held in memory. Every export is written to the audit log with who asked, the filter, and how many cases went out.</p><p>CSV files are UTF-8 with a byte-order mark and CRLF line ends; XLSX files carry times as dates (UTC) and the age and the time to decision as numbers. In both, a cell that a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a carriage return) starts with an apostrophe, so it is shown as text and never run. Cases past the SLA (")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 106, "<div class=\"page-head\"><h1>Case-list exports</h1></div><div class=\"panel\"><div class=\"panel-body\"><p>The queue's export links write the cases of the view on screen: the same filters, search and sort, over the tab's status (\"Export this tab\") or over every status, tab after tab (\"every status\"). The URL parameters are the queue's, with <code>status=all</code> to cover every status. The export is one consistent picture of the moment it starts, written as it is read: a million cases stream out without being held in memory. Every export is written to the audit log with who asked, the filter, and how many cases went out.</p><p>CSV files are UTF-8 with a byte-order mark and CRLF line ends; XLSX files carry times as dates and the age and the time to decision as numbers. Every time is UTC, as its column's name says (\"Created at (UTC)\"): YYYY-MM-DD HH:MM:SS in a CSV. In both, a cell that a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a carriage return) starts with an apostrophe, so it is shown as text and never run. Cases past the SLA (")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var75 string
 		templ_7745c5c3_Var75, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(slaHours))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/reports.templ`, Line: 328, Col: 98}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/reports.templ`, Line: 329, Col: 98}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var75))
 		if templ_7745c5c3_Err != nil {
@@ -1388,7 +1388,7 @@ func ExportColumnsPage(cols []ExportColumn, slaHours int) templ.Component {
 			var templ_7745c5c3_Var76 string
 			templ_7745c5c3_Var76, templ_7745c5c3_Err = templ.JoinStringErrs(c.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/reports.templ`, Line: 336, Col: 44}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/reports.templ`, Line: 337, Col: 44}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var76))
 			if templ_7745c5c3_Err != nil {
@@ -1401,7 +1401,7 @@ func ExportColumnsPage(cols []ExportColumn, slaHours int) templ.Component {
 			var templ_7745c5c3_Var77 string
 			templ_7745c5c3_Var77, templ_7745c5c3_Err = templ.JoinStringErrs(c.Meaning)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/reports.templ`, Line: 336, Col: 75}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/reports.templ`, Line: 337, Col: 75}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var77))
 			if templ_7745c5c3_Err != nil {

@@ -88,15 +88,24 @@ func (e *exporter) writeXLSX(ctx context.Context, w io.Writer, f ExportFilter) (
 	if st.hours, err = x.NewStyle(&excelize.Style{CustomNumFmt: &hoursFmt}); err != nil {
 		return 0, err
 	}
+	// A sheet is started once the export has counted its cases, so that its <dimension> (the
+	// used range, which excelize's StreamWriter writes before the rows) can say how many rows
+	// it will hold: the count is taken in the snapshot the rows are read from.
+	var sw *excelize.StreamWriter
+	var total int64
 	sheet := 1
-	sw, err := e.newSheet(x, "Cases", st)
-	if err != nil {
-		return 0, err
+	begin := func(count int64) error {
+		total = count
+		var err error
+		if sw, err = e.newSheet(x, "Cases", st, sheetSize(total, 1)); err != nil {
+			return err
+		}
+		return e.begin(count)
 	}
 	var n int64
 	row := 1
 	cells := make([]any, len(Columns))
-	err = e.each(ctx, f, e.begin, func(r *caseCells) error {
+	err = e.each(ctx, f, begin, func(r *caseCells) error {
 		if row > sheetRows {
 			if err := sw.Flush(); err != nil {
 				return err
@@ -106,7 +115,7 @@ func (e *exporter) writeXLSX(ctx context.Context, w io.Writer, f ExportFilter) (
 			if _, err := x.NewSheet(name); err != nil {
 				return err
 			}
-			if sw, err = e.newSheet(x, name, st); err != nil {
+			if sw, err = e.newSheet(x, name, st, sheetSize(total, sheet)); err != nil {
 				return err
 			}
 			row = 1
@@ -132,8 +141,22 @@ func (e *exporter) writeXLSX(ctx context.Context, w io.Writer, f ExportFilter) (
 	return n, nil
 }
 
-// newSheet starts a streamed worksheet with the header row frozen at the top.
-func (e *exporter) newSheet(x *excelize.File, name string, st xlsxStyles) (*excelize.StreamWriter, error) {
+// sheetSize is how many cases sheet (1, 2 …) of an export of total cases holds.
+func sheetSize(total int64, sheet int) int {
+	left := total - int64(sheet-1)*int64(sheetRows)
+	return int(max(0, min(left, int64(sheetRows))))
+}
+
+// newSheet starts a streamed worksheet of rows cases, its used range set to them and the header
+// row (frozen at the top).
+func (e *exporter) newSheet(x *excelize.File, name string, st xlsxStyles, rows int) (*excelize.StreamWriter, error) {
+	last, err := excelize.CoordinatesToCellName(len(Columns), rows+1)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.SetSheetDimension(name, "A1:"+last); err != nil {
+		return nil, err
+	}
 	sw, err := x.NewStreamWriter(name)
 	if err != nil {
 		return nil, err

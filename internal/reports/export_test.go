@@ -95,8 +95,8 @@ func TestCaseListCSV(t *testing.T) {
 			t.Errorf("polish case, %s: %q, want %q", k, got, v)
 		}
 	}
-	if !strings.HasPrefix(pl[col("Decided at")], w.now.AddDate(0, 0, -2).Format("2006-01-02")) || pl[col("Second reviewed at")] == "" {
-		t.Errorf("decision times: %q %q", pl[col("Decided at")], pl[col("Second reviewed at")])
+	if !strings.HasPrefix(pl[col("Decided at (UTC)")], w.now.AddDate(0, 0, -2).Format("2006-01-02")) || pl[col("Second reviewed at (UTC)")] == "" {
+		t.Errorf("decision times: %q %q", pl[col("Decided at (UTC)")], pl[col("Second reviewed at (UTC)")])
 	}
 	ho := rows[w.hostile.String()]
 	for k, v := range map[string]string{
@@ -106,7 +106,7 @@ func TestCaseListCSV(t *testing.T) {
 		"Comment":            "'\t=cmd|' /C calc'!A0",
 		"Flags":              "risk; expired_document",
 		"Decision":           "escalate", "Second review": "", "Status": "New", "Past SLA": "yes", "Age (hours)": "30.0",
-		"Case decided at": "", "Time to decision (hours)": "",
+		"Case decided at (UTC)": "", "Time to decision (hours)": "",
 	} {
 		if got := ho[col(k)]; got != v {
 			t.Errorf("hostile case, %s: %q, want %q", k, got, v)
@@ -145,10 +145,10 @@ func TestCaseListSLA(t *testing.T) {
 	exec(t, w.app, "UPDATE cases SET decided_at = $2 WHERE id = $1", w.polish, polishDecided)
 	exec(t, w.app, "UPDATE cases SET status = 'rejected', decided_at = created_at + interval '1 hour' WHERE id = $1", w.id)
 	want := map[string]map[string]string{
-		w.polish.String(): {"Status": "Approved", "Case decided at": polishDecided.Format("2006-01-02 15:04:05"),
+		w.polish.String(): {"Status": "Approved", "Case decided at (UTC)": polishDecided.Format("2006-01-02 15:04:05"),
 			"Time to decision (hours)": "30.0", "Age (hours)": "30.0", "Past SLA": "yes"},
 		w.id.String():      {"Status": "Rejected", "Time to decision (hours)": "1.0", "Age (hours)": "1.0", "Past SLA": "no"},
-		w.hostile.String(): {"Status": "New", "Case decided at": "", "Time to decision (hours)": "", "Age (hours)": "30.0", "Past SLA": "yes"},
+		w.hostile.String(): {"Status": "New", "Case decided at (UTC)": "", "Time to decision (hours)": "", "Age (hours)": "30.0", "Past SLA": "yes"},
 	}
 	check := func(how string, rows map[string][]string) {
 		t.Helper()
@@ -198,14 +198,14 @@ func TestCaseListSLA(t *testing.T) {
 		}
 	}
 	// A date is a number with a date format: its raw value is a serial day, not text.
-	cell, _ := excelize.CoordinatesToCellName(col("Case decided at")+1, polishRow)
+	cell, _ := excelize.CoordinatesToCellName(col("Case decided at (UTC)")+1, polishRow)
 	if raw, _ := x.GetCellValue("Cases", cell, excelize.Options{RawCellValue: true}); !strings.HasPrefix(raw, "4") || strings.Contains(raw, "-") {
 		t.Errorf("case decided at in the workbook: %q", raw)
 	}
 
 	// The columns page says what the columns mean.
 	page := w.app.SignIn(t, w.manager).Get(t, "/cases/export/columns").Doc(t).Find("#export-columns-table").Text()
-	for _, s := range []string{"Case decided at", "Time to decision (hours)", "the age stops when the case is decided", "or a case decided after it"} {
+	for _, s := range []string{"Case decided at (UTC)", "Time to decision (hours)", "the age stops when the case is decided", "or a case decided after it"} {
 		if !strings.Contains(page, s) {
 			t.Errorf("the columns page does not say %q", s)
 		}
@@ -277,8 +277,8 @@ func TestCaseListXLSX(t *testing.T) {
 		t.Fatalf("%d rows in the workbook, %d in the CSV", len(rows), len(csvRecs))
 	}
 	// Text cells are the CSV's; times are dates and the age a number.
-	typed := map[int]bool{col("Document expiry"): true, col("Decided at"): true, col("Second reviewed at"): true, col("Created at"): true,
-		col("Case decided at"): true, col("Time to decision (hours)"): true, col("Age (hours)"): true}
+	typed := map[int]bool{col("Document expiry"): true, col("Decided at (UTC)"): true, col("Second reviewed at (UTC)"): true, col("Created at (UTC)"): true,
+		col("Case decided at (UTC)"): true, col("Time to decision (hours)"): true, col("Age (hours)"): true}
 	for i, r := range rows {
 		for j := range reports.Columns {
 			got := ""
@@ -517,5 +517,73 @@ func TestExportSearchWithControlCharacters(t *testing.T) {
 	}
 	if f, _ := auditAfter(t, w.app, "export.cases")["filter"].(map[string]any); f["q"] != "lukasz" {
 		t.Errorf("audited filter %v", f)
+	}
+}
+
+// TestExportTimesSayTheirZone: every column holding a time says in its name that it is UTC, in
+// the CSV, the workbook and on the columns page alike; and each worksheet's used range
+// (<dimension>) covers its rows rather than saying "A1".
+func TestExportTimesSayTheirZone(t *testing.T) {
+	w := newWorld(t)
+	c := w.app.SignIn(t, w.manager)
+	recs := readCSV(t, c.Get(t, "/cases/export.csv?status=all").Body)
+	stamped := map[int]bool{}
+	for _, r := range recs[1:] {
+		for i, v := range r {
+			if _, err := time.Parse("2006-01-02 15:04:05", v); err == nil {
+				stamped[i] = true
+			}
+		}
+	}
+	if len(stamped) < 4 {
+		t.Fatalf("%d time columns, want at least created, decided, second reviewed and case decided", len(stamped))
+	}
+	page := c.Get(t, "/cases/export/columns").Doc(t).Find("#export-columns-table tbody tr td:first-child")
+	for i := range stamped {
+		if name := recs[0][i]; !strings.HasSuffix(name, " (UTC)") {
+			t.Errorf("the time column %q does not say its zone", name)
+		}
+		if got := strings.TrimSpace(page.Eq(i).Text()); got != recs[0][i] {
+			t.Errorf("the columns page names column %d %q, the CSV %q", i, got, recs[0][i])
+		}
+	}
+
+	defer func(n int) { *reports.SheetRows = n }(*reports.SheetRows)
+	for _, tc := range []struct {
+		sheetRows int
+		want      map[string]string
+	}{
+		{1 << 20, map[string]string{"Cases": "A4"}}, // the header and 3 cases
+		{2, map[string]string{"Cases": "A3", "Cases 2": "A2"}},
+	} {
+		*reports.SheetRows = tc.sheetRows
+		res := c.Get(t, "/cases/export.xlsx?status=all")
+		x, err := excelize.OpenReader(bytes.NewReader([]byte(res.Body)))
+		if err != nil {
+			t.Fatalf("the workbook does not open: %v", err)
+		}
+		last, _ := excelize.ColumnNumberToName(len(reports.Columns))
+		for sheet, corner := range tc.want {
+			want := "A1:" + last + corner[1:]
+			if got, err := x.GetSheetDimension(sheet); got != want || err != nil {
+				t.Errorf("%d rows a sheet, %s: dimension %q (%v), want %q", tc.sheetRows, sheet, got, err, want)
+			}
+			rows, _ := x.GetRows(sheet)
+			if strings.Join(rows[0], "|") != strings.Join(reports.Header(), "|") {
+				t.Errorf("%s: header %q", sheet, rows[0])
+			}
+		}
+		x.Close()
+	}
+	// An empty export's range is its header.
+	*reports.SheetRows = 1 << 20
+	x, err := excelize.OpenReader(bytes.NewReader([]byte(c.Get(t, "/cases/export.xlsx?status=all&q=nobody-has-this-name").Body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	last, _ := excelize.ColumnNumberToName(len(reports.Columns))
+	if got, _ := x.GetSheetDimension("Cases"); got != "A1:"+last+"1" {
+		t.Errorf("empty export: dimension %q", got)
 	}
 }
