@@ -54,7 +54,11 @@ func (w *CallbackWorker) Work(ctx context.Context, job *river.Job[CallbackArgs])
 	if err == nil && *c.TransactionID != storable(cb.TransactionID) {
 		return nil // not this request's transaction
 	}
-	w.logCallback(ctx, c, job, cb, err)
+	// Argos' credentials are removed from what is kept of the callback, as from its calls.
+	_, _, secrets, _ := w.Runner.Clients.ClientSecrets(ctx, vendors.Argos)
+	cb.Err = scrubVendorError(secrets, cb.Err)
+	cb.Result = scrubResult(secrets, cb.Result)
+	w.logCallback(ctx, c, job, cb, err, secrets)
 	if err != nil {
 		_, ferr := w.Runner.finish(ctx, c, nil, &vendors.Error{Vendor: vendors.Argos, Kind: vendors.Invalid, Message: "Argos' callback could not be read."}, true)
 		return ferr
@@ -73,7 +77,7 @@ func (w *CallbackWorker) Work(ctx context.Context, job *river.Job[CallbackArgs])
 
 // logCallback writes the callback to the check's vendor calls, its body redacted as an answer's
 // is: its latency is the wait since Argos acknowledged the request.
-func (w *CallbackWorker) logCallback(ctx context.Context, c db.Check, job *river.Job[CallbackArgs], cb argos.Callback, parseErr error) {
+func (w *CallbackWorker) logCallback(ctx context.Context, c db.Check, job *river.Job[CallbackArgs], cb argos.Callback, parseErr error, secrets *vendors.Secrets) {
 	call := vendors.Call{Vendor: vendors.Argos, Method: http.MethodPost, Endpoint: w.Runner.CallbackBase + "/callbacks/argos/…",
 		StartedAt: job.CreatedAt, HTTPStatus: cb.StatusCode, Attempt: int(c.Attempts), Body: vendors.Redact(job.Args.Body)}
 	if c.CallbackAcknowledgedAt != nil {
@@ -86,8 +90,19 @@ func (w *CallbackWorker) logCallback(ctx context.Context, c db.Check, job *river
 		call.VendorCode, call.Meaning = cb.Err.Code, cb.Err.Message
 	}
 	if rec := w.Runner.Clients.Recorder; rec != nil {
-		rec.RecordCall(WithScope(ctx, &c.ID, &c.CaseID), call)
+		rec.RecordCall(WithScope(ctx, &c.ID, &c.CaseID), secrets.ScrubCall(call))
 	}
+}
+
+// scrubVendorError is Secrets.ScrubError for a *vendors.Error, nil staying nil.
+func scrubVendorError(secrets *vendors.Secrets, e *vendors.Error) *vendors.Error {
+	if e == nil {
+		return nil
+	}
+	if ve, ok := secrets.ScrubError(e).(*vendors.Error); ok {
+		return ve
+	}
+	return e
 }
 
 // CallbackHandler receives Argos callbacks at /callbacks/argos/{token}. Callbacks are unsigned, so

@@ -49,49 +49,77 @@ type Clients struct {
 }
 
 type cached struct {
-	stamp  string
-	client any
-	res    vendorsettings.Resolved
+	stamp   string
+	client  any
+	res     vendorsettings.Resolved
+	secrets *vendors.Secrets
 }
 
 // Client returns the client for v and the settings it was built from.
 func (c *Clients) Client(ctx context.Context, v vendors.Name) (any, vendorsettings.Resolved, error) {
+	client, res, _, err := c.ClientSecrets(ctx, v)
+	return client, res, err
+}
+
+// ClientSecrets is Client with the client's secrets (its credentials and the tokens it has
+// obtained), for scrubbing what its errors say before they are stored or shown.
+func (c *Clients) ClientSecrets(ctx context.Context, v vendors.Name) (any, vendorsettings.Resolved, *vendors.Secrets, error) {
 	res, err := c.Settings.Resolve(ctx, v)
 	if err != nil {
-		return nil, res, err
+		return nil, res, nil, err
 	}
 	if res.Simulated && c.Simulator == nil {
-		return nil, res, &vendors.Error{Vendor: v, Kind: vendors.Invalid, Message: "This vendor is not configured (or not enabled) for the " + res.Environment + " environment. An admin can set it up under Vendors."}
+		return nil, res, nil, &vendors.Error{Vendor: v, Kind: vendors.Invalid, Message: "This vendor is not configured (or not enabled) for the " + res.Environment + " environment. An admin can set it up under Vendors."}
 	}
 	stamp := res.Environment + "|" + res.UpdatedAt.String() + "|" + strconv.FormatBool(res.Simulated)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if k, ok := c.cache[v]; ok && k.stamp == stamp {
-		return k.client, k.res, nil
+		return k.client, k.res, k.secrets, nil
 	}
-	client, err := c.build(v, res)
+	var sim ClientConfigs
+	if res.Simulated {
+		sim = c.Simulator()
+	}
+	client, secrets, err := build(v, res, sim, c.HTTP, c.Recorder)
 	if err != nil {
-		return nil, res, err
+		return nil, res, nil, err
 	}
 	if c.cache == nil {
 		c.cache = map[vendors.Name]cached{}
 	}
-	c.cache[v] = cached{stamp: stamp, client: client, res: res}
-	return client, res, nil
-}
-
-func (c *Clients) build(v vendors.Name, r vendorsettings.Resolved) (any, error) {
-	var sim ClientConfigs
-	if r.Simulated {
-		sim = c.Simulator()
-	}
-	return Build(v, r, sim, c.HTTP, c.Recorder)
+	c.cache[v] = cached{stamp: stamp, client: client, res: res, secrets: secrets}
+	return client, res, secrets, nil
 }
 
 // Build makes the client for v from resolved settings: from r.Values, or from sim when r is
 // Simulated. The timeout (and OOTO's concurrency) come from r either way. hc and rec may be nil.
 // The admin's "test connection" uses it for an environment that is not (yet) the active one.
+//
+// The client records its calls to rec through a vendors.Secrets holding its credentials (and,
+// as it obtains them, its tokens): whatever a vendor echoes, no call is stored with one of them.
 func Build(v vendors.Name, r vendorsettings.Resolved, sim ClientConfigs, hc *http.Client, rec vendors.Recorder) (any, error) {
+	client, _, err := build(v, r, sim, hc, rec)
+	return client, err
+}
+
+func build(v vendors.Name, r vendorsettings.Resolved, sim ClientConfigs, hc *http.Client, rec vendors.Recorder) (any, *vendors.Secrets, error) {
+	secrets := vendors.NewSecrets()
+	rec = secrets.Recorder(rec)
+	client, err := configure(v, r, sim, hc, rec, secrets)
+	return client, secrets, err
+}
+
+// configure makes the client of build, adding to secrets each credential it is given.
+func configure(v vendors.Name, r vendorsettings.Resolved, sim ClientConfigs, hc *http.Client, rec vendors.Recorder, secrets *vendors.Secrets) (any, error) {
+	// Every secret setting of the integration, whatever the client makes of it.
+	if integ, ok := vendorsettings.Lookup(v); ok {
+		for _, f := range integ.Fields {
+			if f.Secret {
+				secrets.Add(r.Values[f.Name])
+			}
+		}
+	}
 	val := r.Values
 	switch v {
 	case vendors.CynopsisOCR, vendors.Artemis:
@@ -110,6 +138,7 @@ func Build(v vendors.Name, r vendorsettings.Resolved, sim ClientConfigs, hc *htt
 			}
 		}
 		cfg.Timeout = r.Timeout
+		secrets.Add(cfg.ClientSecret)
 		return cynopsis.New(cfg, hc, rec)
 	case vendors.Apptenticate:
 		cfg := sim.Apptenticate
@@ -118,6 +147,7 @@ func Build(v vendors.Name, r vendorsettings.Resolved, sim ClientConfigs, hc *htt
 				OCRPath: val["ocr_path"], Username: val["username"], Password: val["password"], Device: val["device"]}
 		}
 		cfg.Timeout = r.Timeout
+		secrets.Add(cfg.Password)
 		return apptenticate.New(cfg, hc, rec)
 	case vendors.Argos:
 		cfg := sim.Argos
@@ -125,6 +155,7 @@ func Build(v vendors.Name, r vendorsettings.Resolved, sim ClientConfigs, hc *htt
 			cfg = argos.Config{BaseURL: val["base_url"], Path: val["path"], APIKey: val["api_key"]}
 		}
 		cfg.Timeout = r.Timeout
+		secrets.Add(cfg.APIKey)
 		return argos.New(cfg, hc, rec)
 	case vendors.OOTO:
 		cfg := sim.OOTO
@@ -132,6 +163,7 @@ func Build(v vendors.Name, r vendorsettings.Resolved, sim ClientConfigs, hc *htt
 			cfg = ooto.Config{BaseURL: val["base_url"], Path: val["path"], AppID: val["app_id"], AppKey: val["app_key"]}
 		}
 		cfg.ReadTimeout, cfg.Concurrency = r.Timeout, r.Concurrency
+		secrets.Add(cfg.AppKey)
 		return ooto.New(cfg, hc, rec)
 	}
 	return nil, fmt.Errorf("checks: unknown vendor %q", v)

@@ -162,7 +162,7 @@ func (r *Runner) Run(ctx context.Context, id uuid.UUID) error {
 		return err
 	}
 	v := vendors.Name(c.Vendor)
-	client, res, err := r.Clients.Client(ctx, v)
+	client, res, secrets, err := r.Clients.ClientSecrets(ctx, v)
 	if err != nil {
 		c, _ = q.StartCheck(ctx, id)
 		_, ferr := r.finish(ctx, c, nil, err, true)
@@ -195,7 +195,8 @@ func (r *Runner) Run(ctx context.Context, id uuid.UUID) error {
 		}
 		return river.JobSnooze(wait + time.Second)
 	}
-	final, err := r.finish(ctx, c, out.result, out.err, false)
+	// What the vendor said is stored and shown to every reviewer: never with a credential in it.
+	final, err := r.finish(ctx, c, scrubResult(secrets, out.result), secrets.ScrubError(out.err), false)
 	if err != nil {
 		return err
 	}
@@ -244,6 +245,23 @@ func retryDelay(attempt int, err error) time.Duration {
 	}
 	d := time.Duration(math.Pow(2, float64(attempt-1))) * RetryBase
 	return min(d, 5*time.Minute)
+}
+
+// scrubResult returns res with secrets removed from its words (the vendor's code, reason and
+// extra values), where a vendor could quote one.
+func scrubResult(secrets *vendors.Secrets, res *vendors.Result) *vendors.Result {
+	if res == nil || secrets == nil {
+		return res
+	}
+	cp := *res
+	cp.Code, cp.Reason = secrets.Scrub(res.Code), secrets.Scrub(res.Reason)
+	if res.Extra != nil {
+		cp.Extra = make(map[string]string, len(res.Extra))
+		for k, v := range res.Extra {
+			cp.Extra[k] = secrets.Scrub(v)
+		}
+	}
+	return &cp
 }
 
 // finish records the end of a run. It reports whether the check is final (done or failed); a

@@ -40,9 +40,10 @@ const MaxRetryDelay = 30 * time.Minute
 // holds the customer's turn.
 var LockWait = 2 * time.Second
 
-// ClientSource returns the vendor client built from the active settings (checks.Clients).
+// ClientSource returns the vendor client built from the active settings, with its secrets
+// (checks.Clients).
 type ClientSource interface {
-	Client(ctx context.Context, v vendors.Name) (any, vendorsettings.Resolved, error)
+	ClientSecrets(ctx context.Context, v vendors.Name) (any, vendorsettings.Resolved, *vendors.Secrets, error)
 }
 
 // ArtemisRecords makes sure a document and its customer have Artemis records and returns their
@@ -182,11 +183,13 @@ type pushed struct {
 	err                    error
 }
 
-func (d *Deliverer) push(ctx context.Context, q *db.Queries, v db.LivenessVerdict) pushed {
-	client, res, err := d.Clients.Client(ctx, vendors.Artemis)
+func (d *Deliverer) push(ctx context.Context, q *db.Queries, v db.LivenessVerdict) (p pushed) {
+	client, res, secrets, err := d.Clients.ClientSecrets(ctx, vendors.Artemis)
 	if err != nil {
 		return pushed{err: err}
 	}
+	// What Artemis said is stored with the delivery and shown: never with a credential in it.
+	defer func() { p.err = secrets.ScrubError(p.err) }()
 	cl, ok := client.(*cynopsis.Client)
 	if !ok {
 		return pushed{err: fmt.Errorf("liveness: the Artemis client is a %T", client)}
@@ -194,7 +197,6 @@ func (d *Deliverer) push(ctx context.Context, q *db.Queries, v db.LivenessVerdic
 	// Three calls at most (customer, document, liveness), each with the vendor timeout.
 	ctx, cancel := context.WithTimeout(ctx, 3*res.Timeout+30*time.Second)
 	defer cancel()
-	var p pushed
 	p.customerID, p.documentID, p.err = d.records(ctx, q, cl, v)
 	if p.err != nil {
 		return p

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // MaxBody is the largest response body a client reads. Vendor answers are a few kilobytes; a larger
@@ -29,10 +30,25 @@ func ReadBody(v Name, r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// secretKeys are JSON keys whose values never leave a client in a logged body.
+// secretKeys are JSON keys whose values never leave a client in a logged body, as secretKey
+// compares them: access_token, accessToken and Access-Token are one key.
 var secretKeys = map[string]bool{
-	"access_token": true, "refresh_token": true, "access": true, "refresh": true, "token": true,
-	"client_secret": true, "password": true, "api_key": true, "apikey": true, "app_key": true,
+	"accesstoken": true, "refreshtoken": true, "idtoken": true, "access": true, "refresh": true, "token": true,
+	"clientsecret": true, "secret": true, "password": true, "apikey": true, "xapikey": true, "appkey": true,
+	"authorization": true,
+}
+
+// secretKey reports whether a JSON key holds a secret, whatever its case and whether its words
+// are joined by "_", "-", a space or nothing. A vendor may still echo a secret under another
+// name, or in a message: Secrets removes those by value.
+func secretKey(key string) bool {
+	return secretKeys[strings.Map(func(r rune) rune {
+		switch r {
+		case '_', '-', ' ':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, key)]
 }
 
 // imageKeys hold base64 images; they are replaced by their length.
@@ -41,8 +57,10 @@ var imageKeys = map[string]bool{
 	"doc": true, "selfie": true, "portrait": true, "face_image": true, "photo": true, "signature": true,
 }
 
-// Redact returns body with secret values and base64 images replaced, for storage and display.
-// A body that is not JSON is kept as text, with long runs of base64 cut.
+// Redact returns body with the values of secret keys (secretKey) and base64 images replaced, for
+// storage and display. A body that is not JSON is kept as text, with long runs of base64 cut. A
+// secret the vendor quotes elsewhere (in a message) is not found by its key: the clients record
+// their calls through Secrets, which removes their secrets by value.
 func Redact(body []byte) []byte {
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -99,6 +117,9 @@ func Pretty(body []byte) (pretty string, ok bool) {
 }
 
 func redactValue(key string, v any) any {
+	if v != nil && secretKey(key) {
+		return Redacted // whatever it holds: a string, or an object of credentials
+	}
 	lk := strings.ToLower(strings.ReplaceAll(key, " ", ""))
 	switch t := v.(type) {
 	case map[string]any:
@@ -112,9 +133,6 @@ func redactValue(key string, v any) any {
 		}
 		return t
 	case string:
-		if secretKeys[lk] {
-			return "[redacted]"
-		}
 		if imageKeys[lk] && len(t) > 64 || looksLikeBase64Blob(t) {
 			return "[image " + strconv.Itoa(len(t)) + " bytes of base64 removed]"
 		}

@@ -154,17 +154,12 @@ func (res *TestResult) run(ctx context.Context, v vendors.Name, r Resolved, buil
 }
 
 // scrub removes secret values from what is shown and kept, in case a vendor (or an error)
-// echoes one back. Very short values are left: replacing them would mangle the text and they
-// are not credentials worth the name.
+// echoes one back, as vendors.Secrets removes them from the calls the test records. Very short
+// values are left: replacing them would mangle the text and they are not credentials worth the
+// name.
 func (res *TestResult) scrub(secretValues []string) {
-	for _, v := range secretValues {
-		if len(v) < 4 {
-			continue
-		}
-		res.Message = strings.ReplaceAll(res.Message, v, "[secret]")
-		res.Detail = strings.ReplaceAll(res.Detail, v, "[secret]")
-		res.Code = strings.ReplaceAll(res.Code, v, "[secret]")
-	}
+	s := vendors.NewSecrets(secretValues...)
+	res.Message, res.Detail, res.Code = s.Scrub(res.Message), s.Scrub(res.Detail), s.Scrub(res.Code)
 }
 
 // missingFields names the required settings that are not set.

@@ -189,8 +189,10 @@ func (c *Client) tokenCall(ctx context.Context, path string, form url.Values) (*
 	return resp, pair, call, nil
 }
 
-// store keeps a new token pair with the expiry each token states.
+// store keeps a new token pair with the expiry each token states. The tokens are credentials
+// too: no call recorded from now on keeps them (a vendor may quote one).
 func (c *Client) store(access, refresh string) {
+	vendors.KeepSecret(c.rec, access, refresh)
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()

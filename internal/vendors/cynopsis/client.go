@@ -222,6 +222,8 @@ func (c *Client) accessToken(ctx context.Context, product vendors.Name, attempt 
 	if err != nil {
 		return "", err
 	}
+	// A token is a credential too: no call recorded from now on keeps it (a vendor may quote it).
+	vendors.KeepSecret(c.rec, tok)
 	c.mu.Lock()
 	c.token, c.refreshAt = tok, time.Time{}
 	if lifetime > 0 {
