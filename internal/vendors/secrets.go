@@ -25,8 +25,15 @@ const minSecret = 4
 // call is stored with a secret of its vendor in it. Safe for concurrent use.
 type Secrets struct {
 	mu     sync.RWMutex
-	values []string // each secret and its encoded forms, longest first
+	kept   []string // the credentials, for good
+	tokens []string // the latest tokens obtained, at most keptTokens
+	values []string // each of them in every encoded form, longest first
 }
+
+// keptTokens is how many of the latest tokens a client obtained Secrets keeps: a client lives as
+// long as its settings (Apptenticate's access token is renewed every five minutes), so its older
+// tokens, expired long since, are let go rather than scanned for in every call forever.
+const keptTokens = 8
 
 // NewSecrets returns the set holding values (empty ones and very short ones are ignored).
 func NewSecrets(values ...string) *Secrets {
@@ -35,15 +42,33 @@ func NewSecrets(values ...string) *Secrets {
 	return s
 }
 
-// Add puts values in the set, with the forms they take when they are quoted in a JSON string or
-// a URL.
+// Add puts values in the set for good, with the forms they take when they are quoted in a JSON
+// string or a URL.
 func (s *Secrets) Add(values ...string) {
 	if s == nil {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, v := range values {
+	s.kept = append(s.kept, values...)
+	s.rebuild()
+}
+
+// addTokens puts tokens a client obtained in the set, letting the oldest go beyond keptTokens.
+func (s *Secrets) addTokens(values ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens = append(s.tokens, values...)
+	if n := len(s.tokens) - keptTokens; n > 0 {
+		s.tokens = slices.Delete(s.tokens, 0, n)
+	}
+	s.rebuild()
+}
+
+// rebuild makes values from kept and tokens; s.mu is held.
+func (s *Secrets) rebuild() {
+	s.values = s.values[:0]
+	for _, v := range slices.Concat(s.kept, s.tokens) {
 		if len(v) < minSecret {
 			continue
 		}
@@ -145,11 +170,11 @@ func (r *scrubbing) RecordCall(ctx context.Context, c Call) {
 	}
 }
 
-func (r *scrubbing) keepSecret(values ...string) { r.secrets.Add(values...) }
+func (r *scrubbing) keepSecret(values ...string) { r.secrets.addTokens(values...) }
 
 // KeepSecret tells rec, when it is a Secrets' Recorder, of secret values a client obtained from
-// the vendor (access and refresh tokens): they are removed from every call recorded after. For
-// any other Recorder it does nothing.
+// the vendor (access and refresh tokens): they are removed from every call recorded after (the
+// latest keptTokens of them). For any other Recorder it does nothing.
 func KeepSecret(rec Recorder, values ...string) {
 	if k, ok := rec.(interface{ keepSecret(...string) }); ok {
 		k.keepSecret(values...)

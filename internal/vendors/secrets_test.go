@@ -59,6 +59,18 @@ func TestSecretsAreRemovedByValue(t *testing.T) {
 		t.Errorf("an obtained token kept: %s", b)
 	}
 	KeepSecret(RecorderFunc(func(context.Context, Call) {}), "x") // any other Recorder: nothing happens
+	// A long-lived client obtains a token every few minutes: only the latest are kept, the
+	// credentials for good.
+	for i := range 1000 {
+		KeepSecret(rec, fmt.Sprintf("tok-renewed-%04d", i))
+	}
+	if n := len(s.values); n > 5*(keptTokens+2) {
+		t.Errorf("%d values scanned for after 1000 tokens", n)
+	}
+	rec.RecordCall(context.Background(), Call{Body: []byte(`{"detail": "tok-renewed-0999 ` + key + `"}`)})
+	if b := string(got[2].Body); strings.Contains(b, "tok-renewed-0999") || strings.Contains(b, key) {
+		t.Errorf("the latest token or a credential kept: %s", b)
+	}
 
 	ve := &Error{Vendor: Argos, Kind: Invalid, Code: key, Message: "It said: " + key, Err: errors.New("body: " + key)}
 	err := s.ScrubError(fmt.Errorf("check: %w", ve))
