@@ -117,6 +117,14 @@ func TestManagerExportsAndReports(t *testing.T) {
 		}
 	}
 
+	// A filter the server refuses is said with its reason, not only its status.
+	do(t, b, cdp.Evaluate[cdp.Void](`(() => { const a = document.querySelector("#export-csv"); a.dataset.kept = a.getAttribute("href");
+		a.setAttribute("href", a.dataset.kept + "&from=2026-12-07&to=2026-12-01") })()`))
+	do(t, b, cdp.Click(cdp.CSS("#export-csv")))
+	repPoll(t, b, `document.querySelector("#export-progress").textContent.includes("before the start date")`,
+		"a refused export filter is not said with its reason")
+	do(t, b, cdp.Evaluate[cdp.Void](`(() => { const a = document.querySelector("#export-csv"); a.setAttribute("href", a.dataset.kept) })()`))
+
 	// XLSX.
 	testenv.Screenshot(t, b, "queue-export")
 	do(t, b, cdp.Evaluate[cdp.Void](`document.querySelector("#export-progress").removeAttribute("data-done")`))

@@ -82,8 +82,16 @@
     var timer = setInterval(progress, 250);
     var parts = [];
     fetch(link.href, { credentials: "same-origin" }).then(function (res) {
+      if (res.status === 422) {
+        // A refused filter: the error page lists each field's message; say them.
+        return res.text().then(function (html) {
+          var items = new DOMParser().parseFromString(html, "text/html").querySelectorAll("#error-fields li");
+          var said = Array.prototype.map.call(items, function (li) { return li.textContent.trim(); }).join(" ");
+          throw new Error("the filters were refused" + (said ? ": " + said.replace(/\.$/, "") : " (check them)"));
+        });
+      }
       if (!res.ok) {
-        throw new Error("the server answered " + res.status + (res.status === 403 ? " (not allowed)" : res.status === 422 ? " (check the filters)" : ""));
+        throw new Error("the server answered " + res.status + (res.status === 403 ? " (not allowed)" : ""));
       }
       // The server counts the cases first and says how many are coming.
       var n = parseInt(res.headers.get("X-Export-Rows") || "", 10);
