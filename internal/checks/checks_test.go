@@ -255,13 +255,14 @@ func TestTransientFailuresAreRetriedAndRefusalsAreNot(t *testing.T) {
 		t.Fatalf("panel row: %q", row.Text())
 	}
 
-	// A documented refusal of the request (Argos 1003, it could not process the data) is not a
-	// verdict on the document: the check did not finish, and the case needs a look.
+	// Argos 1003 (it could not process the data, "please retry") is retried as a 5xx is; when it
+	// lasts, it is not a verdict on the document: the check did not finish, and the case needs a look.
 	caseID, docID = demoCase(t, app, 3003, specimen.Options{Scenario: specimen.ArgosProcessingError})
 	runChecks(t, app, c, caseID, docID, "argos")
 	ar := wait(t, app, caseID, 1)["argos"]
-	if ar.State != db.CheckStateFailed || ar.Outcome != nil || ar.Code != "1003" || ar.ErrorKind != "business" {
-		t.Fatalf("argos 1003: %s %v code %q (%s)", ar.State, ar.Outcome, ar.Code, ar.ErrorKind)
+	if ar.State != db.CheckStateFailed || ar.Outcome != nil || ar.Code != "1003" || ar.ErrorKind != "transient" ||
+		ar.Attempts != checks.MaxAttempts || !strings.Contains(ar.Reason, "Gave up after") {
+		t.Fatalf("argos 1003: %s %v code %q (%s), %d attempts: %s", ar.State, ar.Outcome, ar.Code, ar.ErrorKind, ar.Attempts, ar.Reason)
 	}
 	if cs, _ := db.New(app.Pool).GetCase(context.Background(), caseID); cs.VendorOutcome != "review" {
 		t.Errorf("case outcome after a check that did not finish: %q, want review", cs.VendorOutcome)

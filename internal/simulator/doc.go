@@ -111,7 +111,7 @@ no other step:
   face_mismatch              the selfie is somebody else: OOTO says not the same person
   tampered_mrz               wrong check digit in the MRZ: Cynopsis' hash flags and kycdesk's MRZ check fail
   expired_document           expired one to three years ago; Cynopsis docver says EXPIRED
-  argos_processing_error     Argos refuses it with 1003 (in the callback when asynchronous)
+  argos_processing_error     Argos answers 1003 every time (retried; in the callback when asynchronous)
   ooto_no_face               OOTO refuses it with 5 (no face in the selfie)
   low_liveness               OOTO reports liveness 0.18
   under_age                  the holder is 10 to 14 years old

@@ -391,8 +391,8 @@ func TestArgosSynchronous(t *testing.T) {
 	}
 
 	_, err = c.Recognize(ctx, argosRequest(spec(t, 7005, specimen.ArgosProcessingError)))
-	if ve := vendorError(t, err); ve.Kind != vendors.Business || ve.Code != "1003" {
-		t.Errorf("processing error scenario: %s %q, want business 1003", ve.Kind, ve.Code)
+	if ve := vendorError(t, err); ve.Kind != vendors.Transient || ve.Code != "1003" {
+		t.Errorf("processing error scenario: %s %q, want transient 1003", ve.Kind, ve.Code)
 	}
 }
 

@@ -46,7 +46,7 @@ func Scenarios() []ScenarioDoc {
 		specimen.ExpiredDocument: {Vendors: []vendors.Name{vendors.CynopsisOCR}, Effect: "The document expired one to three years ago: " +
 			"every vendor reads the past expiry date and Cynopsis docver reports the document's state as EXPIRED."},
 		specimen.ArgosProcessingError: {Vendors: []vendors.Name{vendors.Argos}, Code: "1003", Effect: "Argos answers errorCode 1003 (" +
-			argos.Meaning("1003") + "): at once in synchronous mode, in the callback in asynchronous mode."},
+			argos.Meaning("1003") + "): at once in synchronous mode, where kycdesk retries it until it gives up, in the callback in asynchronous mode."},
 		specimen.OOTONoFace: {Vendors: []vendors.Name{vendors.OOTO}, Code: "5", Effect: "OOTO answers 400 with code 5 (" +
 			ootoMeaning(5) + ")"},
 		specimen.LowLiveness: {Vendors: []vendors.Name{vendors.OOTO}, Effect: "OOTO reports a liveness score of 0.18, not fine."},
@@ -55,7 +55,7 @@ func Scenarios() []ScenarioDoc {
 		specimen.ApptenticateCropped: {Vendors: []vendors.Name{vendors.Apptenticate}, Code: "821", Effect: "Apptenticate refuses the " +
 			"document: valid:false, error_code 821 (" + apptenticateMeaning(821) + ")"},
 		specimen.ArgosUnrecognised: {Vendors: []vendors.Name{vendors.Argos}, Code: "1011", Effect: "Argos answers errorCode 1011 (" +
-			argos.Meaning("1011") + "): at once in synchronous mode, in the callback in asynchronous mode."},
+			argos.Meaning("1011") + "): at once in synchronous mode, where kycdesk retries it until it gives up, in the callback in asynchronous mode."},
 		specimen.VendorsDisagree: {Vendors: []vendors.Name{vendors.Argos, vendors.CynopsisOCR}, Effect: "Argos reads the date of " +
 			"birth with day and month swapped and Cynopsis OCR reads a digit of the document number as a letter (0 as O, 1 as I), " +
 			"so the vendors disagree on two fields."},

@@ -41,6 +41,10 @@ const (
 	DefaultMaxImageBytes = 1_000_000
 	// VendorMaxImageBytes is the limit Argos enforces (413 above it), as the simulator applies it.
 	VendorMaxImageBytes = 2_000_000
+	// BothSidesMaxImageBytes is the largest of each image when both sides are sent: in base64 the
+	// two then still make a request under VendorMaxImageBytes, should Argos' limit be the whole
+	// request's.
+	BothSidesMaxImageBytes = 700_000
 )
 
 // The ID types Argos accepts in idType.
@@ -235,7 +239,17 @@ func (c *Client) Recognize(ctx context.Context, req Request) (Recognition, error
 		}
 	}
 
-	front, err := prepareImage(req.Front, c.cfg.MaxImageBytes)
+	// A passport or visa has no back to read: a back sent with one could only make Argos refuse it
+	// (1012, "Fail to recognize back of an idCard").
+	backSide := req.Back
+	if req.IDType == Passport || req.IDType == Visa {
+		backSide = nil
+	}
+	limit := c.cfg.MaxImageBytes
+	if len(backSide) > 0 {
+		limit = min(limit, BothSidesMaxImageBytes)
+	}
+	front, err := prepareImage(req.Front, limit)
 	if err != nil {
 		return Recognition{}, invalid("The front image cannot be sent to Argos.", err)
 	}
@@ -246,8 +260,8 @@ func (c *Client) Recognize(ctx context.Context, req Request) (Recognition, error
 		IDType:         req.IDType,
 		CallbackURL:    req.CallbackURL,
 	}
-	if len(req.Back) > 0 {
-		back, err := prepareImage(req.Back, c.cfg.MaxImageBytes)
+	if len(backSide) > 0 {
+		back, err := prepareImage(backSide, limit)
 		if err != nil {
 			return Recognition{}, invalid("The back image cannot be sent to Argos.", err)
 		}
@@ -426,6 +440,10 @@ func codeError(code, message string, status int) *vendors.Error {
 	e := &vendors.Error{Vendor: vendors.Argos, HTTPStatus: status, Code: code}
 	if m := Meaning(code); m != "" {
 		e.Kind, e.Message, e.Refused = vendors.Business, m, RefusesDocument(code)
+		if Transient(code) {
+			// Argos asks for the request again: retried with backoff, as a 5xx is.
+			e.Kind = vendors.Transient
+		}
 		return e
 	}
 	e.Kind = vendors.Invalid

@@ -94,7 +94,7 @@ func TestRecognizeSendsExactRequest(t *testing.T) {
 	t.Run("async with back", func(t *testing.T) {
 		c, got := captureServer(t, []byte(`{"apiType":"id_recognition","transactionId":"abc123"}`))
 		cb := "https://kyc.example.com/hooks/argos?token=" + NewCallbackToken()
-		rec, err := c.Recognize(ctx(t), Request{Front: front, Back: back, IssuingCountry: "UTO", IDType: "passport", CallbackURL: cb})
+		rec, err := c.Recognize(ctx(t), Request{Front: front, Back: back, IssuingCountry: "UTO", IDType: "government_id", CallbackURL: cb})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,6 +116,34 @@ func TestRecognizeSendsExactRequest(t *testing.T) {
 		}
 		if len(rec.Sent) != 2 || rec.Sent[0].Side != "front" || rec.Sent[1].Format != "png" || rec.Sent[1].Reencoded {
 			t.Errorf("sent %+v", rec.Sent)
+		}
+	})
+
+	t.Run("a passport or visa goes without its back", func(t *testing.T) {
+		for _, typ := range []string{"passport", "visa"} {
+			c, got := captureServer(t, sampleBody(t))
+			rec, err := c.Recognize(ctx(t), Request{Front: front, Back: back, IssuingCountry: "UTO", IDType: typ})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(got.body, []byte("idBackImage")) || len(rec.Sent) != 1 {
+				t.Errorf("%s: a back image was sent (%d images)", typ, len(rec.Sent))
+			}
+		}
+	})
+
+	t.Run("both sides fit one request under 2 MB", func(t *testing.T) {
+		big := encodeJPEG(t, noise(1400, 1000), 95)
+		if len(big) <= BothSidesMaxImageBytes {
+			t.Fatalf("the test image is only %d bytes", len(big))
+		}
+		c, got := captureServer(t, sampleBody(t))
+		rec, err := c.Recognize(ctx(t), Request{Front: big, Back: big, IssuingCountry: "UTO", IDType: "government_id"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.body) >= VendorMaxImageBytes || len(rec.Sent) != 2 {
+			t.Errorf("request of %d bytes with %d images", len(got.body), len(rec.Sent))
 		}
 	})
 
@@ -156,7 +184,7 @@ func TestRecognizeRefusesBadRequests(t *testing.T) {
 		{"relative callback", Request{Front: front, IssuingCountry: "USA", IDType: "passport", CallbackURL: "/hooks/argos"}},
 		{"callback not http", Request{Front: front, IssuingCountry: "USA", IDType: "passport", CallbackURL: "ftp://x/y"}},
 		{"front not an image", Request{Front: []byte("not an image at all"), IssuingCountry: "USA", IDType: "passport"}},
-		{"back not an image", Request{Front: front, Back: []byte("%PDF-1.4"), IssuingCountry: "USA", IDType: "passport"}},
+		{"back not an image", Request{Front: front, Back: []byte("%PDF-1.4"), IssuingCountry: "USA", IDType: "government_id"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,14 +239,18 @@ func TestErrorCodes(t *testing.T) {
 				})
 				_, err := c.Recognize(ctx(t), Request{Front: smallJPEG(t), IssuingCountry: "USA", IDType: "passport"})
 				var ve *vendors.Error
-				if !errors.As(err, &ve) || ve.Kind != vendors.Business || ve.Code != code || ve.HTTPStatus != 400 {
+				want := vendors.Business
+				if Transient(code) {
+					want = vendors.Transient // 1003: "please retry"
+				}
+				if !errors.As(err, &ve) || ve.Kind != want || ve.Code != code || ve.HTTPStatus != 400 {
 					t.Fatalf("err = %#v", err)
 				}
 				if ve.Message != Meaning(code) || Meaning(code) == "" || Meaning(code) == description(code) {
 					t.Errorf("message %q: want the plain-words meaning", ve.Message)
 				}
-				if vendors.Retryable(err) {
-					t.Error("a documented refusal must not be retried")
+				if vendors.Retryable(err) != Transient(code) {
+					t.Error("a documented refusal must not be retried, and 1003 (\"please retry\") must")
 				}
 				calls := rec.all()
 				if len(calls) != 1 || calls[0].VendorCode != code || calls[0].Meaning != Meaning(code) || calls[0].HTTPStatus != 400 {
@@ -255,7 +287,8 @@ func TestStatusClassification(t *testing.T) {
 		{"200 truncated", 200, `{"transactionId":"t","result":{"da`, nil, vendors.Transient, ""},
 		{"200 empty", 200, ``, nil, vendors.Transient, ""},
 		{"200 without result", 200, `{"apiType":"id_recognition","transactionId":"t"}`, nil, vendors.Invalid, ""},
-		{"200 with error code", 200, `{"errorCode":1003,"message":"Fail to process data"}`, nil, vendors.Business, ""},
+		{"200 with error code", 200, `{"errorCode":1011,"message":"Fail to recognize idCard"}`, nil, vendors.Business, ""},
+		{"1003, asked to retry", 400, `{"errorCode":1003,"message":"Fail to process data"}`, nil, vendors.Transient, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -48,7 +48,11 @@ func TestParseCallbackFailure(t *testing.T) {
 			if cb.TransactionID != "tx9" || cb.StatusCode != 400 || cb.Result != nil || cb.Err == nil {
 				t.Fatalf("%s: %+v", body, cb)
 			}
-			if cb.Err.Kind != vendors.Business || cb.Err.Code != code || cb.Err.Message != Meaning(code) || vendors.Retryable(cb.Err) {
+			want := vendors.Business
+			if Transient(code) {
+				want = vendors.Transient
+			}
+			if cb.Err.Kind != want || cb.Err.Code != code || cb.Err.Message != Meaning(code) || vendors.Retryable(cb.Err) != Transient(code) {
 				t.Errorf("%s: err %#v", body, cb.Err)
 			}
 		}
@@ -256,7 +260,7 @@ func TestAsyncFailureCallback(t *testing.T) {
 				t.Fatalf("%+v %v", rec, err)
 			}
 			cb := r.wait(t)
-			if cb.TransactionID != rec.TransactionID || cb.StatusCode != 400 || cb.Result != nil || cb.Err == nil || cb.Err.Code != code || cb.Err.Kind != vendors.Business {
+			if cb.TransactionID != rec.TransactionID || cb.StatusCode != 400 || cb.Result != nil || cb.Err == nil || cb.Err.Code != code || cb.Err.Kind != map[bool]vendors.Kind{true: vendors.Transient, false: vendors.Business}[code == "1003"] {
 				t.Errorf("callback %+v err %+v", cb, cb.Err)
 			}
 		})
