@@ -93,6 +93,8 @@ type Time struct {
 
 var timeLayouts = []string{
 	time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05", "2006-01-02 15:04:05",
+	// Jackson's older default (an offset without a colon) and Java's Date.toString().
+	"2006-01-02T15:04:05.999999999-0700", "2006-01-02T15:04:05-0700", "Mon Jan 02 15:04:05 MST 2006",
 	"2006-01-02", "02/01/2006", "02.01.2006", "2006/01/02",
 }
 
@@ -115,6 +117,11 @@ func (t *Time) UnmarshalJSON(data []byte) error {
 				*t = Time{Time: v, Valid: true}
 				return nil
 			}
+		}
+		// Epoch milliseconds sent as a string.
+		if ms, err := strconv.ParseInt(s, 10, 64); err == nil && len(s) >= 10 {
+			*t = Time{Time: time.UnixMilli(ms).UTC(), Valid: true}
+			return nil
 		}
 	case '{':
 		var j struct {
