@@ -323,9 +323,15 @@ func (c *Client) CreateCustomer(ctx context.Context, req CustomerRequest) (int64
 				var w struct {
 					ID id `json:"id"`
 				}
-				if err := decodeTolerant(b, &w); err != nil || w.ID <= 0 {
+				if err := decodeTolerant(b, &w); err != nil {
 					return "", "", &vendors.Error{Vendor: vendors.Artemis, Kind: vendors.Transient,
-						Message: "Artemis answered the customer creation without a customer id.", Err: err}
+						Message: "Artemis answered the customer creation with something that is not readable (no customer id).", Err: err}
+				}
+				if w.ID <= 0 {
+					// Readable, and without an id: the customer may well exist now, so sending it
+					// again would only be refused as a duplicate.
+					return "", "", &vendors.Error{Vendor: vendors.Artemis, Kind: vendors.Invalid,
+						Message: "Artemis answered the customer creation without a customer id."}
 				}
 				customerID = int64(w.ID)
 				return "", fmt.Sprintf("Artemis created customer %d.", customerID), nil
@@ -407,7 +413,8 @@ func (c *Client) uploadDocument(ctx context.Context, customerID int64, doc Docum
 			}
 			d, err := ParseDocument(b)
 			if err == nil && d.ID <= 0 {
-				err = &vendors.Error{Vendor: vendors.Artemis, Kind: vendors.Transient, Message: "Artemis answered the document upload without a document id."}
+				// Readable, and without an id: sending it again would make a second document.
+				err = &vendors.Error{Vendor: vendors.Artemis, Kind: vendors.Invalid, Message: "Artemis answered the document upload without a document id."}
 			}
 			if err != nil {
 				return "", "", err

@@ -307,6 +307,31 @@ func TestArtemisClientErrorsCarrySpringMessage(t *testing.T) {
 	}
 }
 
+// TestArtemisAnswerWithoutAnIDIsNotRetried: a readable 2xx without the new record's id is not
+// sent again (the customer would be refused as a duplicate, the document made twice); an
+// unreadable one (a proxy's page, a cut body) is.
+func TestArtemisAnswerWithoutAnIDIsNotRetried(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.fake.Faults.Inject(vendors.Fault{Kind: vendors.FaultStatus, Status: 201, Body: `{"profileReferenceId":"case-9"}`, PathContains: "/customer"})
+	_, err := e.client.CreateCustomer(ctx(t), CustomerRequest{ProfileReferenceID: "case-9"})
+	if ve := mustVendorError(t, err); ve.Kind != vendors.Invalid || vendors.Retryable(err) {
+		t.Errorf("customer created without an id: %s %q", ve.Kind, ve.Message)
+	}
+	e.fake.Faults.Inject(vendors.Fault{Kind: vendors.FaultMalformed, PathContains: "/customer"})
+	if _, err := e.client.CreateCustomer(ctx(t), CustomerRequest{ProfileReferenceID: "case-10"}); !vendors.Retryable(err) {
+		t.Errorf("an unreadable answer to the customer creation: %v, want transient", err)
+	}
+	cid, err := e.client.CreateCustomer(ctx(t), CustomerRequest{ProfileReferenceID: "case-11"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fake.Faults.Inject(vendors.Fault{Kind: vendors.FaultStatus, Status: 200, Body: `{"type":"PASSPORT"}`, PathContains: "/document"})
+	_, err = e.client.UploadDocument(ctx(t), cid, DocumentRequest{Type: DocPassport, Number: "L898902C3"}, image("front"), nil)
+	if ve := mustVendorError(t, err); ve.Kind != vendors.Invalid || vendors.Retryable(err) {
+		t.Errorf("document uploaded without an id: %s %q", ve.Kind, ve.Message)
+	}
+}
+
 func TestArtemisRequestValidation(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	c := ctx(t)

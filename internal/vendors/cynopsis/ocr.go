@@ -158,7 +158,10 @@ var mrzKeys = []string{"mrz_raw_string", "mrz raw string", "mrzRawString", "mrz"
 
 // ParseOCR reads an OCR and IDV v2 answer body into a normalised result. It never panics: an
 // unreadable body is a Transient error (a proxy or a broken answer), status_task FAILURE a Business
-// error, and any other shape is read as far as it goes.
+// error, and any other shape is read as far as it goes. A readable answer that holds no result
+// (success without one, a status other than SUCCESS or FAILURE, neither status nor result) is
+// Invalid, not retried: the call is synchronous with no polling, so Cynopsis did the work and
+// would be asked to do it again, as a new task, for each retry.
 func ParseOCR(body []byte) (*vendors.Result, error) {
 	const product = vendors.CynopsisOCR
 	var top map[string]json.RawMessage
@@ -172,7 +175,7 @@ func ParseOCR(body []byte) (*vendors.Result, error) {
 	switch status {
 	case "SUCCESS":
 		if result == nil {
-			return nil, &vendors.Error{Vendor: product, Kind: vendors.Transient, Message: "Cynopsis OCR reported success but sent no result."}
+			return nil, &vendors.Error{Vendor: product, Kind: vendors.Invalid, Message: "Cynopsis OCR reported success but sent no result."}
 		}
 	case "FAILURE", "FAILED", "ERROR", "REVOKED":
 		return nil, ocrFailure(top, resultText, taskID)
@@ -183,11 +186,11 @@ func ParseOCR(body []byte) (*vendors.Result, error) {
 		case firstText(top, "error", "description") != "":
 			return nil, ocrFailure(top, resultText, taskID)
 		default:
-			return nil, &vendors.Error{Vendor: product, Kind: vendors.Transient, Message: "Cynopsis OCR answered without a task status or a result."}
+			return nil, &vendors.Error{Vendor: product, Kind: vendors.Invalid, Message: "Cynopsis OCR answered without a task status or a result."}
 		}
 	default:
-		return nil, &vendors.Error{Vendor: product, Kind: vendors.Transient,
-			Message: fmt.Sprintf("Cynopsis OCR had not finished reading the document (task status %s).", status)}
+		return nil, &vendors.Error{Vendor: product, Kind: vendors.Invalid,
+			Message: fmt.Sprintf("Cynopsis OCR answered with the task status %s, neither SUCCESS nor FAILURE, and no polling exists: run the check again to ask for a new reading.", status)}
 	}
 	return normalise(result, taskID), nil
 }

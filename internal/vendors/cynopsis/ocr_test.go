@@ -208,15 +208,23 @@ func TestParseOCRFailure(t *testing.T) {
 	}
 }
 
+// TestParseOCRUnreadableIsTransient: a body that cannot be read (a proxy's page, a cut answer) is
+// retried; a readable answer without a result is not, since each call is a new task at Cynopsis.
 func TestParseOCRUnreadableIsTransient(t *testing.T) {
-	for _, body := range []string{``, `null`, `[]`, `"text"`, `{"result": [unterminated`, `<html></html>`,
-		`{"task_id":"x","status_task":"SUCCESS"}`, `{"task_id":"x","status_task":"PENDING"}`, `{"task_id":"x"}`} {
+	for _, body := range []string{``, `null`, `[]`, `"text"`, `{"result": [unterminated`, `<html></html>`} {
 		res, err := ParseOCR([]byte(body))
 		if res != nil {
 			t.Errorf("%s: result %+v", body, res)
 		}
 		if ve := mustVendorError(t, err); ve.Kind != vendors.Transient {
 			t.Errorf("%s: kind %s", body, ve.Kind)
+		}
+	}
+	for _, body := range []string{`{"task_id":"x","status_task":"SUCCESS"}`, `{"task_id":"x","status_task":"SUCCESS","result":null}`,
+		`{"task_id":"x","status_task":"PENDING"}`, `{"task_id":"x"}`} {
+		res, err := ParseOCR([]byte(body))
+		if ve := mustVendorError(t, err); res != nil || ve.Kind != vendors.Invalid || vendors.Retryable(err) {
+			t.Errorf("%s: result %+v, kind %s", body, res, ve.Kind)
 		}
 	}
 }
