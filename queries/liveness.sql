@@ -139,3 +139,25 @@ JOIN users u ON u.id = v.recorded_by
 WHERE v.document_id = ANY(@document_ids::uuid[]) AND d.state = 'delivered' AND d.delivered_at IS NOT NULL
 ORDER BY v.document_id, d.delivered_at DESC, v.seq DESC;
 
+
+-- name: GetCustomerIDByArtemisID :one
+-- The customer Artemis knows by this id (kycdesk stores it when it creates the record there).
+SELECT id FROM customers WHERE artemis_customer_id = @artemis_customer_id ORDER BY created_at LIMIT 1;
+
+-- name: LatestArtemisCallback :one
+-- The latest callback kept about a customer: by kycdesk's customer when known, else by Artemis' id.
+SELECT * FROM artemis_callbacks
+WHERE (sqlc.narg(customer_id)::uuid IS NOT NULL AND customer_id = sqlc.narg(customer_id))
+   OR (sqlc.narg(customer_id)::uuid IS NULL AND artemis_customer_id = @artemis_customer_id)
+ORDER BY id DESC LIMIT 1;
+
+-- name: CreateArtemisCallback :one
+INSERT INTO artemis_callbacks (artemis_customer_id, profile_reference_id, customer_reference_id, status, risk_rating,
+    action, customer_type, customer_id, case_id, body)
+VALUES (sqlc.narg(artemis_customer_id), @profile_reference_id, @customer_reference_id, @status, @risk_rating,
+    @action, @customer_type, sqlc.narg(customer_id), sqlc.narg(case_id), @body)
+RETURNING *;
+
+-- name: LockArtemisCallbacks :exec
+-- Callbacks about one Artemis customer take turns, so a repeat arriving twice at once is kept once.
+SELECT pg_advisory_xact_lock(hashtextextended('artemis_callback:' || @key::text, 0));

@@ -186,6 +186,24 @@ func Describe(e db.AuditEvent) string {
 		return "liveness verdict not delivered: " + str("reason")
 	case "liveness.retry":
 		return "asked to push the liveness verdict again"
+	case "artemis.callback":
+		d := "Cynopsis Artemis reported the customer's screening status"
+		if st := str("status"); st != "" {
+			d += " " + st
+		} else {
+			d += " (none given)"
+		}
+		var more []string
+		if v := str("risk_rating"); v != "" {
+			more = append(more, "risk rating "+v)
+		}
+		if v := str("action"); v != "" {
+			more = append(more, "action "+v)
+		}
+		if len(more) > 0 {
+			d += " (" + strings.Join(more, "; ") + ")"
+		}
+		return d
 	case "liveness.superseded":
 		return "an older liveness verdict was superseded and will not be sent"
 	case "report.generate":

@@ -13,6 +13,58 @@ import (
 	"github.com/google/uuid"
 )
 
+const createArtemisCallback = `-- name: CreateArtemisCallback :one
+INSERT INTO artemis_callbacks (artemis_customer_id, profile_reference_id, customer_reference_id, status, risk_rating,
+    action, customer_type, customer_id, case_id, body)
+VALUES ($1, $2, $3, $4, $5,
+    $6, $7, $8, $9, $10)
+RETURNING id, received_at, artemis_customer_id, profile_reference_id, customer_reference_id, status, risk_rating, action, customer_type, customer_id, case_id, body
+`
+
+type CreateArtemisCallbackParams struct {
+	ArtemisCustomerID   *int64
+	ProfileReferenceID  string
+	CustomerReferenceID string
+	Status              string
+	RiskRating          string
+	Action              string
+	CustomerType        string
+	CustomerID          *uuid.UUID
+	CaseID              *uuid.UUID
+	Body                json.RawMessage
+}
+
+func (q *Queries) CreateArtemisCallback(ctx context.Context, arg CreateArtemisCallbackParams) (ArtemisCallback, error) {
+	row := q.db.QueryRow(ctx, createArtemisCallback,
+		arg.ArtemisCustomerID,
+		arg.ProfileReferenceID,
+		arg.CustomerReferenceID,
+		arg.Status,
+		arg.RiskRating,
+		arg.Action,
+		arg.CustomerType,
+		arg.CustomerID,
+		arg.CaseID,
+		arg.Body,
+	)
+	var i ArtemisCallback
+	err := row.Scan(
+		&i.ID,
+		&i.ReceivedAt,
+		&i.ArtemisCustomerID,
+		&i.ProfileReferenceID,
+		&i.CustomerReferenceID,
+		&i.Status,
+		&i.RiskRating,
+		&i.Action,
+		&i.CustomerType,
+		&i.CustomerID,
+		&i.CaseID,
+		&i.Body,
+	)
+	return i, err
+}
+
 const deliverLiveness = `-- name: DeliverLiveness :one
 UPDATE liveness_deliveries SET state = 'delivered', delivered_at = now(), updated_at = now(), next_attempt_at = NULL,
     last_error = '', error_kind = '', http_status = $1, response = $2,
@@ -113,6 +165,18 @@ func (q *Queries) FailLivenessDelivery(ctx context.Context, arg FailLivenessDeli
 		&i.DeliveredAt,
 	)
 	return i, err
+}
+
+const getCustomerIDByArtemisID = `-- name: GetCustomerIDByArtemisID :one
+SELECT id FROM customers WHERE artemis_customer_id = $1 ORDER BY created_at LIMIT 1
+`
+
+// The customer Artemis knows by this id (kycdesk stores it when it creates the record there).
+func (q *Queries) GetCustomerIDByArtemisID(ctx context.Context, artemisCustomerID *int64) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, getCustomerIDByArtemisID, artemisCustomerID)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
 }
 
 const getLivenessDelivery = `-- name: GetLivenessDelivery :one
@@ -294,6 +358,39 @@ func (q *Queries) InsertLivenessVerdict(ctx context.Context, arg InsertLivenessV
 		&i.AuditImageIds,
 		&i.Comment,
 		&i.Supersedes,
+	)
+	return i, err
+}
+
+const latestArtemisCallback = `-- name: LatestArtemisCallback :one
+SELECT id, received_at, artemis_customer_id, profile_reference_id, customer_reference_id, status, risk_rating, action, customer_type, customer_id, case_id, body FROM artemis_callbacks
+WHERE ($1::uuid IS NOT NULL AND customer_id = $1)
+   OR ($1::uuid IS NULL AND artemis_customer_id = $2)
+ORDER BY id DESC LIMIT 1
+`
+
+type LatestArtemisCallbackParams struct {
+	CustomerID        *uuid.UUID
+	ArtemisCustomerID *int64
+}
+
+// The latest callback kept about a customer: by kycdesk's customer when known, else by Artemis' id.
+func (q *Queries) LatestArtemisCallback(ctx context.Context, arg LatestArtemisCallbackParams) (ArtemisCallback, error) {
+	row := q.db.QueryRow(ctx, latestArtemisCallback, arg.CustomerID, arg.ArtemisCustomerID)
+	var i ArtemisCallback
+	err := row.Scan(
+		&i.ID,
+		&i.ReceivedAt,
+		&i.ArtemisCustomerID,
+		&i.ProfileReferenceID,
+		&i.CustomerReferenceID,
+		&i.Status,
+		&i.RiskRating,
+		&i.Action,
+		&i.CustomerType,
+		&i.CustomerID,
+		&i.CaseID,
+		&i.Body,
 	)
 	return i, err
 }
@@ -615,6 +712,16 @@ func (q *Queries) ListUndeliveredLiveness(ctx context.Context, maxRows int32) ([
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockArtemisCallbacks = `-- name: LockArtemisCallbacks :exec
+SELECT pg_advisory_xact_lock(hashtextextended('artemis_callback:' || $1::text, 0))
+`
+
+// Callbacks about one Artemis customer take turns, so a repeat arriving twice at once is kept once.
+func (q *Queries) LockArtemisCallbacks(ctx context.Context, key string) error {
+	_, err := q.db.Exec(ctx, lockArtemisCallbacks, key)
+	return err
 }
 
 const lockLivenessCustomer = `-- name: LockLivenessCustomer :one

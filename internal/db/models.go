@@ -427,6 +427,21 @@ type AppSetting struct {
 	UpdatedAt time.Time
 }
 
+type ArtemisCallback struct {
+	ID                  int64
+	ReceivedAt          time.Time
+	ArtemisCustomerID   *int64
+	ProfileReferenceID  string
+	CustomerReferenceID string
+	Status              string
+	RiskRating          string
+	Action              string
+	CustomerType        string
+	CustomerID          *uuid.UUID
+	CaseID              *uuid.UUID
+	Body                json.RawMessage
+}
+
 type AuditEvent struct {
 	ID          int64
 	At          time.Time

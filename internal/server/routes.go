@@ -95,6 +95,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/cases/{id}/documents/{doc}/checks", need(auth.PermCasesWork), s.checks.Run},
 		{"GET", "/vendor-calls/{id}", need(auth.PermCasesView), s.checks.RawCall},
 		{"POST", "/callbacks/argos/{token}", public, s.callbacks.Argos},
+		{"POST", "/callbacks/artemis/{token}", public, s.artemisCallbacks.Artemis},
 
 		// The review workspace of a document.
 		{"GET", "/cases/{id}/documents/{doc}/review", need(auth.PermCasesView), s.review.Show},

@@ -62,10 +62,12 @@ type Server struct {
 	checks    *checks.Handler
 	vendorsUI *vendorsettings.Handler
 	callbacks *checks.CallbackHandler
-	decisions *decisions.Handler
-	review    *review.Handler
-	liveness  *liveness.Handler
-	reports   *reports.Handler
+	// artemisCallbacks hears Cynopsis Artemis' screening callbacks.
+	artemisCallbacks *liveness.Callbacks
+	decisions        *decisions.Handler
+	review           *review.Handler
+	liveness         *liveness.Handler
+	reports          *reports.Handler
 
 	// Settings is the vendor settings service; Sim the built-in simulator (nil when off).
 	Settings *vendorsettings.Service
@@ -121,6 +123,7 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 		return checks.Build(v, r, checks.ClientConfigs{}, clients.HTTP, clients.Recorder)
 	}}
 	s.callbacks = &checks.CallbackHandler{Runner: runner, River: s.River}
+	s.artemisCallbacks = &liveness.Callbacks{Pool: pool, Settings: s.Settings, TrustProxy: cfg.TrustProxy}
 	s.decisions = &decisions.Handler{Pool: pool, Service: &decisions.Service{Pool: pool}, R: s.R,
 		CasePage: func(w http.ResponseWriter, r *http.Request, status int, d *web.DecisionView) error {
 			return s.cases.ShowWith(w, r, status, func(v *web.CaseView) { v.Decision = d })

@@ -20,6 +20,8 @@ type Field struct {
 	Default  string // used when left empty
 	Required bool   // needed before the integration can be enabled
 	Hint     string
+	// MinLength is the shortest value accepted (0: any).
+	MinLength int
 }
 
 // Address reports whether the field decides where kycdesk sends requests, and with them the
@@ -57,6 +59,10 @@ var Integrations = []Integration{
 		{Name: "client_id", Label: "Client ID", Required: true},
 		{Name: "client_secret", Label: "Client secret", Secret: true, Required: true},
 		{Name: "domain_id", Label: "Domain ID", Required: true, Hint: "X-Domain-ID"},
+		{Name: "callback_token", Label: "Callback token", Secret: true, MinLength: 24,
+			Hint: "Artemis' callbacks are heard at KYCDESK_BASE_URL/callbacks/artemis/<this token>: give Cynopsis that URL. 24 characters or more; none set, callbacks are refused."},
+		{Name: "callback_allow", Label: "Callback addresses",
+			Hint: "IP addresses or CIDR ranges Artemis calls back from, comma-separated (e.g. 203.0.113.7, 198.51.100.0/24); empty: any address"},
 	}},
 	{Vendor: vendors.Apptenticate, Label: "Apptenticate ID Reader Plus v3", Kind: "ocr", Fields: []Field{
 		{Name: "base_url", Label: "Base URL", URL: true, Required: true, Hint: "e.g. https://api.apptenticate.com"},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"sort"
@@ -160,6 +161,10 @@ func (s *Service) Save(ctx context.Context, actor audit.Actor, v vendors.Name, e
 						errs[f.Name] = "The value is too long."
 						continue
 					}
+					if len(val) < f.MinLength {
+						errs[f.Name] = fmt.Sprintf("Use at least %d characters.", f.MinLength)
+						continue
+					}
 					stored[f.Name], next.SecretsSet[f.Name] = val, now
 					changed = append(changed, f.Name)
 				}
@@ -302,6 +307,16 @@ func (s *Service) validate(f Field, env, val string) string {
 	case "mode":
 		if val != "sync" && val != "async" {
 			return "Use sync or async."
+		}
+	case "callback_allow":
+		for _, item := range strings.Split(val, ",") {
+			item = strings.TrimSpace(item)
+			if _, err := netip.ParsePrefix(item); err == nil {
+				continue
+			}
+			if _, err := netip.ParseAddr(item); err != nil {
+				return fmt.Sprintf("%q is not an IP address or CIDR range: use addresses such as 203.0.113.7 or 198.51.100.0/24, comma-separated.", item)
+			}
 		}
 	case "callback_wait_minutes":
 		if n, err := strconv.Atoi(val); err != nil || n < 1 || n > 1440 {
