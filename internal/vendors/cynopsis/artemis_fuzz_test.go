@@ -104,3 +104,30 @@ func FuzzArtemisRefusal(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseArtemisCallback: a callback body, which anyone holding the URL can send, never panics
+// the parser; what it accepts names a customer, and its words are short, single-line and free of
+// control characters (they are stored and shown on the case timeline).
+func FuzzParseArtemisCallback(f *testing.F) {
+	for _, s := range []string{
+		`{"customerId":4242,"customerReferenceId":"C-1","profileReferenceId":"0b4c7c1e-1111-4222-8333-444455556666","status":"CLEARED","riskRating":"LOW","action":"NONE","customerType":"INDIVIDUAL"}`,
+		`{"customerId":"77","status":null}`, `{"profileReferenceId":"x","status":"REQUIRE_UPDATE\u0000"}`,
+		`{"customerId":1e300}`, `{"customerId":-5}`, `{"status":["CLEARED"]}`, `[]`, `null`, ``, `{"customerId":`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		cb, err := ParseArtemisCallback(body)
+		if err != nil {
+			return
+		}
+		if cb.CustomerID <= 0 && cb.ProfileReferenceID == "" {
+			t.Fatalf("accepted a callback naming no customer: %+v", cb)
+		}
+		for _, s := range []string{cb.CustomerReferenceID, cb.ProfileReferenceID, cb.Status, cb.RiskRating, cb.Action, cb.CustomerType} {
+			if len([]rune(s)) > 200 || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+				t.Fatalf("a word kept as %q", s)
+			}
+		}
+	})
+}
