@@ -436,7 +436,7 @@ func (c *Client) PutLiveness(ctx context.Context, customerID, documentID int64, 
 }
 
 // PutOCR pushes an OCR and IDV v2 answer (the body OCR returned) onto an Artemis document and
-// returns the updated record.
+// returns the updated record (nil when Artemis answered 2xx with no body).
 func (c *Client) PutOCR(ctx context.Context, customerID, documentID int64, ocrAnswer json.RawMessage) (*Document, error) {
 	b := bytes.TrimSpace(ocrAnswer)
 	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
@@ -461,7 +461,11 @@ func (c *Client) putDocument(ctx context.Context, customerID, documentID int64, 
 			if status < 200 || status >= 300 {
 				return httpError(vendors.Artemis, status, h, b)
 			}
-			// Success is the document record coming back, not the status alone.
+			// Success is the document record coming back, not the status alone; a 2xx with no body
+			// at all (204, or Spring's ok().build()) did nothing wrong either: delivered, no record.
+			if len(bytes.TrimSpace(b)) == 0 {
+				return "", fmt.Sprintf(done, documentID) + " (no record came back)", nil
+			}
 			d, err := ParseDocument(b)
 			if err == nil && d.ID <= 0 {
 				err = &vendors.Error{Vendor: vendors.Artemis, Kind: vendors.Transient, Message: "Artemis answered without the document record."}

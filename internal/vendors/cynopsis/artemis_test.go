@@ -305,6 +305,13 @@ func TestArtemisClientErrorsCarrySpringMessage(t *testing.T) {
 	if _, err := e.client.PutLiveness(ctx(t), cid, did, LivenessRequest{}); !vendors.Retryable(err) {
 		t.Errorf("malformed liveness answer: %v, want transient", err)
 	}
+	// A 2xx with no body at all is a delivery, without the record.
+	for _, status := range []int{http.StatusOK, http.StatusNoContent} {
+		e.fake.Faults.Inject(vendors.Fault{Kind: vendors.FaultStatus, Status: status, PathContains: "/liveness"})
+		if got, err := e.client.PutLiveness(ctx(t), cid, did, LivenessRequest{}); err != nil || got != nil {
+			t.Errorf("%d without a body: %+v, %v; want delivered without a record", status, got, err)
+		}
+	}
 }
 
 // TestArtemisAnswerWithoutAnIDIsNotRetried: a readable 2xx without the new record's id is not
