@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"maps"
 	"math"
+	"strconv"
+	"strings"
 
 	// Decoders for what customers upload; Argos itself takes only JPEG, PNG and BMP, so the
 	// others are re-encoded as JPEG.
@@ -75,6 +78,37 @@ func (s Scale) Apply(r *vendors.Result) {
 			continue
 		}
 		r.Fields[i].Box = &nb
+	}
+	// The boxes of raw fields kycdesk does not map, kept in Extra as "x,y x,y x,y x,y" (in a copy
+	// of the map: the caller's is left as it was).
+	extra := make(map[string]string, len(r.Extra))
+	maps.Copy(extra, r.Extra)
+	defer func() {
+		if r.Extra != nil {
+			r.Extra = extra
+		}
+	}()
+	for k, v := range extra {
+		if !strings.HasSuffix(k, ".coordinates") {
+			continue
+		}
+		parts := strings.Fields(v)
+		for i, p := range parts {
+			xs, ys, ok := strings.Cut(p, ",")
+			x, errX := strconv.ParseFloat(xs, 64)
+			y, errY := strconv.ParseFloat(ys, 64)
+			if !ok || errX != nil || errY != nil {
+				parts = nil
+				break
+			}
+			x, y = math.Round(x*s.X*100)/100, math.Round(y*s.Y*100)/100
+			parts[i] = strconv.FormatFloat(x, 'f', -1, 64) + "," + strconv.FormatFloat(y, 'f', -1, 64)
+		}
+		if parts == nil {
+			delete(extra, k)
+			continue
+		}
+		extra[k] = strings.Join(parts, " ")
 	}
 }
 

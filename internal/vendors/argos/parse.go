@@ -273,9 +273,16 @@ func (env envelope) toResult() (vendors.Result, error) {
 			f = values[name]
 		}
 		if !mapped || f == nil || attached[name] {
-			// Unmapped, empty, or a second raw key for a field already placed.
+			// Unmapped, empty, or a second raw key for a field already placed: kept with its score
+			// and box, so nothing Argos read is lost.
 			if e.value != "" {
 				res.Extra["raw."+k] = e.value
+				if e.score != nil {
+					res.Extra["raw."+k+".score"] = strconv.FormatFloat(*e.score*100, 'f', -1, 64)
+				}
+				if e.box != nil {
+					res.Extra["raw."+k+".coordinates"] = formatQuad(*e.box)
+				}
 			}
 			continue
 		}

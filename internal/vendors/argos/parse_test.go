@@ -92,7 +92,11 @@ func TestParseResultPageSample(t *testing.T) {
 
 	wantExtra := map[string]string{
 		"raw.authority":                    "{{value}}",
+		"raw.authority.score":              "4", // unmapped fields keep their score and box
+		"raw.authority.coordinates":        "796,1460 1931,1461 1925,1641 799,1637",
 		"raw.name_chn":                     "{{value}}",
+		"raw.name_chn.score":               "61",
+		"raw.name_chn.coordinates":         "367,462 1379,454 1378,663 375,669",
 		"raw.name":                         "{{value}}", // differs from ocr_fullName: kept
 		"raw.number":                       "{{value}}",
 		"raw.rotate":                       "0",
@@ -257,13 +261,20 @@ func TestParseResultErrors(t *testing.T) {
 }
 
 func TestScaleApply(t *testing.T) {
+	extra := map[string]string{"raw.authority.coordinates": "10,20 30,20 30,40 10,40", "raw.x.coordinates": "garbage", "raw.authority": "MAYOR"}
 	r := vendors.Result{Fields: []vendors.Field{
 		{Name: vendors.Surname, Box: ptr(rect(10, 20, 30, 40))},
 		{Name: vendors.Sex},
 		{Name: vendors.FullName, Box: &vendors.Box{Side: "back", Corners: rect(1, 1, 2, 2).Corners}},
-	}}
+	}, Extra: extra}
 	orig := r.Fields[0].Box
 	Scale{X: 2, Y: 2.5}.Apply(&r)
+	if got := r.Extra["raw.authority.coordinates"]; got != "20,50 60,50 60,100 20,100" || r.Extra["raw.authority"] != "MAYOR" {
+		t.Errorf("an unmapped field's box %q", got)
+	}
+	if _, ok := r.Extra["raw.x.coordinates"]; ok || extra["raw.authority.coordinates"] != "10,20 30,20 30,40 10,40" {
+		t.Errorf("unreadable coordinates kept, or the caller's map changed: %v %v", r.Extra, extra)
+	}
 	if got := r.Fields[0].Box.Corners; got != rect(20, 50, 60, 100).Corners {
 		t.Errorf("front box %v", got)
 	}
