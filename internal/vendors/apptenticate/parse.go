@@ -202,17 +202,27 @@ func inputError(resp *http.Response, body []byte, obj object) *vendors.Error {
 	return e
 }
 
-// success maps an answer that passed proof of life. The body's shape is assumed ({"valid": true,
-// "id": N, "data": {…}}); fields found at the top level are read as well.
+// success maps an answer that passed proof of life. The body's shape is not public and assumed
+// ({"valid": true, "id": N, "data": {…}}); without "data", the fields are looked for under
+// "result", "ocr" or "document" (the names other readers of the kind use), then at the top level.
 func success(obj object) vendors.Result {
 	res := vendors.Result{Outcome: vendors.OutcomePass, TransactionID: obj.text("id"), Extra: map[string]string{}}
 	data, top := obj, true
-	if raw, ok := obj.get("data"); ok {
+	container := "data"
+	for _, k := range []string{"data", "result", "ocr", "document"} {
+		if raw, ok := obj.get(k); ok {
+			if _, ok := decodeObject(raw); ok {
+				container = k
+				break
+			}
+		}
+	}
+	if raw, ok := obj.get(container); ok {
 		if d, ok := decodeObject(raw); ok {
 			data, top = d, false
 			// Anything beside "data" in the envelope is kept too.
 			for _, k := range obj.keys {
-				if !envelope[k] {
+				if !envelope[k] && k != container {
 					flatten(obj.orig[k], obj.vals[k], res.Extra)
 				}
 			}

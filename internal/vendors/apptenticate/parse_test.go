@@ -44,6 +44,18 @@ func TestInterpretSuccessMapping(t *testing.T) {
 			wantExtra: map[string]string{"score": "97"},
 		},
 		{
+			name:      "fields under result instead of data",
+			body:      `{"valid": true, "id": 12, "result": {"apellidos": "GONZALEZ", "nombres": "MARIA JOSE", "document_number": "A1"}, "score": 90}`,
+			wantID:    "12",
+			want:      map[vendors.FieldName]string{vendors.Surname: "GONZALEZ", vendors.GivenNames: "MARIA JOSE", vendors.DocumentNumber: "A1"},
+			wantExtra: map[string]string{"score": "90"},
+		},
+		{
+			name: "fields under ocr",
+			body: `{"valid": true, "ocr": {"last_name": "LEE", "first_name": "MIN"}}`,
+			want: map[vendors.FieldName]string{vendors.Surname: "LEE", vendors.GivenNames: "MIN"},
+		},
+		{
 			name: "other spellings, case and spacing",
 			body: `{"valid": "True", "data": {"Last Name": "LEE", "First_Name": "MIN", "birthDate": "1990-01-02", "Gender": "M", "Expiration Date": "2030-05-06", "Country": "MYS", "DOCUMENT-NUMBER": "A123", "mrz_line1": "L1", "mrz_line2": "L2"}}`,
 			want: map[vendors.FieldName]string{
