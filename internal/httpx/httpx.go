@@ -260,8 +260,11 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// IsAPI reports whether r is for the JSON API.
-func IsAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+// IsAPI reports whether r is from a program, answered in JSON: the intake API, or a vendor's
+// callback.
+func IsAPI(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/callbacks/")
+}
 
 // RedirectToLogin sends a signed-out visitor to the sign-in page, remembering where they were going.
 func RedirectToLogin(w http.ResponseWriter, r *http.Request) {

@@ -108,8 +108,8 @@ func TestArtemisCallbacks(t *testing.T) {
 		t.Errorf("unknown customer: %d %s", st, ans)
 	}
 	for _, bad := range []string{`not json`, `[]`, `{"status": "CLEARED"}`} {
-		if st, _ := postCallback(t, app, callbackToken, bad); st != http.StatusUnprocessableEntity {
-			t.Errorf("%s: %d", bad, st)
+		if st, ans := postCallback(t, app, callbackToken, bad); st != http.StatusUnprocessableEntity || !strings.HasPrefix(ans, `{"error":`) {
+			t.Errorf("%s: %d %s, want 422 in JSON", bad, st, ans)
 		}
 	}
 	if st, _ := postCallback(t, app, callbackToken, `{"customerId": 1, "status": "`+strings.Repeat("A", 70<<10)+`"}`); st != http.StatusRequestEntityTooLarge {
@@ -121,6 +121,22 @@ func TestArtemisCallbacks(t *testing.T) {
 	var kept int
 	if err := app.Pool.QueryRow(ctx, "SELECT count(*) FROM artemis_callbacks").Scan(&kept); err != nil || kept != 4 {
 		t.Errorf("callbacks kept: %d (%v), want 4", kept, err)
+	}
+
+	// The callback token is one kycdesk is sent, not one it sends: moving Artemis' address asks for
+	// the client secret again, not for it, and callbacks go on being heard.
+	if _, err := app.Server.Settings.Save(ctx, audit.UserActor(admin.ID, admin.Email), vendors.Artemis, "sandbox", vendorsettings.Input{
+		Enabled: true, TimeoutSeconds: 5, Concurrency: 4, Config: map[string]string{"artemis_url": "http://127.0.0.1:2"},
+		Secrets: map[string]string{"client_secret": "a-new-client-secret"}}); err != nil {
+		t.Fatalf("moving Artemis with its client secret typed again: %v", err)
+	}
+	if st, ans := postCallback(t, app, callbackToken, `{"customerId": 4242, "status": "ACCEPTED"}`); st != http.StatusOK || !strings.Contains(ans, liveness.CallbackRecorded) {
+		t.Errorf("callback after Artemis moved: %d %s", st, ans)
+	}
+	// The settings page says where Artemis calls back, and does not say the token is asked for again.
+	field := app.SignIn(t, admin).Get(t, "/admin/vendors/artemis/sandbox").Doc(t).Find("#callback_token").Parent()
+	if hint := field.Find(".hint").Text(); !strings.Contains(hint, "/callbacks/artemis/") || strings.Contains(hint, "asks for it again") {
+		t.Errorf("the callback token's hints: %q", hint)
 	}
 	// The case's status is Artemis' news, not a decision: it stays where it was.
 	if c, _ := cases.Get(ctx, db.New(app.Pool), f.caseID); c.Status != before.Status {

@@ -22,6 +22,9 @@ type Field struct {
 	Hint     string
 	// MinLength is the shortest value accepted (0: any).
 	MinLength int
+	// Inbound marks a secret kycdesk is sent rather than sends (a callback token): moving the
+	// integration's addresses does not ask for it again.
+	Inbound bool
 }
 
 // Address reports whether the field decides where kycdesk sends requests, and with them the
@@ -59,7 +62,7 @@ var Integrations = []Integration{
 		{Name: "client_id", Label: "Client ID", Required: true},
 		{Name: "client_secret", Label: "Client secret", Secret: true, Required: true},
 		{Name: "domain_id", Label: "Domain ID", Required: true, Hint: "X-Domain-ID"},
-		{Name: "callback_token", Label: "Callback token", Secret: true, MinLength: 24,
+		{Name: "callback_token", Label: "Callback token", Secret: true, Inbound: true, MinLength: 24,
 			Hint: "Artemis' callbacks are heard at KYCDESK_BASE_URL/callbacks/artemis/<this token>: give Cynopsis that URL. 24 characters or more; none set, callbacks are refused."},
 		{Name: "callback_allow", Label: "Callback addresses",
 			Hint: "IP addresses or CIDR ranges Artemis calls back from, comma-separated (e.g. 203.0.113.7, 198.51.100.0/24); empty: any address"},

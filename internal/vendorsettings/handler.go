@@ -123,7 +123,8 @@ func (h *Handler) form(ctx context.Context, in Integration, st Settings) (web.Ve
 		v.UpdatedAt = &at
 	}
 	for _, f := range in.Fields {
-		fv := web.VendorFieldView{Name: f.Name, Label: f.Label, Hint: f.Hint, Placeholder: f.Default, Secret: f.Secret, URL: f.URL, Required: f.Required}
+		fv := web.VendorFieldView{Name: f.Name, Label: f.Label, Hint: f.Hint, Placeholder: f.Default, Secret: f.Secret, URL: f.URL, Required: f.Required,
+			Inbound: f.Inbound}
 		if f.Secret {
 			if at, ok := st.SecretsSet[f.Name]; ok && !at.IsZero() {
 				fv.SetAt = &at

@@ -193,7 +193,7 @@ func (s *Service) Save(ctx context.Context, actor audit.Actor, v vendors.Name, e
 		// each secret still stored must come with this change (or be cleared by it).
 		if moved := movedAddress(integ, before, next); moved != "" {
 			for _, f := range integ.Fields {
-				if !f.Secret || before.SecretsSet[f.Name].IsZero() || slices.Contains(changed, f.Name) || errs[f.Name] != "" {
+				if !f.Secret || f.Inbound || before.SecretsSet[f.Name].IsZero() || slices.Contains(changed, f.Name) || errs[f.Name] != "" {
 					continue
 				}
 				errs[f.Name] = fmt.Sprintf("Type the %s again: the address it is sent to changed (%s).", lowerLabel(f.Label), moved)
