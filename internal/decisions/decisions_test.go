@@ -599,6 +599,12 @@ func TestApprovalNeedsEvidence(t *testing.T) {
 		page.Doc(t).Find(`#decision-form input[name=outcome][value=request_resubmission]`).Length() != 0 {
 		t.Error("the escalated case's decision form offers a resubmission (or no outcome at all)")
 	}
+	if keys := page.Doc(t).Find("#decision-keys").Text(); keys != "Keys: a approve · r reject" {
+		t.Errorf("the escalated case's keyboard hint: %q", keys)
+	}
+	if page.Doc(t).Find(`#decision-form optgroup[data-outcome=request_resubmission], #decision-form optgroup[data-outcome=escalate]`).Length() != 0 {
+		t.Error("the escalated case's reasons offer those of outcomes it does not offer")
+	}
 	res := oc.PostForm(t, "/cases/"+id.String()+"/decision", url.Values{"outcome": {decisions.RequestResubmission},
 		"reason": {f.reasons[decisions.RequestResubmission]}, "comment": {"The photo is blurred."}})
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Doc(t).Find("#outcome-error").Text(), "escalated case cannot wait") ||

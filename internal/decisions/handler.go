@@ -57,12 +57,15 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 	case c.AssigneeID == nil:
 		v.Blocked = "Claim the case to decide it."
 	}
+	var keys []string
 	for _, o := range Outcomes {
 		if c.Status == cases.Escalated && (o.Value == Escalate || o.Value == RequestResubmission) {
 			continue
 		}
 		v.Outcomes = append(v.Outcomes, web.Option{Value: o.Value, Label: o.Label})
+		keys = append(keys, o.Key+" "+keyWord[o.Value])
 	}
+	v.Keys = strings.Join(keys, " · ")
 	reasons, err := q.ListActiveReasons(ctx)
 	if err != nil {
 		return v, err
@@ -76,8 +79,8 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 		}
 		g.Reasons = append(g.Reasons, web.Option{Value: r.ID.String(), Label: r.Label})
 	}
-	for _, o := range []string{Approve, Reject, RequestResubmission, Escalate} {
-		if g := groups[o]; g != nil {
+	for _, o := range v.Outcomes { // the reasons of the outcomes offered only
+		if g := groups[o.Value]; g != nil {
 			v.Reasons = append(v.Reasons, *g)
 		}
 	}
@@ -248,6 +251,9 @@ func (h *Handler) ShowPanel(w http.ResponseWriter, r *http.Request) error {
 	}
 	return httpx.Render(w, r, http.StatusOK, web.DecisionPanel(panel))
 }
+
+// keyWord is an outcome in the keyboard hint's words.
+var keyWord = map[string]string{Approve: "approve", Reject: "reject", RequestResubmission: "resubmission", Escalate: "escalate"}
 
 // refused answers a refused decision: a field error brings the case page back with the form as
 // typed (keep copies what was sent into the panel), a conflict goes back to the case with why.
