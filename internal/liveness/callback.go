@@ -6,9 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
-	"net/netip"
 	"strconv"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -51,7 +49,7 @@ func (h *Callbacks) Artemis(w http.ResponseWriter, r *http.Request) error {
 	if res.Simulated || want == "" || subtle.ConstantTimeCompare([]byte(chi.URLParam(r, "token")), []byte(want)) != 1 {
 		return apperr.New(apperr.NotFound, "Unknown callback.")
 	}
-	if allow := res.Values["callback_allow"]; allow != "" && !Allowed(allow, httpx.ClientIP(r, h.TrustProxy)) {
+	if allow := res.Values["callback_allow"]; allow != "" && !vendorsettings.AddressAllowed(allow, httpx.ClientIP(r, h.TrustProxy)) {
 		return apperr.New(apperr.Forbidden, "Callbacks are not accepted from this address.")
 	}
 	body, err := vendors.ReadBody(vendors.Artemis, http.MaxBytesReader(w, r.Body, maxCallbackBody), maxCallbackBody)
@@ -168,24 +166,4 @@ func storableJSON(body []byte) []byte {
 		return []byte(`{}`)
 	}
 	return bytes.ReplaceAll(b, []byte(`\u0000`), []byte(`\ufffd`))
-}
-
-// Allowed reports whether ip is one of list's addresses or in one of its CIDR ranges
-// (comma-separated, as the Artemis settings hold them).
-func Allowed(list, ip string) bool {
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		return false
-	}
-	addr = addr.Unmap()
-	for _, item := range strings.Split(list, ",") {
-		item = strings.TrimSpace(item)
-		if p, err := netip.ParsePrefix(item); err == nil && p.Contains(addr) {
-			return true
-		}
-		if a, err := netip.ParseAddr(item); err == nil && a.Unmap() == addr {
-			return true
-		}
-	}
-	return false
 }

@@ -310,12 +310,8 @@ func (s *Service) validate(f Field, env, val string) string {
 		}
 	case "callback_allow":
 		for _, item := range strings.Split(val, ",") {
-			item = strings.TrimSpace(item)
-			if _, err := netip.ParsePrefix(item); err == nil {
-				continue
-			}
-			if _, err := netip.ParseAddr(item); err != nil {
-				return fmt.Sprintf("%q is not an IP address or CIDR range: use addresses such as 203.0.113.7 or 198.51.100.0/24, comma-separated.", item)
+			if _, ok := allowItem(item); !ok {
+				return fmt.Sprintf("%q is not an IP address or CIDR range: use addresses such as 203.0.113.7 or 198.51.100.0/24, comma-separated.", strings.TrimSpace(item))
 			}
 		}
 	case "callback_wait_minutes":
@@ -324,6 +320,34 @@ func (s *Service) validate(f Field, env, val string) string {
 		}
 	}
 	return ""
+}
+
+// AddressAllowed reports whether ip is one of list's addresses or in one of its CIDR ranges (a
+// setting such as Artemis' callback_allow: comma-separated).
+func AddressAllowed(list, ip string) bool {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	for _, item := range strings.Split(list, ",") {
+		if p, ok := allowItem(item); ok && p.Contains(addr.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// allowItem reads one entry of an address list: a CIDR range, or an address (a range of one).
+func allowItem(item string) (netip.Prefix, bool) {
+	item = strings.TrimSpace(item)
+	if p, err := netip.ParsePrefix(item); err == nil {
+		return p.Masked(), true
+	}
+	if a, err := netip.ParseAddr(item); err == nil {
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	return netip.Prefix{}, false
 }
 
 func loopback(host string) bool {
