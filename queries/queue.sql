@@ -1,5 +1,9 @@
--- The queue. Optional filters are sqlc.narg parameters; the pool runs with plan_cache_mode =
--- force_custom_plan so each call is planned for the filters it actually has.
+-- The queue. Optional filters are sqlc.narg parameters, each on a line of its own: cases.Planned
+-- sends a page as the statement of the filters it sets (db.Shapes), kept by PostgreSQL with its
+-- plan for the common views, planned for its values for the others.
+-- A page is 51 rows (cases.PageSize and one more, to tell whether a next page exists), written as
+-- a number: a kept plan does not know a LIMIT given as a parameter and is costed as if it read a
+-- tenth of the tab, so PostgreSQL would never keep it.
 -- A page is chosen from cases alone, and only its rows are joined to customers and users: when the
 -- planner reads many matching cases (a search for a common name, estimated as a handful), it
 -- does not look up a customer for each of them before keeping fifty.
@@ -22,7 +26,7 @@ FROM (
       AND (sqlc.narg(search)::text IS NULL OR q.search_text LIKE '%' || sqlc.narg(search)::text || '%')
       AND (sqlc.narg(after_at)::timestamptz IS NULL OR (q.created_at, q.id) > (sqlc.narg(after_at), sqlc.narg(after_id)::uuid))
     ORDER BY q.created_at, q.id
-    LIMIT @page_size
+    LIMIT 51
 ) c
 JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN users u ON u.id = c.assignee_id
@@ -46,7 +50,7 @@ FROM (
       AND (sqlc.narg(search)::text IS NULL OR q.search_text LIKE '%' || sqlc.narg(search)::text || '%')
       AND (sqlc.narg(after_at)::timestamptz IS NULL OR (q.last_activity_at, q.id) < (sqlc.narg(after_at), sqlc.narg(after_id)::uuid))
     ORDER BY q.last_activity_at DESC, q.id DESC
-    LIMIT @page_size
+    LIMIT 51
 ) c
 JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN users u ON u.id = c.assignee_id

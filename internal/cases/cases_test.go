@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -556,9 +557,10 @@ func TestNotesAndTimeline(t *testing.T) {
 	}
 }
 
-// TestQueuePagesArePlannedForTheirFilters checks what the queue relies on for its plans: through
-// db.CustomPlans its statements are sent unnamed (PostgreSQL plans each with its values), while
-// the same statement sent plainly is prepared by name and may fall back to a generic plan.
+// TestQueuePagesArePlannedForTheirFilters checks what the queue relies on for its plans: a common
+// view is sent as the statement of its filters, prepared by name, and PostgreSQL comes to run it
+// with a kept (generic) plan; a view whose best plan depends on its values (a search, two filters)
+// is sent unnamed, which PostgreSQL plans with the values each time.
 func TestQueuePagesArePlannedForTheirFilters(t *testing.T) {
 	app := testenv.NewApp(t)
 	ctx := context.Background()
@@ -568,30 +570,134 @@ func TestQueuePagesArePlannedForTheirFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Release()
-	prepared := func() int {
-		var n int
-		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '-- name: ListQueue%'").Scan(&n); err != nil {
+	type prepared struct {
+		statement       string
+		generic, custom int64
+	}
+	statements := func() map[string]prepared {
+		rows, err := conn.Query(ctx, "SELECT name, statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '-- name: ListQueue%'")
+		if err != nil {
 			t.Fatal(err)
 		}
-		return n
+		out := map[string]prepared{}
+		for rows.Next() {
+			var name string
+			var p prepared
+			if err := rows.Scan(&name, &p.statement, &p.generic, &p.custom); err != nil {
+				t.Fatal(err)
+			}
+			out[name] = p
+		}
+		return out
 	}
-	for _, query := range []string{"", "nationality=DEU&q=plan", "status=new&sort=activity&risk=no"} {
+	for _, query := range []string{"", "status=new&sort=activity", "assignee=none&sort=activity", "nationality=DEU",
+		"outcome=none", "assignee=me", "from=2020-01-01"} {
 		v, _ := url.ParseQuery(query)
 		f, _ := cases.ParseFilter(v, uuid.New())
-		before := prepared()
-		page, err := cases.List(ctx, db.New(db.CustomPlans(conn)), f)
-		if err != nil || len(page.Rows) != 1 {
-			t.Fatalf("%q through CustomPlans: %d rows, %v", query, len(page.Rows), err)
+		before := statements()
+		for range 8 {
+			if _, err := cases.List(ctx, db.New(cases.Planned(conn, f)), f); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if after := prepared(); after != before {
-			t.Errorf("%q through CustomPlans prepared a named statement (%d → %d)", query, before, after)
+		var added []prepared
+		for name, p := range statements() {
+			if _, ok := before[name]; !ok {
+				added = append(added, p)
+			}
 		}
-		if _, err := cases.List(ctx, db.New(conn), f); err != nil {
-			t.Fatal(err)
+		if len(added) != 1 {
+			t.Fatalf("%q: %d statements prepared, want one of its own", query, len(added))
+		}
+		if p := added[0]; p.generic == 0 || strings.Contains(p.statement, "IS NULL OR q.") {
+			t.Errorf("%q: %d of 8 calls ran a kept plan, statement:\n%s", query, p.generic, p.statement)
 		}
 	}
-	if prepared() == 0 {
-		t.Error("the plain path prepared no named statement: the check above proves nothing")
+	before := len(statements())
+	for _, query := range []string{"nationality=DEU&q=plan", "status=new&sort=activity&risk=no", "nationality=DEU&outcome=none",
+		"assignee=me&sort=activity", "q=plan"} {
+		v, _ := url.ParseQuery(query)
+		f, _ := cases.ParseFilter(v, uuid.New())
+		page, err := cases.List(ctx, db.New(cases.Planned(conn, f)), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(query, "plan") && len(page.Rows) != 1 {
+			t.Errorf("%q: %d rows", query, len(page.Rows))
+		}
+		if after := len(statements()); after != before {
+			t.Errorf("%q prepared a named statement (%d → %d)", query, before, after)
+		}
+	}
+}
+
+// TestQueueStatementsShowTheSameCases: every combination of the queue's filters, in both orders
+// and from a cursor, shows the cases the statement as written in queries/ shows for them.
+func TestQueueStatementsShowTheSameCases(t *testing.T) {
+	app := testenv.NewApp(t)
+	ctx := context.Background()
+	rev := app.CreateUser(t, "reviewer")
+	for i := range 24 {
+		nat := []string{"DEU", "FRA", "ESP"}[i%3]
+		newCase(t, app, "Same", fmt.Sprintf("Plan%02d", i), nat, fmt.Sprintf("same-%02d", i))
+	}
+	if _, err := app.Pool.Exec(ctx, `UPDATE cases SET
+		created_at = now() - interval '1 day' * (SELECT count(*) FROM cases c2 WHERE c2.id < cases.id),
+		last_activity_at = now() - interval '1 hour' * (SELECT count(*) FROM cases c2 WHERE c2.id > cases.id),
+		risk_flag = (SELECT count(*) FROM cases c2 WHERE c2.id < cases.id) % 4 = 0,
+		vendor_outcome = (ARRAY['none', 'fail', 'pass'])[1 + (SELECT count(*) FROM cases c2 WHERE c2.id < cases.id) % 3],
+		assignee_id = CASE WHEN (SELECT count(*) FROM cases c2 WHERE c2.id < cases.id) % 2 = 0 THEN $1::uuid END,
+		status = CASE WHEN (SELECT count(*) FROM cases c2 WHERE c2.id < cases.id) % 2 = 0 THEN 'in_review'::case_status ELSE 'new' END`, rev.ID); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Now().AddDate(0, 0, -15).Format("2006-01-02")
+	parts := []string{"assignee=me", "assignee=none", "outcome=fail", "risk=yes", "nationality=DEU", "from=" + from, "q=plan1"}
+	n := 0
+	for _, status := range []string{"new", "in_review"} {
+		for _, sort := range []string{"age", "activity"} {
+			for set := range 1 << len(parts) {
+				query := []string{"status=" + status, "sort=" + sort}
+				for i, p := range parts {
+					if set&(1<<i) != 0 {
+						query = append(query, p)
+					}
+				}
+				v, _ := url.ParseQuery(strings.Join(query, "&"))
+				f, errs := cases.ParseFilter(v, rev.ID)
+				if len(errs) > 0 {
+					t.Fatalf("%v: %v", query, errs)
+				}
+				want, err := cases.List(ctx, db.New(db.CustomPlans(app.Pool)), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := cases.List(ctx, db.New(cases.Planned(app.Pool, f)), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%v: %d cases through Planned, %d as written", query, len(got.Rows), len(want.Rows))
+				}
+				// From a cursor: the page after the first of its cases.
+				if len(want.Rows) > 1 {
+					r := want.Rows[0]
+					at := r.CreatedAt
+					if sort == "activity" {
+						at = r.LastActivityAt
+					}
+					f.After = cases.EncodeCursor(at, r.ID)
+					want, _ := cases.List(ctx, db.New(db.CustomPlans(app.Pool)), f)
+					got, _ := cases.List(ctx, db.New(cases.Planned(app.Pool, f)), f)
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("%v after a cursor: %d cases through Planned, %d as written", query, len(got.Rows), len(want.Rows))
+					}
+				}
+				n += len(want.Rows)
+			}
+		}
+	}
+	if n < 200 {
+		t.Fatalf("the combinations showed %d cases in all: the data does not exercise the filters", n)
 	}
 }
 

@@ -82,8 +82,7 @@ func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) error {
 	p := auth.PrincipalFrom(ctx)
 	query := r.URL.Query()
 	f, errs := ParseFilter(query, p.UserID)
-	// The page's cases are planned for the filters this view has; the rest keep cached plans.
-	page, err := List(ctx, db.New(db.CustomPlans(h.Pool)), f)
+	page, err := List(ctx, db.New(Planned(h.Pool, f)), f)
 	if err != nil {
 		return err
 	}

@@ -239,8 +239,41 @@ type Page struct {
 	Next string // cursor of the next page, "" on the last
 }
 
-// List returns one page of the queue for f. Its statements have optional filters: q should send
-// them through db.CustomPlans, so each page is planned for the filters it has.
+// Planned wraps d for the page's statement of f's view. Its filters are optional, so the statement
+// is sent as the one of the filters f sets (db.Shapes). A view whose best plan is the same for
+// every value (a tab alone, or with one filter that an index serves in the page's order: unassigned,
+// or, oldest first, an assignee, a vendor outcome, a nationality or a creation range) keeps its
+// plan, where PostgreSQL spent more time planning the page than reading it. Any other view (a
+// search, the risk flag, two filters, an assignee by last activity…) is planned for its values
+// each time (db.CustomPlans): how many cases match decides there which index to read.
+func Planned(d db.DBTX, f Filter) db.DBTX {
+	if f.keepsPlan() {
+		return db.Shapes(d)
+	}
+	return db.Shapes(db.CustomPlans(d))
+}
+
+func (f Filter) keepsPlan() bool {
+	filters, served := 0, true
+	for _, set := range []struct{ set, served bool }{
+		{f.Unassigned, true},
+		{f.AssigneeID != nil, f.Sort != "activity"},
+		{f.VendorOutcome != nil, f.Sort != "activity"},
+		{f.Nationality != nil, f.Sort != "activity"},
+		{f.CreatedFrom != nil || f.CreatedTo != nil, f.Sort != "activity"},
+		{f.Risk != nil, false},
+		{f.Search != "", false},
+	} {
+		if set.set {
+			filters++
+			served = served && set.served
+		}
+	}
+	return filters == 0 || filters == 1 && served
+}
+
+// List returns one page of the queue for f. q should be made on Planned(d, f): its statements
+// have optional filters.
 func List(ctx context.Context, q *db.Queries, f Filter) (Page, error) {
 	var afterAt *time.Time
 	var afterID *uuid.UUID
@@ -255,7 +288,7 @@ func List(ctx context.Context, q *db.Queries, f Filter) (Page, error) {
 	case "activity":
 		list, err := q.ListQueueByActivity(ctx, db.ListQueueByActivityParams{Status: f.Status, AssigneeID: f.AssigneeID,
 			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
-			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), AfterAt: afterAt, AfterID: afterID, PageSize: PageSize + 1})
+			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), AfterAt: afterAt, AfterID: afterID})
 		if err != nil {
 			return Page{}, fmt.Errorf("queue: %w", err)
 		}
@@ -266,7 +299,7 @@ func List(ctx context.Context, q *db.Queries, f Filter) (Page, error) {
 	default:
 		list, err := q.ListQueueByAge(ctx, db.ListQueueByAgeParams{Status: f.Status, AssigneeID: f.AssigneeID,
 			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
-			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), AfterAt: afterAt, AfterID: afterID, PageSize: PageSize + 1})
+			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), AfterAt: afterAt, AfterID: afterID})
 		if err != nil {
 			return Page{}, fmt.Errorf("queue: %w", err)
 		}

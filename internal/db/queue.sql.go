@@ -92,7 +92,7 @@ FROM (
       AND ($9::text IS NULL OR q.search_text LIKE '%' || $9::text || '%')
       AND ($10::timestamptz IS NULL OR (q.last_activity_at, q.id) < ($10, $11::uuid))
     ORDER BY q.last_activity_at DESC, q.id DESC
-    LIMIT $12
+    LIMIT 51
 ) c
 JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN users u ON u.id = c.assignee_id
@@ -111,7 +111,6 @@ type ListQueueByActivityParams struct {
 	Search        *string
 	AfterAt       *time.Time
 	AfterID       *uuid.UUID
-	PageSize      int32
 }
 
 type ListQueueByActivityRow struct {
@@ -142,7 +141,6 @@ func (q *Queries) ListQueueByActivity(ctx context.Context, arg ListQueueByActivi
 		arg.Search,
 		arg.AfterAt,
 		arg.AfterID,
-		arg.PageSize,
 	)
 	if err != nil {
 		return nil, err
@@ -194,7 +192,7 @@ FROM (
       AND ($9::text IS NULL OR q.search_text LIKE '%' || $9::text || '%')
       AND ($10::timestamptz IS NULL OR (q.created_at, q.id) > ($10, $11::uuid))
     ORDER BY q.created_at, q.id
-    LIMIT $12
+    LIMIT 51
 ) c
 JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN users u ON u.id = c.assignee_id
@@ -213,7 +211,6 @@ type ListQueueByAgeParams struct {
 	Search        *string
 	AfterAt       *time.Time
 	AfterID       *uuid.UUID
-	PageSize      int32
 }
 
 type ListQueueByAgeRow struct {
@@ -231,8 +228,12 @@ type ListQueueByAgeRow struct {
 	AssigneeName   *string
 }
 
-// The queue. Optional filters are sqlc.narg parameters; the pool runs with plan_cache_mode =
-// force_custom_plan so each call is planned for the filters it actually has.
+// The queue. Optional filters are sqlc.narg parameters, each on a line of its own: cases.Planned
+// sends a page as the statement of the filters it sets (db.Shapes), kept by PostgreSQL with its
+// plan for the common views, planned for its values for the others.
+// A page is 51 rows (cases.PageSize and one more, to tell whether a next page exists), written as
+// a number: a kept plan does not know a LIMIT given as a parameter and is costed as if it read a
+// tenth of the tab, so PostgreSQL would never keep it.
 // A page is chosen from cases alone, and only its rows are joined to customers and users: when the
 // planner reads many matching cases (a search for a common name, estimated as a handful), it
 // does not look up a customer for each of them before keeping fifty.
@@ -249,7 +250,6 @@ func (q *Queries) ListQueueByAge(ctx context.Context, arg ListQueueByAgeParams) 
 		arg.Search,
 		arg.AfterAt,
 		arg.AfterID,
-		arg.PageSize,
 	)
 	if err != nil {
 		return nil, err

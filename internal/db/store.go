@@ -32,7 +32,7 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 	// Statements are prepared once per connection and PostgreSQL's default plan cache applies:
 	// most are planned once (the session lookup on every request plans in 0.2 ms, runs a cached
 	// plan in 0.02 ms). The few whose best plan depends on which optional filters are set go
-	// through CustomPlans.
+	// through CustomPlans or Shapes.
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)

@@ -145,8 +145,8 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 		b.Fatal(err)
 	}
 	b.Cleanup(floorPool.Close)
-	// As the app: the page of cases planned for its filters, the tab counts and assignees cached.
-	q, list := db.New(floorPool), db.New(db.CustomPlans(floorPool))
+	// As the app: the page of cases as cases.Planned sends it, the tab counts and assignees cached.
+	q := db.New(floorPool)
 	me := staff[0].ID
 	pgCPU := loadtest.PostgresCPU(floorPool)
 	// The floor over HTTP: the same SQL and minimal HTML behind a bare net/http server (no
@@ -156,7 +156,7 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 		f, _ := cases.ParseFilter(r.URL.Query(), me)
 		buf := bufs.Get().(*bytes.Buffer)
 		defer bufs.Put(buf)
-		if _, err := floorPage(r.Context(), list, q, f, buf); err != nil {
+		if _, err := floorPage(r.Context(), db.New(cases.Planned(floorPool, f)), q, f, buf); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
@@ -180,6 +180,7 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 			body := get(b, tabs[0], path)
 			appRows := strings.Count(body, `class="case-link"`)
 			var buf bytes.Buffer
+			list := db.New(cases.Planned(floorPool, f))
 			floorRows, err := floorPage(ctx, list, q, f, &buf)
 			if err != nil {
 				b.Fatal(err)
@@ -358,7 +359,7 @@ func floorPage(ctx context.Context, pageQ, q *db.Queries, f cases.Filter, buf *b
 	if f.Sort == "activity" {
 		rs, err := pageQ.ListQueueByActivity(ctx, db.ListQueueByActivityParams{Status: f.Status, AssigneeID: f.AssigneeID,
 			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
-			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: search, PageSize: cases.PageSize + 1})
+			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: search})
 		if err != nil {
 			return 0, err
 		}
@@ -369,7 +370,7 @@ func floorPage(ctx context.Context, pageQ, q *db.Queries, f cases.Filter, buf *b
 	} else {
 		rs, err := pageQ.ListQueueByAge(ctx, db.ListQueueByAgeParams{Status: f.Status, AssigneeID: f.AssigneeID,
 			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
-			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: search, PageSize: cases.PageSize + 1})
+			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: search})
 		if err != nil {
 			return 0, err
 		}

@@ -203,7 +203,7 @@ func (e *exporter) each(ctx context.Context, f ExportFilter, begin func(total in
 	if !f.AllStatuses {
 		status = &f.Status
 	}
-	// Planned for the filters each export has, as the queue's page is (see db.CustomPlans).
+	// Planned for the filters each export has, as the queue's rarer views are (see db.CustomPlans).
 	args := []any{pgx.QueryExecModeCacheDescribe, resultFormats, status, f.AssigneeID, f.Unassigned, f.VendorOutcome, f.Risk,
 		f.Nationality, f.CreatedFrom, f.CreatedTo}
 	o := orderOf(f.Sort)
