@@ -241,11 +241,12 @@ type Page struct {
 
 // Planned wraps d for the page's statement of f's view. Its filters are optional, so the statement
 // is sent as the one of the filters f sets (db.Shapes). A view whose best plan is the same for
-// every value (a tab alone, or with one filter that an index serves in the page's order: unassigned,
-// or, oldest first, an assignee, a vendor outcome, a nationality or a creation range) keeps its
-// plan, where PostgreSQL spent more time planning the page than reading it. Any other view (a
-// search, the risk flag, two filters, an assignee by last activity…) is planned for its values
-// each time (db.CustomPlans): how many cases match decides there which index to read.
+// every value keeps its plan, where PostgreSQL spent more time planning the page than reading it:
+// a tab alone or unassigned, and, oldest first, one of an assignee, a vendor outcome or a
+// nationality, each with the creation range, since one index serves them in the page's order.
+// The risk flag has no index, so it changes no choice. Any other view (a search, two of those
+// filters, an assignee by last activity…) is planned for its values each time (db.CustomPlans):
+// how many cases match decides there which index to read.
 func Planned(d db.DBTX, f Filter) db.DBTX {
 	if f.keepsPlan() {
 		return db.Shapes(d)
@@ -254,22 +255,23 @@ func Planned(d db.DBTX, f Filter) db.DBTX {
 }
 
 func (f Filter) keepsPlan() bool {
-	filters, served := 0, true
-	for _, set := range []struct{ set, served bool }{
-		{f.Unassigned, true},
-		{f.AssigneeID != nil, f.Sort != "activity"},
-		{f.VendorOutcome != nil, f.Sort != "activity"},
-		{f.Nationality != nil, f.Sort != "activity"},
-		{f.CreatedFrom != nil || f.CreatedTo != nil, f.Sort != "activity"},
-		{f.Risk != nil, false},
-		{f.Search != "", false},
-	} {
-		if set.set {
-			filters++
-			served = served && set.served
+	if f.Search != "" {
+		return false
+	}
+	byAge := f.Sort != "activity"
+	indexed := 0 // filters with an index of their own
+	for _, set := range []bool{f.Unassigned, f.AssigneeID != nil, f.VendorOutcome != nil, f.Nationality != nil} {
+		if set {
+			indexed++
 		}
 	}
-	return filters == 0 || filters == 1 && served
+	ranged := f.CreatedFrom != nil || f.CreatedTo != nil
+	if byAge {
+		// Each of those indexes holds the cases of a tab in creation order.
+		return indexed <= 1
+	}
+	// By last activity, only the tab's and the unassigned cases' indexes are in that order.
+	return !ranged && (indexed == 0 || indexed == 1 && f.Unassigned)
 }
 
 // List returns one page of the queue for f. q should be made on Planned(d, f): its statements
