@@ -2,12 +2,15 @@ package db
 
 import (
 	"context"
+	"database/sql/driver"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -27,7 +30,9 @@ import (
 // "($n AND <condition>)"), whose parameter test PostgreSQL evaluates once and whose condition can
 // use an index; one that does not becomes "($n IS NULL OR false AND <condition>)", which the planner
 // folds to a test of the parameter alone. Every parameter keeps its place and type, and the rows
-// are those the original statement returns for the same values.
+// are those the original statement returns for the same values. A call with a value whose
+// NULL-ness the Go value does not show (sql.NullString, pgtype.Text…) sends the statement as
+// written. sql must be one of a fixed set of statements (sqlc's): each is cut once and kept.
 //
 // A kept (generic) plan is chosen without the values, so Shapes suits only shapes whose best plan
 // is the same for every value, such as an equality filter served by an index in the order asked
@@ -55,6 +60,7 @@ var optionalLine = regexp.MustCompile(`(?m)^(\s*AND )\((?:(\$(\d+)::\w+) IS NULL
 
 // shape is a statement cut at its optional filters, with the texts made of it so far.
 type shape struct {
+	sql     string
 	parts   []string // the text around the filters: len(filters)+1 parts
 	filters []optional
 	mu      sync.RWMutex
@@ -74,7 +80,7 @@ func shapeOf(sql string) *shape {
 	if s, ok := shapeCache.Load(sql); ok {
 		return s.(*shape)
 	}
-	s := &shape{texts: map[uint64]string{}}
+	s := &shape{sql: sql, texts: map[uint64]string{}}
 	last := 0
 	for _, m := range optionalLine.FindAllStringSubmatchIndex(sql, -1) {
 		if len(s.filters) == 64 {
@@ -100,6 +106,9 @@ func shapeOf(sql string) *shape {
 	return got.(*shape)
 }
 
+// original is the statement as written.
+func (s *shape) original() string { return s.sql }
+
 // text is the statement for args: each optional filter written as applying or not.
 func (s *shape) text(args []any) string {
 	if len(s.filters) == 0 {
@@ -116,7 +125,14 @@ func (s *shape) text(args []any) string {
 	}
 	var set uint64
 	for i, o := range s.filters {
-		if o.param <= len(args) && applies(args[o.param-1], o.flag) {
+		if o.param > len(args) {
+			return s.original()
+		}
+		apply, ok := applies(args[o.param-1], o.flag)
+		if !ok {
+			return s.original()
+		}
+		if apply {
 			set |= 1 << i
 		}
 	}
@@ -149,23 +165,47 @@ func (s *shape) text(args []any) string {
 }
 
 // applies reports whether a filter with value v applies: a flag when true, any other filter when
-// given (not a nil pointer).
-func applies(v any, flag bool) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x || !flag
-	case *bool:
-		if flag {
-			return x != nil && *x
-		}
-		return x != nil
+// given. ok is false for a value whose NULL-ness the Go value does not show (sql.NullString,
+// pgtype.Text, any other type that encodes itself), and for a flag that is not a bool: the
+// statement is then sent as written.
+func applies(v any, flag bool) (apply, ok bool) {
+	if flag {
+		b, ok := v.(bool)
+		return b, ok
+	}
+	if v == nil {
+		return false, true
 	}
 	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice:
-		return !rv.IsNil()
+	if rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return false, true
+		}
+		rv = rv.Elem()
 	}
-	return true
+	return true, plain(rv.Type())
+}
+
+var (
+	timeType = reflect.TypeFor[time.Time]()
+	uuidType = reflect.TypeFor[uuid.UUID]()
+	valuer   = reflect.TypeFor[driver.Valuer]()
+)
+
+// plain reports whether a value of type t is never sent as NULL: Go's own kinds without an
+// encoding of their own, a time, a UUID.
+func plain(t reflect.Type) bool {
+	if t == timeType || t == uuidType {
+		return true
+	}
+	if t.Implements(valuer) || reflect.PointerTo(t).Implements(valuer) {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		// pgx's own encoders are on pointers to its types (pgtype.Text…), which are structs.
+		return true
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"kycdesk/internal/db"
 	"kycdesk/internal/testenv"
@@ -56,6 +58,8 @@ func TestShapesWritesTheStatementOfTheFiltersSet(t *testing.T) {
 	_ = d.QueryRow(ctx, filtered, pgx.QueryExecModeCacheDescribe, 0, &b, false, nil, nil) // options come first
 	_, _ = d.Exec(ctx, filtered, 0, nil, true, 7, nil)
 	_, _ = d.Query(ctx, "SELECT 1 WHERE $1::int IS NULL", nil)
+	_, _ = d.Query(ctx, filtered, 0, sql.NullString{}, false, nil, nil) // NULL, though not nil
+	_, _ = d.Query(ctx, filtered, 0, nil, nil, nil, nil)                // a flag that is not a bool
 	want := []string{
 		`  AND ($2::text IS NULL OR false AND b = $2)
   AND (NOT $3::bool OR false AND c IS NULL)
@@ -70,7 +74,7 @@ func TestShapesWritesTheStatementOfTheFiltersSet(t *testing.T) {
   AND ($3::bool AND c IS NULL)
   AND ($4::int IS NOT NULL AND (n, id) > ($4, $5::uuid))`,
 	}
-	if len(rec.sql) != 5 {
+	if len(rec.sql) != 7 {
 		t.Fatalf("%d statements sent", len(rec.sql))
 	}
 	for i, w := range want {
@@ -83,6 +87,11 @@ func TestShapesWritesTheStatementOfTheFiltersSet(t *testing.T) {
 	}
 	if rec.sql[4] != "SELECT 1 WHERE $1::int IS NULL" {
 		t.Errorf("a statement without optional filters became %q", rec.sql[4])
+	}
+	for _, i := range []int{5, 6} {
+		if rec.sql[i] != filtered {
+			t.Errorf("call %d: a value Shapes cannot judge should send the statement as written, sent\n%s", i, rec.sql[i])
+		}
 	}
 }
 
@@ -110,9 +119,13 @@ func TestShapesReturnTheStatementsRows(t *testing.T) {
 	x, y := "x", "y"
 	var lowID, highID = uuid.UUID{}, uuid.Max
 	n := 0
+	// Besides what sqlc sends (pointers, bools), values whose NULL-ness Go does not show: those
+	// are sent as written.
+	texts := []any{nil, &x, &y, (*string)(nil), sql.NullString{}, pgtype.Text{}, &pgtype.Text{String: "x", Valid: true}}
+	flags := []any{false, true, nil, (*bool)(nil), pgtype.Bool{Valid: true}}
 	for _, after := range []int{-1, 0, 5} {
-		for _, b := range []*string{nil, &x, &y} {
-			for _, c := range []bool{false, true} {
+		for _, b := range texts {
+			for _, c := range flags {
 				for _, cur := range []*int{nil, ptr(3), ptr(4)} {
 					for _, id := range []*uuid.UUID{nil, &lowID, &highID} {
 						args := []any{after, b, c, cur, id}
@@ -127,7 +140,7 @@ func TestShapesReturnTheStatementsRows(t *testing.T) {
 			}
 		}
 	}
-	if n != 162 {
+	if n != 945 {
 		t.Fatalf("%d combinations", n)
 	}
 }
