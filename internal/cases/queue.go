@@ -244,9 +244,10 @@ type Page struct {
 // every value keeps its plan, where PostgreSQL spent more time planning the page than reading it:
 // a tab alone or unassigned, and, oldest first, one of an assignee, a vendor outcome or a
 // nationality, each with the creation range, since one index serves them in the page's order.
-// The risk flag has no index, so it changes no choice. Any other view (a search, two of those
-// filters, an assignee by last activity…) is planned for its values each time (db.CustomPlans):
-// how many cases match decides there which index to read.
+// Any other view (a search, the risk flag, two of those filters, an assignee by last activity…)
+// is planned for its values each time (db.CustomPlans): how many cases match decides there how
+// to read them. The risk flag has no index: for a rare flag, reading the tab and sorting what
+// matches beats walking the whole tab in order, which a kept plan, costed for half, would do.
 func Planned(d db.DBTX, f Filter) db.DBTX {
 	if f.keepsPlan() {
 		return db.Shapes(d)
@@ -255,7 +256,7 @@ func Planned(d db.DBTX, f Filter) db.DBTX {
 }
 
 func (f Filter) keepsPlan() bool {
-	if f.Search != "" {
+	if f.Search != "" || f.Risk != nil {
 		return false
 	}
 	byAge := f.Sort != "activity"
