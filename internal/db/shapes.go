@@ -60,7 +60,7 @@ var optionalLine = regexp.MustCompile(`(?m)^(\s*AND )\((?:(\$(\d+)::\w+) IS NULL
 
 // shape is a statement cut at its optional filters, with the texts made of it so far.
 type shape struct {
-	sql     string
+	sql     string   // as written
 	parts   []string // the text around the filters: len(filters)+1 parts
 	filters []optional
 	mu      sync.RWMutex
@@ -99,20 +99,14 @@ func shapeOf(sql string) *shape {
 		last = m[1]
 	}
 	s.parts = append(s.parts, sql[last:])
-	if len(s.filters) == 0 {
-		s.texts[0] = sql
-	}
 	got, _ := shapeCache.LoadOrStore(sql, s)
 	return got.(*shape)
 }
 
-// original is the statement as written.
-func (s *shape) original() string { return s.sql }
-
 // text is the statement for args: each optional filter written as applying or not.
 func (s *shape) text(args []any) string {
 	if len(s.filters) == 0 {
-		return s.parts[0]
+		return s.sql
 	}
 	// pgx takes options (an exec mode, result formats) before the statement's values.
 	for len(args) > 0 {
@@ -126,11 +120,11 @@ func (s *shape) text(args []any) string {
 	var set uint64
 	for i, o := range s.filters {
 		if o.param > len(args) {
-			return s.original()
+			return s.sql
 		}
 		apply, ok := applies(args[o.param-1], o.flag)
 		if !ok {
-			return s.original()
+			return s.sql
 		}
 		if apply {
 			set |= 1 << i
