@@ -194,6 +194,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
 	if *withDemo {
 		n, err := demo.EnsureCases(ctx, srv.CustomerService(), "reviewer2@kycdesk.local")
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -16,31 +17,41 @@ import (
 
 // Config is every setting kycdesk reads. See Vars for the names, defaults and meanings.
 type Config struct {
-	Env             string // "development" or "production"
-	Addr            string
-	BaseURL         string
-	DatabaseURL     string // empty: the private cluster under DataDir
-	DataDir         string
-	DBMaxConns      int32
-	SessionIdle     time.Duration
-	SessionLifetime time.Duration
-	CookieSecure    string // "auto", "true" or "false"
-	TrustProxy      bool
-	LogLevel        string
-	LockAfter       int
-	PasswordLinkTTL time.Duration
-	MetricsToken    string
-	BlobURL         string
-	MaxUploadBytes  int64
-	SLA             time.Duration
-	SecretsURL      string
-	Simulator       bool // the built-in vendor simulator answers for vendors that are not configured
-	Workers         bool // this instance runs check jobs
+	Env         string // "development" or "production"
+	Addr        string
+	BaseURL     string
+	DatabaseURL string // empty: the private cluster under DataDir
+	DataDir     string
+	// DBMaxConns bounds the connections requests use at once; DBBackgroundConns those of the
+	// job queue and its workers and of exports, which hold theirs for long.
+	DBMaxConns        int32
+	DBBackgroundConns int32
+	SessionIdle       time.Duration
+	SessionLifetime   time.Duration
+	CookieSecure      string // "auto", "true" or "false"
+	TrustProxy        bool
+	LogLevel          string
+	LockAfter         int
+	PasswordLinkTTL   time.Duration
+	MetricsToken      string
+	BlobURL           string
+	MaxUploadBytes    int64
+	SLA               time.Duration
+	SecretsURL        string
+	Simulator         bool // the built-in vendor simulator answers for vendors that are not configured
+	Workers           bool // this instance runs check jobs
 	// CheckTimeout bounds one run of a check job; CheckRescueAfter is how long a job may stay
 	// running before another instance takes its instance for dead and runs it again.
 	CheckTimeout     time.Duration
 	CheckRescueAfter time.Duration
 }
+
+// DefaultDBMaxConns is KYCDESK_DB_MAX_CONNS' default: twice this machine's CPUs and one, the
+// statements PostgreSQL runs well at once when it shares the machine (the private cluster). With
+// more, a saturated instance keeps more PostgreSQL processes runnable than there are CPUs, and
+// each statement waits for one in turn (README, "Benchmarks": on two cores, 20 connections
+// gave the queue page a p99 twice that of 5, at the same throughput).
+func DefaultDBMaxConns() int { return max(4, 2*runtime.NumCPU()+1) }
 
 // Var documents one environment variable.
 type Var struct {
@@ -54,7 +65,8 @@ var Vars = []Var{
 	{"KYCDESK_BASE_URL", "http://KYCDESK_ADDR", "Public URL of the app, used in links that are handed out (set-password links)."},
 	{"DATABASE_URL", "(empty)", "PostgreSQL connection string. Empty: kycdesk starts its private cluster under the data directory."},
 	{"KYCDESK_DATA_DIR", ".data", "Where the private cluster, the image store and the local keys live."},
-	{"KYCDESK_DB_MAX_CONNS", "20", "Size of the database connection pool."},
+	{"KYCDESK_DB_MAX_CONNS", "2 × CPUs + 1", "Connections the requests' statements use at once: about as many as PostgreSQL runs well at once (twice its cores), shared out among the instances on one database. More only makes each statement wait for a CPU inside PostgreSQL rather than for a connection here."},
+	{"KYCDESK_DB_BACKGROUND_CONNS", "10", "Connections of the job queue and the check workers (a worker holds one while it waits its turn for a customer's Artemis record) and of exports (each holds one while it streams), kept apart so that they never leave pages waiting."},
 	{"KYCDESK_SESSION_IDLE", "30m", "A session ends after this long without a request."},
 	{"KYCDESK_SESSION_LIFETIME", "12h", "A session ends this long after sign-in, however active."},
 	{"KYCDESK_COOKIE_SECURE", "auto", "`auto` (Secure when served over TLS or KYCDESK_BASE_URL is https), `true` or `false`."},
@@ -108,24 +120,25 @@ func Load() (Config, error) {
 	}
 
 	c := Config{
-		Env:             get("KYCDESK_ENV", "development"),
-		Addr:            get("KYCDESK_ADDR", "127.0.0.1:8080"),
-		DatabaseURL:     get("DATABASE_URL", ""),
-		DataDir:         get("KYCDESK_DATA_DIR", ".data"),
-		DBMaxConns:      int32(integer("KYCDESK_DB_MAX_CONNS", "20", 2, 1000)),
-		SessionIdle:     dur("KYCDESK_SESSION_IDLE", "30m"),
-		SessionLifetime: dur("KYCDESK_SESSION_LIFETIME", "12h"),
-		CookieSecure:    get("KYCDESK_COOKIE_SECURE", "auto"),
-		TrustProxy:      boolean("KYCDESK_TRUST_PROXY", "false"),
-		LogLevel:        get("KYCDESK_LOG_LEVEL", "info"),
-		LockAfter:       integer("KYCDESK_LOCK_AFTER", "10", 6, 1000),
-		PasswordLinkTTL: dur("KYCDESK_PASSWORD_LINK_TTL", "72h"),
-		MetricsToken:    get("KYCDESK_METRICS_TOKEN", ""),
-		MaxUploadBytes:  int64(integer("KYCDESK_MAX_UPLOAD_MB", "10", 1, 100)) << 20,
-		SLA:             time.Duration(integer("KYCDESK_SLA_HOURS", "24", 1, 24*365)) * time.Hour,
-		SecretsURL:      get("KYCDESK_SECRETS_URL", ""),
-		Workers:         boolean("KYCDESK_WORKERS", "true"),
-		CheckTimeout:    dur("KYCDESK_CHECK_TIMEOUT", "6m"),
+		Env:               get("KYCDESK_ENV", "development"),
+		Addr:              get("KYCDESK_ADDR", "127.0.0.1:8080"),
+		DatabaseURL:       get("DATABASE_URL", ""),
+		DataDir:           get("KYCDESK_DATA_DIR", ".data"),
+		DBMaxConns:        int32(integer("KYCDESK_DB_MAX_CONNS", strconv.Itoa(DefaultDBMaxConns()), 2, 1000)),
+		DBBackgroundConns: int32(integer("KYCDESK_DB_BACKGROUND_CONNS", "10", 2, 1000)),
+		SessionIdle:       dur("KYCDESK_SESSION_IDLE", "30m"),
+		SessionLifetime:   dur("KYCDESK_SESSION_LIFETIME", "12h"),
+		CookieSecure:      get("KYCDESK_COOKIE_SECURE", "auto"),
+		TrustProxy:        boolean("KYCDESK_TRUST_PROXY", "false"),
+		LogLevel:          get("KYCDESK_LOG_LEVEL", "info"),
+		LockAfter:         integer("KYCDESK_LOCK_AFTER", "10", 6, 1000),
+		PasswordLinkTTL:   dur("KYCDESK_PASSWORD_LINK_TTL", "72h"),
+		MetricsToken:      get("KYCDESK_METRICS_TOKEN", ""),
+		MaxUploadBytes:    int64(integer("KYCDESK_MAX_UPLOAD_MB", "10", 1, 100)) << 20,
+		SLA:               time.Duration(integer("KYCDESK_SLA_HOURS", "24", 1, 24*365)) * time.Hour,
+		SecretsURL:        get("KYCDESK_SECRETS_URL", ""),
+		Workers:           boolean("KYCDESK_WORKERS", "true"),
+		CheckTimeout:      dur("KYCDESK_CHECK_TIMEOUT", "6m"),
 	}
 	c.CheckRescueAfter = c.CheckTimeout + time.Minute
 	if get("KYCDESK_CHECK_RESCUE_AFTER", "") != "" {

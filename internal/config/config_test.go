@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -56,5 +57,18 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.Addr != "127.0.0.1:8080" || c.BaseURL != "http://127.0.0.1:8080" || c.SecureCookies() {
 		t.Fatalf("defaults: %+v", c)
+	}
+	// The requests' pool is sized for the CPUs (2 × CPUs + 1, at least 4), the background one fixed.
+	if want := int32(max(4, 2*runtime.NumCPU()+1)); c.DBMaxConns != want || c.DBBackgroundConns != 10 {
+		t.Fatalf("pools of %d and %d connections, want %d and 10", c.DBMaxConns, c.DBBackgroundConns, want)
+	}
+	t.Setenv("KYCDESK_DB_MAX_CONNS", "32")
+	t.Setenv("KYCDESK_DB_BACKGROUND_CONNS", "3")
+	if c, err = Load(); err != nil || c.DBMaxConns != 32 || c.DBBackgroundConns != 3 {
+		t.Fatalf("pools of %d and %d connections (%v), set 32 and 3", c.DBMaxConns, c.DBBackgroundConns, err)
+	}
+	t.Setenv("KYCDESK_DB_BACKGROUND_CONNS", "1")
+	if _, err = Load(); err == nil || !strings.Contains(err.Error(), "KYCDESK_DB_BACKGROUND_CONNS") {
+		t.Fatalf("a background pool of one connection (the job queue's listener holds one): %v", err)
 	}
 }

@@ -46,6 +46,23 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 	return pool, nil
 }
 
+// OpenBackground opens a second pool on pool's database, of maxConns connections, for what holds
+// a connection for long or works in the background (the job queue and its workers, exports), so
+// that requests never wait behind it. Its sessions are named "kycdesk background".
+func OpenBackground(ctx context.Context, pool *pgxpool.Pool, maxConns int32) (*pgxpool.Pool, error) {
+	cfg := pool.Config()
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	cfg.MinConns, cfg.MinIdleConns = 0, 0
+	cfg.ConnConfig.RuntimeParams["application_name"] = "kycdesk background"
+	bg, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return bg, nil
+}
+
 // CustomPlans wraps d so that every statement sent through it is planned for the values it is
 // called with. A query with optional filters ("(@x IS NULL OR col = @x)") needs that: a generic plan
 // cannot tell which filters are set, so it cannot pick the index that serves them, and PostgreSQL

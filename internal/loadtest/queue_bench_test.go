@@ -95,9 +95,14 @@ func BenchmarkQueue(b *testing.B) {
 	d := envDuration(b, "KYCDESK_BENCH_DURATION", 10*time.Second)
 	ctx := context.Background()
 
+	// KYCDESK_BENCH_CONNS: the requests' pool, by default as production sizes it on this machine.
+	conns := envInt(b, "KYCDESK_BENCH_CONNS", config.DefaultDBMaxConns())
+
 	dbURL := testenv.URL(b)
-	// Production's pool size and log level (config defaults), not the tests' debug settings.
-	app := testenv.NewAppAt(b, dbURL, func(c *config.Config) { c.DBMaxConns = 20; c.LogLevel = "info" })
+	// Production's pool sizes and log level (config defaults), not the tests' debug settings.
+	app := testenv.NewAppAt(b, dbURL, func(c *config.Config) {
+		c.DBMaxConns, c.DBBackgroundConns, c.LogLevel = int32(conns), 10, "info"
+	})
 	var staff []testenv.User
 	var staffIDs []uuid.UUID
 	for i := range 8 {

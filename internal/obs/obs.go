@@ -69,8 +69,9 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-// NewMetrics registers the HTTP metrics, Go runtime metrics and the pool's stats.
-func NewMetrics(pool *pgxpool.Pool) *Metrics {
+// NewMetrics registers the HTTP metrics, Go runtime metrics and each pool's stats (labelled
+// pool="requests", pool="background", …: the keys of pools).
+func NewMetrics(pools map[string]*pgxpool.Pool) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
 		Registry: reg,
@@ -83,8 +84,8 @@ func NewMetrics(pool *pgxpool.Pool) *Metrics {
 		}, []string{"route", "method"}),
 	}
 	reg.MustRegister(m.requests, m.latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	if pool != nil {
-		reg.MustRegister(poolCollector{pool})
+	if len(pools) > 0 {
+		reg.MustRegister(poolCollector(pools))
 	}
 	return m
 }
@@ -162,14 +163,15 @@ func isToken(s string) bool {
 	return true
 }
 
-type poolCollector struct{ pool *pgxpool.Pool }
+// poolCollector reports each pool's stats, labelled with its name.
+type poolCollector map[string]*pgxpool.Pool
 
 var (
-	poolTotal    = prometheus.NewDesc("kycdesk_db_pool_connections", "Database pool connections by state.", []string{"state"}, nil)
-	poolMax      = prometheus.NewDesc("kycdesk_db_pool_max_connections", "Database pool size limit.", nil, nil)
-	poolAcquires = prometheus.NewDesc("kycdesk_db_pool_acquires_total", "Connections acquired from the pool.", nil, nil)
-	poolWait     = prometheus.NewDesc("kycdesk_db_pool_acquire_wait_seconds_total", "Time spent waiting for a pool connection.", nil, nil)
-	poolEmpty    = prometheus.NewDesc("kycdesk_db_pool_empty_acquires_total", "Acquires that had to wait because the pool was empty.", nil, nil)
+	poolTotal    = prometheus.NewDesc("kycdesk_db_pool_connections", "Database pool connections by state.", []string{"pool", "state"}, nil)
+	poolMax      = prometheus.NewDesc("kycdesk_db_pool_max_connections", "Database pool size limit.", []string{"pool"}, nil)
+	poolAcquires = prometheus.NewDesc("kycdesk_db_pool_acquires_total", "Connections acquired from the pool.", []string{"pool"}, nil)
+	poolWait     = prometheus.NewDesc("kycdesk_db_pool_acquire_wait_seconds_total", "Time spent waiting for a pool connection.", []string{"pool"}, nil)
+	poolEmpty    = prometheus.NewDesc("kycdesk_db_pool_empty_acquires_total", "Acquires that had to wait because the pool was empty.", []string{"pool"}, nil)
 )
 
 func (c poolCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -181,12 +183,14 @@ func (c poolCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
-	s := c.pool.Stat()
-	ch <- prometheus.MustNewConstMetric(poolTotal, prometheus.GaugeValue, float64(s.AcquiredConns()), "acquired")
-	ch <- prometheus.MustNewConstMetric(poolTotal, prometheus.GaugeValue, float64(s.IdleConns()), "idle")
-	ch <- prometheus.MustNewConstMetric(poolTotal, prometheus.GaugeValue, float64(s.ConstructingConns()), "constructing")
-	ch <- prometheus.MustNewConstMetric(poolMax, prometheus.GaugeValue, float64(s.MaxConns()))
-	ch <- prometheus.MustNewConstMetric(poolAcquires, prometheus.CounterValue, float64(s.AcquireCount()))
-	ch <- prometheus.MustNewConstMetric(poolWait, prometheus.CounterValue, s.AcquireDuration().Seconds())
-	ch <- prometheus.MustNewConstMetric(poolEmpty, prometheus.CounterValue, float64(s.EmptyAcquireCount()))
+	for name, pool := range c {
+		s := pool.Stat()
+		ch <- prometheus.MustNewConstMetric(poolTotal, prometheus.GaugeValue, float64(s.AcquiredConns()), name, "acquired")
+		ch <- prometheus.MustNewConstMetric(poolTotal, prometheus.GaugeValue, float64(s.IdleConns()), name, "idle")
+		ch <- prometheus.MustNewConstMetric(poolTotal, prometheus.GaugeValue, float64(s.ConstructingConns()), name, "constructing")
+		ch <- prometheus.MustNewConstMetric(poolMax, prometheus.GaugeValue, float64(s.MaxConns()), name)
+		ch <- prometheus.MustNewConstMetric(poolAcquires, prometheus.CounterValue, float64(s.AcquireCount()), name)
+		ch <- prometheus.MustNewConstMetric(poolWait, prometheus.CounterValue, s.AcquireDuration().Seconds(), name)
+		ch <- prometheus.MustNewConstMetric(poolEmpty, prometheus.CounterValue, float64(s.EmptyAcquireCount()), name)
+	}
 }

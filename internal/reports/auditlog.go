@@ -158,7 +158,7 @@ func VerifyRange(ctx context.Context, q *db.Queries, p Period) (RangeVerificatio
 // snapshot runs fn in a read-only, repeatable-read transaction: verification and export see the
 // same rows.
 func (h *Handler) snapshot(ctx context.Context, fn func(q *db.Queries) error) error {
-	tx, err := h.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := h.snapshots().BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return err
 	}

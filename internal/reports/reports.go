@@ -31,9 +31,12 @@ import (
 
 // Handler serves the exports, case reports, the dashboard and the audit-log export.
 type Handler struct {
-	Pool   *pgxpool.Pool
-	R      *httpx.Renderer
-	Images *images.Store
+	Pool *pgxpool.Pool
+	// Snapshots, when set, is the pool of exports' long read-only transactions (the background
+	// pool): an export holds its connection while it streams.
+	Snapshots *pgxpool.Pool
+	R         *httpx.Renderer
+	Images    *images.Store
 	// SLA is how long a case may stay open (the queue's KYCDESK_SLA_HOURS).
 	SLA time.Duration
 	Log *slog.Logger
@@ -42,6 +45,13 @@ type Handler struct {
 	Flags func(ctx context.Context, q *db.Queries, caseID uuid.UUID) ([]string, error)
 	// UndeliveredHref is the page listing undelivered liveness verdicts ("" when there is none).
 	UndeliveredHref string
+}
+
+func (h *Handler) snapshots() *pgxpool.Pool {
+	if h.Snapshots != nil {
+		return h.Snapshots
+	}
+	return h.Pool
 }
 
 func (h *Handler) log() *slog.Logger {
@@ -131,7 +141,7 @@ func flusher(w http.ResponseWriter) func() {
 // exporter is an export as of now.
 func (h *Handler) exporter() *exporter {
 	now := httpx.Now()
-	return &exporter{pool: h.Pool, now: now, today: now.UTC().Truncate(24 * time.Hour), sla: h.SLA}
+	return &exporter{pool: h.snapshots(), now: now, today: now.UTC().Truncate(24 * time.Hour), sla: h.SLA}
 }
 
 func (h *Handler) exportFilter(r *http.Request) (ExportFilter, error) {

@@ -160,7 +160,8 @@ func TestSecurityHeadersAndOperatorEndpoints(t *testing.T) {
 	}
 	m := c.Get(t, "/metrics")
 	if m.Status != http.StatusOK || !strings.Contains(m.Body, `kycdesk_http_requests_total{method="GET",route="/healthz",status="200"}`) ||
-		!strings.Contains(m.Body, "kycdesk_db_pool_connections") || !strings.Contains(m.Body, "kycdesk_http_request_duration_seconds") {
+		!strings.Contains(m.Body, `kycdesk_db_pool_connections{pool="requests"`) ||
+		!strings.Contains(m.Body, `kycdesk_db_pool_max_connections{pool="background"}`) || !strings.Contains(m.Body, "kycdesk_http_request_duration_seconds") {
 		t.Errorf("metrics lack request counts by route or pool stats:\n%s", m.Body[:min(len(m.Body), 2000)])
 	}
 	if !strings.Contains(app.Logs(), `"request_id"`) {

@@ -44,12 +44,15 @@ import (
 
 // Server holds the shared dependencies and the domain handlers.
 type Server struct {
-	Cfg     config.Config
-	Pool    *pgxpool.Pool
-	Log     *slog.Logger
-	Store   *sessions.Store
-	R       *httpx.Renderer
-	Metrics *obs.Metrics
+	Cfg  config.Config
+	Pool *pgxpool.Pool
+	// Background is the pool of the job queue, the check workers and exports (see
+	// db.OpenBackground); New opens it and Close closes it.
+	Background *pgxpool.Pool
+	Log        *slog.Logger
+	Store      *sessions.Store
+	R          *httpx.Renderer
+	Metrics    *obs.Metrics
 
 	Images *images.Store
 
@@ -81,13 +84,28 @@ type simUse struct {
 	at time.Time
 }
 
-// New builds a Server; it opens the image store.
+// New builds a Server on pool, which serves requests; it opens the image store and the
+// background pool (Close closes it).
 func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) (*Server, error) {
 	store, err := images.OpenStore(ctx, cfg.BlobURL)
 	if err != nil {
 		return nil, fmt.Errorf("image store: %w", err)
 	}
-	s := &Server{Cfg: cfg, Pool: pool, Log: log, Metrics: obs.NewMetrics(pool), Images: store}
+	bg, err := db.OpenBackground(ctx, pool, cfg.DBBackgroundConns)
+	if err != nil {
+		return nil, err
+	}
+	s, err := build(ctx, cfg, pool, bg, store, log)
+	if err != nil {
+		bg.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func build(ctx context.Context, cfg config.Config, pool, bg *pgxpool.Pool, store *images.Store, log *slog.Logger) (*Server, error) {
+	s := &Server{Cfg: cfg, Pool: pool, Background: bg, Log: log, Images: store,
+		Metrics: obs.NewMetrics(map[string]*pgxpool.Pool{"requests": pool, "background": bg})}
 	s.Store = &sessions.Store{Pool: pool, Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime, Secure: cfg.SecureCookies()}
 	s.R = &httpx.Renderer{Log: log, Nav: nav}
 	s.sessions = &sessions.Handler{Pool: pool, Store: s.Store, R: s.R, LockAfter: cfg.LockAfter, TrustProxy: cfg.TrustProxy}
@@ -105,7 +123,7 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 		return nil, err
 	}
 	s.Settings = &vendorsettings.Service{Pool: pool, Keeper: keeper, Production: cfg.Production()}
-	clients := &checks.Clients{Settings: s.Settings, Recorder: &checks.CallLog{Pool: pool, OnError: func(err error) {
+	clients := &checks.Clients{Settings: s.Settings, Recorder: &checks.CallLog{Pool: bg, OnError: func(err error) {
 		log.Error("vendor call not logged", "error", err.Error())
 	}}}
 	if cfg.Simulator {
@@ -113,7 +131,7 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 		clients.Simulator = func() checks.ClientConfigs { return checks.ClientConfigs(s.Sim.Settings(s.simBase())) }
 		s.R.Simulator = s.simulatorInUse
 	}
-	runner := &checks.Runner{Pool: pool, Clients: clients, Store: store, CallbackBase: cfg.BaseURL, Log: log}
+	runner := &checks.Runner{Pool: bg, Clients: clients, Store: store, CallbackBase: cfg.BaseURL, Log: log}
 	if s.River, err = checks.NewRiver(runner, log, cfg.Workers, checks.Timeouts{Run: cfg.CheckTimeout, Rescue: cfg.CheckRescueAfter}); err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
@@ -152,7 +170,7 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.L
 		return s.decisions.FillCase(ctx, c, p, v)
 	}
 	s.api = &intake.API{Pool: pool, Customers: custSvc, Checks: checkSvc, Log: log}
-	s.reports = &reports.Handler{Pool: pool, R: s.R, Images: store, SLA: cfg.SLA, Log: log, Flags: review.Flags, UndeliveredHref: "/liveness/undelivered"}
+	s.reports = &reports.Handler{Pool: pool, Snapshots: bg, R: s.R, Images: store, SLA: cfg.SLA, Log: log, Flags: review.Flags, UndeliveredHref: "/liveness/undelivered"}
 	return s, nil
 }
 
@@ -221,6 +239,9 @@ func (s *Server) StopWorkers(timeout time.Duration) {
 	}
 }
 
+// Close closes the background pool; call it once requests and workers have stopped.
+func (s *Server) Close() { s.Background.Close() }
+
 // CustomerService is the service that creates customers and stores their images (demo seeding).
 func (s *Server) CustomerService() *customers.Service { return s.customers.Service }
 
@@ -262,7 +283,7 @@ func (s *Server) refreshExportRows(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if err := reports.RefreshExportRows(ctx, s.Pool); err != nil && ctx.Err() == nil {
+		if err := reports.RefreshExportRows(ctx, s.Background); err != nil && ctx.Err() == nil {
 			s.Log.WarnContext(ctx, "export rows refresh failed", slog.String("error", err.Error()))
 		}
 	}

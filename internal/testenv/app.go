@@ -44,7 +44,7 @@ func (a *App) Logs() string {
 
 // Config is the configuration tests run the app with.
 func Config() config.Config {
-	return config.Config{Env: "development", Addr: "127.0.0.1:0", BaseURL: "http://kycdesk.test", DBMaxConns: 10,
+	return config.Config{Env: "development", Addr: "127.0.0.1:0", BaseURL: "http://kycdesk.test", DBMaxConns: 10, DBBackgroundConns: 10,
 		SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour, CookieSecure: "false", LogLevel: "debug",
 		LockAfter: 10, PasswordLinkTTL: 72 * time.Hour, MaxUploadBytes: 10 << 20, SLA: 24 * time.Hour, Simulator: true, Workers: true}
 }
@@ -52,7 +52,16 @@ func Config() config.Config {
 // NewApp starts the app on a fresh database. mutate, when given, adjusts the configuration.
 func NewApp(t testing.TB, mutate ...func(*config.Config)) *App {
 	t.Helper()
-	return startApp(t, DB(t), "file://"+t.TempDir()+"/blobs", t.TempDir(), mutate...)
+	cfg := Config()
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	pool, err := db.Open(context.Background(), URL(t), cfg.DBMaxConns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return startApp(t, pool, "file://"+t.TempDir()+"/blobs", t.TempDir(), mutate...)
 }
 
 // NewInstances starts n instances of the app on one fresh database, as several servers behind a
@@ -92,6 +101,7 @@ func startApp(t testing.TB, pool *pgxpool.Pool, blobURL, dataDir string, mutate 
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(srv.Close)
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)

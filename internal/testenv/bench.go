@@ -35,6 +35,7 @@ func NewAppAt(t testing.TB, url string, mutate ...func(*config.Config)) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(srv.Close)
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
