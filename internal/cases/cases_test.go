@@ -498,6 +498,31 @@ func TestQueueFiltersSearchAndPages(t *testing.T) {
 		r.Doc(t).Find("#nationality").AttrOr("value", "") != "XYZ" {
 		t.Fatalf("unknown nationality: %d %q", r.Status, r.Doc(t).Find("#nationality-error").Text())
 	}
+	// A refused filter lists no case (not the tab without it, as if it were the view asked for),
+	// names each refused filter, and "Next case" from that page is refused too.
+	for q, want := range map[string][]string{
+		"?status=new&outcome=maybe": {"outcome", "Vendor outcome: Choose none, pass, partial, review or fail."},
+		"?risk=2":                   {"risk", "Risk flag: Choose yes or no."},
+		"?sort=sideways":            {"sort", "Sort: Sort by age or activity."},
+		"?status=bogus":             {"status", "Status: Unknown status."},
+		"?nationality=ZZZ":          {"nationality", "Nationality: ZZZ is not a country code"},
+	} {
+		r := c.Get(t, "/cases"+q)
+		doc := r.Doc(t)
+		item := doc.Find(`#queue-filter-errors li[data-field="` + want[0] + `"]`)
+		if r.Status != http.StatusUnprocessableEntity || len(ids(r)) != 0 || !strings.HasPrefix(item.Text(), want[1]) {
+			t.Errorf("%s: %d, %d rows, message %q", q, r.Status, len(ids(r)), item.Text())
+		}
+		if want[0] != "status" && (doc.Find("#"+want[0]+"-error").Text() == "" || doc.Find("#"+want[0]).AttrOr("aria-invalid", "") != "true") {
+			t.Errorf("%s: the %s field does not show its error", q, want[0])
+		}
+		form := url.Values{}
+		doc.Find("#next-case-fields input").Each(func(_ int, in *goquery.Selection) { form.Set(in.AttrOr("name", ""), in.AttrOr("value", "")) })
+		if res := c.PostForm(t, "/cases/next", form); res.Status != http.StatusUnprocessableEntity ||
+			!strings.HasPrefix(res.Doc(t).Find(`#queue-filter-errors li[data-field="`+want[0]+`"]`).Text(), want[1]) {
+			t.Errorf("%s: next case from the refused view (%v): %d %s", q, form, res.Status, res.Location)
+		}
+	}
 	if got := first.Doc(t).Find(`#country-codes option[value="XXA"]`).Text(); got != "Stateless person" || first.Doc(t).Find(`#nationality[list="country-codes"]`).Length() != 1 {
 		t.Fatalf("the nationality filter suggests XXA as %q", got)
 	}

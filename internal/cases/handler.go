@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -78,13 +79,22 @@ var countryCodes = web.NewDatalist("country-codes", normalize.CountryCodes(), fu
 // Queue shows the queue: tabs with counts, filters, one page of cases. An htmx request gets only
 // the results (tabs and table).
 func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) error {
+	return h.queue(w, r, r.URL.Query())
+}
+
+// queue shows the queue's view given by query. A view with a filter it refuses lists no case
+// (422, each refused filter named): a mistyped or stale address must not show another view as if
+// it were the one asked for.
+func (h *Handler) queue(w http.ResponseWriter, r *http.Request, query url.Values) error {
 	ctx := r.Context()
 	p := auth.PrincipalFrom(ctx)
-	query := r.URL.Query()
 	f, errs := ParseFilter(query, p.UserID)
-	page, err := List(ctx, db.New(Planned(h.Pool, f)), f)
-	if err != nil {
-		return err
+	var page Page
+	if len(errs) == 0 {
+		var err error
+		if page, err = List(ctx, db.New(Planned(h.Pool, f)), f); err != nil {
+			return err
+		}
 	}
 	counts, err := Counts(ctx, db.New(h.Pool))
 	if err != nil {
@@ -120,10 +130,21 @@ func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) error {
 		v.FirstHref = "/cases?" + base.Encode()
 	}
 	v.Paged = v.NextHref != "" || v.FirstHref != ""
-	// In the order of the view's links, so the page is the same for the same view.
-	for _, k := range slices.Sorted(maps.Keys(base)) {
+	// In the order of the view's links, so the page is the same for the same view. A refused
+	// view keeps its values as given, so that "Next case" is refused too rather than claiming
+	// from a wider view.
+	fields := base
+	if len(errs) > 0 {
+		fields = url.Values{}
+		for k, vs := range query {
+			if k != "after" && len(vs) > 0 {
+				fields.Set(k, vs[0])
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		if k != "assignee" { // "next case" is always for the viewer, over unassigned cases
-			v.NextCase = append(v.NextCase, web.Option{Value: k, Label: base.Get(k)})
+			v.NextCase = append(v.NextCase, web.Option{Value: k, Label: fields.Get(k)})
 		}
 	}
 	if v.Assignees, err = h.workers(ctx); err != nil {
@@ -287,7 +308,10 @@ func (h *Handler) Next(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := auth.PrincipalFrom(r.Context())
-	f, _ := ParseFilter(r.PostForm, p.UserID)
+	f, errs := ParseFilter(r.PostForm, p.UserID)
+	if len(errs) > 0 {
+		return h.queue(w, r, r.PostForm)
+	}
 	c, err := h.Service.Next(r.Context(), p, f)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		httpx.SetFlash(w, "error", "No unassigned case is left in this view.")
