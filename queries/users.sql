@@ -31,6 +31,27 @@ UPDATE users SET disabled_at = now(), updated_at = now()
 WHERE id = @id AND disabled_at IS NULL
 RETURNING *;
 
+-- name: ReleaseUserCases :many
+-- A disabled user's open cases go back to the queue unassigned, as each would on its release (a
+-- case in review goes back to new). A decision waiting for its second review stays with its
+-- maker; sent back to a disabled maker, it goes back to the queue then (see decisions).
+WITH held AS (
+    SELECT h.id, h.status FROM cases h
+    WHERE h.assignee_id = @user_id AND h.status IN ('new', 'in_review', 'awaiting_resubmission', 'escalated')
+    FOR UPDATE
+)
+UPDATE cases c SET assignee_id = NULL, last_activity_at = now(),
+    status = CASE WHEN c.status = 'in_review' THEN 'new'::case_status ELSE c.status END
+FROM held WHERE c.id = held.id
+RETURNING c.id, held.status AS status_before, c.status;
+
+-- name: CountUserPendingDecisions :one
+-- The cases a user holds whose decision waits for its second review.
+SELECT count(*) FROM cases WHERE assignee_id = @user_id AND status = 'pending_second_review';
+
+-- name: UserDisabled :one
+SELECT (disabled_at IS NOT NULL)::bool AS disabled FROM users WHERE id = @id;
+
 -- name: EnableUser :one
 UPDATE users SET disabled_at = NULL, updated_at = now()
 WHERE id = @id AND disabled_at IS NOT NULL

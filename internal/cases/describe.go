@@ -127,6 +127,9 @@ func Describe(e db.AuditEvent) string {
 		}
 		return "claimed the case"
 	case "case.release":
+		if str("reason") == "assignee disabled" {
+			return "released the case: " + str("released_from") + ", who held it, was disabled"
+		}
 		return "released the case"
 	case "case.backdate":
 		// Only the demo seed writes it: its cases are opened back in time so that ages show.
@@ -166,6 +169,9 @@ func Describe(e db.AuditEvent) string {
 	case "case.second_review":
 		if str("result") == "confirmed" {
 			return "confirmed the decision (second review)"
+		}
+		if back, _ := after["maker_disabled"].(bool); back {
+			return "sent the decision back (second review): its maker is disabled, so the case went back to the queue"
 		}
 		return "sent the decision back (second review)"
 	case "document.decide":

@@ -22,6 +22,18 @@ func (q *Queries) CountActiveAdmins(ctx context.Context) (int64, error) {
 	return count, err
 }
 
+const countUserPendingDecisions = `-- name: CountUserPendingDecisions :one
+SELECT count(*) FROM cases WHERE assignee_id = $1 AND status = 'pending_second_review'
+`
+
+// The cases a user holds whose decision waits for its second review.
+func (q *Queries) CountUserPendingDecisions(ctx context.Context, userID *uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, countUserPendingDecisions, userID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const createUser = `-- name: CreateUser :one
 INSERT INTO users (email, name, role, password_hash, must_change_password)
 VALUES ($1, $2, $3, $4, $5)
@@ -234,6 +246,47 @@ func (q *Queries) LockUser(ctx context.Context, id uuid.UUID) (int64, error) {
 	return result.RowsAffected(), nil
 }
 
+const releaseUserCases = `-- name: ReleaseUserCases :many
+WITH held AS (
+    SELECT h.id, h.status FROM cases h
+    WHERE h.assignee_id = $1 AND h.status IN ('new', 'in_review', 'awaiting_resubmission', 'escalated')
+    FOR UPDATE
+)
+UPDATE cases c SET assignee_id = NULL, last_activity_at = now(),
+    status = CASE WHEN c.status = 'in_review' THEN 'new'::case_status ELSE c.status END
+FROM held WHERE c.id = held.id
+RETURNING c.id, held.status AS status_before, c.status
+`
+
+type ReleaseUserCasesRow struct {
+	ID           uuid.UUID
+	StatusBefore CaseStatus
+	Status       CaseStatus
+}
+
+// A disabled user's open cases go back to the queue unassigned, as each would on its release (a
+// case in review goes back to new). A decision waiting for its second review stays with its
+// maker; sent back to a disabled maker, it goes back to the queue then (see decisions).
+func (q *Queries) ReleaseUserCases(ctx context.Context, userID *uuid.UUID) ([]ReleaseUserCasesRow, error) {
+	rows, err := q.db.Query(ctx, releaseUserCases, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ReleaseUserCasesRow{}
+	for rows.Next() {
+		var i ReleaseUserCasesRow
+		if err := rows.Scan(&i.ID, &i.StatusBefore, &i.Status); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const setUserPassword = `-- name: SetUserPassword :one
 UPDATE users SET password_hash = $1, must_change_password = $2,
     updated_at = now()
@@ -317,4 +370,15 @@ func (q *Queries) UpdateUserProfile(ctx context.Context, arg UpdateUserProfilePa
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const userDisabled = `-- name: UserDisabled :one
+SELECT (disabled_at IS NOT NULL)::bool AS disabled FROM users WHERE id = $1
+`
+
+func (q *Queries) UserDisabled(ctx context.Context, id uuid.UUID) (bool, error) {
+	row := q.db.QueryRow(ctx, userDisabled, id)
+	var disabled bool
+	err := row.Scan(&disabled)
+	return disabled, err
 }

@@ -648,3 +648,58 @@ func TestCaseDecisionRefusalNamesEveryField(t *testing.T) {
 		t.Fatalf("the refused decision moved the case: %s", f.status(t, id))
 	}
 }
+
+// TestDisablingAUserReturnsTheirCasesToTheQueue: an admin disabling a reviewer sends the open
+// cases they hold back to the queue, unassigned, each release on the case's record, and says so;
+// a decision of theirs waiting for its second review stays theirs, and sent back, its case goes
+// back to the queue rather than to the disabled maker.
+func TestDisablingAUserReturnsTheirCasesToTheQueue(t *testing.T) {
+	f := setup(t)
+	admin := f.app.SignIn(t, f.app.CreateUser(t, "admin"))
+	held := f.claimedCase(t, "2030-01-01")
+	f.app.Pool.Exec(f.ctx, `UPDATE app_settings SET value = '{"always": true}' WHERE key = 'four_eyes.rules'`)
+	pending := f.claimedCase(t, "2030-01-01")
+	if r := f.decide(t, f.mc, pending, decisions.Reject, "The photo is of a screen."); r.Status != http.StatusSeeOther || f.status(t, pending) != cases.PendingSecondReview {
+		t.Fatalf("reject under four-eyes: %d %s", r.Status, f.status(t, pending))
+	}
+	if r := admin.PostForm(t, "/admin/users/"+f.maker.ID.String()+"/disable", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("disable: %d", r.Status)
+	}
+	said := admin.Get(t, "/admin/users/"+f.maker.ID.String()).Body
+	for _, want := range []string{"The open case they held went back to the queue, unassigned.", "One decision of theirs waits for its second review"} {
+		if !strings.Contains(said, want) {
+			t.Errorf("the admin is not told %q", want)
+		}
+	}
+	c, _ := db.New(f.app.Pool).GetCase(f.ctx, held)
+	if c.Status != cases.New || c.AssigneeID != nil {
+		t.Fatalf("the disabled reviewer's case in review: %s, assignee %v", c.Status, c.AssigneeID)
+	}
+	if got := f.app.AuditActions(t, "case", held.String()); len(got) == 0 || got[0] != "case.release" {
+		t.Fatalf("the release is not on the case's record: %v", got)
+	}
+	oc := f.app.SignIn(t, f.other)
+	if page := oc.Get(t, "/cases/"+held.String()).Body; !strings.Contains(page, "who held it, was disabled") {
+		t.Error("the case's timeline does not say why it was released")
+	}
+	c, _ = db.New(f.app.Pool).GetCase(f.ctx, pending)
+	if c.Status != cases.PendingSecondReview || c.AssigneeID == nil || *c.AssigneeID != f.maker.ID {
+		t.Fatalf("the pending decision's case: %s, assignee %v", c.Status, c.AssigneeID)
+	}
+	if r := f.cc.PostForm(t, "/cases/"+pending.String()+"/second-review", url.Values{"action": {"return"}, "reason": {f.reasons["return"]},
+		"comment": {"Look at the photo again."}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("return: %d %s", r.Status, r.Body)
+	}
+	c, _ = db.New(f.app.Pool).GetCase(f.ctx, pending)
+	if c.Status != cases.New || c.AssigneeID != nil {
+		t.Fatalf("sent back to a disabled maker: %s, assignee %v", c.Status, c.AssigneeID)
+	}
+	if r := oc.PostForm(t, "/cases/"+pending.String()+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("another reviewer takes the case sent back: %d", r.Status)
+	}
+	var drift int
+	if err := f.app.Pool.QueryRow(f.ctx, `SELECT count(*) FROM case_status_counts k
+		WHERE k.n <> (SELECT count(*) FROM cases c WHERE c.status = k.status)`).Scan(&drift); err != nil || drift != 0 {
+		t.Fatalf("status counters drifted: %d %v", drift, err)
+	}
+}

@@ -347,7 +347,13 @@ func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uu
 		if err != nil {
 			return err
 		}
+		// A decision sent back goes back to its maker; when the maker has been disabled meanwhile,
+		// its case goes back to the queue unassigned, as their other cases did (in review: new).
+		toQueue := false
 		if !confirm {
+			if toQueue, err = q.UserDisabled(ctx, d.DecidedBy); err != nil {
+				return err
+			}
 			if err := q.AssignCaseTo(ctx, db.AssignCaseToParams{ID: caseID, AssigneeID: &d.DecidedBy}); err != nil {
 				return err
 			}
@@ -355,9 +361,20 @@ func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uu
 		if _, err := cases.Transition(ctx, q, caseID, cases.PendingSecondReview, next); err != nil {
 			return err
 		}
+		if toQueue {
+			if next == cases.InReview {
+				if _, err := cases.Transition(ctx, q, caseID, cases.InReview, cases.New); err != nil {
+					return err
+				}
+				next = cases.New
+			}
+			if err := q.AssignCaseTo(ctx, db.AssignCaseToParams{ID: caseID, AssigneeID: nil}); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "case.second_review", SubjectType: "case", SubjectID: caseID.String(),
 			CaseID: &caseID, After: map[string]any{"decision_id": d.ID, "result": params.State, "outcome": d.Outcome, "comment": comment, "status": next,
-				"late_documents": lateNames}})
+				"late_documents": lateNames, "maker_disabled": toQueue}})
 	})
 	return out, err
 }

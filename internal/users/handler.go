@@ -200,6 +200,11 @@ func inWords(b []byte) string {
 // act runs one state change from the user page and redirects back with a message, or shows the
 // page again with the field error.
 func (h *Handler) act(w http.ResponseWriter, r *http.Request, done string, fn func(p *auth.Principal, id uuid.UUID) error) error {
+	return h.actSaying(w, r, func(p *auth.Principal, id uuid.UUID) (string, error) { return done, fn(p, id) })
+}
+
+// actSaying is act whose fn says what was done.
+func (h *Handler) actSaying(w http.ResponseWriter, r *http.Request, fn func(p *auth.Principal, id uuid.UUID) (string, error)) error {
 	if err := httpx.ParseForm(w, r); err != nil {
 		return err
 	}
@@ -207,7 +212,7 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, done string, fn fu
 	if err != nil {
 		return err
 	}
-	err = fn(auth.PrincipalFrom(r.Context()), id)
+	done, err := fn(auth.PrincipalFrom(r.Context()), id)
 	if fields := apperr.FieldsOf(err); fields != nil {
 		return h.show(w, r, http.StatusUnprocessableEntity, fields)
 	}
@@ -228,10 +233,30 @@ func (h *Handler) ChangeRole(w http.ResponseWriter, r *http.Request) error {
 
 // Disable disables the user and ends their sessions.
 func (h *Handler) Disable(w http.ResponseWriter, r *http.Request) error {
-	return h.act(w, r, "The user is disabled and all their sessions have ended.", func(p *auth.Principal, id uuid.UUID) error {
-		_, err := h.Service.Disable(r.Context(), p.Actor(), id)
-		return err
+	return h.actSaying(w, r, func(p *auth.Principal, id uuid.UUID) (string, error) {
+		d, err := h.Service.Disable(r.Context(), p.Actor(), id)
+		return disabledMessage(d), err
 	})
+}
+
+// disabledMessage says what disabling a user did.
+func disabledMessage(d Disabled) string {
+	msg := "The user is disabled and all their sessions have ended."
+	switch d.Released {
+	case 0:
+	case 1:
+		msg += " The open case they held went back to the queue, unassigned."
+	default:
+		msg += fmt.Sprintf(" The %d open cases they held went back to the queue, unassigned.", d.Released)
+	}
+	switch d.Pending {
+	case 0:
+	case 1:
+		msg += " One decision of theirs waits for its second review: if it is sent back, its case goes back to the queue."
+	default:
+		msg += fmt.Sprintf(" %d decisions of theirs wait for their second review: a case sent back goes back to the queue.", d.Pending)
+	}
+	return msg
 }
 
 // Enable re-enables the user.

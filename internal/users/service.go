@@ -285,20 +285,32 @@ func lastAdminGuard(ctx context.Context, q *db.Queries, tx pgx.Tx, field, msg st
 	return nil
 }
 
-// Disable stops a user from signing in and ends all their sessions and open links at once.
-func (s *Service) Disable(ctx context.Context, actor audit.Actor, id uuid.UUID) (db.User, error) {
+// Disabled is what disabling a user did.
+type Disabled struct {
+	User db.User
+	// Released is how many open cases the user held and went back to the queue unassigned;
+	// Pending how many of their decisions wait for a second review (they stay theirs until
+	// checked; one sent back goes back to the queue).
+	Released, Pending int
+}
+
+// Disable stops a user from signing in and ends all their sessions and open links at once. The
+// open cases they hold go back to the queue, each release on the case's record: nobody else could
+// act on them, and a disabled assignee is not offered in the queue's filter.
+func (s *Service) Disable(ctx context.Context, actor audit.Actor, id uuid.UUID) (Disabled, error) {
 	defer s.forget(id)
 	if actor.UserID != nil && *actor.UserID == id {
-		return db.User{}, apperr.Field("user", "You cannot disable yourself.")
+		return Disabled{}, apperr.Field("user", "You cannot disable yourself.")
 	}
-	var out db.User
+	var out Disabled
 	err := db.Transact(ctx, s.Pool, func(q *db.Queries, tx pgx.Tx) error {
+		out = Disabled{}
 		u, err := get(ctx, q, id)
 		if err != nil {
 			return err
 		}
 		if u.DisabledAt != nil {
-			out = u
+			out.User = u
 			return nil
 		}
 		if u.Role == db.UserRoleAdmin {
@@ -306,7 +318,7 @@ func (s *Service) Disable(ctx context.Context, actor audit.Actor, id uuid.UUID) 
 				return err
 			}
 		}
-		if out, err = q.DisableUser(ctx, id); err != nil {
+		if out.User, err = q.DisableUser(ctx, id); err != nil {
 			return err
 		}
 		n, err := q.DeleteUserSessions(ctx, id)
@@ -316,8 +328,24 @@ func (s *Service) Disable(ctx context.Context, actor audit.Actor, id uuid.UUID) 
 		if err := q.RevokeUserPasswordTokens(ctx, id); err != nil {
 			return err
 		}
+		released, err := q.ReleaseUserCases(ctx, &id)
+		if err != nil {
+			return err
+		}
+		for _, c := range released {
+			if err := audit.Record(ctx, q, audit.Event{Actor: actor, Action: "case.release", SubjectType: "case", SubjectID: c.ID.String(),
+				CaseID: &c.ID, Before: map[string]any{"status": c.StatusBefore, "assignee_id": id},
+				After: map[string]any{"status": c.Status, "assignee_id": nil, "reason": "assignee disabled", "released_from": u.Name}}); err != nil {
+				return err
+			}
+		}
+		pending, err := q.CountUserPendingDecisions(ctx, &id)
+		if err != nil {
+			return err
+		}
+		out.Released, out.Pending = len(released), int(pending)
 		return audit.Record(ctx, q, audit.Event{Actor: actor, Action: "user.disable", SubjectType: "user", SubjectID: id.String(),
-			Before: Public(u), After: map[string]any{"user": Public(out), "sessions_ended": n}})
+			Before: Public(u), After: map[string]any{"user": Public(out.User), "sessions_ended": n, "cases_released": len(released)}})
 	})
 	return out, err
 }
