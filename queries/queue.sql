@@ -10,10 +10,10 @@
 
 -- name: ListQueueByAge :many
 SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
-    c.last_activity_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
+    c.last_activity_at, c.decided_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
 FROM (
     SELECT q.id, q.customer_id, q.status, q.assignee_id, q.nationality, q.vendor_outcome, q.risk_flag, q.created_at,
-        q.last_activity_at
+        q.last_activity_at, q.decided_at
     FROM cases q
     WHERE q.status = @status
       AND (sqlc.narg(assignee_id)::uuid IS NULL OR q.assignee_id = sqlc.narg(assignee_id))
@@ -34,10 +34,10 @@ ORDER BY c.created_at, c.id;
 
 -- name: ListQueueByActivity :many
 SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
-    c.last_activity_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
+    c.last_activity_at, c.decided_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
 FROM (
     SELECT q.id, q.customer_id, q.status, q.assignee_id, q.nationality, q.vendor_outcome, q.risk_flag, q.created_at,
-        q.last_activity_at
+        q.last_activity_at, q.decided_at
     FROM cases q
     WHERE q.status = @status
       AND (sqlc.narg(assignee_id)::uuid IS NULL OR q.assignee_id = sqlc.narg(assignee_id))

@@ -816,3 +816,32 @@ func TestTimelineNamesTheAssigneeOfAnOldAssignment(t *testing.T) {
 		t.Errorf("timeline's line for an old assignment: %q", line)
 	}
 }
+
+// TestDecidedCasesShowTheirAgeAtDecision: a decided case's age stopped at its decision, and one
+// decided after the SLA is marked so in the queue and on its page, as the exports' "Past SLA"
+// has it; one decided in time is not, nor is its row marked overdue.
+func TestDecidedCasesShowTheirAgeAtDecision(t *testing.T) {
+	app := testenv.NewApp(t) // SLA 24 h
+	late, early := newCase(t, app, "Lena", "Late", "DEU", "sla-late"), newCase(t, app, "Erik", "Early", "DEU", "sla-early")
+	for id, hours := range map[uuid.UUID]int{late.ID: 26, early.ID: 10} {
+		app.Exec(t, `UPDATE cases SET status = 'approved', created_at = now() - interval '300 hours',
+			decided_at = now() - interval '300 hours' + make_interval(hours => $2) WHERE id = $1`, id, hours)
+	}
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	doc := c.Get(t, "/cases?status=approved").Doc(t)
+	row := func(id uuid.UUID) *goquery.Selection { return doc.Find(`tr[data-case="` + id.String() + `"]`) }
+	if r := row(late.ID); r.HasClass("overdue") || !strings.HasPrefix(r.Find(`td.nowrap`).First().Text(), "26 h") ||
+		r.Find(`[title="Decided after the SLA"]`).Length() != 1 {
+		t.Errorf("the case decided late: %q, class %q", r.Find(`td.nowrap`).First().Text(), r.AttrOr("class", ""))
+	}
+	if r := row(early.ID); r.HasClass("overdue") || strings.TrimSpace(r.Find(`td.nowrap`).First().Text()) != "10 h" {
+		t.Errorf("the case decided in time: %q, class %q", r.Find(`td.nowrap`).First().Text(), r.AttrOr("class", ""))
+	}
+	page := c.Get(t, "/cases/"+late.ID.String()).Doc(t)
+	if meta := page.Find(".case-meta").Text(); !strings.Contains(meta, "decided after 26 h") || page.Find("#case-late").Length() != 1 {
+		t.Errorf("the late case's page: %q", meta)
+	}
+	if page := c.Get(t, "/cases/"+early.ID.String()).Doc(t); page.Find("#case-late").Length() != 0 {
+		t.Error("the case decided in time is marked late")
+	}
+}

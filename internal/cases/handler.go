@@ -35,7 +35,23 @@ type Handler struct {
 
 // Age says how long a case has been open ("3 h", "2 d 4 h").
 func Age(created, now time.Time) string {
+	return duration(now.Sub(created))
+}
+
+// Timing is a case's age and its standing against the SLA, as the exports have them: an open
+// case's age runs on and it is overdue once past the SLA; a decided case's age stopped at its
+// decision, which was late when it came after the SLA.
+func Timing(status Status, created time.Time, decided *time.Time, now time.Time, sla time.Duration) (age string, overdue, late bool) {
+	if !Open(status) && decided != nil {
+		d := decided.Sub(created)
+		return duration(d), false, d > sla
+	}
 	d := now.Sub(created)
+	return duration(d), Open(status) && d > sla, false
+}
+
+// duration is an age in words: minutes, hours, or days and hours.
+func duration(d time.Duration) string {
 	switch {
 	case d < time.Hour:
 		return strconv.Itoa(int(d.Minutes())) + " min"
@@ -118,7 +134,9 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, query url.Values
 	for _, row := range page.Rows {
 		v.Rows = append(v.Rows, web.QueueRow{ID: row.ID.String(), Name: row.Name, ExternalRef: row.ExternalRef, Nationality: row.Nationality,
 			Status: string(row.Status), StatusLabel: Label(row.Status), Assignee: row.AssigneeName, Outcome: row.VendorOutcome, Risk: row.Risk,
-			Age: Age(row.CreatedAt, now), Overdue: Open(row.Status) && now.Sub(row.CreatedAt) > h.SLA, LastActivity: row.LastActivityAt})
+			LastActivity: row.LastActivityAt})
+		last := &v.Rows[len(v.Rows)-1]
+		last.Age, last.Overdue, last.Late = Timing(row.Status, row.CreatedAt, row.DecidedAt, now, h.SLA)
 	}
 	base := f.Query()
 	if page.Next != "" {
@@ -214,7 +232,11 @@ func (h *Handler) view(r *http.Request) (web.CaseView, error) {
 		CanAssign:  p.Can(auth.PermCasesAssign) && open && c.Status != PendingSecondReview,
 		CanReport:  p.Can(auth.PermReports),
 		Pending:    c.Status == PendingSecondReview,
-		CreatedAt:  c.CreatedAt, Age: Age(c.CreatedAt, now), Overdue: open && now.Sub(c.CreatedAt) > h.SLA, Risk: c.RiskFlag}
+		CreatedAt:  c.CreatedAt, Risk: c.RiskFlag}
+	v.Age, v.Overdue, v.Late = Timing(c.Status, c.CreatedAt, c.DecidedAt, now, h.SLA)
+	if !open && c.DecidedAt != nil {
+		v.Age = "decided after " + v.Age
+	}
 	if c.AssigneeName != nil {
 		v.Assignee = *c.AssigneeName
 	}

@@ -231,6 +231,7 @@ type Row struct {
 	Risk           bool
 	CreatedAt      time.Time
 	LastActivityAt time.Time
+	DecidedAt      *time.Time
 }
 
 // Page is one page of the queue.
@@ -297,7 +298,7 @@ func List(ctx context.Context, q *db.Queries, f Filter) (Page, error) {
 		}
 		for _, r := range list {
 			rows = append(rows, Row{r.ID, r.Status, r.AssigneeID, deref(r.AssigneeName), name(r.GivenNames, r.Surname),
-				deref(r.ExternalRef), r.Nationality, r.VendorOutcome, r.RiskFlag, r.CreatedAt, r.LastActivityAt})
+				deref(r.ExternalRef), r.Nationality, r.VendorOutcome, r.RiskFlag, r.CreatedAt, r.LastActivityAt, r.DecidedAt})
 		}
 	default:
 		list, err := q.ListQueueByAge(ctx, db.ListQueueByAgeParams{Status: f.Status, AssigneeID: f.AssigneeID,
@@ -308,7 +309,7 @@ func List(ctx context.Context, q *db.Queries, f Filter) (Page, error) {
 		}
 		for _, r := range list {
 			rows = append(rows, Row{r.ID, r.Status, r.AssigneeID, deref(r.AssigneeName), name(r.GivenNames, r.Surname),
-				deref(r.ExternalRef), r.Nationality, r.VendorOutcome, r.RiskFlag, r.CreatedAt, r.LastActivityAt})
+				deref(r.ExternalRef), r.Nationality, r.VendorOutcome, r.RiskFlag, r.CreatedAt, r.LastActivityAt, r.DecidedAt})
 		}
 	}
 	p := Page{Rows: rows}

@@ -76,10 +76,10 @@ func (q *Queries) ClaimNextCase(ctx context.Context, arg ClaimNextCaseParams) (C
 
 const listQueueByActivity = `-- name: ListQueueByActivity :many
 SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
-    c.last_activity_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
+    c.last_activity_at, c.decided_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
 FROM (
     SELECT q.id, q.customer_id, q.status, q.assignee_id, q.nationality, q.vendor_outcome, q.risk_flag, q.created_at,
-        q.last_activity_at
+        q.last_activity_at, q.decided_at
     FROM cases q
     WHERE q.status = $1
       AND ($2::uuid IS NULL OR q.assignee_id = $2)
@@ -122,6 +122,7 @@ type ListQueueByActivityRow struct {
 	RiskFlag       bool
 	CreatedAt      time.Time
 	LastActivityAt time.Time
+	DecidedAt      *time.Time
 	GivenNames     string
 	Surname        string
 	ExternalRef    *string
@@ -158,6 +159,7 @@ func (q *Queries) ListQueueByActivity(ctx context.Context, arg ListQueueByActivi
 			&i.RiskFlag,
 			&i.CreatedAt,
 			&i.LastActivityAt,
+			&i.DecidedAt,
 			&i.GivenNames,
 			&i.Surname,
 			&i.ExternalRef,
@@ -176,10 +178,10 @@ func (q *Queries) ListQueueByActivity(ctx context.Context, arg ListQueueByActivi
 const listQueueByAge = `-- name: ListQueueByAge :many
 
 SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
-    c.last_activity_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
+    c.last_activity_at, c.decided_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
 FROM (
     SELECT q.id, q.customer_id, q.status, q.assignee_id, q.nationality, q.vendor_outcome, q.risk_flag, q.created_at,
-        q.last_activity_at
+        q.last_activity_at, q.decided_at
     FROM cases q
     WHERE q.status = $1
       AND ($2::uuid IS NULL OR q.assignee_id = $2)
@@ -222,6 +224,7 @@ type ListQueueByAgeRow struct {
 	RiskFlag       bool
 	CreatedAt      time.Time
 	LastActivityAt time.Time
+	DecidedAt      *time.Time
 	GivenNames     string
 	Surname        string
 	ExternalRef    *string
@@ -267,6 +270,7 @@ func (q *Queries) ListQueueByAge(ctx context.Context, arg ListQueueByAgeParams) 
 			&i.RiskFlag,
 			&i.CreatedAt,
 			&i.LastActivityAt,
+			&i.DecidedAt,
 			&i.GivenNames,
 			&i.Surname,
 			&i.ExternalRef,
