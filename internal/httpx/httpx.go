@@ -207,7 +207,7 @@ var statusOf = map[apperr.Code]int{
 
 var titleOf = map[int]string{
 	http.StatusUnprocessableEntity: "Please check your input", http.StatusNotFound: "Not found",
-	http.StatusConflict: "Changed meanwhile", http.StatusUnauthorized: "Please sign in",
+	http.StatusConflict: "Not possible as things stand", http.StatusUnauthorized: "Please sign in",
 	http.StatusForbidden: "Not allowed", http.StatusTooManyRequests: "Too many requests",
 	http.StatusRequestEntityTooLarge: "Too large", http.StatusServiceUnavailable: "Unavailable",
 	http.StatusInternalServerError: "Something went wrong",

@@ -164,7 +164,7 @@ func (h *Handler) ReportsZip(w http.ResponseWriter, r *http.Request) error {
 			n++
 			flush()
 		}
-		fw, err := zw.Create("SHA256SUMS")
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: "SHA256SUMS", Method: zip.Deflate, Modified: httpx.Now().UTC()})
 		if err != nil {
 			return err
 		}
