@@ -178,6 +178,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	config.TuneGC()
 	e, closeDB, err := open(ctx, stderr, true)
 	if err != nil {
 		return err

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -70,5 +72,24 @@ func TestLoadDefaults(t *testing.T) {
 	t.Setenv("KYCDESK_DB_BACKGROUND_CONNS", "1")
 	if _, err = Load(); err == nil || !strings.Contains(err.Error(), "KYCDESK_DB_BACKGROUND_CONNS") {
 		t.Fatalf("a background pool of one connection (the job queue's listener holds one): %v", err)
+	}
+}
+
+// TestTuneGC: the collector's defaults apply where GOGC and GOMEMLIMIT are not set, and only there.
+func TestTuneGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	debug.SetMemoryLimit(math.MaxInt64)
+	TuneGC()
+	if p, l := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64); p != GCPercent || l != MemoryLimit {
+		t.Fatalf("GC percent %d and memory limit %d, want %d and %d", p, l, GCPercent, MemoryLimit)
+	}
+	t.Setenv("GOGC", "100")
+	t.Setenv("GOMEMLIMIT", "2GiB")
+	TuneGC()
+	if p, l := debug.SetGCPercent(100), debug.SetMemoryLimit(-1); p != 100 || l != math.MaxInt64 {
+		t.Fatalf("GOGC and GOMEMLIMIT set, yet GC percent %d and memory limit %d", p, l)
 	}
 }

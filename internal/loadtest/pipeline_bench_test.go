@@ -52,7 +52,10 @@ func BenchmarkCheckPipeline(b *testing.B) {
 	}
 	n := envInt(b, "KYCDESK_BENCH_CHECKS", 10_000)
 	ctx := context.Background()
-	app := testenv.NewAppAt(b, testenv.URL(b), func(c *config.Config) { c.DBMaxConns = 20; c.LogLevel = "info" })
+	// Production's pool sizes and log level (config defaults).
+	app := testenv.NewAppAt(b, testenv.URL(b), func(c *config.Config) {
+		c.DBMaxConns, c.DBBackgroundConns, c.LogLevel = int32(config.DefaultDBMaxConns()), config.DefaultDBBackgroundConns, "info"
+	})
 	b.Cleanup(func() { app.Server.StopWorkers(30 * time.Second) })
 	admin := app.CreateUser(b, "admin")
 	actor := audit.UserActor(admin.ID, admin.Email)

@@ -101,7 +101,7 @@ func BenchmarkQueue(b *testing.B) {
 	dbURL := testenv.URL(b)
 	// Production's pool sizes and log level (config defaults), not the tests' debug settings.
 	app := testenv.NewAppAt(b, dbURL, func(c *config.Config) {
-		c.DBMaxConns, c.DBBackgroundConns, c.LogLevel = int32(conns), 10, "info"
+		c.DBMaxConns, c.DBBackgroundConns, c.LogLevel = int32(conns), config.DefaultDBBackgroundConns, "info"
 	})
 	var staff []testenv.User
 	var staffIDs []uuid.UUID

@@ -15,9 +15,11 @@ import (
 // NewAppAt starts the app on the database at url (a migrated database, e.g. from URL) with a pool
 // of cfg.DBMaxConns connections, as production sizes it. It is for benchmarks: they fill the
 // database first, and their logs, still formatted at cfg.LogLevel so they cost what they cost in
-// production, go to io.Discard rather than into memory. Logs therefore returns nothing.
+// production, go to io.Discard rather than into memory. Logs therefore returns nothing. The
+// process's garbage collector is set as kycdesk serve sets it (config.TuneGC).
 func NewAppAt(t testing.TB, url string, mutate ...func(*config.Config)) *App {
 	t.Helper()
+	config.TuneGC() // the process collects garbage as a served instance does
 	cfg := Config()
 	for _, m := range mutate {
 		m(&cfg)
