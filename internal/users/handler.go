@@ -241,22 +241,22 @@ func (h *Handler) Disable(w http.ResponseWriter, r *http.Request) error {
 
 // disabledMessage says what disabling a user did.
 func disabledMessage(d Disabled) string {
-	msg := "The user is disabled and all their sessions have ended."
-	switch d.Released {
+	return "The user is disabled and all their sessions have ended." +
+		counted(d.Released, " The open case they held went back to the queue, unassigned.",
+			" The %d open cases they held went back to the queue, unassigned.") +
+		counted(d.Pending, " One decision of theirs waits for its second review: if it is sent back, its case goes back to the queue.",
+			" %d decisions of theirs wait for their second review: a case sent back goes back to the queue.")
+}
+
+// counted is one when n is 1, many (a format with n in it) when n is more, nothing when n is 0.
+func counted(n int, one, many string) string {
+	switch n {
 	case 0:
+		return ""
 	case 1:
-		msg += " The open case they held went back to the queue, unassigned."
-	default:
-		msg += fmt.Sprintf(" The %d open cases they held went back to the queue, unassigned.", d.Released)
+		return one
 	}
-	switch d.Pending {
-	case 0:
-	case 1:
-		msg += " One decision of theirs waits for its second review: if it is sent back, its case goes back to the queue."
-	default:
-		msg += fmt.Sprintf(" %d decisions of theirs wait for their second review: a case sent back goes back to the queue.", d.Pending)
-	}
-	return msg
+	return fmt.Sprintf(many, n)
 }
 
 // Enable re-enables the user.
