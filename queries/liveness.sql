@@ -101,17 +101,14 @@ LIMIT @max_rows;
 
 -- name: LockLivenessCustomer :one
 -- Pushes for one customer take turns, across instances: the first may create the customer's
--- Artemis record, and the others must see its id. Session-level, released by UnlockLivenessCustomer
--- (or when the connection ends).
+-- Artemis record, and the others must see its id. Session-level, taken on a connection of its own
+-- (db.LockConn) and released when that connection is closed.
 SELECT pg_try_advisory_lock(hashtextextended('kycdesk.liveness:' || @customer_id::text, 0)) AS locked;
-
--- name: UnlockLivenessCustomer :one
-SELECT pg_advisory_unlock(hashtextextended('kycdesk.liveness:' || @customer_id::text, 0)) AS unlocked;
 
 -- name: WaitArtemisCustomerLock :exec
 -- The Artemis check waits for the same per-customer turn as the liveness pushes (same key), so a
--- check and a push never both create the customer's Artemis record. Session-level, released by
--- UnlockLivenessCustomer.
+-- check and a push never both create the customer's Artemis record. Session-level, as
+-- LockLivenessCustomer.
 SELECT pg_advisory_lock(hashtextextended('kycdesk.liveness:' || @customer_id::text, 0));
 
 -- name: ListLatestLivenessVerdicts :many

@@ -578,23 +578,14 @@ func (r *Runner) syncArtemisInTurn(ctx context.Context, cl *cynopsis.Client, in 
 	if in.customer.ArtemisCustomerID != nil && in.doc.ArtemisDocumentID != nil {
 		return *in.customer.ArtemisCustomerID, *in.doc.ArtemisDocumentID, nil
 	}
-	conn, err := r.Pool.Acquire(ctx)
+	conn, err := db.LockConn(ctx, r.Pool)
 	if err != nil {
 		return 0, 0, err
 	}
+	defer db.CloseLockConn(ctx, conn) // ending the session ends its lock
 	if err := db.New(conn).WaitArtemisCustomerLock(ctx, in.customer.ID.String()); err != nil {
-		conn.Release()
 		return 0, 0, err
 	}
-	defer func() {
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if ok, err := db.New(conn).UnlockLivenessCustomer(uctx, in.customer.ID.String()); err != nil || !ok {
-			_ = conn.Hijack().Close(uctx) // ending the session ends its lock
-			return
-		}
-		conn.Release()
-	}()
 	q := db.New(r.Pool)
 	if in.customer, err = q.GetCustomer(ctx, in.customer.ID); err != nil {
 		return 0, 0, err

@@ -729,8 +729,8 @@ SELECT pg_try_advisory_lock(hashtextextended('kycdesk.liveness:' || $1::text, 0)
 `
 
 // Pushes for one customer take turns, across instances: the first may create the customer's
-// Artemis record, and the others must see its id. Session-level, released by UnlockLivenessCustomer
-// (or when the connection ends).
+// Artemis record, and the others must see its id. Session-level, taken on a connection of its own
+// (db.LockConn) and released when that connection is closed.
 func (q *Queries) LockLivenessCustomer(ctx context.Context, customerID string) (bool, error) {
 	row := q.db.QueryRow(ctx, lockLivenessCustomer, customerID)
 	var locked bool
@@ -868,24 +868,13 @@ func (q *Queries) SupersedeLivenessDeliveries(ctx context.Context, arg Supersede
 	return items, nil
 }
 
-const unlockLivenessCustomer = `-- name: UnlockLivenessCustomer :one
-SELECT pg_advisory_unlock(hashtextextended('kycdesk.liveness:' || $1::text, 0)) AS unlocked
-`
-
-func (q *Queries) UnlockLivenessCustomer(ctx context.Context, customerID string) (bool, error) {
-	row := q.db.QueryRow(ctx, unlockLivenessCustomer, customerID)
-	var unlocked bool
-	err := row.Scan(&unlocked)
-	return unlocked, err
-}
-
 const waitArtemisCustomerLock = `-- name: WaitArtemisCustomerLock :exec
 SELECT pg_advisory_lock(hashtextextended('kycdesk.liveness:' || $1::text, 0))
 `
 
 // The Artemis check waits for the same per-customer turn as the liveness pushes (same key), so a
-// check and a push never both create the customer's Artemis record. Session-level, released by
-// UnlockLivenessCustomer.
+// check and a push never both create the customer's Artemis record. Session-level, as
+// LockLivenessCustomer.
 func (q *Queries) WaitArtemisCustomerLock(ctx context.Context, customerID string) error {
 	_, err := q.db.Exec(ctx, waitArtemisCustomerLock, customerID)
 	return err

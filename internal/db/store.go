@@ -63,6 +63,28 @@ func OpenBackground(ctx context.Context, pool *pgxpool.Pool, maxConns int32) (*p
 	return bg, nil
 }
 
+// LockConn opens a connection of its own to pool's database, outside the pool, for a session lock
+// held across a vendor call (a customer's turn for Artemis). Holders and waiters then take none of
+// the pool's connections, so however many there are at once (as many as the vendor's calls at
+// once, which an admin sets), a holder always finds one for its other statements. Closing it ends
+// the lock with the session.
+func LockConn(ctx context.Context, pool *pgxpool.Pool) (*pgx.Conn, error) {
+	cfg := pool.Config().ConnConfig
+	cfg.RuntimeParams["application_name"] = "kycdesk lock"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return conn, nil
+}
+
+// CloseLockConn closes a LockConn connection, ending its locks, even when ctx has ended.
+func CloseLockConn(ctx context.Context, conn *pgx.Conn) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = conn.Close(cctx)
+}
+
 // CustomPlans wraps d so that every statement sent through it is planned for the values it is
 // called with. A query with optional filters ("(@x IS NULL OR col = @x)") needs that: a generic plan
 // cannot tell which filters are set, so it cannot pick the index that serves them, and PostgreSQL

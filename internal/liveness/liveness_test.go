@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"kycdesk/internal/audit"
+	"kycdesk/internal/config"
 	"kycdesk/internal/customers"
 	"kycdesk/internal/db"
 	"kycdesk/internal/images"
@@ -878,6 +879,41 @@ func TestPushesKeepToArtemisConcurrency(t *testing.T) {
 	}
 	if n := len(rec.exchanges()); n < 9 {
 		t.Errorf("only %d exchanges: the pushes did not run", n)
+	}
+}
+
+// TestCustomersTurnsTakeNoPoolConnections: a push holds its customer's turn (a session lock)
+// across its Artemis calls on a connection of its own, so more pushes at once than the
+// background pool has connections all finish: were each turn held on a pool connection, every
+// holder would wait for a second one to read its verdict and none would finish.
+func TestCustomersTurnsTakeNoPoolConnections(t *testing.T) {
+	app := testenv.NewApp(t, func(c *config.Config) { c.DBBackgroundConns = 2 })
+	target := app.URL + "/sim" + simulator.CynopsisPrefix
+	rec := &recorder{}
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			time.Sleep(150 * time.Millisecond) // the pushes overlap
+		}
+		rec.serve(target)(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	saveArtemis(t, app, proxy.URL, 30, 6)
+	var fs []fixture
+	for i := range 5 {
+		fs = append(fs, newFixture(t, app, uint64(6040+i)))
+	}
+	if err := app.Server.CancelWorkers(); err != nil {
+		t.Fatal(err)
+	}
+	var ids []uuid.UUID
+	for _, f := range fs {
+		ids = append(ids, f.record(t, f.form("")))
+	}
+	if err := app.Server.StartWorkers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		wait(t, app, id, db.LivenessDeliveryStateDelivered)
 	}
 }
 

@@ -114,33 +114,19 @@ func (d *Deliverer) Deliver(ctx context.Context, verdictID uuid.UUID) error {
 		}
 		defer release()
 	}
-	conn, err := d.Pool.Acquire(ctx)
+	conn, err := db.LockConn(ctx, d.Pool)
 	if err != nil {
 		return err
 	}
+	defer db.CloseLockConn(ctx, conn) // ending the session gives the customer's turn back
 	locked, err := db.New(conn).LockLivenessCustomer(ctx, doc.CustomerID.String())
-	if err != nil || !locked {
-		conn.Release()
-		if err != nil {
-			return err
-		}
+	if err != nil {
+		return err
+	}
+	if !locked {
 		return river.JobSnooze(LockWait)
 	}
-	defer d.unlock(ctx, conn, doc.CustomerID)
 	return d.deliverLocked(ctx, q, v)
-}
-
-// unlock gives the customer's turn back; when that fails, the connection is closed, which ends
-// the lock with the session.
-func (d *Deliverer) unlock(ctx context.Context, conn *pgxpool.Conn, customerID uuid.UUID) {
-	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	ok, err := db.New(conn).UnlockLivenessCustomer(uctx, customerID.String())
-	if err != nil || !ok {
-		_ = conn.Hijack().Close(uctx)
-		return
-	}
-	conn.Release()
 }
 
 func (d *Deliverer) deliverLocked(ctx context.Context, q *db.Queries, v db.LivenessVerdict) error {
