@@ -771,9 +771,10 @@ func BenchmarkQueuePage(b *testing.B) {
 			Href: "/cases?" + f.WithStatus(s).Query().Encode(), Active: s == f.Status})
 	}
 	for i := range cases.PageSize {
+		age, _, _ := cases.Timing(cases.InReview, now.Add(-time.Duration(i)*time.Hour), nil, now, 24*time.Hour)
 		v.Rows = append(v.Rows, web.QueueRow{ID: uuid.NewString(), Name: "WIŚNIEWSKI, Anna Maria", ExternalRef: fmt.Sprintf("EXT-%06d", i),
 			Nationality: "DEU", Status: "in_review", StatusLabel: "In review", Assignee: []string{"", "Jana Novák"}[i%2],
-			Outcome: []string{"none", "pass", "review", "fail"}[i%4], Risk: i%7 == 0, Age: cases.Age(now.Add(-time.Duration(i)*time.Hour), now),
+			Outcome: []string{"none", "pass", "review", "fail"}[i%4], Risk: i%7 == 0, Age: age,
 			Overdue: i%3 == 0, LastActivity: now.Add(-time.Duration(i) * time.Minute)})
 	}
 	for i := range 8 {

@@ -33,11 +33,6 @@ type Handler struct {
 	CaseView func(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error
 }
 
-// Age says how long a case has been open ("3 h", "2 d 4 h").
-func Age(created, now time.Time) string {
-	return duration(now.Sub(created))
-}
-
 // Timing is a case's age and its standing against the SLA, as the exports have them: an open
 // case's age runs on and it is overdue once past the SLA; a decided case's age stopped at its
 // decision, which was late when it came after the SLA.

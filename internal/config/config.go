@@ -47,18 +47,19 @@ type Config struct {
 	CheckRescueAfter time.Duration
 }
 
-// DefaultDBMaxConns is KYCDESK_DB_MAX_CONNS' default: twice this machine's CPUs and one, the
-// statements PostgreSQL runs well at once when it shares the machine (the private cluster). With
-// more, a saturated instance keeps more PostgreSQL processes runnable than there are CPUs, and
-// each statement waits for one in turn (README, "Benchmarks": on two cores, 20 connections
-// gave the queue page a p99 twice that of 5, at the same throughput).
-func DefaultDBMaxConns() int { return max(4, 2*runtime.NumCPU()+1) }
+// DefaultDBMaxConns is KYCDESK_DB_MAX_CONNS' default: twice the CPUs this process may use and
+// one (GOMAXPROCS, which follows a container's CPU limit), from 4 to 20: the statements
+// PostgreSQL runs well at once when it shares the machine (the private cluster). With more, a
+// saturated instance keeps more PostgreSQL processes runnable than there are CPUs, and each
+// statement waits for one in turn (README, "Benchmarks": on two cores, 20 connections gave the
+// queue page a p99 about twice that of 5, at the same throughput).
+func DefaultDBMaxConns() int { return min(20, max(4, 2*runtime.GOMAXPROCS(0)+1)) }
 
 // GCPercent and MemoryLimit are how kycdesk has the Go runtime collect garbage where GOGC and
 // GOMEMLIMIT do not say otherwise (TuneGC). It keeps little between requests and a page
 // allocates much for it: with Go's default of 100 (collect each time the heap has doubled) the
 // collector ran many times a second under load and took 9% of a queue page's CPU; at 400, a
-// saturated instance served 10–30% more pages (README, "Benchmarks"). The soft limit bounds what
+// saturated instance served 5–30% more pages (README, "Benchmarks"). The soft limit bounds what
 // that growth allows after a big image was decoded (40 megapixels are 160 MB as pixels): nearing
 // it, the collector runs more often.
 const (
@@ -66,14 +67,39 @@ const (
 	MemoryLimit = 1 << 30
 )
 
-// TuneGC applies GCPercent unless GOGC is set, and MemoryLimit unless GOMEMLIMIT is.
+// TuneGC applies GCPercent unless GOGC is set, and unless GOMEMLIMIT is set, a soft memory limit:
+// MemoryLimit, or three quarters of the container's memory (cgroup v2's memory.max) when that is
+// less, so that in a small container the collector works harder rather than the kernel killing
+// the process.
 func TuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(GCPercent)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(MemoryLimit)
+		debug.SetMemoryLimit(memoryLimit(cgroupMemory("/sys/fs/cgroup/memory.max")))
 	}
+}
+
+// memoryLimit is the soft limit for a container of the given memory (0: none known).
+func memoryLimit(container int64) int64 {
+	if container > 0 && container/4*3 < MemoryLimit {
+		return container / 4 * 3
+	}
+	return MemoryLimit
+}
+
+// cgroupMemory reads a cgroup v2 memory.max file: the bytes, or 0 when there is no limit ("max")
+// or no such file.
+func cgroupMemory(path string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
 }
 
 // DefaultDBBackgroundConns is KYCDESK_DB_BACKGROUND_CONNS' default.
@@ -91,7 +117,7 @@ var Vars = []Var{
 	{"KYCDESK_BASE_URL", "http://KYCDESK_ADDR", "Public URL of the app, used in links that are handed out (set-password links)."},
 	{"DATABASE_URL", "(empty)", "PostgreSQL connection string. Empty: kycdesk starts its private cluster under the data directory."},
 	{"KYCDESK_DATA_DIR", ".data", "Where the private cluster, the image store and the local keys live."},
-	{"KYCDESK_DB_MAX_CONNS", "2 × CPUs + 1", "Connections the requests' statements use at once: about as many as PostgreSQL runs well at once (twice its cores), shared out among the instances on one database. More only makes each statement wait for a CPU inside PostgreSQL rather than for a connection here."},
+	{"KYCDESK_DB_MAX_CONNS", "2 × CPUs + 1 (4 to 20)", "Connections the requests' statements use at once, per instance: by default for this host's CPUs (GOMAXPROCS); with PostgreSQL elsewhere, about twice its cores shared out among the instances. More only makes each statement wait for a CPU inside PostgreSQL rather than for a connection here."},
 	{"KYCDESK_DB_BACKGROUND_CONNS", "10", "Connections of the job queue and the check workers (a worker holds one while it waits its turn for a customer's Artemis record) and of exports (each holds one while it streams), kept apart so that they never leave pages waiting."},
 	{"KYCDESK_SESSION_IDLE", "30m", "A session ends after this long without a request."},
 	{"KYCDESK_SESSION_LIFETIME", "12h", "A session ends this long after sign-in, however active."},

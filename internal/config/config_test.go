@@ -60,8 +60,8 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Addr != "127.0.0.1:8080" || c.BaseURL != "http://127.0.0.1:8080" || c.SecureCookies() {
 		t.Fatalf("defaults: %+v", c)
 	}
-	// The requests' pool is sized for the CPUs (2 × CPUs + 1, at least 4), the background one fixed.
-	if want := int32(max(4, 2*runtime.NumCPU()+1)); c.DBMaxConns != want || c.DBBackgroundConns != 10 {
+	// The requests' pool is sized for the CPUs (2 × CPUs + 1, from 4 to 20), the background one fixed.
+	if want := int32(min(20, max(4, 2*runtime.GOMAXPROCS(0)+1))); c.DBMaxConns != want || c.DBBackgroundConns != 10 {
 		t.Fatalf("pools of %d and %d connections, want %d and 10", c.DBMaxConns, c.DBBackgroundConns, want)
 	}
 	t.Setenv("KYCDESK_DB_MAX_CONNS", "32")
@@ -71,20 +71,40 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	t.Setenv("KYCDESK_DB_BACKGROUND_CONNS", "1")
 	if _, err = Load(); err == nil || !strings.Contains(err.Error(), "KYCDESK_DB_BACKGROUND_CONNS") {
-		t.Fatalf("a background pool of one connection (the job queue's listener holds one): %v", err)
+		t.Fatalf("a background pool of one connection (the job queue and a worker need one each at once): %v", err)
 	}
 }
 
-// TestTuneGC: the collector's defaults apply where GOGC and GOMEMLIMIT are not set, and only there.
+// TestTuneGC: the collector's defaults apply where GOGC and GOMEMLIMIT are not set, and only there;
+// a small container lowers the soft limit.
 func TestTuneGC(t *testing.T) {
+	if got := memoryLimit(512 << 20); got != 384<<20 {
+		t.Errorf("in a 512 MiB container, a limit of %d", got)
+	}
+	if got := memoryLimit(8 << 30); got != MemoryLimit {
+		t.Errorf("in an 8 GiB container, a limit of %d", got)
+	}
+	dir := t.TempDir()
+	for content, want := range map[string]int64{"max\n": 0, "536870912\n": 512 << 20, "": 0} {
+		if err := os.WriteFile(dir+"/memory.max", []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := cgroupMemory(dir + "/memory.max"); got != want {
+			t.Errorf("memory.max %q read as %d", content, got)
+		}
+	}
+	if got := cgroupMemory(dir + "/none"); got != 0 {
+		t.Errorf("no memory.max read as %d", got)
+	}
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
 	debug.SetMemoryLimit(math.MaxInt64)
 	TuneGC()
-	if p, l := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64); p != GCPercent || l != MemoryLimit {
-		t.Fatalf("GC percent %d and memory limit %d, want %d and %d", p, l, GCPercent, MemoryLimit)
+	want := memoryLimit(cgroupMemory("/sys/fs/cgroup/memory.max"))
+	if p, l := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64); p != GCPercent || l != want {
+		t.Fatalf("GC percent %d and memory limit %d, want %d and %d", p, l, GCPercent, want)
 	}
 	t.Setenv("GOGC", "100")
 	t.Setenv("GOMEMLIMIT", "2GiB")

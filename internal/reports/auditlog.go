@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"kycdesk/internal/apperr"
 	"kycdesk/internal/auth"
@@ -155,10 +156,11 @@ func VerifyRange(ctx context.Context, q *db.Queries, p Period) (RangeVerificatio
 	return *c.v, err
 }
 
-// snapshot runs fn in a read-only, repeatable-read transaction: verification and export see the
-// same rows.
-func (h *Handler) snapshot(ctx context.Context, fn func(q *db.Queries) error) error {
-	tx, err := h.snapshots().BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+// snapshot runs fn in a read-only, repeatable-read transaction on pool: verification and export
+// see the same rows. An export streams from the background pool (h.snapshots()), the audit page
+// reads from the requests'.
+func snapshot(ctx context.Context, pool *pgxpool.Pool, fn func(q *db.Queries) error) error {
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return err
 	}
@@ -333,7 +335,7 @@ func (h *Handler) auditExport(w http.ResponseWriter, r *http.Request, format str
 	var n int64
 	var v RangeVerification
 	started := false
-	err = h.snapshot(ctx, func(q *db.Queries) error {
+	err = snapshot(ctx, h.snapshots(), func(q *db.Queries) error {
 		var err error
 		if v, err = VerifyRange(ctx, q, period); err != nil {
 			return err
@@ -375,7 +377,7 @@ func (h *Handler) AuditPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	period, errs := auditPeriod(r)
 	var v RangeVerification
-	err := h.snapshot(ctx, func(q *db.Queries) error {
+	err := snapshot(ctx, h.Pool, func(q *db.Queries) error {
 		var err error
 		v, err = VerifyRange(ctx, q, period)
 		return err

@@ -29,7 +29,7 @@ func TestBackgroundWorkHasItsOwnConnections(t *testing.T) {
 	}
 	// The workers run: the job queue's statements (it polls for jobs) take background
 	// connections, and nothing else uses that pool while the app is idle.
-	for deadline := time.Now().Add(10 * time.Second); bg.Stat().AcquiredConns() == 0; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); bg.Stat().AcquireCount() == 0; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the job queue holds no background connection: it runs on the requests' pool")
 		}
@@ -57,6 +57,10 @@ func TestBackgroundWorkHasItsOwnConnections(t *testing.T) {
 		t.Fatal("the job queue keeps every background connection")
 	}
 	reviewer := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	admin := app.SignIn(t, app.CreateUser(t, "admin"))
+	if res := admin.Get(t, "/audit"); res.Status != http.StatusOK {
+		t.Fatalf("the audit page with the background pool exhausted: %d", res.Status)
+	}
 	for _, path := range []string{"/cases", "/cases?status=approved&q=m%C3%BCller"} {
 		if res := reviewer.Get(t, path); res.Status != http.StatusOK {
 			t.Fatalf("%s with the background pool exhausted: %d", path, res.Status)
