@@ -110,7 +110,7 @@ func QueuePage(v QueueView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</div></div><form class=\"panel filters\" id=\"queue-filters\" method=\"get\" action=\"/cases\" hx-get=\"/cases\" hx-target=\"#queue-results\" hx-swap=\"outerHTML\" hx-push-url=\"true\" hx-trigger=\"change, keyup changed delay:300ms from:#q, submit\" hx-sync=\"this:replace\"><input type=\"hidden\" id=\"queue-status\" name=\"status\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</div></div><form class=\"panel filters\" id=\"queue-filters\" method=\"get\" action=\"/cases\" data-errors-clear hx-get=\"/cases\" hx-target=\"#queue-results\" hx-swap=\"outerHTML\" hx-push-url=\"true\" hx-trigger=\"change, keyup changed delay:300ms from:#q, submit\" hx-sync=\"this:replace\"><input type=\"hidden\" id=\"queue-status\" name=\"status\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -912,11 +912,11 @@ func QueueResults(v QueueView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if len(v.Errors) > 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 96, "<div class=\"alert alert-error\" role=\"alert\" id=\"queue-filter-errors\">No case is listed: this view's address asks for what the queue cannot show. Correct the filter, or choose a tab to start again.<ul>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 96, "<div class=\"alert alert-error\" role=\"alert\" id=\"queue-filter-errors\" data-error-summary=\"queue-filters\">No case is listed: this view's address asks for what the queue cannot show. Correct the filter, or choose a tab to start again.<ul>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, e := range queueFilterErrors(v.Errors) {
+			for _, e := range queueFilterErrors(v.Errors, !v.OOB) {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 97, "<li data-field=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -978,11 +978,19 @@ func QueueResults(v QueueView) templ.Component {
 var queueFilterFields = []Option{{"status", "Status"}, {"q", "Search"}, {"assignee", "Assignee"}, {"outcome", "Vendor outcome"},
 	{"risk", "Risk flag"}, {"nationality", "Nationality"}, {"from", "Created from"}, {"to", "Created to"}, {"sort", "Sort"}}
 
+// queueFieldShowsError: the filters whose field in the form shows its message (fieldError).
+var queueFieldShowsError = map[string]bool{"assignee": true, "outcome": true, "risk": true, "nationality": true, "from": true, "to": true, "sort": true}
+
 // queueFilterErrors lists the refused filters in the form's order: Value is the field's name,
-// Label "<field's label>: <message>".
-func queueFilterErrors(errs FormErrors) []Option {
+// Label "<field's label>: <message>". With inForm (a whole page), those whose field shows its
+// message are left to the list static/js/formerrors.js adds to the alert, linked to the fields;
+// an htmx swap leaves the form as it was, so the alert lists them all.
+func queueFilterErrors(errs FormErrors, inForm bool) []Option {
 	var out []Option
 	for _, f := range queueFilterFields {
+		if inForm && queueFieldShowsError[f.Value] {
+			continue
+		}
 		if errs.Has(f.Value) {
 			out = append(out, Option{Value: f.Value, Label: f.Label + ": " + errs[f.Value]})
 		}
@@ -1070,7 +1078,7 @@ func queueTable(v QueueView) templ.Component {
 				var templ_7745c5c3_Var41 templ.SafeURL
 				templ_7745c5c3_Var41, templ_7745c5c3_Err = templ.JoinURLErrs(templ.URL(v.FirstHref))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/queue.templ`, Line: 237, Col: 58}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/queue.templ`, Line: 245, Col: 58}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var41))
 				if templ_7745c5c3_Err != nil {
@@ -1083,7 +1091,7 @@ func queueTable(v QueueView) templ.Component {
 				var templ_7745c5c3_Var42 string
 				templ_7745c5c3_Var42, templ_7745c5c3_Err = templ.JoinStringErrs(v.FirstHref)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/queue.templ`, Line: 237, Col: 81}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/queue.templ`, Line: 245, Col: 81}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var42))
 				if templ_7745c5c3_Err != nil {
@@ -1102,7 +1110,7 @@ func queueTable(v QueueView) templ.Component {
 				var templ_7745c5c3_Var43 templ.SafeURL
 				templ_7745c5c3_Var43, templ_7745c5c3_Err = templ.JoinURLErrs(templ.URL(v.NextHref))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/queue.templ`, Line: 240, Col: 72}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/queue.templ`, Line: 248, Col: 72}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var43))
 				if templ_7745c5c3_Err != nil {
@@ -1115,7 +1123,7 @@ func queueTable(v QueueView) templ.Component {
 				var templ_7745c5c3_Var44 string
 				templ_7745c5c3_Var44, templ_7745c5c3_Err = templ.JoinStringErrs(v.NextHref)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/queue.templ`, Line: 240, Col: 94}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/queue.templ`, Line: 248, Col: 94}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var44))
 				if templ_7745c5c3_Err != nil {

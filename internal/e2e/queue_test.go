@@ -117,3 +117,31 @@ func pollAcrossLoads(b context.Context, expr string) error {
 	}
 	return err
 }
+
+// TestRefusedQueueFilterIsCorrectedInPlace: an address with a filter value the queue does not know
+// lists no case and says why, the field's message linked from the alert; choosing a value the
+// queue knows refreshes the results and takes the stale message back from the form.
+func TestRefusedQueueFilterIsCorrectedInPlace(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	if _, err := demo.EnsureCases(context.Background(), app.Server.CustomerService(), ""); err != nil {
+		t.Fatal(err)
+	}
+	b := testenv.Browser(t)
+	do(t, b, cdp.Navigate(app.URL+"/cases?risk=2"))
+	signIn(t, b, rev.Email, rev.Password)
+	do(t, b, cdp.WaitVisible(cdp.CSS("#queue-filter-errors")))
+	if _, err := cdp.Run(b, cdp.Poll[bool](`document.querySelector("#risk").getAttribute("aria-invalid") === "true" &&
+		[...document.querySelectorAll("#queue-filter-errors a[data-error-link]")].some(a => a.textContent.includes("Choose yes or no"))`)); err != nil {
+		t.Fatalf("the refused risk filter is not shown and linked: %v", err)
+	}
+	if n := num(t, b, `document.querySelectorAll("#queue-table tbody tr").length`); n != 0 {
+		t.Fatalf("%v cases listed for a refused view", n)
+	}
+	do(t, b, cdp.Evaluate[cdp.Void](`(() => { const s = document.querySelector("#risk"); s.value = "no"; s.dispatchEvent(new Event("change", {bubbles: true})) })()`))
+	if _, err := cdp.Run(b, cdp.Poll[bool](`location.search.includes("risk=no") && !document.querySelector("#queue-filter-errors") &&
+		!document.querySelector("#risk-error") && !document.querySelector("#risk").hasAttribute("aria-invalid") &&
+		document.querySelectorAll("#queue-table tbody tr").length > 0`)); err != nil {
+		t.Fatalf("the corrected filter still shows its message or no cases: %v", err)
+	}
+}

@@ -182,6 +182,35 @@
     setTimeout(flush, 0);
   }
 
+  // clear takes back the messages of a form whose values were accepted since: its field messages,
+  // their marks and the list of them.
+  function clear(form) {
+    form.querySelectorAll(".error[data-error-for]").forEach(function (msg) {
+      form.querySelectorAll('[aria-describedby~="' + msg.id + '"]').forEach(function (el) {
+        var ids = el.getAttribute("aria-describedby").split(/\s+/).filter(function (id) { return id && id !== msg.id; });
+        if (ids.length) el.setAttribute("aria-describedby", ids.join(" "));
+        else el.removeAttribute("aria-describedby");
+        el.removeAttribute("aria-invalid");
+      });
+      msg.remove();
+    });
+    form.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
+    var host = hostOf(form);
+    var list = host && host.querySelector(".error-summary-list");
+    if (list) list.remove();
+    var own = form.querySelector(".error-summary");
+    if (own) own.remove();
+    form.removeAttribute("data-errors-listed");
+  }
+
+  // A form marked data-errors-clear that refreshes something else (the queue's filters refresh the
+  // results) keeps its messages until a request from it is accepted (2xx): then they are stale.
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    var elt = ev.detail && ev.detail.elt;
+    var form = elt && elt.closest ? elt.closest("form[data-errors-clear]") : null;
+    if (form && form.isConnected && ev.detail.successful) clear(form);
+  });
+
   document.addEventListener("htmx:load", function (ev) { onLoad(ev.target); });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { onLoad(document); });
   else onLoad(document);
