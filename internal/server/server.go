@@ -123,9 +123,11 @@ func build(ctx context.Context, cfg config.Config, pool, bg *pgxpool.Pool, store
 		return nil, err
 	}
 	s.Settings = &vendorsettings.Service{Pool: pool, Keeper: keeper, Production: cfg.Production()}
-	clients := &checks.Clients{Settings: s.Settings, Recorder: &checks.CallLog{Pool: bg, OnError: func(err error) {
-		log.Error("vendor call not logged", "error", err.Error())
-	}}}
+	// The clients' settings are read where the check runs, on the background pool.
+	clients := &checks.Clients{Settings: &vendorsettings.Service{Pool: bg, Keeper: keeper, Production: cfg.Production()},
+		Recorder: &checks.CallLog{Pool: bg, OnError: func(err error) {
+			log.Error("vendor call not logged", "error", err.Error())
+		}}}
 	if cfg.Simulator {
 		s.Sim = simulator.New(simulator.Options{})
 		clients.Simulator = func() checks.ClientConfigs { return checks.ClientConfigs(s.Sim.Settings(s.simBase())) }
