@@ -118,7 +118,7 @@ var Vars = []Var{
 	{"DATABASE_URL", "(empty)", "PostgreSQL connection string. Empty: kycdesk starts its private cluster under the data directory."},
 	{"KYCDESK_DATA_DIR", ".data", "Where the private cluster, the image store and the local keys live."},
 	{"KYCDESK_DB_MAX_CONNS", "2 × CPUs + 1 (4 to 20)", "Connections the requests' statements use at once, per instance: by default for this host's CPUs (GOMAXPROCS); with PostgreSQL elsewhere, about twice its cores shared out among the instances. More only makes each statement wait for a CPU inside PostgreSQL rather than for a connection here."},
-	{"KYCDESK_DB_BACKGROUND_CONNS", "10", "Connections of the job queue and the check workers (a worker holds one while it waits its turn for a customer's Artemis record) and of exports (each holds one while it streams), kept apart so that they never leave pages waiting."},
+	{"KYCDESK_DB_BACKGROUND_CONNS", "10", "Connections of the job queue and the check workers (their statements, the vendor call log) and of exports (each holds one while it streams), kept apart so that they never leave pages waiting."},
 	{"KYCDESK_SESSION_IDLE", "30m", "A session ends after this long without a request."},
 	{"KYCDESK_SESSION_LIFETIME", "12h", "A session ends this long after sign-in, however active."},
 	{"KYCDESK_COOKIE_SECURE", "auto", "`auto` (Secure when served over TLS or KYCDESK_BASE_URL is https), `true` or `false`."},

@@ -694,6 +694,9 @@ func TestDisablingAUserReturnsTheirCasesToTheQueue(t *testing.T) {
 	if c.Status != cases.New || c.AssigneeID != nil {
 		t.Fatalf("sent back to a disabled maker: %s, assignee %v", c.Status, c.AssigneeID)
 	}
+	if page := oc.Get(t, "/cases/"+pending.String()).Body; !strings.Contains(page, "its maker is disabled, so the case went back to the queue") {
+		t.Error("the case's timeline does not say why the sent-back case went to the queue")
+	}
 	if r := oc.PostForm(t, "/cases/"+pending.String()+"/claim", nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("another reviewer takes the case sent back: %d", r.Status)
 	}

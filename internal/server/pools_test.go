@@ -15,9 +15,9 @@ import (
 )
 
 // TestBackgroundWorkHasItsOwnConnections: the job queue and exports take their connections from
-// the background pool, so pages are served while it is exhausted (workers waiting their turn for
-// a customer's Artemis record, long exports), and an export waits for a background connection
-// rather than taking one of the requests'.
+// the background pool, so pages (and the audit page) are served while it is exhausted (long
+// exports, busy workers), and an export waits for a background connection rather than taking
+// one of the requests'.
 func TestBackgroundWorkHasItsOwnConnections(t *testing.T) {
 	app := testenv.NewApp(t, func(c *config.Config) { c.DBMaxConns, c.DBBackgroundConns = 3, 2 })
 	bg := app.Server.Background
