@@ -1,12 +1,8 @@
 package users
 
 import (
-	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -147,54 +143,9 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request, status int, errs 
 	p := auth.PrincipalFrom(r.Context())
 	v := web.UserDetailView{User: row(u, counts[u.ID]), Roles: roleNames(), Self: p.UserID == u.ID, Errors: errs}
 	for _, e := range events {
-		v.Events = append(v.Events, web.AuditRow{At: e.At, Actor: e.ActorLabel, Action: e.Action, Detail: Describe(e)})
+		v.Events = append(v.Events, web.AuditRow{At: e.At, Actor: e.ActorLabel, Action: e.Action, Subject: Describe(e), Detail: Detail(e)})
 	}
 	return h.R.Page(w, r, status, u.Name, web.UserDetailPage(v))
-}
-
-// Describe says what an audit event on a user changed, in a line.
-func Describe(e db.AuditEvent) string {
-	switch e.Action {
-	case "user.role_change":
-		return strings.NewReplacer(`{"role":`, "", `}`, "", `"`, "").Replace(string(e.Before)) + " → " +
-			strings.NewReplacer(`{"role":`, "", `}`, "", `"`, "").Replace(string(e.After))
-	case "auth.sign_in_failed", "user.password_change_failed", "user.lock", "user.disable", "user.temporary_password", "user.password_link":
-		if d := inWords(e.After); d != "" {
-			return d
-		}
-	}
-	if e.IP != "" {
-		return "from " + e.IP
-	}
-	return ""
-}
-
-// inWords is an audit row's JSON object as "what: value" pairs (keys in words, sorted; nested
-// records left out), or "" when it is not one or says too much for a table cell.
-func inWords(b []byte) string {
-	var m map[string]any
-	if json.Unmarshal(b, &m) != nil || len(m) == 0 {
-		return ""
-	}
-	parts := make([]string, 0, len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		v := m[k]
-		switch x := v.(type) {
-		case bool:
-			v = map[bool]string{true: "yes", false: "no"}[x]
-		case map[string]any:
-			continue // the user's record as it was: the page shows the user
-		case []any:
-			raw, _ := json.Marshal(x)
-			v = strings.Trim(strings.ReplaceAll(string(raw), `"`, ""), "[]")
-		}
-		parts = append(parts, fmt.Sprintf("%s: %v", strings.ReplaceAll(k, "_", " "), v))
-	}
-	out := strings.Join(parts, ", ")
-	if len(out) > 300 {
-		return ""
-	}
-	return out
 }
 
 // act runs one state change from the user page and redirects back with a message, or shows the

@@ -9,7 +9,9 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"kycdesk/internal/db"
 	"kycdesk/internal/testenv"
+	"kycdesk/internal/users"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -202,20 +204,89 @@ func TestNoTemporaryPasswordForOneself(t *testing.T) {
 	}
 }
 
-// A user's history reads in words, not as the audit row's JSON.
+// A user's history reads in words, not as the audit log's codes nor the audit row's JSON; each
+// line keeps its code beside the words, to find it in the audit log.
 func TestHistoryInWords(t *testing.T) {
 	app := testenv.NewApp(t)
 	admin := app.SignIn(t, app.CreateUser(t, "admin"))
 	u := app.CreateUser(t, "reviewer")
+	if r := admin.PostForm(t, "/admin/users/"+u.ID.String()+"/role", url.Values{"role": {"manager"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("role change: %d", r.Status)
+	}
+	if r := app.NewClient().PostForm(t, "/login", url.Values{"email": {u.Email}, "password": {"not the password"}}); r.Status != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", r.Status)
+	}
 	if r := admin.PostForm(t, "/admin/users/"+u.ID.String()+"/disable", url.Values{}); r.Status != http.StatusSeeOther {
 		t.Fatalf("disable: %d", r.Status)
 	}
+	if r := app.NewClient().PostForm(t, "/login", url.Values{"email": {u.Email}, "password": {u.Password}}); r.Status != http.StatusForbidden {
+		t.Fatalf("disabled user signs in: %d", r.Status)
+	}
 	page := admin.Get(t, "/admin/users/"+u.ID.String())
-	var details []string
-	page.Doc(t).Find("table td.small").Each(func(_ int, s *goquery.Selection) { details = append(details, s.Text()) })
-	for _, d := range details {
-		if strings.ContainsAny(d, "{}\"") {
-			t.Errorf("history detail %q is raw JSON", d)
+	type line struct{ words, code, detail string }
+	var lines []line
+	page.Doc(t).Find("table tbody tr").Each(func(_ int, tr *goquery.Selection) {
+		lines = append(lines, line{strings.TrimSpace(tr.Find(".audit-words").Text()), strings.TrimSpace(tr.Find(".audit-code").Text()),
+			strings.TrimSpace(tr.Find("td.small").Text())})
+	})
+	// Newest first.
+	want := []line{
+		{"Sign-in refused: the account is disabled", "auth.sign_in_failed", "failed sign-ins in a row"},
+		{"Disabled", "user.disable", "0 sessions ended"},
+		{"Sign-in failed", "auth.sign_in_failed", "1 failed sign-in in a row"},
+		{"Role changed from reviewer to manager", "user.role_change", ""},
+		{"Created as reviewer, with a password given on the command line", "user.create", ""},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("history: %q", lines)
+	}
+	for i, w := range want {
+		l := lines[i]
+		if l.words != w.words || l.code != w.code || !strings.Contains(l.detail, w.detail) {
+			t.Errorf("line %d: %q, want %q", i, l, w)
 		}
+		if strings.ContainsAny(l.detail, "{}\"") {
+			t.Errorf("history detail %q is raw JSON", l.detail)
+		}
+	}
+}
+
+// Every action written with the user as its subject has its words; one without is said by its code.
+func TestDescribe(t *testing.T) {
+	ev := func(action, before, after string) db.AuditEvent {
+		return db.AuditEvent{Action: action, Before: []byte(before), After: []byte(after)}
+	}
+	for _, c := range []struct {
+		e             db.AuditEvent
+		words, detail string
+	}{
+		{ev("user.create", ``, `{"user":{"role":"manager","email":"a@example.com"},"setup":"link"}`), "Created as manager, with a set-password link", ""},
+		{ev("user.create", ``, `{"user":{"role":"reviewer"},"setup":"password"}`), "Created as reviewer, with a temporary password", ""},
+		{ev("user.create", ``, `{"user":{"role":"admin"},"via":"demo seed"}`), "Created as admin (demo seed)", ""},
+		{ev("user.role_change", `{"role":"reviewer"}`, `{"role":"manager"}`), "Role changed from reviewer to manager", ""},
+		{ev("user.disable", `{}`, `{"user":{},"sessions_ended":2,"cases_released":1}`), "Disabled", "2 sessions ended; 1 open case sent back to the queue"},
+		{ev("user.enable", `{}`, `{}`), "Enabled", ""},
+		{ev("user.lock", ``, `{"reason":"too many failed sign-ins","failures":5}`), "Locked after 5 failed sign-ins", ""},
+		{ev("user.unlock", `{}`, `{}`), "Unlocked", ""},
+		{ev("user.sign_in_failures_clear", ``, ``), "Failed sign-ins cleared (the account was not locked)", ""},
+		{ev("auth.sign_in_failed", ``, `{"email":"a@example.com","failures":3}`), "Sign-in failed", "3 failed sign-ins in a row"},
+		{ev("auth.sign_in_failed", ``, `{"email":"a@example.com","failures":1,"locked":true,"disabled":false}`), "Sign-in refused: the account is locked", "1 failed sign-in in a row"},
+		{ev("user.password_link", ``, `{"expires_at":"2026-03-02T10:02:03.123456Z"}`), "Set-password link issued", "valid until 2026-03-02 10:02 UTC"},
+		{ev("user.temporary_password", ``, `{"sessions_ended":1}`), "Temporary password issued", "1 session ended"},
+		{ev("user.password_change", ``, `{"other_sessions_ended":true}`), "Password changed", "other sessions signed out"},
+		{ev("user.password_change_failed", ``, `{"reason":"wrong current password","failures":2}`), "Password change refused: wrong current password", "2 wrong passwords in a row"},
+		{ev("user.password_set", ``, `{"via":"one-time link"}`), "Password set with a set-password link", ""},
+		{ev("user.password_set", ``, `{"user":{},"via":"demo seed"}`), "Password reset (demo seed)", ""},
+		{ev("user.something_new", ``, `{"why":"because","user":{}}`), "user.something_new", "why: because"},
+	} {
+		if got := users.Describe(c.e); got != c.words {
+			t.Errorf("Describe(%s %s) = %q, want %q", c.e.Action, c.e.After, got, c.words)
+		}
+		if got := users.Detail(c.e); got != c.detail {
+			t.Errorf("Detail(%s %s) = %q, want %q", c.e.Action, c.e.After, got, c.detail)
+		}
+	}
+	if got := users.Detail(db.AuditEvent{Action: "user.unlock", IP: "192.0.2.1"}); got != "from 192.0.2.1" {
+		t.Errorf("Detail with an address: %q", got)
 	}
 }
