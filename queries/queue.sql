@@ -56,6 +56,57 @@ JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN users u ON u.id = c.assignee_id
 ORDER BY c.last_activity_at DESC, c.id DESC;
 
+-- name: ListQueueByAgeBefore :many
+-- The page before a cursor ("Previous page"): the view's cases just before it, read backwards; the
+-- caller puts them back in the view's order.
+SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
+    c.last_activity_at, c.decided_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
+FROM (
+    SELECT q.id, q.customer_id, q.status, q.assignee_id, q.nationality, q.vendor_outcome, q.risk_flag, q.created_at,
+        q.last_activity_at, q.decided_at
+    FROM cases q
+    WHERE q.status = @status
+      AND (sqlc.narg(assignee_id)::uuid IS NULL OR q.assignee_id = sqlc.narg(assignee_id))
+      AND (NOT @unassigned::bool OR q.assignee_id IS NULL)
+      AND (sqlc.narg(vendor_outcome)::text IS NULL OR q.vendor_outcome = sqlc.narg(vendor_outcome))
+      AND (sqlc.narg(risk_flag)::bool IS NULL OR q.risk_flag = sqlc.narg(risk_flag))
+      AND (sqlc.narg(nationality)::text IS NULL OR q.nationality = sqlc.narg(nationality))
+      AND (sqlc.narg(created_from)::timestamptz IS NULL OR q.created_at >= sqlc.narg(created_from))
+      AND (sqlc.narg(created_to)::timestamptz IS NULL OR q.created_at < sqlc.narg(created_to))
+      AND (sqlc.narg(search)::text IS NULL OR q.search_text LIKE '%' || sqlc.narg(search)::text || '%')
+      AND (q.created_at, q.id) < (@before_at::timestamptz, @before_id::uuid)
+    ORDER BY q.created_at DESC, q.id DESC
+    LIMIT 51
+) c
+JOIN customers cu ON cu.id = c.customer_id
+LEFT JOIN users u ON u.id = c.assignee_id
+ORDER BY c.created_at DESC, c.id DESC;
+
+-- name: ListQueueByActivityBefore :many
+-- As ListQueueByAgeBefore, for the view by last activity.
+SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
+    c.last_activity_at, c.decided_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
+FROM (
+    SELECT q.id, q.customer_id, q.status, q.assignee_id, q.nationality, q.vendor_outcome, q.risk_flag, q.created_at,
+        q.last_activity_at, q.decided_at
+    FROM cases q
+    WHERE q.status = @status
+      AND (sqlc.narg(assignee_id)::uuid IS NULL OR q.assignee_id = sqlc.narg(assignee_id))
+      AND (NOT @unassigned::bool OR q.assignee_id IS NULL)
+      AND (sqlc.narg(vendor_outcome)::text IS NULL OR q.vendor_outcome = sqlc.narg(vendor_outcome))
+      AND (sqlc.narg(risk_flag)::bool IS NULL OR q.risk_flag = sqlc.narg(risk_flag))
+      AND (sqlc.narg(nationality)::text IS NULL OR q.nationality = sqlc.narg(nationality))
+      AND (sqlc.narg(created_from)::timestamptz IS NULL OR q.created_at >= sqlc.narg(created_from))
+      AND (sqlc.narg(created_to)::timestamptz IS NULL OR q.created_at < sqlc.narg(created_to))
+      AND (sqlc.narg(search)::text IS NULL OR q.search_text LIKE '%' || sqlc.narg(search)::text || '%')
+      AND (q.last_activity_at, q.id) > (@before_at::timestamptz, @before_id::uuid)
+    ORDER BY q.last_activity_at, q.id
+    LIMIT 51
+) c
+JOIN customers cu ON cu.id = c.customer_id
+LEFT JOIN users u ON u.id = c.assignee_id
+ORDER BY c.last_activity_at, c.id;
+
 -- name: ClaimNextCase :one
 -- "Next case": the oldest unassigned case in the current queue, claimed in one statement;
 -- SKIP LOCKED lets reviewers pressing it at the same moment get different cases. As ClaimCase, only

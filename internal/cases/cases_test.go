@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -465,6 +466,16 @@ func TestQueueFiltersSearchAndPages(t *testing.T) {
 	if len(seen) != 61 {
 		t.Fatalf("pages cover %d cases, want 61", len(seen))
 	}
+	if first.Doc(t).Find("#prev-page, #first-page").Length() != 0 {
+		t.Fatal("the first page links to a previous page")
+	}
+	prev := second.Doc(t).Find("#prev-page").AttrOr("href", "")
+	if prev == "" || second.Doc(t).Find("#first-page").Length() != 1 {
+		t.Fatalf("the second page has no previous and first page links: %q", prev)
+	}
+	if back := ids(c.Get(t, prev)); !reflect.DeepEqual(back, ids(first)) {
+		t.Fatalf("previous page of the second shows %d cases, not the first page's", len(back))
+	}
 	for q, want := range map[string]int{
 		"?nationality=deu":               20,
 		"?nationality=D":                 20, // Germany's code in machine-readable zones
@@ -739,6 +750,18 @@ func TestQueueStatementsShowTheSameCases(t *testing.T) {
 					if !reflect.DeepEqual(got, want) {
 						t.Errorf("%v after a cursor: %d cases through Planned, %d as written", query, len(got.Rows), len(want.Rows))
 					}
+					// And the page before the last of them, read backwards.
+					r = want.Rows[len(want.Rows)-1]
+					at = r.CreatedAt
+					if sort == "activity" {
+						at = r.LastActivityAt
+					}
+					f.After, f.Before = "", cases.EncodeCursor(at, r.ID)
+					want, _ = cases.List(ctx, db.New(db.CustomPlans(app.Pool)), f)
+					got, _ = cases.List(ctx, db.New(cases.Planned(app.Pool, f)), f)
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("%v before a cursor: %d cases through Planned, %d as written", query, len(got.Rows), len(want.Rows))
+					}
 				}
 				n += len(want.Rows)
 			}
@@ -746,6 +769,90 @@ func TestQueueStatementsShowTheSameCases(t *testing.T) {
 	}
 	if n < 200 {
 		t.Fatalf("the combinations showed %d cases in all: the data does not exercise the filters", n)
+	}
+}
+
+// Paging forwards then back through a view shows the same pages, in both orders, cases created
+// at the same instant included (the id breaks the tie); the page before one near the start is
+// the whole first page.
+func TestQueuePagesGoBackAndForth(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	ctx := context.Background()
+	const n = 2*cases.PageSize + 27
+	for i := range n {
+		newCase(t, app, "Page", fmt.Sprintf("Walker%03d", i), "FRA", fmt.Sprintf("walk-%03d", i))
+	}
+	// Pairs of cases share their creation and their last activity.
+	if _, err := app.Pool.Exec(ctx, `UPDATE cases SET
+		created_at = now() - interval '1 minute' * ((SELECT count(*) FROM cases c2 WHERE c2.id < cases.id) / 2),
+		last_activity_at = now() - interval '1 second' * ((SELECT count(*) FROM cases c2 WHERE c2.id > cases.id) / 2)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, sort := range []string{"age", "activity"} {
+		f, errs := cases.ParseFilter(url.Values{"sort": {sort}}, rev.ID)
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		list := func(f cases.Filter) cases.Page {
+			t.Helper()
+			p, err := cases.List(ctx, db.New(cases.Planned(app.Pool, f)), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		var pages []cases.Page
+		for p := list(f); ; {
+			pages = append(pages, p)
+			if p.Next == "" {
+				break
+			}
+			f.After = p.Next
+			p = list(f)
+		}
+		seen := map[uuid.UUID]bool{}
+		for _, p := range pages {
+			for _, r := range p.Rows {
+				seen[r.ID] = true
+			}
+		}
+		if len(pages) != 3 || len(seen) != n || pages[0].Prev != "" || len(pages[2].Rows) != n-2*cases.PageSize {
+			t.Fatalf("by %s: %d pages of %d cases (first page's previous %q)", sort, len(pages), len(seen), pages[0].Prev)
+		}
+		// Back from the last page: each page as it was shown going forwards.
+		f.After = ""
+		for i := len(pages) - 1; i > 0; i-- {
+			f.Before = pages[i].Prev
+			back := list(f)
+			if !reflect.DeepEqual(back.Rows, pages[i-1].Rows) {
+				t.Fatalf("by %s: the page before page %d is not page %d", sort, i+1, i)
+			}
+			if back.Next != pages[i-1].Next || (back.Prev == "") != (i-1 == 0) {
+				t.Fatalf("by %s: page %d read backwards links next %q prev %q", sort, i, back.Next, back.Prev)
+			}
+		}
+		// Before the tenth case: no full page lies before it, so the first page is shown whole.
+		r := pages[0].Rows[9]
+		f.Before = cases.EncodeCursor(r.CreatedAt, r.ID)
+		if sort == "activity" {
+			f.Before = cases.EncodeCursor(r.LastActivityAt, r.ID)
+		}
+		if p := list(f); !reflect.DeepEqual(p, pages[0]) {
+			t.Fatalf("by %s: the page before the tenth case has %d cases, prev %q", sort, len(p.Rows), p.Prev)
+		}
+		// Past the last case: an empty page whose previous page ends at the cursor.
+		last := pages[2].Rows[len(pages[2].Rows)-1]
+		f.Before, f.After = "", cases.EncodeCursor(last.CreatedAt, last.ID)
+		if sort == "activity" {
+			f.After = cases.EncodeCursor(last.LastActivityAt, last.ID)
+		}
+		empty := list(f)
+		f.After, f.Before = "", empty.Prev
+		tail := append(slices.Clone(pages[1].Rows), pages[2].Rows...)
+		if len(empty.Rows) != 0 || empty.Next != "" || !reflect.DeepEqual(list(f).Rows, tail[len(tail)-cases.PageSize:]) {
+			t.Fatalf("by %s: past the last case, %d cases and no way back to them", sort, len(empty.Rows))
+		}
 	}
 }
 

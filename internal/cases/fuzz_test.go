@@ -32,6 +32,8 @@ func FuzzQueueFilter(f *testing.F) {
 		"after=" + encodeCursor(time.Date(294277, 1, 1, 0, 0, 0, 0, time.UTC), me),
 		"after=LTkyMjMzNzIwMzY4NTQ3NzU4MDguM2YyYTFiMGMtOWQ4ZS00ZjdhLThiNmMtNWQ0ZTNmMmExYjBj",
 		"q=%00%FF&after=%%%",
+		"sort=activity&before=" + encodeCursor(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), me),
+		"before=%%%&after=",
 	} {
 		f.Add(q)
 	}
@@ -53,8 +55,13 @@ func FuzzQueueFilter(f *testing.F) {
 		if len(errs) > 0 || !sameFilter(again, fl) {
 			t.Fatalf("the view's links read back differently: %+v → %+v %v", fl, again, errs)
 		}
-		if at, id, ok := decodeCursor(fl.After); ok && (at == nil || id == nil) {
-			t.Fatalf("cursor %q accepted without a time and an id", fl.After)
+		for _, c := range []string{fl.After, fl.Before} {
+			if at, id, ok := decodeCursor(c); ok && (at == nil || id == nil) {
+				t.Fatalf("cursor %q accepted without a time and an id", c)
+			}
+		}
+		if fl.After != "" && fl.Before != "" {
+			t.Fatalf("both cursors kept: %q, %q", fl.After, fl.Before)
 		}
 	})
 }

@@ -139,7 +139,10 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, query url.Values
 		v.NextHref = "/cases?" + base.Encode()
 		base.Del("after")
 	}
-	if f.After != "" {
+	if page.Prev != "" {
+		base.Set("before", page.Prev)
+		v.PrevHref = "/cases?" + base.Encode()
+		base.Del("before")
 		v.FirstHref = "/cases?" + base.Encode()
 	}
 	v.Paged = v.NextHref != "" || v.FirstHref != ""
@@ -150,7 +153,7 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, query url.Values
 	if len(errs) > 0 {
 		fields = url.Values{}
 		for k, vs := range query {
-			if k != "after" && len(vs) > 0 {
+			if k != "after" && k != "before" && len(vs) > 0 {
 				fields.Set(k, vs[0])
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +34,8 @@ type Filter struct {
 	CreatedTo     *time.Time // exclusive: the day after the "to" date
 	Search        string
 	Sort          string // "age" (oldest first) or "activity" (latest activity first)
-	After         string // keyset cursor
+	After         string // keyset cursor: the page after this case
+	Before        string // keyset cursor: the page before this case ("Previous page"); After wins
 
 	createdToDate string // the "to" date as typed, for links
 }
@@ -125,6 +127,9 @@ func ParseFilter(v url.Values, me uuid.UUID) (Filter, map[string]string) {
 		errs["sort"] = "Sort by age or activity."
 	}
 	f.After = v.Get("after")
+	if f.After == "" {
+		f.Before = v.Get("before")
+	}
 	return f, errs
 }
 
@@ -179,7 +184,7 @@ func (f Filter) Query() url.Values {
 // WithStatus is the same view on another tab.
 func (f Filter) WithStatus(s Status) Filter {
 	f.Status = s
-	f.After = ""
+	f.After, f.Before = "", ""
 	return f
 }
 
@@ -238,6 +243,7 @@ type Row struct {
 type Page struct {
 	Rows []Row
 	Next string // cursor of the next page, "" on the last
+	Prev string // cursor of the previous page, "" on the first
 }
 
 // Planned wraps d for the page's statement of f's view. Its filters are optional, so the statement
@@ -277,52 +283,122 @@ func (f Filter) keepsPlan() bool {
 }
 
 // List returns one page of the queue for f. q should be made on Planned(d, f): its statements
-// have optional filters.
+// have optional filters. A cursor that does not decode is the first page.
 func List(ctx context.Context, q *db.Queries, f Filter) (Page, error) {
-	var afterAt *time.Time
-	var afterID *uuid.UUID
-	if f.After != "" {
-		var ok bool
-		if afterAt, afterID, ok = decodeCursor(f.After); !ok {
-			afterAt, afterID = nil, nil
-		}
-	}
-	rows := make([]Row, 0, PageSize+1)
-	switch f.Sort {
-	case "activity":
-		list, err := q.ListQueueByActivity(ctx, db.ListQueueByActivityParams{Status: f.Status, AssigneeID: f.AssigneeID,
-			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
-			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), AfterAt: afterAt, AfterID: afterID})
+	if at, id, ok := decodeCursor(f.After); ok {
+		rows, err := listRows(ctx, q, f, at, id, false)
 		if err != nil {
-			return Page{}, fmt.Errorf("queue: %w", err)
+			return Page{}, err
 		}
-		for _, r := range list {
-			rows = append(rows, Row{r.ID, r.Status, r.AssigneeID, deref(r.AssigneeName), name(r.GivenNames, r.Surname),
-				deref(r.ExternalRef), r.Nationality, r.VendorOutcome, r.RiskFlag, r.CreatedAt, r.LastActivityAt, r.DecidedAt})
-		}
-	default:
-		list, err := q.ListQueueByAge(ctx, db.ListQueueByAgeParams{Status: f.Status, AssigneeID: f.AssigneeID,
-			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
-			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), AfterAt: afterAt, AfterID: afterID})
-		if err != nil {
-			return Page{}, fmt.Errorf("queue: %w", err)
-		}
-		for _, r := range list {
-			rows = append(rows, Row{r.ID, r.Status, r.AssigneeID, deref(r.AssigneeName), name(r.GivenNames, r.Surname),
-				deref(r.ExternalRef), r.Nationality, r.VendorOutcome, r.RiskFlag, r.CreatedAt, r.LastActivityAt, r.DecidedAt})
-		}
-	}
-	p := Page{Rows: rows}
-	if len(rows) > PageSize {
-		p.Rows = rows[:PageSize]
-		last := p.Rows[PageSize-1]
-		if f.Sort == "activity" {
-			p.Next = encodeCursor(last.LastActivityAt, last.ID)
+		p := page(f, rows)
+		// Before the first case shown, or, past the last case, the cases up to the cursor's.
+		if len(p.Rows) > 0 {
+			p.Prev = cursorOf(f, p.Rows[0])
 		} else {
-			p.Next = encodeCursor(last.CreatedAt, last.ID)
+			p.Prev = cursorPast(f, *at, *id)
 		}
+		return p, nil
 	}
-	return p, nil
+	if at, id, ok := decodeCursor(f.Before); ok {
+		rows, err := listRows(ctx, q, f, at, id, true)
+		if err != nil {
+			return Page{}, err
+		}
+		if len(rows) > PageSize {
+			// Read backwards: the one more is the earliest, and tells a page exists before.
+			rows = rows[:PageSize]
+			slices.Reverse(rows)
+			return Page{Rows: rows, Prev: cursorOf(f, rows[0]), Next: cursorOf(f, rows[PageSize-1])}, nil
+		}
+		// Back at the start: the first page, whole (cases may have come since).
+	}
+	rows, err := listRows(ctx, q, f, nil, nil, false)
+	if err != nil {
+		return Page{}, err
+	}
+	return page(f, rows), nil
+}
+
+// page is a page read forwards: up to PageSize rows, and one more when a next page exists.
+func page(f Filter, rows []Row) Page {
+	if len(rows) <= PageSize {
+		return Page{Rows: rows}
+	}
+	rows = rows[:PageSize]
+	return Page{Rows: rows, Next: cursorOf(f, rows[PageSize-1])}
+}
+
+// cursorOf is the cursor at r in f's order.
+func cursorOf(f Filter, r Row) string {
+	if f.Sort == "activity" {
+		return encodeCursor(r.LastActivityAt, r.ID)
+	}
+	return encodeCursor(r.CreatedAt, r.ID)
+}
+
+// cursorPast is a cursor just past the case at (at, id) in f's order, for the page that ends with
+// that case when none follows it: a microsecond (PostgreSQL's resolution) later by age, with the
+// least id, or a microsecond earlier by activity (latest first), with the greatest. Cases of the
+// cursor's instant come before it.
+func cursorPast(f Filter, at time.Time, id uuid.UUID) string {
+	if f.Sort == "activity" {
+		return encodeCursor(at.Add(-time.Microsecond), uuid.Max)
+	}
+	return encodeCursor(at.Add(time.Microsecond), uuid.Nil)
+}
+
+// listRows reads up to PageSize+1 cases of f's view from the cursor (at, id), or from the start
+// without one: after it in the view's order, or, backwards, before it, nearest first.
+func listRows(ctx context.Context, q *db.Queries, f Filter, at *time.Time, id *uuid.UUID, backwards bool) ([]Row, error) {
+	var list []db.ListQueueByAgeRow
+	var err error
+	// The four statements return the same columns.
+	switch {
+	case backwards && f.Sort == "activity":
+		var l []db.ListQueueByActivityBeforeRow
+		l, err = q.ListQueueByActivityBefore(ctx, db.ListQueueByActivityBeforeParams{Status: f.Status, AssigneeID: f.AssigneeID,
+			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
+			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), BeforeAt: *at, BeforeID: *id})
+		list = convertRows(l)
+	case backwards:
+		var l []db.ListQueueByAgeBeforeRow
+		l, err = q.ListQueueByAgeBefore(ctx, db.ListQueueByAgeBeforeParams{Status: f.Status, AssigneeID: f.AssigneeID,
+			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
+			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), BeforeAt: *at, BeforeID: *id})
+		list = convertRows(l)
+	case f.Sort == "activity":
+		var l []db.ListQueueByActivityRow
+		l, err = q.ListQueueByActivity(ctx, db.ListQueueByActivityParams{Status: f.Status, AssigneeID: f.AssigneeID,
+			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
+			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), AfterAt: at, AfterID: id})
+		list = convertRows(l)
+	default:
+		list, err = q.ListQueueByAge(ctx, db.ListQueueByAgeParams{Status: f.Status, AssigneeID: f.AssigneeID,
+			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
+			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), AfterAt: at, AfterID: id})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	rows := make([]Row, 0, len(list))
+	for _, r := range list {
+		rows = append(rows, Row{r.ID, r.Status, r.AssigneeID, deref(r.AssigneeName), name(r.GivenNames, r.Surname),
+			deref(r.ExternalRef), r.Nationality, r.VendorOutcome, r.RiskFlag, r.CreatedAt, r.LastActivityAt, r.DecidedAt})
+	}
+	return rows, nil
+}
+
+// queueRow is a row type of the queue's statements: the same columns as ListQueueByAgeRow.
+type queueRow interface {
+	db.ListQueueByAgeRow | db.ListQueueByActivityRow | db.ListQueueByAgeBeforeRow | db.ListQueueByActivityBeforeRow
+}
+
+func convertRows[R queueRow](list []R) []db.ListQueueByAgeRow {
+	out := make([]db.ListQueueByAgeRow, len(list))
+	for i, r := range list {
+		out[i] = db.ListQueueByAgeRow(r)
+	}
+	return out
 }
 
 // Counts returns the number of cases per status, from the maintained counters.

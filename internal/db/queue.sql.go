@@ -175,6 +175,108 @@ func (q *Queries) ListQueueByActivity(ctx context.Context, arg ListQueueByActivi
 	return items, nil
 }
 
+const listQueueByActivityBefore = `-- name: ListQueueByActivityBefore :many
+SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
+    c.last_activity_at, c.decided_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
+FROM (
+    SELECT q.id, q.customer_id, q.status, q.assignee_id, q.nationality, q.vendor_outcome, q.risk_flag, q.created_at,
+        q.last_activity_at, q.decided_at
+    FROM cases q
+    WHERE q.status = $1
+      AND ($2::uuid IS NULL OR q.assignee_id = $2)
+      AND (NOT $3::bool OR q.assignee_id IS NULL)
+      AND ($4::text IS NULL OR q.vendor_outcome = $4)
+      AND ($5::bool IS NULL OR q.risk_flag = $5)
+      AND ($6::text IS NULL OR q.nationality = $6)
+      AND ($7::timestamptz IS NULL OR q.created_at >= $7)
+      AND ($8::timestamptz IS NULL OR q.created_at < $8)
+      AND ($9::text IS NULL OR q.search_text LIKE '%' || $9::text || '%')
+      AND (q.last_activity_at, q.id) > ($10::timestamptz, $11::uuid)
+    ORDER BY q.last_activity_at, q.id
+    LIMIT 51
+) c
+JOIN customers cu ON cu.id = c.customer_id
+LEFT JOIN users u ON u.id = c.assignee_id
+ORDER BY c.last_activity_at, c.id
+`
+
+type ListQueueByActivityBeforeParams struct {
+	Status        CaseStatus
+	AssigneeID    *uuid.UUID
+	Unassigned    bool
+	VendorOutcome *string
+	RiskFlag      *bool
+	Nationality   *string
+	CreatedFrom   *time.Time
+	CreatedTo     *time.Time
+	Search        *string
+	BeforeAt      time.Time
+	BeforeID      uuid.UUID
+}
+
+type ListQueueByActivityBeforeRow struct {
+	ID             uuid.UUID
+	Status         CaseStatus
+	AssigneeID     *uuid.UUID
+	Nationality    string
+	VendorOutcome  string
+	RiskFlag       bool
+	CreatedAt      time.Time
+	LastActivityAt time.Time
+	DecidedAt      *time.Time
+	GivenNames     string
+	Surname        string
+	ExternalRef    *string
+	AssigneeName   *string
+}
+
+// As ListQueueByAgeBefore, for the view by last activity.
+func (q *Queries) ListQueueByActivityBefore(ctx context.Context, arg ListQueueByActivityBeforeParams) ([]ListQueueByActivityBeforeRow, error) {
+	rows, err := q.db.Query(ctx, listQueueByActivityBefore,
+		arg.Status,
+		arg.AssigneeID,
+		arg.Unassigned,
+		arg.VendorOutcome,
+		arg.RiskFlag,
+		arg.Nationality,
+		arg.CreatedFrom,
+		arg.CreatedTo,
+		arg.Search,
+		arg.BeforeAt,
+		arg.BeforeID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListQueueByActivityBeforeRow{}
+	for rows.Next() {
+		var i ListQueueByActivityBeforeRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Status,
+			&i.AssigneeID,
+			&i.Nationality,
+			&i.VendorOutcome,
+			&i.RiskFlag,
+			&i.CreatedAt,
+			&i.LastActivityAt,
+			&i.DecidedAt,
+			&i.GivenNames,
+			&i.Surname,
+			&i.ExternalRef,
+			&i.AssigneeName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listQueueByAge = `-- name: ListQueueByAge :many
 
 SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
@@ -261,6 +363,109 @@ func (q *Queries) ListQueueByAge(ctx context.Context, arg ListQueueByAgeParams) 
 	items := []ListQueueByAgeRow{}
 	for rows.Next() {
 		var i ListQueueByAgeRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Status,
+			&i.AssigneeID,
+			&i.Nationality,
+			&i.VendorOutcome,
+			&i.RiskFlag,
+			&i.CreatedAt,
+			&i.LastActivityAt,
+			&i.DecidedAt,
+			&i.GivenNames,
+			&i.Surname,
+			&i.ExternalRef,
+			&i.AssigneeName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listQueueByAgeBefore = `-- name: ListQueueByAgeBefore :many
+SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
+    c.last_activity_at, c.decided_at, cu.given_names, cu.surname, cu.external_ref, u.name AS assignee_name
+FROM (
+    SELECT q.id, q.customer_id, q.status, q.assignee_id, q.nationality, q.vendor_outcome, q.risk_flag, q.created_at,
+        q.last_activity_at, q.decided_at
+    FROM cases q
+    WHERE q.status = $1
+      AND ($2::uuid IS NULL OR q.assignee_id = $2)
+      AND (NOT $3::bool OR q.assignee_id IS NULL)
+      AND ($4::text IS NULL OR q.vendor_outcome = $4)
+      AND ($5::bool IS NULL OR q.risk_flag = $5)
+      AND ($6::text IS NULL OR q.nationality = $6)
+      AND ($7::timestamptz IS NULL OR q.created_at >= $7)
+      AND ($8::timestamptz IS NULL OR q.created_at < $8)
+      AND ($9::text IS NULL OR q.search_text LIKE '%' || $9::text || '%')
+      AND (q.created_at, q.id) < ($10::timestamptz, $11::uuid)
+    ORDER BY q.created_at DESC, q.id DESC
+    LIMIT 51
+) c
+JOIN customers cu ON cu.id = c.customer_id
+LEFT JOIN users u ON u.id = c.assignee_id
+ORDER BY c.created_at DESC, c.id DESC
+`
+
+type ListQueueByAgeBeforeParams struct {
+	Status        CaseStatus
+	AssigneeID    *uuid.UUID
+	Unassigned    bool
+	VendorOutcome *string
+	RiskFlag      *bool
+	Nationality   *string
+	CreatedFrom   *time.Time
+	CreatedTo     *time.Time
+	Search        *string
+	BeforeAt      time.Time
+	BeforeID      uuid.UUID
+}
+
+type ListQueueByAgeBeforeRow struct {
+	ID             uuid.UUID
+	Status         CaseStatus
+	AssigneeID     *uuid.UUID
+	Nationality    string
+	VendorOutcome  string
+	RiskFlag       bool
+	CreatedAt      time.Time
+	LastActivityAt time.Time
+	DecidedAt      *time.Time
+	GivenNames     string
+	Surname        string
+	ExternalRef    *string
+	AssigneeName   *string
+}
+
+// The page before a cursor ("Previous page"): the view's cases just before it, read backwards; the
+// caller puts them back in the view's order.
+func (q *Queries) ListQueueByAgeBefore(ctx context.Context, arg ListQueueByAgeBeforeParams) ([]ListQueueByAgeBeforeRow, error) {
+	rows, err := q.db.Query(ctx, listQueueByAgeBefore,
+		arg.Status,
+		arg.AssigneeID,
+		arg.Unassigned,
+		arg.VendorOutcome,
+		arg.RiskFlag,
+		arg.Nationality,
+		arg.CreatedFrom,
+		arg.CreatedTo,
+		arg.Search,
+		arg.BeforeAt,
+		arg.BeforeID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListQueueByAgeBeforeRow{}
+	for rows.Next() {
+		var i ListQueueByAgeBeforeRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.Status,

@@ -31,7 +31,7 @@ func ParseExportFilter(v url.Values, me uuid.UUID) (ExportFilter, map[string]str
 		v.Del("status")
 	}
 	f, errs := cases.ParseFilter(v, me)
-	f.After = "" // an export starts at the beginning, whatever page the queue showed
+	f.After, f.Before = "", "" // an export starts at the beginning, whatever page the queue showed
 	return ExportFilter{Filter: f, AllStatuses: all}, errs
 }
 
