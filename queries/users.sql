@@ -27,6 +27,9 @@ WHERE id = @id
 RETURNING *;
 
 -- name: DisableUser :one
+-- Whoever gives the user a case reads them with LockAssignee, which this update waits for and
+-- which waits for it: the ReleaseUserCases that follows in the same transaction misses no case
+-- given at the same moment.
 UPDATE users SET disabled_at = now(), updated_at = now()
 WHERE id = @id AND disabled_at IS NULL
 RETURNING *;
@@ -49,8 +52,15 @@ RETURNING c.id, held.status AS status_before, c.status;
 -- The cases a user holds whose decision waits for its second review.
 SELECT count(*) FROM cases WHERE assignee_id = @user_id AND status = 'pending_second_review';
 
--- name: UserDisabled :one
-SELECT (disabled_at IS NOT NULL)::bool AS disabled FROM users WHERE id = @id;
+-- name: LockAssignee :one
+-- The user a case is about to be given to (claimed by, assigned to, sent back to), read as it is
+-- now and share-locked until the transaction ends. Disabling updates this row before it sends the
+-- user's cases back to the queue (ReleaseUserCases), and the two locks conflict: a transaction
+-- that gives a case either waits for a disabling to commit and then reads the user disabled, or
+-- holds the disabling back until it commits, and the release then sees the case it gave. (The
+-- foreign key's own lock on the user is FOR KEY SHARE, which a disabling does not wait for.)
+-- Take it before locking the case, in the disabling's order: user, then cases.
+SELECT * FROM users WHERE id = @id FOR SHARE;
 
 -- name: EnableUser :one
 UPDATE users SET disabled_at = NULL, updated_at = now()

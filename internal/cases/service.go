@@ -62,15 +62,36 @@ func RequireNotPending(c db.Case) error {
 	return nil
 }
 
+// disabledMessage is what a user disabled while claiming a case is told. Like a claim lost to
+// someone else, it is a conflict: the state changed under them.
+const disabledMessage = "Your account has been disabled: you can no longer take cases."
+
+// lockClaimer locks the row of the user claiming a case (db.LockAssignee) and refuses them when
+// they have been disabled, so a disabling committing at the same moment cannot leave them a case.
+// Call it before touching the case.
+func lockClaimer(ctx context.Context, q *db.Queries, user uuid.UUID) error {
+	u, err := q.LockAssignee(ctx, user)
+	if err != nil {
+		return fmt.Errorf("lock claimer: %w", err)
+	}
+	if u.DisabledAt != nil {
+		return apperr.New(apperr.Conflict, disabledMessage)
+	}
+	return nil
+}
+
 func caseState(c db.Case) map[string]any {
 	return map[string]any{"status": c.Status, "assignee_id": c.AssigneeID}
 }
 
 // Claim assigns an unassigned open case to p. Of two reviewers claiming at once, exactly one wins;
-// the other gets a conflict.
+// the other gets a conflict, as does a reviewer disabled meanwhile.
 func (s *Service) Claim(ctx context.Context, p *auth.Principal, id uuid.UUID) (db.Case, error) {
 	var out db.Case
 	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		if err := lockClaimer(ctx, q, p.UserID); err != nil {
+			return err
+		}
 		before, err := Get(ctx, q, id)
 		if err != nil {
 			return err
@@ -120,18 +141,22 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, id uuid.UUID) 
 	return out, err
 }
 
-// Assign gives an open case to another user (a manager's move).
+// Assign gives an open case to another user (a manager's move). The assignee is read locked
+// (db.LockAssignee), so a case is never assigned to a user whose disabling commits at the same
+// moment.
 func (s *Service) Assign(ctx context.Context, p *auth.Principal, id, assignee uuid.UUID) (db.Case, error) {
 	var out db.Case
 	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
-		before, err := Get(ctx, q, id)
-		if err != nil {
-			return err
-		}
-		u, err := q.GetUser(ctx, assignee)
-		if db.IsNotFound(err) || (err == nil && (u.DisabledAt != nil || !auth.Can(u.Role, auth.PermCasesWork))) {
+		u, err := q.LockAssignee(ctx, assignee)
+		switch {
+		case db.IsNotFound(err) || (err == nil && !auth.Can(u.Role, auth.PermCasesWork)):
 			return apperr.Field("assignee", "Choose an active user who works cases.")
+		case err != nil:
+			return err
+		case u.DisabledAt != nil:
+			return apperr.Field("assignee", u.Name+" has been disabled: choose an active user who works cases.")
 		}
+		before, err := Get(ctx, q, id)
 		if err != nil {
 			return err
 		}
@@ -154,6 +179,9 @@ func (s *Service) Assign(ctx context.Context, p *auth.Principal, id, assignee uu
 func (s *Service) Next(ctx context.Context, p *auth.Principal, f Filter) (db.Case, error) {
 	var out db.Case
 	err := db.Transact(ctx, s.Pool, func(q *db.Queries, tx pgx.Tx) error {
+		if err := lockClaimer(ctx, q, p.UserID); err != nil {
+			return err
+		}
 		var err error
 		// Planned for this view's filters (see db.CustomPlans).
 		out, err = db.New(db.CustomPlans(tx)).ClaimNextCase(ctx, db.ClaimNextCaseParams{UserID: &p.UserID, Status: f.Status, VendorOutcome: f.VendorOutcome,

@@ -78,6 +78,9 @@ WHERE id = $1 AND disabled_at IS NULL
 RETURNING id, email, name, role, password_hash, must_change_password, disabled_at, locked_at, created_at, updated_at
 `
 
+// Whoever gives the user a case reads them with LockAssignee, which this update waits for and
+// which waits for it: the ReleaseUserCases that follows in the same transaction misses no case
+// given at the same moment.
 func (q *Queries) DisableUser(ctx context.Context, id uuid.UUID) (User, error) {
 	row := q.db.QueryRow(ctx, disableUser, id)
 	var i User
@@ -234,6 +237,35 @@ func (q *Queries) ListUsers(ctx context.Context) ([]User, error) {
 	return items, nil
 }
 
+const lockAssignee = `-- name: LockAssignee :one
+SELECT id, email, name, role, password_hash, must_change_password, disabled_at, locked_at, created_at, updated_at FROM users WHERE id = $1 FOR SHARE
+`
+
+// The user a case is about to be given to (claimed by, assigned to, sent back to), read as it is
+// now and share-locked until the transaction ends. Disabling updates this row before it sends the
+// user's cases back to the queue (ReleaseUserCases), and the two locks conflict: a transaction
+// that gives a case either waits for a disabling to commit and then reads the user disabled, or
+// holds the disabling back until it commits, and the release then sees the case it gave. (The
+// foreign key's own lock on the user is FOR KEY SHARE, which a disabling does not wait for.)
+// Take it before locking the case, in the disabling's order: user, then cases.
+func (q *Queries) LockAssignee(ctx context.Context, id uuid.UUID) (User, error) {
+	row := q.db.QueryRow(ctx, lockAssignee, id)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Role,
+		&i.PasswordHash,
+		&i.MustChangePassword,
+		&i.DisabledAt,
+		&i.LockedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const lockUser = `-- name: LockUser :execrows
 UPDATE users SET locked_at = now(), updated_at = now() WHERE id = $1 AND locked_at IS NULL
 `
@@ -370,15 +402,4 @@ func (q *Queries) UpdateUserProfile(ctx context.Context, arg UpdateUserProfilePa
 		&i.UpdatedAt,
 	)
 	return i, err
-}
-
-const userDisabled = `-- name: UserDisabled :one
-SELECT (disabled_at IS NOT NULL)::bool AS disabled FROM users WHERE id = $1
-`
-
-func (q *Queries) UserDisabled(ctx context.Context, id uuid.UUID) (bool, error) {
-	row := q.db.QueryRow(ctx, userDisabled, id)
-	var disabled bool
-	err := row.Scan(&disabled)
-	return disabled, err
 }

@@ -349,11 +349,17 @@ func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uu
 		}
 		// A decision sent back goes back to its maker; when the maker has been disabled meanwhile,
 		// its case goes back to the queue unassigned, as their other cases did (in review: new).
+		// The maker is read locked (db.LockAssignee), so a disabling committing at the same moment
+		// cannot leave them the case. That lock comes after the case's, against the disabling's
+		// order, and still cannot deadlock: a disabling does not lock a case awaiting its second
+		// review.
 		toQueue := false
 		if !confirm {
-			if toQueue, err = q.UserDisabled(ctx, d.DecidedBy); err != nil {
+			maker, err := q.LockAssignee(ctx, d.DecidedBy)
+			if err != nil {
 				return err
 			}
+			toQueue = maker.DisabledAt != nil
 			if err := q.AssignCaseTo(ctx, db.AssignCaseToParams{ID: caseID, AssigneeID: &d.DecidedBy}); err != nil {
 				return err
 			}
