@@ -140,7 +140,7 @@ func (h *Handler) form(ctx context.Context, in Integration, st Settings) (web.Ve
 		return v, err
 	}
 	for _, e := range events {
-		v.Events = append(v.Events, web.AuditRow{At: e.At, Actor: e.ActorLabel, Action: e.Action, Detail: Describe(e)})
+		v.Events = append(v.Events, web.AuditRow{At: e.At, Actor: e.ActorLabel, Action: e.Action, Subject: Title(e), Detail: Describe(e)})
 	}
 	return v, nil
 }
@@ -254,6 +254,20 @@ func testView(in Integration, res TestResult) *web.VendorTestView {
 	words := KindWords(res.Kind)
 	t.Title = "Connection failed: " + words
 	return t
+}
+
+// Title names an audit event on vendor settings in words, for the history's "What"; the audit
+// code for an action it does not know.
+func Title(e db.AuditEvent) string {
+	switch e.Action {
+	case "vendor_settings.update":
+		return "Settings saved"
+	case "vendor_settings.test":
+		return "Connection tested"
+	case "vendor_settings.environment":
+		return "Environment chosen"
+	}
+	return e.Action
 }
 
 // Describe says in a line what an audit event on vendor settings recorded (never a secret: the

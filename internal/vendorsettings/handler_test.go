@@ -4,9 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"kycdesk/internal/config"
 	"kycdesk/internal/simulator"
@@ -320,9 +323,14 @@ func TestConnectionAgainstTheSimulator(t *testing.T) {
 		})
 	}
 	// The history on the form says what the tests found.
-	hist := c.Get(t, "/admin/vendors/ooto/production").Doc(t).Find("table").Last().Text()
-	if !strings.Contains(hist, "connection works") || !strings.Contains(hist, "failed: the credentials were refused") {
-		t.Errorf("history: %q", hist)
+	hist := c.Get(t, "/admin/vendors/ooto/production").Doc(t).Find("table").Last()
+	if text := hist.Text(); !strings.Contains(text, "connection works") || !strings.Contains(text, "failed: the credentials were refused") {
+		t.Errorf("history: %q", text)
+	}
+	// Each line says what was done in words, its audit code below.
+	words := hist.Find(".audit-words").Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+	if len(words) < 4 || words[0] != "Connection tested" || !slices.Contains(words, "Settings saved") {
+		t.Errorf("history's words: %q", words)
 	}
 }
 
