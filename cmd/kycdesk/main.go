@@ -103,10 +103,22 @@ func newFlags(name, synopsis string, stdout io.Writer) *flag.FlagSet {
 }
 
 // database opens the configured database, or starts the private cluster when DATABASE_URL is not
-// set. The returned function closes the pool and stops the cluster if this process started it.
+// set. The returned function closes the pool and stops the cluster if this process started it: a
+// command run while `serve` is up (user add, audit verify…) finds the cluster running and leaves it
+// so.
 func database(ctx context.Context, cfg config.Config, log *slog.Logger) (*pgxpool.Pool, func(), error) {
 	url := cfg.DatabaseURL
 	var cluster *pgcluster.Cluster
+	stop := func() {
+		if cluster == nil || !cluster.Started() {
+			return
+		}
+		if err := cluster.Stop(); err != nil {
+			log.Error("stopping the private cluster", "error", err.Error())
+		} else {
+			log.Info("private PostgreSQL cluster stopped")
+		}
+	}
 	if url == "" {
 		var err error
 		log.Info("starting the private PostgreSQL cluster", "dir", filepath.Join(cfg.DataDir, "postgres"))
@@ -115,27 +127,19 @@ func database(ctx context.Context, cfg config.Config, log *slog.Logger) (*pgxpoo
 			return nil, nil, err
 		}
 		if err := cluster.EnsureDatabase(ctx, "kycdesk"); err != nil {
-			_ = cluster.Stop()
+			stop()
 			return nil, nil, err
 		}
 		url = cluster.URL("kycdesk")
 	}
 	pool, err := db.Open(ctx, url, cfg.DBMaxConns)
 	if err != nil {
-		if cluster != nil {
-			_ = cluster.Stop()
-		}
+		stop()
 		return nil, nil, err
 	}
 	return pool, func() {
 		pool.Close()
-		if cluster != nil {
-			if err := cluster.Stop(); err != nil {
-				log.Error("stopping the private cluster", "error", err.Error())
-			} else {
-				log.Info("private PostgreSQL cluster stopped")
-			}
-		}
+		stop()
 	}, nil
 }
 

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"kycdesk/internal/db"
+	"kycdesk/internal/pgcluster"
 	"kycdesk/internal/testenv"
 )
 
@@ -81,5 +84,57 @@ func TestUserAddAndAuditVerify(t *testing.T) {
 	out, err = runCmd(t, "", "audit", "verify")
 	if err == nil || !strings.Contains(out, "BROKEN at row "+strconv.FormatInt(id, 10)) {
 		t.Fatalf("tampered chain: %v %q", err, out)
+	}
+}
+
+// A command run while the server is up finds the private cluster running and leaves it running
+// when it ends; one that started the cluster stops it.
+func TestCommandLeavesARunningClusterRunning(t *testing.T) {
+	// The cluster may run as another OS user (under root, postgres): a directory it can reach.
+	dir, err := os.MkdirTemp("", "kycdesk-cmd-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("KYCDESK_DATA_DIR", dir)
+	// The cluster as `serve` would have it: started by another process (here, this test).
+	server, err := pgcluster.Start(context.Background(), pgcluster.Options{Dir: filepath.Join(dir, "postgres"), Throwaway: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = server.Stop() }()
+	if err := server.EnsureDatabase(context.Background(), "kycdesk"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCmd(t, "", "migrate"); err != nil {
+		t.Fatalf("migrate: %v %q", err, out)
+	}
+	if out, err := runCmd(t, "", "user", "add", "--email", "late@example.com", "--role", "reviewer"); err != nil {
+		t.Fatalf("user add: %v %q", err, out)
+	}
+	pool, err := db.Open(context.Background(), server.URL("kycdesk"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var n int
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM users WHERE email = 'late@example.com'").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the cluster does not answer after the commands: %v (%d users)", err, n)
+	}
+	pool.Close()
+
+	// Stopped, the next command starts it and stops it again when done.
+	if err := server.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCmd(t, "", "audit", "verify"); err != nil {
+		t.Fatalf("audit verify: %v %q", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "postgres", "pgdata", "postmaster.pid")); !os.IsNotExist(err) {
+		t.Fatalf("a command that started the cluster left it running: %v", err)
 	}
 }
