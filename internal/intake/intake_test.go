@@ -303,6 +303,16 @@ func TestTokensAreManagedByAdmins(t *testing.T) {
 	if r := api.API(t, "GET", "/api/v1/customers?external_ref=x", secret, "", nil); r.Status != http.StatusUnauthorized {
 		t.Fatalf("revoked token works: %d", r.Status)
 	}
+	// The audit log names a token by its name: a second token may not take it, in any case, even
+	// once the first is revoked.
+	r = admin.PostForm(t, "/admin/api-tokens", url.Values{"name": {"Onboarding-App"}})
+	if msg := r.Doc(t).Find("#name-error").Text(); r.Status != http.StatusUnprocessableEntity || !strings.Contains(msg, "already named") {
+		t.Fatalf("a second token of the same name: %d %q", r.Status, msg)
+	}
+	var tokens int
+	if err := app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM api_tokens").Scan(&tokens); err != nil || tokens != 1 {
+		t.Fatalf("%d tokens after a refused name (%v)", tokens, err)
+	}
 	if r := app.NewClient().Get(t, "/api/v1/openapi.json"); r.Status != http.StatusOK || !strings.Contains(r.Body, `"openapi": "3.1.0"`) {
 		t.Fatalf("openapi: %d", r.Status)
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -124,6 +125,8 @@ func tokenName(s string) (string, bool) {
 	return name, name != "" && utf8.RuneCountInString(name) <= 80
 }
 
+var errTokenNameTaken = errors.New("token name taken")
+
 // Create makes a token and shows its value once.
 func (h *TokensHandler) Create(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.ParseForm(w, r); err != nil {
@@ -132,12 +135,15 @@ func (h *TokensHandler) Create(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p := auth.PrincipalFrom(ctx)
 	name, ok := tokenName(r.PostFormValue("name"))
-	if !ok {
-		v, err := h.view(ctx, web.FormErrors{"name": "Name the token after the system that uses it (at most 80 characters)."}, name)
+	refuse := func(msg string) error {
+		v, err := h.view(ctx, web.FormErrors{"name": msg}, name)
 		if err != nil {
 			return err
 		}
 		return h.R.Page(w, r, http.StatusUnprocessableEntity, "API tokens", web.TokensPage(v))
+	}
+	if !ok {
+		return refuse("Name the token after the system that uses it (at most 80 characters).")
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -146,12 +152,19 @@ func (h *TokensHandler) Create(w http.ResponseWriter, r *http.Request) error {
 	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
 	err := db.Transact(ctx, h.Pool, func(q *db.Queries, _ pgx.Tx) error {
 		t, err := q.CreateAPIToken(ctx, db.CreateAPITokenParams{Name: name, TokenHash: auth.TokenHash(secret), CreatedBy: &p.UserID})
+		if db.IsUniqueViolation(err, "api_tokens_name_key") {
+			return errTokenNameTaken
+		}
 		if err != nil {
 			return err
 		}
 		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "api_token.create", SubjectType: "api_token", SubjectID: t.ID.String(),
 			After: map[string]any{"name": name}})
 	})
+	if errors.Is(err, errTokenNameTaken) {
+		// The audit log names a token by its name: one name, one token, revoked or not.
+		return refuse("A token is already named so (a revoked token keeps its name): choose another name.")
+	}
 	if err != nil {
 		return err
 	}
