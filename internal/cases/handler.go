@@ -225,6 +225,7 @@ func (h *Handler) view(r *http.Request) (web.CaseView, error) {
 	open := Open(c.Status)
 	v := web.CaseView{ID: c.ID.String(), Status: string(c.Status), StatusLabel: Label(c.Status), IsMine: mine,
 		CanWork:    canWork && open && (c.AssigneeID == nil || mine),
+		CanNote:    MayNote(p),
 		CanClaim:   canWork && c.AssigneeID == nil && open && c.Status != PendingSecondReview,
 		CanRelease: mine && open && c.Status != PendingSecondReview,
 		CanAssign:  p.Can(auth.PermCasesAssign) && open && c.Status != PendingSecondReview,
@@ -343,7 +344,8 @@ func (h *Handler) Next(w http.ResponseWriter, r *http.Request) error {
 	return httpx.Redirect(w, r, "/cases/"+c.ID.String())
 }
 
-// AddNote adds a note; htmx gets the notes panel back.
+// AddNote adds a note; htmx gets the notes panel back, with the timeline (which now lists the note)
+// swapped out of band.
 func (h *Handler) AddNote(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.ParseForm(w, r); err != nil {
 		return err
@@ -373,9 +375,10 @@ func (h *Handler) AddNote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
 	if fields != nil {
-		v.NoteBody, v.NoteErrors, status = body, fields, http.StatusUnprocessableEntity
+		v.NoteBody, v.NoteErrors = body, fields
+		return httpx.Render(w, r, http.StatusUnprocessableEntity, web.NotesPanel(v))
 	}
-	return httpx.Render(w, r, status, web.NotesPanel(v))
+	v.NoteAdded = true
+	return httpx.Render(w, r, http.StatusOK, web.NoteAdded(v))
 }

@@ -221,9 +221,21 @@ func noteBody(body string) (string, error) {
 	return body, nil
 }
 
-// AddNote adds a note to a case. Anyone who works cases may note any case, assigned or not: a
-// note changes no decision, and a colleague's remark is often what the assignee needs.
+// MayNote reports whether p may add a note to a case: anyone who works cases may note any case,
+// whoever holds it and whatever its status. A note is commentary: it changes neither the case
+// nor its evidence, and a colleague's remark (or a word after the decision) is often what the
+// holder or an auditor needs. "Only the assignee acts" is about changing the case. The case page
+// offers the note form exactly when this holds.
+func MayNote(p *auth.Principal) bool { return p != nil && p.Can(auth.PermCasesWork) }
+
+// noteRefused is what someone who may not add notes is told.
+const noteRefused = "Reviewers and admins add notes; your role can read them but not add one."
+
+// AddNote adds a note to a case, for anyone MayNote allows.
 func (s *Service) AddNote(ctx context.Context, p *auth.Principal, id uuid.UUID, body string) (db.CaseNote, error) {
+	if !MayNote(p) {
+		return db.CaseNote{}, apperr.New(apperr.Forbidden, noteRefused)
+	}
 	body, err := noteBody(body)
 	if err != nil {
 		return db.CaseNote{}, err
