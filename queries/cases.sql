@@ -85,10 +85,13 @@ WHERE n.case_id = @case_id ORDER BY n.created_at DESC, n.id DESC;
 -- timeline; the case report's audit trail lists them with the rest. actor_name is the actor's name
 -- as the pages show people ('' for the system and API tokens: their label says who).
 -- assignee_name is an assignment's assignee's name, for the rows recorded before it was kept in
--- the row itself (they have the assignee's email).
-SELECT sqlc.embed(e), coalesce(u.name, '')::text AS actor_name, coalesce(au.name, '')::text AS assignee_name
+-- the row itself (they have the assignee's email); previous_assignee_name likewise the name of
+-- who held the case before it (the rows before it was kept have only their id).
+SELECT sqlc.embed(e), coalesce(u.name, '')::text AS actor_name, coalesce(au.name, '')::text AS assignee_name,
+    coalesce(bu.name, '')::text AS previous_assignee_name
 FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
     LEFT JOIN users au ON e.action = 'case.assign' AND au.id::text = e.after->>'assignee_id'
+    LEFT JOIN users bu ON e.action = 'case.assign' AND bu.id::text = e.before->>'assignee_id'
 WHERE e.case_id = @case_id AND (@with_views::boolean OR e.action <> 'image.view')
 ORDER BY e.id DESC LIMIT @max_rows;
 

@@ -2,11 +2,17 @@ package cases_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/PuerkitoBio/goquery"
+	"github.com/jackc/pgx/v5"
+
+	"kycdesk/internal/audit"
 	"kycdesk/internal/cases"
 	"kycdesk/internal/db"
 	"kycdesk/internal/testenv"
@@ -87,5 +93,101 @@ func TestNoteFormFollowsTheNoteRule(t *testing.T) {
 	got, _ := db.New(app.Pool).GetCase(context.Background(), c.ID)
 	if got.Status != cases.Approved {
 		t.Fatalf("a note changed the case's status to %s", got.Status)
+	}
+}
+
+// TestAssignShowsTheHolderAndRefusesANoOp: a manager's assign form has the case's holder chosen
+// (nobody holding it: "Choose…", and a choice is required); assigning the case to whoever holds it
+// is refused on the field and writes nothing; a reassignment's audit row names the previous holder
+// in its before, and the timeline says "reassigned the case from A to B", for rows recorded before
+// the name was kept too.
+func TestAssignShowsTheHolderAndRefusesANoOp(t *testing.T) {
+	app := testenv.NewApp(t)
+	ctx := context.Background()
+	rev, other, mgr := app.CreateUser(t, "reviewer"), app.CreateUser(t, "reviewer"), app.CreateUser(t, "manager")
+	rename(t, app, rev, "Rita Reviewer")
+	rename(t, app, other, "Otto Other")
+	c := newCase(t, app, "Asta", "Assign", "DNK", "assign-noop")
+	rc, mc := app.SignIn(t, rev), app.SignIn(t, mgr)
+	path := "/cases/" + c.ID.String()
+	chosen := func(doc *goquery.Document) (string, int) {
+		sel := doc.Find("select#assignee option[selected]")
+		return sel.AttrOr("value", ""), sel.Length()
+	}
+	assigns := func() []db.AuditEvent {
+		t.Helper()
+		var out []db.AuditEvent
+		rows, err := db.New(app.Pool).ListCaseTimelineEvents(ctx, db.ListCaseTimelineEventsParams{CaseID: &c.ID, MaxRows: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.AuditEvent.Action == "case.assign" {
+				out = append(out, r.AuditEvent)
+			}
+		}
+		return out
+	}
+
+	// Nobody holds it: the form asks for a choice.
+	doc := mc.Get(t, path).Doc(t)
+	if v, n := chosen(doc); n != 0 || doc.Find("select#assignee[required] option").First().AttrOr("value", "x") != "" {
+		t.Fatalf("unassigned case: %d options chosen (%q), or no empty required first choice", n, v)
+	}
+	if r := rc.PostForm(t, path+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	// Held: the holder is the one chosen, not the first user listed.
+	if v, n := chosen(mc.Get(t, path).Doc(t)); n != 1 || v != rev.ID.String() {
+		t.Fatalf("the assign form chooses %q (%d chosen), not the holder %s", v, n, rev.ID)
+	}
+	// Assigning it to the holder: refused on the field, nothing written.
+	var activity time.Time
+	_ = app.Pool.QueryRow(ctx, "SELECT last_activity_at FROM cases WHERE id = $1", c.ID).Scan(&activity)
+	r := mc.PostForm(t, path+"/assign", url.Values{"assignee": {rev.ID.String()}})
+	if msg := strings.TrimSpace(r.Doc(t).Find("#assignee-error").Text()); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(msg, "Already assigned to Rita Reviewer") {
+		t.Fatalf("assigning the case to its holder: %d %q", r.Status, msg)
+	}
+	if v, _ := chosen(r.Doc(t)); v != rev.ID.String() {
+		t.Errorf("the refused form chooses %q", v)
+	}
+	var after time.Time
+	_ = app.Pool.QueryRow(ctx, "SELECT last_activity_at FROM cases WHERE id = $1", c.ID).Scan(&after)
+	if n := len(assigns()); n != 0 || !after.Equal(activity) {
+		t.Fatalf("a refused assignment wrote %d audit rows, touched the case: %v", n, !after.Equal(activity))
+	}
+
+	// Reassigned: the audit row's before names who held it; the timeline says from whom.
+	if r := mc.PostForm(t, path+"/assign", url.Values{"assignee": {other.ID.String()}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("reassign: %d", r.Status)
+	}
+	rows := assigns()
+	var before struct {
+		AssigneeID   string `json:"assignee_id"`
+		Assignee     string `json:"assignee"`
+		AssigneeName string `json:"assignee_name"`
+	}
+	if len(rows) != 1 || json.Unmarshal(rows[0].Before, &before) != nil || before.AssigneeID != rev.ID.String() ||
+		before.Assignee != rev.Email || before.AssigneeName != "Rita Reviewer" {
+		t.Fatalf("the assignment's audit rows: %d, before %+v", len(rows), before)
+	}
+	lines := timelineLines(t, mc.Get(t, path).Doc(t))
+	if len(lines) == 0 || !strings.HasSuffix(lines[0], "reassigned the case from Rita Reviewer to Otto Other") {
+		t.Fatalf("the timeline's newest line: %q", lines)
+	}
+
+	// An assignment recorded before the previous holder's name was kept (its before has their id
+	// only) is said the same way.
+	err := db.Transact(ctx, app.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		return audit.Record(ctx, q, audit.Event{Actor: audit.System, Action: "case.assign", SubjectType: "case", SubjectID: c.ID.String(),
+			CaseID: &c.ID, Before: map[string]any{"status": "in_review", "assignee_id": other.ID},
+			After: map[string]any{"status": "in_review", "assignee_id": rev.ID, "assignee": rev.Email}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := timelineLines(t, mc.Get(t, path).Doc(t)); len(lines) == 0 || !strings.HasSuffix(lines[0], "reassigned the case from Otto Other to Rita Reviewer") {
+		t.Fatalf("an old row's line: %q", lines)
 	}
 }

@@ -142,15 +142,27 @@ func Describe(e db.AuditEvent) string {
 		}
 		return d + " (" + str("via") + ")"
 	case "case.assign":
-		// The timeline names people by name; rows recorded before the name was kept have the email.
-		if name := str("assignee_name"); name != "" {
-			return "assigned the case to " + name
-		}
-		return "assigned the case to " + str("assignee")
+		return assignWords(e, after)
 	case "case.note":
 		return "added a note"
 	case "document.add":
 		return "added a document"
+	case "document.images_added":
+		// Images sent for a document the case had already (declared with the customer): they
+		// joined it rather than making a second one.
+		d := "sent images of a document the case already had"
+		var before map[string]any
+		_ = json.Unmarshal(e.Before, &before)
+		var filled []string
+		for _, k := range []string{"issue_date", "expiry_date"} {
+			if was, _ := before[k].(string); was == "" && str(k) != "" {
+				filled = append(filled, strings.ReplaceAll(k, "_", " ")+" "+str(k))
+			}
+		}
+		if len(filled) > 0 {
+			d += ", and its " + strings.Join(filled, " and ")
+		}
+		return d + viaWords(str("via"))
 	case "image.upload":
 		return "uploaded the " + str("kind") + " image " + str("file_name")
 	case "image.view":
@@ -223,4 +235,34 @@ func Describe(e db.AuditEvent) string {
 		return d + ")"
 	}
 	return e.Action
+}
+
+// assignWords says an assignment: "assigned the case to B", or "reassigned the case from A to B"
+// when someone held it before. The timeline names people by name; rows recorded before the names
+// were kept have the assignee's email, and before that held only the previous holder's id (the
+// timeline's read fills in their name where it can: TimelineRow).
+func assignWords(e db.AuditEvent, after map[string]any) string {
+	var before map[string]any
+	_ = json.Unmarshal(e.Before, &before)
+	who := func(m map[string]any) string {
+		for _, k := range []string{"assignee_name", "assignee"} {
+			if s, _ := m[k].(string); s != "" {
+				return s
+			}
+		}
+		return ""
+	}
+	to := who(after)
+	prevID, _ := before["assignee_id"].(string)
+	switch from := who(before); {
+	case prevID == "":
+		return "assigned the case to " + to
+	case prevID == after["assignee_id"]:
+		// Only rows from before such an assignment was refused.
+		return "assigned the case to " + to + ", who already held it"
+	case from == "":
+		return "reassigned the case to " + to + " from its previous holder"
+	default:
+		return "reassigned the case from " + from + " to " + to
+	}
 }

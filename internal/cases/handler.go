@@ -239,6 +239,9 @@ func (h *Handler) view(r *http.Request) (web.CaseView, error) {
 	if c.AssigneeName != nil {
 		v.Assignee = *c.AssigneeName
 	}
+	if c.AssigneeID != nil {
+		v.AssigneeID = c.AssigneeID.String()
+	}
 	if v.CanAssign {
 		if v.Assignees, err = h.workers(ctx); err != nil {
 			return v, err
@@ -309,7 +312,8 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, done string, fn fu
 		if verr != nil {
 			return verr
 		}
-		v.Errors = fields
+		// The choice refused stays chosen (the assign form's), so the message reads against it.
+		v.Errors, v.AssignTo = fields, r.PostFormValue("assignee")
 		return h.R.WidePage(w, r, http.StatusUnprocessableEntity, v.Customer.Name, web.CasePage(v), v.SkipLinks()...)
 	}
 	if ae, ok := apperr.As(err); ok && ae.Code == apperr.Conflict {

@@ -143,7 +143,10 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, id uuid.UUID) 
 
 // Assign gives an open case to another user (a manager's move). The assignee is read locked
 // (db.LockAssignee), so a case is never assigned to a user whose disabling commits at the same
-// moment.
+// moment, and the case's row is locked before it is read, so the holder it is judged by is the one
+// it is taken from. Assigning the case to the user who holds it already changes nothing and is
+// refused on the field, with nothing written. The audit row's before names the previous holder,
+// as its after names the new one, so the timeline can say "reassigned the case from A to B".
 func (s *Service) Assign(ctx context.Context, p *auth.Principal, id, assignee uuid.UUID) (db.Case, error) {
 	var out db.Case
 	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
@@ -156,9 +159,23 @@ func (s *Service) Assign(ctx context.Context, p *auth.Principal, id, assignee uu
 		case u.DisabledAt != nil:
 			return apperr.Field("assignee", u.Name+" has been disabled: choose an active user who works cases.")
 		}
+		if err := q.LockCase(ctx, id); err != nil {
+			return fmt.Errorf("lock case: %w", err)
+		}
 		before, err := Get(ctx, q, id)
 		if err != nil {
 			return err
+		}
+		if before.AssigneeID != nil && *before.AssigneeID == assignee && assignable(before.Status) {
+			return apperr.Field("assignee", "Already assigned to "+u.Name+": choose someone else.")
+		}
+		was := caseState(before)
+		if before.AssigneeID != nil {
+			prev, err := q.GetUser(ctx, *before.AssigneeID)
+			if err != nil {
+				return fmt.Errorf("previous holder: %w", err)
+			}
+			was["assignee"], was["assignee_name"] = prev.Email, prev.Name
 		}
 		out, err = q.AssignCase(ctx, db.AssignCaseParams{ID: id, AssigneeID: &assignee})
 		if db.IsNotFound(err) {
@@ -168,11 +185,15 @@ func (s *Service) Assign(ctx context.Context, p *auth.Principal, id, assignee uu
 			return err
 		}
 		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "case.assign", SubjectType: "case", SubjectID: id.String(),
-			CaseID: &id, Before: caseState(before), After: map[string]any{"status": out.Status, "assignee_id": out.AssigneeID, "assignee": u.Email,
+			CaseID: &id, Before: was, After: map[string]any{"status": out.Status, "assignee_id": out.AssigneeID, "assignee": u.Email,
 				"assignee_name": u.Name}})
 	})
 	return out, err
 }
+
+// assignable reports whether a case in status s can be given to someone (db.AssignCase): open,
+// and not waiting for its second review.
+func assignable(s Status) bool { return Open(s) && s != PendingSecondReview }
 
 // Next claims the oldest unassigned case of the queue f shows (its tab and filters) for p. It
 // returns a not-found error when that queue has none left.

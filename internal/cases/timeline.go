@@ -54,7 +54,8 @@ func foldTimeline(events []db.ListCaseTimelineEventsRow, runs []db.ListCaseViewR
 	v := 0 // the next view, in views
 	for len(events) > 0 || len(runs) > 0 {
 		if len(runs) == 0 || (len(events) > 0 && events[0].AuditEvent.ID > runs[0].LastID) {
-			items = append(items, web.TimelineItem{AuditRow: TimelineRow(events[0].AuditEvent, events[0].ActorName, events[0].AssigneeName)})
+			e := events[0]
+			items = append(items, web.TimelineItem{AuditRow: TimelineRow(e.AuditEvent, e.ActorName, e.AssigneeName, e.PreviousAssigneeName)})
 			events = events[1:]
 			continue
 		}
@@ -84,30 +85,39 @@ func foldTimeline(events []db.ListCaseTimelineEventsRow, runs []db.ListCaseViewR
 
 // TimelineRow is one audit event as the timeline says it: its actor by name (actorName; the system
 // and API tokens by their label), the audit log's label kept in ActorLabel for the tooltip, and an
-// assignment's assignee by name (assigneeName, for rows recorded before the row kept it). The case
-// report's audit trail says its events with it, so that both name people alike.
-func TimelineRow(e db.AuditEvent, actorName, assigneeName string) web.AuditRow {
-	return row(assigneeNamed(e, assigneeName), actorName)
+// assignment's assignee and previous holder by name (assigneeName, previousName, for rows recorded
+// before the row kept them). The case report's audit trail says its events with it, so that both
+// name people alike.
+func TimelineRow(e db.AuditEvent, actorName, assigneeName, previousName string) web.AuditRow {
+	return row(assigneeNamed(e, assigneeName, previousName), actorName)
 }
 
-// assigneeNamed gives an assignment recorded before its row kept the assignee's name (it has their
-// email) the name the timeline read for it, so that Describe names the assignee as it names actors.
-func assigneeNamed(e db.AuditEvent, name string) db.AuditEvent {
-	if e.Action != "case.assign" || name == "" {
+// assigneeNamed gives an assignment recorded before its row kept the names of its assignee (it has
+// their email) and of the previous holder (it has their id) the names the timeline read for them,
+// so that Describe names them as it names actors.
+func assigneeNamed(e db.AuditEvent, name, previous string) db.AuditEvent {
+	if e.Action != "case.assign" {
 		return e
 	}
-	var after map[string]any
-	if json.Unmarshal(e.After, &after) != nil || after == nil {
-		return e
-	}
-	if s, _ := after["assignee_name"].(string); s != "" {
-		return e
-	}
-	after["assignee_name"] = name
-	if b, err := json.Marshal(after); err == nil {
-		e.After = b
-	}
+	e.After = withName(e.After, name)
+	e.Before = withName(e.Before, previous)
 	return e
+}
+
+// withName is an audit row's before or after with assignee_name set to name, unless it has one.
+func withName(raw []byte, name string) []byte {
+	var m map[string]any
+	if name == "" || json.Unmarshal(raw, &m) != nil || m == nil {
+		return raw
+	}
+	if s, _ := m["assignee_name"].(string); s != "" {
+		return raw
+	}
+	m["assignee_name"] = name
+	if b, err := json.Marshal(m); err == nil {
+		return b
+	}
+	return raw
 }
 
 func row(e db.AuditEvent, actorName string) web.AuditRow {

@@ -347,9 +347,11 @@ func (q *Queries) ListCaseNotes(ctx context.Context, caseID uuid.UUID) ([]ListCa
 }
 
 const listCaseTimelineEvents = `-- name: ListCaseTimelineEvents :many
-SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.subject_type, e.subject_id, e.case_id, e.before, e.after, e.ip, e.request_id, e.prev_hash, e.hash, coalesce(u.name, '')::text AS actor_name, coalesce(au.name, '')::text AS assignee_name
+SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.subject_type, e.subject_id, e.case_id, e.before, e.after, e.ip, e.request_id, e.prev_hash, e.hash, coalesce(u.name, '')::text AS actor_name, coalesce(au.name, '')::text AS assignee_name,
+    coalesce(bu.name, '')::text AS previous_assignee_name
 FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
     LEFT JOIN users au ON e.action = 'case.assign' AND au.id::text = e.after->>'assignee_id'
+    LEFT JOIN users bu ON e.action = 'case.assign' AND bu.id::text = e.before->>'assignee_id'
 WHERE e.case_id = $1 AND ($2::boolean OR e.action <> 'image.view')
 ORDER BY e.id DESC LIMIT $3
 `
@@ -361,9 +363,10 @@ type ListCaseTimelineEventsParams struct {
 }
 
 type ListCaseTimelineEventsRow struct {
-	AuditEvent   AuditEvent
-	ActorName    string
-	AssigneeName string
+	AuditEvent           AuditEvent
+	ActorName            string
+	AssigneeName         string
+	PreviousAssigneeName string
 }
 
 // The latest events of a case, newest first; image views only with @with_views. The case page
@@ -372,7 +375,8 @@ type ListCaseTimelineEventsRow struct {
 // timeline; the case report's audit trail lists them with the rest. actor_name is the actor's name
 // as the pages show people (” for the system and API tokens: their label says who).
 // assignee_name is an assignment's assignee's name, for the rows recorded before it was kept in
-// the row itself (they have the assignee's email).
+// the row itself (they have the assignee's email); previous_assignee_name likewise the name of
+// who held the case before it (the rows before it was kept have only their id).
 func (q *Queries) ListCaseTimelineEvents(ctx context.Context, arg ListCaseTimelineEventsParams) ([]ListCaseTimelineEventsRow, error) {
 	rows, err := q.db.Query(ctx, listCaseTimelineEvents, arg.CaseID, arg.WithViews, arg.MaxRows)
 	if err != nil {
@@ -399,6 +403,7 @@ func (q *Queries) ListCaseTimelineEvents(ctx context.Context, arg ListCaseTimeli
 			&i.AuditEvent.Hash,
 			&i.ActorName,
 			&i.AssigneeName,
+			&i.PreviousAssigneeName,
 		); err != nil {
 			return nil, err
 		}

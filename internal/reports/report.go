@@ -348,7 +348,7 @@ func (h *Handler) Gather(ctx context.Context, q *db.Queries, id uuid.UUID) (*Cas
 		// People by name, as the case page's timeline names them; the email the audit log
 		// recorded is in the audit-log export.
 		e := events[i]
-		row := cases.TimelineRow(e.AuditEvent, e.ActorName, e.AssigneeName)
+		row := cases.TimelineRow(e.AuditEvent, e.ActorName, e.AssigneeName, e.PreviousAssigneeName)
 		did := row.Subject
 		if earlier, ok := cases.EarlierCase(e.AuditEvent); ok {
 			// The timeline links to the earlier case; paper names it.
