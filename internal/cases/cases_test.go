@@ -458,7 +458,25 @@ func TestQueueFiltersSearchAndPages(t *testing.T) {
 		t.Fatalf("new tab count %q", tab)
 	}
 	next := first.Doc(t).Find("#next-page").AttrOr("href", "")
+	if top := first.Doc(t).Find("#next-page-top").AttrOr("href", ""); top != next || next == "" {
+		t.Fatalf("the pagers above and below the table go to %q and %q", top, next)
+	}
 	second := c.Get(t, next)
+	// A page turned by htmx puts the focus on the results' heading (autofocus, which htmx
+	// honours), and its address is the link's; a filter typed does not take the focus.
+	for trigger, focus := range map[string]bool{"next-page": true, "next-page-top": true, "queue-filters": false} {
+		req, _ := http.NewRequest("GET", app.URL+next, nil)
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("HX-Target", "queue-results")
+		req.Header.Set("HX-Trigger", trigger)
+		frag := c.Do(t, req)
+		if got := frag.Doc(t).Find("#queue-results-title[autofocus]").Length() == 1; got != focus || frag.Header.Get("HX-Push-Url") != next {
+			t.Errorf("from %s: autofocus on the heading %v, address %q", trigger, got, frag.Header.Get("HX-Push-Url"))
+		}
+	}
+	if first.Doc(t).Find("[autofocus]").Length() != 0 {
+		t.Error("a whole page of the queue sets the focus")
+	}
 	seen := map[string]bool{}
 	for _, id := range append(ids(first), ids(second)...) {
 		if seen[id] {
@@ -516,7 +534,8 @@ func TestQueueFiltersSearchAndPages(t *testing.T) {
 	// names each refused filter, and "Next case" from that page is refused too.
 	// On a whole page a field shows its own message (the alert lists only what no field shows:
 	// formerrors.js adds the others, linked); an htmx swap of the results, which leaves the form
-	// as it was, lists them all in the alert.
+	// as it was, lists them all in the alert, a field's with its message for formerrors.js to mark
+	// the field with. Its address (HX-Push-Url) keeps the values refused.
 	shown := func(doc *goquery.Document, field string) string {
 		if field == "status" {
 			return doc.Find(`#queue-filter-errors li[data-field="status"]`).Text()
@@ -547,9 +566,15 @@ func TestQueueFiltersSearchAndPages(t *testing.T) {
 		req.Header.Set("HX-Request", "true")
 		req.Header.Set("HX-Target", "queue-results")
 		frag := c.Do(t, req)
-		if item := frag.Doc(t).Find(`#queue-filter-errors li[data-field="` + want[0] + `"]`).Text(); frag.Status != http.StatusUnprocessableEntity ||
-			!strings.HasPrefix(item, want[1]+want[2]) {
+		li := frag.Doc(t).Find(`#queue-filter-errors li[data-field="` + want[0] + `"]`)
+		if item := li.Text(); frag.Status != http.StatusUnprocessableEntity || !strings.HasPrefix(item, want[1]+want[2]) {
 			t.Errorf("%s through htmx: %d, message %q", q, frag.Status, item)
+		}
+		if m, ok := li.Attr("data-message"); ok != (want[0] != "status") || ok && !strings.HasPrefix(m, want[2]) {
+			t.Errorf("%s through htmx: the field's message for formerrors.js is %q", q, m)
+		}
+		if push, _ := url.Parse(frag.Header.Get("HX-Push-Url")); push == nil || push.Query().Get(want[0]) == "" {
+			t.Errorf("%s through htmx: the address %q lost the value refused", q, frag.Header.Get("HX-Push-Url"))
 		}
 		form := url.Values{}
 		doc.Find("#next-case-fields input").Each(func(_ int, in *goquery.Selection) { form.Set(in.AttrOr("name", ""), in.AttrOr("value", "")) })
@@ -569,6 +594,13 @@ func TestQueueFiltersSearchAndPages(t *testing.T) {
 	frag := c.Do(t, req)
 	if strings.Contains(frag.Body, "<html") || frag.Doc(t).Find("#queue-results").Length() != 1 || frag.Header.Get("Vary") == "" {
 		t.Fatal("htmx request did not get the fragment")
+	}
+	// The address htmx shows holds the view as its links write it, not the form's empty fields.
+	req, _ = http.NewRequest("GET", app.URL+"/cases?status=new&q=&assignee=&nationality=esp&sort=age", nil)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Target", "queue-results")
+	if push := c.Do(t, req).Header.Get("HX-Push-Url"); push != "/cases?nationality=ESP&status=new" {
+		t.Fatalf("the address of a view from the form: %q", push)
 	}
 	// Next case claims the oldest unassigned case of the view.
 	res := c.PostForm(t, "/cases/next", url.Values{"status": {"new"}, "nationality": {"ESP"}})

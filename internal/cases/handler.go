@@ -173,9 +173,34 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, query url.Values
 	w.Header().Add("Vary", "HX-Request")
 	if httpx.Fragment(r) && r.Header.Get("HX-Target") == "queue-results" {
 		v.OOB = true
+		v.TurnedPage = web.IsQueuePagerLink(r.Header.Get("HX-Trigger"))
+		w.Header().Set("HX-Push-Url", "/cases?"+pushQuery(f, errs, query).Encode())
 		return httpx.Render(w, r, status, web.QueueResults(v))
 	}
 	return h.R.Page(w, r, status, "Queue", web.QueuePage(v))
+}
+
+// pushQuery is the address's query for the view htmx shows (HX-Push-Url): its parameters as its
+// links write them, rather than the filters form's every field, the empty ones too (a search
+// cleared would stay in it as "q="). A refused view keeps its values as given (without the empty
+// ones), so that the address says what was refused.
+func pushQuery(f Filter, errs map[string]string, query url.Values) url.Values {
+	if len(errs) > 0 {
+		given := url.Values{}
+		for k, vs := range query {
+			if k != "after" && k != "before" && len(vs) > 0 && vs[0] != "" {
+				given.Set(k, vs[0])
+			}
+		}
+		return given
+	}
+	q := f.Query()
+	if f.After != "" {
+		q.Set("after", f.After)
+	} else if f.Before != "" {
+		q.Set("before", f.Before)
+	}
+	return q
 }
 
 func caseID(r *http.Request) (uuid.UUID, error) {

@@ -2,11 +2,16 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	cdp "github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
+	"kycdesk/internal/audit"
+	"kycdesk/internal/cases"
+	"kycdesk/internal/customers"
 	"kycdesk/internal/demo"
 	"kycdesk/internal/testenv"
 )
@@ -144,4 +149,126 @@ func TestRefusedQueueFilterIsCorrectedInPlace(t *testing.T) {
 		document.querySelectorAll("#queue-table tbody tr").length > 0`)); err != nil {
 		t.Fatalf("the corrected filter still shows its message or no cases: %v", err)
 	}
+}
+
+// TestClearingTheQueueSearchShowsTheCasesAgain: the search box's own clear button (×) empties it
+// with a "search" event and nothing else a filter listens to (no key is released, and leaving the
+// box fires no change): the results, the URL and "Next case" must still follow the empty search.
+func TestClearingTheQueueSearchShowsTheCasesAgain(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	if _, err := demo.EnsureCases(context.Background(), app.Server.CustomerService(), ""); err != nil {
+		t.Fatal(err)
+	}
+	b := testenv.Browser(t)
+	do(t, b, cdp.Navigate(app.URL+"/cases"))
+	signIn(t, b, rev.Email, rev.Password)
+	do(t, b, cdp.WaitVisible(cdp.CSS("#queue-table")), cdp.SendKeys(cdp.CSS("#q"), "zzz"))
+	poll(t, b, `!!document.querySelector("#queue-empty") && location.search === "?q=zzz&status=new" &&
+		document.querySelector('#next-case-fields input[name="q"]')?.value === "zzz"`, "the search zzz did not empty the list")
+	// What Chromium does on a click on the ×: the value goes, then "input" and "search" (which
+	// does not bubble); then the reader leaves the box.
+	do(t, b, cdp.Evaluate[cdp.Void](`(() => { const q = document.querySelector("#q"); q.value = "";
+		q.dispatchEvent(new Event("input", {bubbles: true})); q.dispatchEvent(new Event("search")); q.blur() })()`))
+	poll(t, b, `!document.querySelector("#queue-empty") && document.querySelectorAll("#queue-table tbody tr").length > 0 &&
+		!new URLSearchParams(location.search).has("q") && !document.querySelector('#next-case-fields input[name="q"]')`,
+		"the cleared search still filters the list, the URL or Next case")
+}
+
+// TestQueuePagesTurnToTheirTop: a page turned from the pager below the table shows the new page
+// from its first case (not scrolled to its bottom, where the link was), and the focus lands on
+// the results' heading, also where the link clicked is not on the new page (no "Next page" on the
+// last, no "Previous page" on the first). A pager above the table turns pages too.
+func TestQueuePagesTurnToTheirTop(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	svc := app.Server.CustomerService()
+	for i := range 2*cases.PageSize + 5 {
+		ref := fmt.Sprintf("page-%03d", i)
+		if _, err := svc.Create(context.Background(), customers.Origin{Actor: audit.System, Via: "test"}, customers.Input{
+			GivenNames: "Page", Surname: fmt.Sprintf("Person%03d", i), Nationality: "GBR", ExternalRef: ref}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := testenv.Browser(t)
+	do(t, b, cdp.Navigate(app.URL+"/cases"))
+	signIn(t, b, rev.Email, rev.Password)
+	do(t, b, cdp.WaitVisible(cdp.CSS("#queue-table")))
+	firstRow := func() string {
+		id, err := cdp.Run(b, cdp.Evaluate[string](`document.querySelector("#queue-table tbody tr").dataset.case`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	// turn clicks the pager link sel, at the bottom of the page, and waits for another page.
+	turn := func(sel, what string) {
+		t.Helper()
+		before := firstRow()
+		do(t, b, cdp.Evaluate[cdp.Void](`window.scrollTo(0, document.documentElement.scrollHeight)`), cdp.Click(cdp.CSS(sel)))
+		poll(t, b, `(() => { const r = document.querySelector("#queue-table tbody tr"); return !!r && r.dataset.case !== `+jsString(before)+` })()`,
+			what+": no other page")
+		// In view, and not under the top bar, which stays at the top of the window.
+		poll(t, b, `(() => { const r = document.querySelector("#queue-table tbody tr").getBoundingClientRect();
+			return r.top >= document.querySelector(".topbar").getBoundingClientRect().bottom && r.bottom <= innerHeight })()`,
+			what+": the new page's first case is not in view")
+		poll(t, b, activeIs("#queue-results-title"), what+": the focus is not on the results' heading")
+	}
+	page1 := firstRow()
+	turn("#next-page", "next page")
+	turn("#next-page", "next page onto the last")
+	if n := num(t, b, `document.querySelectorAll("#next-page, #next-page-top").length`); n != 0 {
+		t.Fatalf("the last page has %v Next page links", n)
+	}
+	turn("#prev-page", "previous page")
+	turn("#prev-page", "previous page onto the first")
+	if got := firstRow(); got != page1 {
+		t.Fatalf("back on the first page, the first case is %s, not %s", got, page1)
+	}
+	// The pager above the table: ids of its own, the same pages.
+	if n := num(t, b, `document.querySelectorAll("#next-page-top").length + document.querySelectorAll("#next-page").length`); n != 2 {
+		t.Fatalf("%v Next page links on the first page, want one above and one below the table", n)
+	}
+	do(t, b, cdp.Evaluate[cdp.Void](`window.scrollTo(0, 0)`), cdp.Click(cdp.CSS("#next-page-top")))
+	poll(t, b, `(() => { const r = document.querySelector("#queue-table tbody tr"); return !!r && r.dataset.case !== `+jsString(page1)+` })() &&
+		location.search.includes("after=")`, "the pager above the table did not turn the page")
+	poll(t, b, activeIs("#queue-results-title"), "after the pager above the table, the focus is not on the results' heading")
+	// A tab keeps the focus on itself.
+	do(t, b, cdp.Click(cdp.CSS(`nav.tabs a[data-status="in_review"]`)))
+	poll(t, b, `location.search.includes("status=in_review") && `+activeIs(`nav.tabs a[data-status="in_review"]`),
+		"the focus left the tab chosen")
+}
+
+// TestRefusedQueueFilterIsMarkedWhileTyping: a filter refused as it is typed (htmx) is marked on
+// its field as a whole page marks it (red border, aria-invalid, its message), the alert's message
+// links to it, and the focus stays where the reader went on; the corrected value takes the marks
+// back.
+func TestRefusedQueueFilterIsMarkedWhileTyping(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	if _, err := demo.EnsureCases(context.Background(), app.Server.CustomerService(), ""); err != nil {
+		t.Fatal(err)
+	}
+	b := testenv.Browser(t)
+	do(t, b, cdp.Navigate(app.URL+"/cases"))
+	signIn(t, b, rev.Email, rev.Password)
+	do(t, b, cdp.WaitVisible(cdp.CSS("#queue-table")), cdp.SendKeys(cdp.CSS("#nationality"), "Germany"+kb.Tab))
+	poll(t, b, `!!document.querySelector("#queue-filter-errors") && location.search.includes("nationality=Germany")`, "Germany was not refused")
+	poll(t, b, `(() => { const f = document.querySelector("#nationality"), m = document.querySelector("#nationality-error");
+		return f.getAttribute("aria-invalid") === "true" && f.closest(".field").classList.contains("has-error") &&
+			!!m && m.textContent.includes("for Germany, use DEU") && (f.getAttribute("aria-describedby") || "").split(" ").includes(m.id) &&
+			[...document.querySelectorAll('#queue-filter-errors a[data-error-link][href="#nationality"]')].some(a => a.textContent.includes("for Germany, use DEU")) &&
+			document.querySelectorAll("#queue-filter-errors li").length === 1 })()`,
+		"the refused nationality is not marked on its field, or the alert does not link to it")
+	poll(t, b, activeIs("#from"), "the refusal took the focus from the next filter")
+	// Refused again, for another reason: one message, still linked.
+	do(t, b, cdp.Evaluate[cdp.Void](`document.querySelector("#nationality").value = ""`), cdp.SendKeys(cdp.CSS("#nationality"), "XYZ"+kb.Tab))
+	poll(t, b, `location.search.includes("nationality=XYZ") && document.querySelectorAll(".error[data-error-for=nationality]").length === 1 &&
+		document.querySelector("#nationality-error").textContent.includes("XYZ is not a country code") &&
+		document.querySelectorAll("#queue-filter-errors a[data-error-link]").length === 1`, "the second refusal is not marked once")
+	do(t, b, cdp.Evaluate[cdp.Void](`document.querySelector("#nationality").value = ""`), cdp.SendKeys(cdp.CSS("#nationality"), "DEU"+kb.Tab))
+	poll(t, b, `location.search.includes("nationality=DEU") && !document.querySelector("#queue-filter-errors") &&
+		!document.querySelector("#nationality-error") && !document.querySelector("#nationality").hasAttribute("aria-invalid") &&
+		!document.querySelector("#queue-filters .has-error") && document.querySelectorAll("#queue-table tbody tr").length > 0`,
+		"the accepted nationality still shows the refusal's marks")
 }

@@ -8,6 +8,12 @@
 // A form may already say that nothing was saved in an alert of its own: marked data-error-summary
 // (inside the form, or anywhere with the form's id as value), that alert takes the list instead
 // of a second box.
+//
+// An htmx answer that refreshes something else than its form (the queue's filters refresh the
+// results) leaves the form as it was: its alert names each refused field instead, an item with
+// data-field (the field's name) and data-message. The field is marked here as web marks it on a
+// whole page, and listed with the others, linked; the form is not swapped, as the reader may be
+// typing in one of its fields.
 (function () {
   "use strict";
 
@@ -126,14 +132,70 @@
     return forms;
   }
 
-  // process lists the errors of every form in scope that came with some, once per form.
+  // controlsNamed are the controls of form named name that a reader fills in.
+  function controlsNamed(form, name) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name === name && el.matches(CONTROL);
+    });
+  }
+
+  // markFromAlerts marks the fields an alert in scope names (li[data-field][data-message]) as web's
+  // invalid and fieldError do, takes those items out of the alert (it lists them again, linked),
+  // and returns the forms it marked.
+  function markFromAlerts(scope) {
+    var forms = [];
+    if (!scope.querySelectorAll) return forms;
+    scope.querySelectorAll("[data-error-summary] li[data-field][data-message]").forEach(function (li) {
+      var host = li.closest("[data-error-summary]");
+      var form = host.closest("form") || byId(host.getAttribute("data-error-summary"));
+      if (!form || !form.matches("form")) return;
+      var name = li.getAttribute("data-field");
+      var fields = controlsNamed(form, name);
+      var box = fields.length ? fields[0].closest(".field") : null;
+      if (!box || !form.contains(box)) return; // no field to mark: the item stays as it is
+      var id = name + "-error"; // web's errorID
+      var msg = byId(id);
+      if (!msg) {
+        msg = document.createElement("div");
+        msg.className = "error";
+        msg.id = id;
+        msg.setAttribute("data-error-for", name);
+        box.appendChild(msg);
+      }
+      msg.textContent = li.getAttribute("data-message");
+      box.classList.add("has-error");
+      fields.forEach(function (el) {
+        el.setAttribute("aria-invalid", "true");
+        var ids = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+        if (ids.indexOf(id) < 0) ids.push(id);
+        el.setAttribute("aria-describedby", ids.join(" "));
+      });
+      var list = li.parentNode;
+      li.remove();
+      if (list && list.matches("ul, ol") && !list.children.length) list.remove();
+      form.removeAttribute("data-errors-listed"); // to list again, with this field
+      if (forms.indexOf(form) < 0) forms.push(form);
+    });
+    return forms;
+  }
+
+  // process lists the errors of every form in scope that came with some, once per form, and
+  // those of the fields an alert in scope names. The focus goes to the list, except where a form
+  // refreshing something else as it changes (data-errors-clear) was marked from an answer: the
+  // reader is at work in the form (one field refused, they moved on to the next), and the alert
+  // says it (role=alert).
   function process(scope) {
     var found = false;
-    formsIn(scope).forEach(function (form) {
+    var marked = markFromAlerts(scope);
+    var forms = formsIn(scope);
+    marked.forEach(function (form) {
+      if (forms.indexOf(form) < 0) forms.push(form);
+    });
+    forms.forEach(function (form) {
       if (form.hasAttribute("data-errors-listed")) return;
       var box = summarize(form);
       if (box) {
-        pending.push(box);
+        if (marked.indexOf(form) < 0 || !form.hasAttribute("data-errors-clear")) pending.push(box);
         found = true;
       }
     });
@@ -204,7 +266,9 @@
   }
 
   // A form marked data-errors-clear that refreshes something else (the queue's filters refresh the
-  // results) keeps its messages until a request from it is accepted (2xx): then they are stale.
+  // results) keeps its messages until a request from it is answered and swapped (2xx, or a 422
+  // that htmx swaps): then they are stale. A refusal brings its own in its alert, marked when it
+  // settles (htmx:load), after this.
   document.addEventListener("htmx:afterRequest", function (ev) {
     var elt = ev.detail && ev.detail.elt;
     var form = elt && elt.closest ? elt.closest("form[data-errors-clear]") : null;
