@@ -333,7 +333,7 @@ func TestViewerLoadsImagesOnlyWhenShownAndSwitchesTabs(t *testing.T) {
 		t.Fatalf("after choosing Back: %+v", got)
 	}
 	if s := state(t, ctx, first); s.Current != "img-B" || s.Zoom != 1 || s.PanX != 0 {
-		t.Fatalf("switching must reset the view: %+v", s)
+		t.Fatalf("an image shown for the first time must start fitted: %+v", s)
 	}
 	if f.hitCount("/images/B/display") != 1 || f.hitCount("/images/C/display") != 0 {
 		t.Fatalf("image requests after choosing Back: %v", f.hits)
@@ -414,20 +414,41 @@ func TestViewerZoomsWithButtonsKeysAndWheel(t *testing.T) {
 		t.Fatalf("0: %+v", s)
 	}
 
-	// The wheel zooms around the pointer: the image point under it stays under it.
+	// The wheel alone is the page's (it scrolls): the viewer neither zooms nor keeps it.
 	px, py := fit.Left+fit.Width*0.3, fit.Top+fit.Height*0.25
 	imagePoint := func() (float64, float64) {
 		r := rectOf(t, ctx, "#img-A img")
 		return (px - r.Left) / r.Width * 1250, (py - r.Top) / r.Height * 880
 	}
 	x0, y0 := imagePoint()
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__wheels = []; window.addEventListener("wheel", e => window.__wheels.push(e.defaultPrevented))`))
 	wheel := func(p *input.DispatchMouseEventParams) { p.DeltaX = 1e-6; p.DeltaY = -120 } // protocol needs both deltas; 0 is left out
 	do(t, ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseWheel, px, py, wheel))
+	waitFor(t, ctx, `window.__wheels.length === 1`)
+	if s, kept := state(t, ctx, first), eval[bool](t, ctx, `window.__wheels[0]`); s.Zoom != 1 || kept {
+		t.Fatalf("the wheel alone zoomed (%+v) or was kept from the page (%v)", s, kept)
+	}
+	// Ctrl+wheel (a trackpad's pinch) zooms around the pointer: the image point under it stays
+	// under it; ⌘+wheel likewise.
+	zoomIn := func(p *input.DispatchMouseEventParams) {
+		p.DeltaX = 1e-6
+		p.DeltaY = -40
+		p.Modifiers = int64(kb.ModifierCtrl)
+	}
+	do(t, ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseWheel, px, py, zoomIn))
 	waitFor(t, ctx, `+document.querySelector(".viewer-stage").dataset.zoom > 1.1`)
 	x1, y1 := imagePoint()
 	if !near(x0, x1, 1) || !near(y0, y1, 1) {
-		t.Fatalf("wheel zoom moved the point under the pointer: (%.1f, %.1f) → (%.1f, %.1f)", x0, y0, x1, y1)
+		t.Fatalf("Ctrl+wheel zoom moved the point under the pointer: (%.1f, %.1f) → (%.1f, %.1f)", x0, y0, x1, y1)
 	}
+	meta := func(p *input.DispatchMouseEventParams) {
+		p.DeltaX = 1e-6
+		p.DeltaY = -40
+		p.Modifiers = int64(kb.ModifierMeta)
+	}
+	before1 := state(t, ctx, first).Zoom
+	do(t, ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseWheel, px, py, meta))
+	waitFor(t, ctx, fmt.Sprintf(`+document.querySelector(".viewer-stage").dataset.zoom > %g`, before1))
 	ctrl := func(p *input.DispatchMouseEventParams) {
 		p.DeltaX = 1e-6
 		p.DeltaY = 40
@@ -438,6 +459,56 @@ func TestViewerZoomsWithButtonsKeysAndWheel(t *testing.T) {
 	waitFor(t, ctx, fmt.Sprintf(`+document.querySelector(".viewer-stage").dataset.zoom < %g`, before))
 	if x2, y2 := imagePoint(); !near(x0, x2, 1) || !near(y0, y2, 1) {
 		t.Fatalf("Ctrl+wheel zoom moved the point under the pointer: (%.1f, %.1f) → (%.1f, %.1f)", x0, y0, x2, y2)
+	}
+}
+
+// TestViewerKeepsEachImagesViewAndFitKeepsTheRotation: each image keeps its zoom, pan and rotation
+// while another is shown, and Fit (the button, 0, double click) fits the image again in the
+// rotation it has.
+func TestViewerKeepsEachImagesViewAndFitKeepsTheRotation(t *testing.T) {
+	t.Parallel()
+	f := serve(t)
+	ctx := open(t, f, "/viewer.html", `document.querySelector("[data-viewer-ready]")`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-viewer-action="rotate-right"]`)),
+		chromedp.Click(chromedp.CSS(`[data-viewer-action="zoom-in"]`)), chromedp.Click(chromedp.CSS(`[data-viewer-action="zoom-in"]`)),
+		chromedp.Focus(chromedp.CSS(".viewer-stage")), chromedp.KeyEvent(kb.ArrowRight))
+	a := state(t, ctx, first)
+	if a.Rotation != 90 || a.Zoom != 1.5625 || a.PanX == 0 {
+		t.Fatalf("front turned, zoomed and moved: %+v", a)
+	}
+	// To the selfie, which starts fitted, and turned there too; back to the front as it was left.
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-viewer-show="img-C"]`)))
+	if c := state(t, ctx, first); c.Current != "img-C" || c.Rotation != 0 || c.Zoom != 1 || c.PanX != 0 {
+		t.Fatalf("the selfie, shown for the first time: %+v", c)
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-viewer-action="rotate-left"]`)))
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-viewer-show="img-A"]`)))
+	if back := state(t, ctx, first); back != a {
+		t.Fatalf("the front came back as %+v, left as %+v", back, a)
+	}
+	do(t, ctx, chromedp.KeyEvent("3"))
+	if c := state(t, ctx, first); c.Current != "img-C" || c.Rotation != 270 {
+		t.Fatalf("the selfie came back as %+v, left turned to 270", c)
+	}
+	do(t, ctx, chromedp.KeyEvent("1"))
+
+	// Fit: the whole image again, centred, still turned.
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-viewer-action="reset"]`)))
+	if s := state(t, ctx, first); s.Rotation != 90 || s.Zoom != 1 || s.PanX != 0 || s.PanY != 0 {
+		t.Fatalf("Fit: %+v, want fitted and still turned to 90", s)
+	}
+	stage, r := rectOf(t, ctx, ".viewer-stage"), rectOf(t, ctx, "#img-A img")
+	if !near(r.Width/r.Height, 880.0/1250, 0.005) || r.Left < stage.Left-0.5 || r.Right() > stage.Right()+0.5 || r.Top < stage.Top-0.5 || r.Bottom() > stage.Bottom()+0.5 {
+		t.Fatalf("fitted turned image %+v, stage %+v", r, stage)
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-viewer-action="zoom-in"]`)), chromedp.Focus(chromedp.CSS(".viewer-stage")), chromedp.KeyEvent("0"))
+	if s := state(t, ctx, first); s.Rotation != 90 || s.Zoom != 1 {
+		t.Fatalf("0: %+v", s)
+	}
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`kycViewer.zoomBy(2)`))
+	do(t, ctx, chromedp.DoubleClick(chromedp.CSS(".viewer-stage")))
+	if s := state(t, ctx, first); s.Rotation != 90 || s.Zoom != 1 {
+		t.Fatalf("double click when zoomed in: %+v", s)
 	}
 }
 
@@ -653,7 +724,7 @@ func TestViewerBoxesStayOnTheImage(t *testing.T) {
 	testenv.Screenshot(t, ctx, "box-rotated")
 	do(t, ctx, chromedp.Evaluate[chromedp.Void]("kycViewer.rotate(90)"))
 	check("turned upside down")
-	do(t, ctx, chromedp.Evaluate[chromedp.Void]("kycViewer.rotate(90); kycViewer.reset(); kycViewer.rotate(-90)"))
+	do(t, ctx, chromedp.Evaluate[chromedp.Void]("kycViewer.rotate(90); kycViewer.reset()")) // Fit keeps the rotation
 	check("fitted and turned left")
 
 	// The outline stays 2 px wide on the screen at any zoom: its width in image pixels times the

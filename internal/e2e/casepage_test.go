@@ -2,9 +2,13 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/input"
 	cdp "github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"kycdesk/internal/testenv"
 )
@@ -35,5 +39,84 @@ func TestNoteOnAColleaguesCaseUpdatesTheTimelineAndKeepsTheFocus(t *testing.T) {
 	}
 	if s := evalString(t, b, `document.querySelector("#note-added").textContent.trim()`); s != "Note added." {
 		t.Errorf("the status after the note reads %q", s)
+	}
+}
+
+// TestCaseViewerScrollsZoomsAndKeepsEachImage: on the case page the wheel over the image scrolls
+// the page, Ctrl+wheel (a pinch) zooms it; each image keeps its rotation and zoom while the
+// others are looked at, and Fit keeps the rotation. The controls say what they do to a screen
+// reader, and the tabs name the panels they show.
+func TestCaseViewerScrollsZoomsAndKeepsEachImage(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	b, _ := openDemoCase(t, app, rev, "demo-1001")
+	do(t, b, cdp.EmulateViewport(1280, 700), cdp.WaitVisible(cdp.CSS(".viewer-stage")))
+	poll(t, b, `(() => { const i = document.querySelector(".viewer-frame:not([hidden]) img"); return !!i && i.complete && i.naturalWidth > 0 })()`,
+		"the image did not load")
+	stage := `document.querySelector(".viewer-stage")`
+	zoom := func() float64 { return num(t, b, `+`+stage+`.dataset.zoom`) }
+	rotation := func() string { return evalString(t, b, stage+`.dataset.rotation`) }
+
+	// The wheel over the image scrolls the page and leaves the zoom alone.
+	do(t, b, cdp.Evaluate[cdp.Void](`window.scrollTo(0, 0); `+stage+`.scrollIntoView({block: "start"})`))
+	r := jsRect(t, b, stage)
+	x, y := r.X+r.W/2, r.Y+r.H/2
+	y0 := num(t, b, `window.scrollY`)
+	do(t, b, cdp.MouseEvent(input.DispatchMouseEventTypeMouseWheel, x, y, func(p *input.DispatchMouseEventParams) { p.DeltaX = 1e-6; p.DeltaY = 150 }))
+	poll(t, b, fmt.Sprintf(`window.scrollY > %g`, y0), "the wheel over the image did not scroll the page")
+	if z := zoom(); z != 1 {
+		t.Fatalf("the wheel alone zoomed the image to %v", z)
+	}
+	// Ctrl+wheel zooms, and the page stays where it is.
+	r = jsRect(t, b, stage)
+	y1 := num(t, b, `window.scrollY`)
+	do(t, b, cdp.MouseEvent(input.DispatchMouseEventTypeMouseWheel, r.X+r.W/2, r.Y+r.H/2, func(p *input.DispatchMouseEventParams) {
+		p.DeltaX = 1e-6
+		p.DeltaY = -60
+		p.Modifiers = int64(kb.ModifierCtrl)
+	}))
+	poll(t, b, `+`+stage+`.dataset.zoom > 1`, "Ctrl+wheel did not zoom")
+	if y2 := num(t, b, `window.scrollY`); y2 != y1 {
+		t.Errorf("Ctrl+wheel scrolled the page from %v to %v", y1, y2)
+	}
+	if title := evalString(t, b, stage+`.title + " " + document.querySelector('[data-viewer-action="zoom-in"]').title`); !strings.Contains(title, "Ctrl+wheel") {
+		t.Errorf("the viewer's tooltips do not say how to zoom with the wheel: %q", title)
+	}
+
+	// The front, turned and zoomed, is found so after the selfie; Fit keeps it turned.
+	tabs := evalStrings(t, b, `[...document.querySelectorAll(".viewer-tabs [data-viewer-show]")].map(t => t.dataset.viewerShow)`)
+	if len(tabs) < 2 {
+		t.Fatalf("the demo case shows %d images", len(tabs))
+	}
+	do(t, b, cdp.Click(cdp.CSS(`[data-viewer-action="rotate-right"]`)))
+	z := zoom()
+	do(t, b, cdp.Click(cdp.CSS(`[data-viewer-show="`+tabs[len(tabs)-1]+`"]`)))
+	if rotation() != "0" || zoom() != 1 {
+		t.Fatalf("another image did not start fitted: rotation %s, zoom %v", rotation(), zoom())
+	}
+	do(t, b, cdp.Click(cdp.CSS(`[data-viewer-show="`+tabs[0]+`"]`)))
+	if rotation() != "90" || zoom() != z {
+		t.Fatalf("the front came back at rotation %s, zoom %v; left at 90, %v", rotation(), zoom(), z)
+	}
+	do(t, b, cdp.Click(cdp.CSS(`[data-viewer-action="reset"]`)))
+	if rotation() != "90" || zoom() != 1 {
+		t.Fatalf("Fit: rotation %s, zoom %v; want 90, fitted", rotation(), zoom())
+	}
+
+	// Screen readers: buttons named in words; each tab controls its panel, which it labels, and
+	// exactly the shown image's tab is selected.
+	names := evalStrings(t, b, `[...document.querySelectorAll(".viewer-toolbar button")].map(b => b.getAttribute("aria-label") || "")`)
+	if got := strings.Join(names, ","); got != "Zoom out,Zoom in,Fit,Rotate left,Rotate right" {
+		t.Errorf("the viewer's buttons are named %q", got)
+	}
+	if !evalBool(t, b, `[...document.querySelectorAll(".viewer [role=tab]")].every(t => {
+		const p = document.getElementById(t.getAttribute("aria-controls"));
+		return !!p && p.getAttribute("role") === "tabpanel" && p.getAttribute("aria-labelledby") === t.id })`) {
+		t.Error("a tab does not control a tabpanel labelled by it")
+	}
+	do(t, b, cdp.Click(cdp.CSS(`[data-viewer-show="`+tabs[1]+`"]`)))
+	if sel := evalStrings(t, b, `[...document.querySelectorAll(".viewer [role=tab][aria-selected=true]")].map(t => t.getAttribute("aria-controls"))`); len(sel) != 1 || sel[0] != tabs[1] ||
+		evalString(t, b, stage+`.dataset.current`) != tabs[1] {
+		t.Errorf("selected tabs %q, shown %q", sel, evalString(t, b, stage+`.dataset.current`))
 	}
 }

@@ -208,7 +208,8 @@ func TestReviewWorkspace(t *testing.T) {
 	if !inside(b2, i2) || b2.H <= b2.W {
 		t.Errorf("after a quarter turn the box %+v should stand upright inside the image %+v", b2, i2)
 	}
-	do(t, b, cdp.KeyEvent("0"))
+	do(t, b, cdp.KeyEvent("T")) // turned back (Fit, 0, keeps the rotation)
+	poll(t, b, `document.querySelector(".viewer-stage").dataset.rotation === "0"`, "T did not rotate back")
 
 	// Front, back, selfie by kind, and the decision keys announced for the decision panel.
 	do(t, b, cdp.Evaluate[cdp.Void](`window.__shortcuts = []; document.addEventListener("kyc:shortcut", e => window.__shortcuts.push(e.detail.key + ":" + e.detail.action))`))

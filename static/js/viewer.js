@@ -5,6 +5,11 @@
 //
 // State is mirrored on the .viewer-stage as data-zoom (1 = fit), data-rotation, data-pan-x,
 // data-pan-y and data-current, and window.kycViewer lets other scripts drive the viewer.
+//
+// Each image keeps its own view (zoom, pan, rotation) for the page's life: going to the selfie and
+// back finds the front as it was left. Fit (0) fits the image again and keeps its rotation: a
+// document turned upright stays upright. The wheel scrolls the page as it does anywhere else;
+// Ctrl+wheel (⌘+wheel on a Mac, and a trackpad's pinch, which browsers send as Ctrl+wheel) zooms.
 (function () {
   "use strict";
 
@@ -262,17 +267,23 @@
 
   // ---- actions -----------------------------------------------------------------------------
 
-  function resetView(st) {
+  // fit fits the image to the stage again, centred, in the rotation it has.
+  function fit(st) {
     st.zoom = 1;
-    st.rot = 0;
     st.panX = 0;
     st.panY = 0;
     render(st);
   }
 
+  // keep remembers the shown image's view, for when it is shown again.
+  function keep(st) {
+    if (st.frame) st.views[st.frame.id] = { zoom: st.zoom, rot: st.rot, panX: st.panX, panY: st.panY };
+  }
+
   function show(st, id) {
     var frame = frameById(st, id);
     if (!frame) return false;
+    keep(st);
     st.frames.forEach(function (f) { f.hidden = f !== frame; });
     st.tabs.forEach(function (t) {
       var on = t.getAttribute("data-viewer-show") === id;
@@ -288,10 +299,18 @@
         st.original.hidden = true;
       }
     }
+    var was = st.frame;
     st.frame = frame;
     prepare(frame);
     load(st, frame);
-    resetView(st);
+    if (was !== frame) {
+      var v = st.views[frame.id] || { zoom: 1, rot: 0, panX: 0, panY: 0 };
+      st.zoom = v.zoom;
+      st.rot = v.rot;
+      st.panX = v.panX;
+      st.panY = v.panY;
+    }
+    render(st);
     return true;
   }
 
@@ -339,7 +358,7 @@
     switch (name) {
       case "zoom-in": zoomTo(st, st.zoom * STEP); break;
       case "zoom-out": zoomTo(st, st.zoom / STEP); break;
-      case "reset": resetView(st); break;
+      case "reset": fit(st); break;
       case "rotate-left": rotate(st, -90); break;
       case "rotate-right": rotate(st, 90); break;
     }
@@ -440,10 +459,12 @@
     stage.addEventListener("lostpointercapture", function (ev) { endDrag(st, ev); });
     stage.addEventListener("dragstart", function (ev) { ev.preventDefault(); });
 
-    // The wheel zooms around the pointer. A trackpad pinch arrives as Ctrl+wheel with small
-    // deltas, so it gets a stronger factor than a mouse wheel's notches.
+    // Ctrl+wheel (or ⌘+wheel) zooms around the pointer; the wheel alone is left to the page,
+    // which scrolls, so a reviewer scrolling past the image is not caught by it. A trackpad pinch
+    // arrives as Ctrl+wheel with small deltas, so it gets a stronger factor than a mouse wheel's
+    // notches.
     stage.addEventListener("wheel", function (ev) {
-      if (!st.frame || !st.frame.querySelector(".viewer-canvas")) return;
+      if (!(ev.ctrlKey || ev.metaKey) || !st.frame || !st.frame.querySelector(".viewer-canvas")) return;
       ev.preventDefault();
       var dy = ev.deltaY * (ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? stage.clientHeight : 1);
       var factor = Math.exp(-clamp(dy, -300, 300) * (ev.ctrlKey ? 0.01 : 0.002));
@@ -453,7 +474,7 @@
 
     stage.addEventListener("dblclick", function (ev) {
       if (st.zoom > 1.001) {
-        resetView(st);
+        fit(st);
       } else {
         var p = stagePoint(st, ev);
         zoomTo(st, 2, p.x, p.y);
@@ -482,6 +503,7 @@
       original: root.querySelector("[data-viewer-original]"),
       frame: null,
       zoom: 1, rot: 0, panX: 0, panY: 0, scale: 1,
+      views: {}, // frame id → the view it was left with
       drag: null,
       labels: [], labelsFor: null, labelsDirty: true
     };
@@ -541,7 +563,8 @@
   }
 
   window.kycViewer = {
-    // show selects the image frame with this id and resets the view.
+    // show selects the image frame with this id, in the view it was left with (fitted, the first
+    // time).
     show: function (frameId, root) {
       var st = stateFor(root, frameId);
       return st ? show(st, frameId) : false;
@@ -556,10 +579,10 @@
       var st = stateFor(root);
       if (st && isFinite(deg)) rotate(st, deg);
     },
-    // reset fits the image again, unrotated and centred.
+    // reset fits the image again, centred, keeping its rotation.
     reset: function (root) {
       var st = stateFor(root);
-      if (st) resetView(st);
+      if (st) fit(st);
     },
     // drawBox outlines a region given by its corners in image pixels on that frame, with an
     // optional label, and shows the frame. It returns the polygon, or null when the frame is
