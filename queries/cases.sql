@@ -118,7 +118,12 @@ FROM r LEFT JOIN users u ON u.id = r.actor_id
 ORDER BY r.last_id DESC;
 
 -- name: ListCaseImageViews :many
-SELECT sqlc.embed(e), coalesce(u.name, '')::text AS actor_name
+-- The document of each image viewed (its type, issuing country and number; empty for an image of no
+-- document), so that the timeline says which one was looked at when the case has several.
+SELECT sqlc.embed(e), coalesce(u.name, '')::text AS actor_name, coalesce(d.type::text, '')::text AS document_type,
+    coalesce(d.issuing_country, '')::text AS document_country, coalesce(d.number, '')::text AS document_number
 FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
+    LEFT JOIN images i ON i.id = CASE WHEN e.subject_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN e.subject_id::uuid END
+    LEFT JOIN documents d ON d.id = i.document_id
 WHERE e.case_id = @case_id AND e.action = 'image.view' AND e.id > @after_id
 ORDER BY e.id DESC LIMIT @max_rows;

@@ -6,7 +6,6 @@ package web
 import (
 	"context"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,21 +78,24 @@ type FieldMessage struct {
 	Message string
 }
 
-// FieldMessages lists field errors (name → message) for an error page, in the order of the
-// fields' names, each labelled from its name ("date_of_birth" → "Date of birth").
-func FieldMessages(errs map[string]string) []FieldMessage {
+// FieldMessages lists field errors (name → message) for an error page in the order of names
+// (apperr's FieldNames), each labelled from its name ("date_of_birth" → "Date of birth").
+func FieldMessages(names []string, errs map[string]string) []FieldMessage {
 	if len(errs) == 0 {
 		return nil
 	}
 	out := make([]FieldMessage, 0, len(errs))
-	for f, m := range errs {
+	for _, f := range names {
+		m, ok := errs[f]
+		if !ok {
+			continue
+		}
 		label := strings.ReplaceAll(f, "_", " ")
 		if r, size := utf8.DecodeRuneInString(label); size > 0 {
 			label = string(unicode.ToUpper(r)) + label[size:]
 		}
 		out = append(out, FieldMessage{Field: f, Label: label, Message: m})
 	}
-	slices.SortFunc(out, func(a, b FieldMessage) int { return strings.Compare(a.Field, b.Field) })
 	return out
 }
 

@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Code classifies an error for the user.
@@ -20,6 +21,7 @@ const (
 	Forbidden    Code = "forbidden"    // 403: signed in, not allowed
 	TooMany      Code = "too_many"     // 429: throttled
 	TooLarge     Code = "too_large"    // 413: request body too large
+	Unsupported  Code = "unsupported"  // 415: the body is not of a media type the address reads; the message names the one to send
 	Unavailable  Code = "unavailable"  // 503
 )
 
@@ -29,7 +31,10 @@ type Error struct {
 	Message string
 	// Fields maps a form field's name to what is wrong with it.
 	Fields map[string]string
-	Err    error // the cause, for the log; never shown
+	// Order is the order to list Fields in when the caller knows one (the order of a request's
+	// members); see FieldNames.
+	Order []string
+	Err   error // the cause, for the log; never shown
 }
 
 func (e *Error) Error() string {
@@ -46,9 +51,15 @@ func New(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// The messages of Field and Fields: they ask a person to correct the fields a form highlights.
+const (
+	correctField  = "Please correct the highlighted field."
+	correctFields = "Please correct the highlighted fields."
+)
+
 // Field returns an Invalid error for one field.
 func Field(field, message string) *Error {
-	return &Error{Code: Invalid, Message: "Please correct the highlighted field.", Fields: map[string]string{field: message}}
+	return &Error{Code: Invalid, Message: correctField, Fields: map[string]string{field: message}}
 }
 
 // Fields returns an Invalid error for several fields, or nil when there are none.
@@ -56,11 +67,40 @@ func Fields(fields map[string]string) error {
 	if len(fields) == 0 {
 		return nil
 	}
-	msg := "Please correct the highlighted fields."
+	msg := correctFields
 	if len(fields) == 1 {
-		msg = "Please correct the highlighted field."
+		msg = correctField
 	}
 	return &Error{Code: Invalid, Message: msg, Fields: fields}
+}
+
+// OnlyFields reports whether e's message says nothing but "correct the highlighted fields" (the
+// message of Field and Fields): its Fields say it all, and an answer that has no form to
+// highlight them in (the API's JSON) words the message for its own reader.
+func (e *Error) OnlyFields() bool {
+	return len(e.Fields) > 0 && (e.Message == correctField || e.Message == correctFields)
+}
+
+// FieldNames returns the names of e's Fields in the order to list them: those of Order first, in
+// its order, then the others sorted. A map has no order of its own, and two identical requests
+// must get identical answers.
+func (e *Error) FieldNames() []string {
+	out := make([]string, 0, len(e.Fields))
+	seen := make(map[string]bool, len(e.Fields))
+	for _, f := range e.Order {
+		if _, ok := e.Fields[f]; ok && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	rest := make([]string, 0, len(e.Fields)-len(out))
+	for f := range e.Fields {
+		if !seen[f] {
+			rest = append(rest, f)
+		}
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
 }
 
 // As returns err as an *Error when it is one.

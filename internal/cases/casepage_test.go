@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"kycdesk/internal/audit"
@@ -189,5 +190,58 @@ func TestAssignShowsTheHolderAndRefusesANoOp(t *testing.T) {
 	}
 	if lines := timelineLines(t, mc.Get(t, path).Doc(t)); len(lines) == 0 || !strings.HasSuffix(lines[0], "reassigned the case from Otto Other to Rita Reviewer") {
 		t.Fatalf("an old row's line: %q", lines)
+	}
+}
+
+// TestTimelineNamesTheDocumentOfAView: on a case with two documents, a look at an image says
+// whose it was: "viewed the front image of the national ID DNK ID998877", and a selfie the
+// document it came with.
+func TestTimelineNamesTheDocumentOfAView(t *testing.T) {
+	app := testenv.NewApp(t)
+	ctx := context.Background()
+	rev := app.CreateUser(t, "reviewer")
+	c := newCase(t, app, "Dora", "Documents", "SWE", "two-docs") // a passport SWE PTWO-DOCS
+	var passport, idCard uuid.UUID
+	if err := app.Pool.QueryRow(ctx, "SELECT id FROM documents WHERE customer_id = $1", c.CustomerID).Scan(&passport); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Pool.QueryRow(ctx, `INSERT INTO documents (customer_id, type, issuing_country, number) VALUES ($1, 'national_id', 'DNK', 'ID998877')
+		RETURNING id`, c.CustomerID).Scan(&idCard); err != nil {
+		t.Fatal(err)
+	}
+	image := func(doc uuid.UUID, kind string) string {
+		t.Helper()
+		var id uuid.UUID
+		if err := app.Pool.QueryRow(ctx, `INSERT INTO images (customer_id, document_id, kind, sha256, content_type, size_bytes)
+			VALUES ($1, $2, $3, repeat('a', 64), 'image/jpeg', 1) RETURNING id`, c.CustomerID, doc, kind).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id.String()
+	}
+	cl := app.SignIn(t, rev)
+	for _, v := range []struct{ image, kind string }{{image(passport, "front"), "front"}, {image(idCard, "front"), "front"}, {image(passport, "selfie"), "selfie"}} {
+		err := db.Transact(ctx, app.Pool, func(q *db.Queries, _ pgx.Tx) error {
+			return audit.Record(ctx, q, audit.Event{Actor: audit.UserActor(rev.ID, rev.Email), Action: "image.view", SubjectType: "image",
+				SubjectID: v.image, CaseID: &c.ID, After: map[string]any{"variant": "display", "kind": v.kind}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		note(t, cl, c.ID, "Looked at it.") // each view a line of its own
+	}
+	got := timelineLines(t, cl.Get(t, "/cases/"+c.ID.String()).Doc(t))
+	want := []string{
+		"Reviewer Tester viewed the selfie image sent with the passport SWE PTWO-DOCS (display)",
+		"Reviewer Tester viewed the front image of the national ID DNK ID998877 (display)",
+		"Reviewer Tester viewed the front image of the passport SWE PTWO-DOCS (display)",
+	}
+	var views []string
+	for _, l := range got {
+		if strings.Contains(l, "viewed") {
+			views = append(views, l)
+		}
+	}
+	if strings.Join(views, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("the views read:\n%s\nwant:\n%s", strings.Join(views, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -166,7 +166,16 @@ func Describe(e db.AuditEvent) string {
 	case "image.upload":
 		return "uploaded the " + str("kind") + " image " + str("file_name")
 	case "image.view":
-		return "viewed the " + str("kind") + " image (" + str("variant") + ")"
+		// Which document's, when the timeline read it: a case may have several.
+		d := "viewed the " + str("kind") + " image"
+		if doc := str("document"); doc != "" {
+			if str("kind") == "selfie" {
+				d += " sent with the " + doc
+			} else {
+				d += " of the " + doc
+			}
+		}
+		return d + " (" + str("variant") + ")"
 	case "case.document_arrived":
 		return "moved the case from " + strings.ToLower(Label(Status(str("from")))) + " to " + strings.ToLower(Label(Status(str("to")))) +
 			": a document arrived while it awaited the customer's resubmission" + viaWords(str("via"))

@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -66,7 +67,8 @@ func foldTimeline(events []db.ListCaseTimelineEventsRow, runs []db.ListCaseViewR
 		}
 		var listed []web.AuditRow
 		for v < len(views) && views[v].AuditEvent.ID >= r.FirstID {
-			listed = append(listed, row(views[v].AuditEvent, views[v].ActorName))
+			w := views[v]
+			listed = append(listed, row(viewOf(w.AuditEvent, w.DocumentType, w.DocumentCountry, w.DocumentNumber), w.ActorName))
 			v++
 		}
 		if r.Views == 1 && len(listed) == 1 {
@@ -102,6 +104,37 @@ func assigneeNamed(e db.AuditEvent, name, previous string) db.AuditEvent {
 	e.After = withName(e.After, name)
 	e.Before = withName(e.Before, previous)
 	return e
+}
+
+// viewOf gives an image view the document its image belongs to, in words ("passport GBR
+// P1234567"), for Describe to say which document was looked at; a view of no document's image
+// stays as it is.
+func viewOf(e db.AuditEvent, docType, country, number string) db.AuditEvent {
+	if e.Action != "image.view" || docType == "" {
+		return e
+	}
+	var after map[string]any
+	if json.Unmarshal(e.After, &after) != nil || after == nil {
+		return e
+	}
+	after["document"] = strings.Join(strings.Fields(documentWords(docType)+" "+country+" "+number), " ")
+	if b, err := json.Marshal(after); err == nil {
+		e.After = b
+	}
+	return e
+}
+
+// documentTypeWords are the document types as a sentence says them: customers.DocumentTypes'
+// labels, lower-cased where a sentence would (that package builds on this one, so cannot be
+// asked).
+var documentTypeWords = map[string]string{"passport": "passport", "national_id": "national ID", "driving_licence": "driving licence",
+	"residence_permit": "residence permit", "other": "document"}
+
+func documentWords(t string) string {
+	if w, ok := documentTypeWords[t]; ok {
+		return w
+	}
+	return strings.ReplaceAll(t, "_", " ")
 }
 
 // withName is an audit row's before or after with assignee_name set to name, unless it has one.

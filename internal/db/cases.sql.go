@@ -252,8 +252,11 @@ func (q *Queries) GetOpenCaseForCustomer(ctx context.Context, customerID uuid.UU
 }
 
 const listCaseImageViews = `-- name: ListCaseImageViews :many
-SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.subject_type, e.subject_id, e.case_id, e.before, e.after, e.ip, e.request_id, e.prev_hash, e.hash, coalesce(u.name, '')::text AS actor_name
+SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.subject_type, e.subject_id, e.case_id, e.before, e.after, e.ip, e.request_id, e.prev_hash, e.hash, coalesce(u.name, '')::text AS actor_name, coalesce(d.type::text, '')::text AS document_type,
+    coalesce(d.issuing_country, '')::text AS document_country, coalesce(d.number, '')::text AS document_number
 FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
+    LEFT JOIN images i ON i.id = CASE WHEN e.subject_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN e.subject_id::uuid END
+    LEFT JOIN documents d ON d.id = i.document_id
 WHERE e.case_id = $1 AND e.action = 'image.view' AND e.id > $2
 ORDER BY e.id DESC LIMIT $3
 `
@@ -265,10 +268,15 @@ type ListCaseImageViewsParams struct {
 }
 
 type ListCaseImageViewsRow struct {
-	AuditEvent AuditEvent
-	ActorName  string
+	AuditEvent      AuditEvent
+	ActorName       string
+	DocumentType    string
+	DocumentCountry string
+	DocumentNumber  string
 }
 
+// The document of each image viewed (its type, issuing country and number; empty for an image of no
+// document), so that the timeline says which one was looked at when the case has several.
 func (q *Queries) ListCaseImageViews(ctx context.Context, arg ListCaseImageViewsParams) ([]ListCaseImageViewsRow, error) {
 	rows, err := q.db.Query(ctx, listCaseImageViews, arg.CaseID, arg.AfterID, arg.MaxRows)
 	if err != nil {
@@ -294,6 +302,9 @@ func (q *Queries) ListCaseImageViews(ctx context.Context, arg ListCaseImageViews
 			&i.AuditEvent.PrevHash,
 			&i.AuditEvent.Hash,
 			&i.ActorName,
+			&i.DocumentType,
+			&i.DocumentCountry,
+			&i.DocumentNumber,
 		); err != nil {
 			return nil, err
 		}

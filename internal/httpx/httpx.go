@@ -202,14 +202,16 @@ var statusOf = map[apperr.Code]int{
 	apperr.Invalid: http.StatusUnprocessableEntity, apperr.NotFound: http.StatusNotFound,
 	apperr.Conflict: http.StatusConflict, apperr.Unauthorized: http.StatusUnauthorized,
 	apperr.Forbidden: http.StatusForbidden, apperr.TooMany: http.StatusTooManyRequests,
-	apperr.TooLarge: http.StatusRequestEntityTooLarge, apperr.Unavailable: http.StatusServiceUnavailable,
+	apperr.TooLarge: http.StatusRequestEntityTooLarge, apperr.Unsupported: http.StatusUnsupportedMediaType,
+	apperr.Unavailable: http.StatusServiceUnavailable,
 }
 
 var titleOf = map[int]string{
 	http.StatusUnprocessableEntity: "Please check your input", http.StatusNotFound: "Not found",
 	http.StatusConflict: "Not possible as things stand", http.StatusUnauthorized: "Please sign in",
 	http.StatusForbidden: "Not allowed", http.StatusTooManyRequests: "Too many requests",
-	http.StatusRequestEntityTooLarge: "Too large", http.StatusServiceUnavailable: "Unavailable",
+	http.StatusRequestEntityTooLarge: "Too large", http.StatusUnsupportedMediaType: "Not a type this address reads",
+	http.StatusServiceUnavailable:  "Unavailable",
 	http.StatusInternalServerError: "Something went wrong",
 }
 
@@ -236,19 +238,14 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	if IsAPI(r) || strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html") {
-		body := map[string]any{"error": map[string]any{"message": msg}}
-		if fields := apperr.FieldsOf(err); len(fields) > 0 {
-			list := []map[string]string{}
-			for f, m := range fields {
-				list = append(list, map[string]string{"field": f, "message": m})
-			}
-			body["error"].(map[string]any)["fields"] = list
-		}
-		_ = JSON(w, status, body)
+		_ = JSON(w, status, errorJSON(err, msg))
 		return
 	}
 	// What was wrong with each field, listed: the page has no form to highlight them in.
-	v := web.ErrorView{Status: status, Title: titleOf[status], Message: msg, Fields: web.FieldMessages(apperr.FieldsOf(err))}
+	v := web.ErrorView{Status: status, Title: titleOf[status], Message: msg}
+	if ae, ok := apperr.As(err); ok && ae.Code == apperr.Invalid {
+		v.Fields = web.FieldMessages(ae.FieldNames(), ae.Fields)
+	}
 	var rerr error
 	if auth.PrincipalFrom(r.Context()) == nil {
 		rerr = rd.Public(w, r, status, v.Title, web.PublicErrorPage(v))
@@ -258,6 +255,51 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
 	if rerr != nil {
 		http.Error(w, msg, status)
 	}
+}
+
+// ErrorBody is the JSON of an error, as the API and every JSON answer give it.
+type ErrorBody struct {
+	Error ErrorJSON `json:"error"`
+}
+
+// ErrorJSON is what went wrong: a message, and what was wrong with each field when the request
+// was refused for its fields.
+type ErrorJSON struct {
+	Message string      `json:"message"`
+	Fields  []FieldJSON `json:"fields,omitempty"`
+}
+
+// FieldJSON is one field's problem.
+type FieldJSON struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// errorJSON is err answered in JSON, with msg its message for the user. Fields are listed in the
+// order apperr's FieldNames gives (the request's, or their names'), the same for the same request.
+// A program has no form that highlights its fields: a message that asks to correct the
+// highlighted ones says instead how many fields the request has wrong.
+func errorJSON(err error, msg string) ErrorBody {
+	out := ErrorBody{Error: ErrorJSON{Message: msg}}
+	ae, ok := apperr.As(err)
+	if !ok || ae.Code != apperr.Invalid || len(ae.Fields) == 0 {
+		return out
+	}
+	for _, f := range ae.FieldNames() {
+		out.Error.Fields = append(out.Error.Fields, FieldJSON{Field: f, Message: ae.Fields[f]})
+	}
+	if ae.OnlyFields() {
+		out.Error.Message = invalidFields(len(ae.Fields))
+	}
+	return out
+}
+
+// invalidFields is the message of a JSON answer that refuses n fields.
+func invalidFields(n int) string {
+	if n == 1 {
+		return "The request has 1 invalid field: see fields."
+	}
+	return "The request has " + strconv.Itoa(n) + " invalid fields: see fields."
 }
 
 // IsAPI reports whether r is from a program, answered in JSON: the intake API, or a vendor's

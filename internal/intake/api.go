@@ -40,6 +40,9 @@ type API struct {
 // maxJSON bounds a JSON request body.
 const maxJSON = 1 << 20
 
+// maxJSONDepth is how deeply encoding/json reads nested objects and lists (its maxNestingDepth).
+const maxJSONDepth = 10000
+
 func (a *API) origin(r *http.Request) customers.Origin {
 	t := TokenFrom(r.Context())
 	return customers.Origin{Actor: t.Actor(), Via: "api:" + t.Name}
@@ -200,6 +203,9 @@ func decodeJSON(body []byte, v any) error {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
+		case errors.As(err, &se) && strings.HasSuffix(se.Error(), "exceeded max depth"):
+			// Maybe valid JSON, but deeper than encoding/json reads: saying it is not would mislead.
+			return apperr.New(apperr.Invalid, "The JSON is nested too deeply (more than %d levels).", maxJSONDepth)
 		case errors.As(err, &se):
 			return apperr.New(apperr.Invalid, "The body is not valid JSON (at byte %d).", se.Offset)
 		case errors.As(err, &te) && te.Field == "":
@@ -357,17 +363,18 @@ func imageJSON(im db.Image) ImageJSON {
 }
 
 // CreateCustomer is POST /api/v1/customers.
-func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) error {
+func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) (err error) {
 	if err := requestText(r); err != nil {
 		return err
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
-		return apperr.New(apperr.Invalid, "Send the customer as JSON, with Content-Type: application/json.")
+		return unsupported(r, "Send the customer as JSON", "application/json")
 	}
 	body, err := readBody(w, r, maxJSON)
 	if err != nil {
 		return err
 	}
+	defer func() { err = inRequestOrder(err, body, reflect.TypeFor[customers.Input]()) }()
 	return a.idempotent(w, r, body, func(remember remember) (int, any, error) {
 		var in customers.Input
 		if err := decodeJSON(body, &in); err != nil {
@@ -440,7 +447,7 @@ func (a *API) FindCustomer(w http.ResponseWriter, r *http.Request) error {
 
 // AddDocument is POST /api/v1/customers/{id}/documents (multipart: fields and files front, back,
 // selfie).
-func (a *API) AddDocument(w http.ResponseWriter, r *http.Request) error {
+func (a *API) AddDocument(w http.ResponseWriter, r *http.Request) (err error) {
 	if err := requestText(r); err != nil {
 		return err
 	}
@@ -448,9 +455,10 @@ func (a *API) AddDocument(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		return apperr.New(apperr.Invalid, "Send the document as multipart/form-data with the files front, back and selfie.")
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		return unsupported(r, "Send the document as a form with the files front, back and selfie", "multipart/form-data")
 	}
+	defer func() { err = inOrder(err, documentParts...) }()
 	body, err := readBody(w, r, a.Customers.Limits.MaxBytes*6+1<<20)
 	if err != nil {
 		return err

@@ -87,7 +87,7 @@ func TestCreateCustomerValidationAndIdempotency(t *testing.T) {
 			t.Errorf("%s: no message for %s: %s", body, field, r.Body)
 		}
 	}
-	if r := c.API(t, "POST", "/api/v1/customers", token, "text/plain", []byte(`{"surname": "X"}`)); r.Status != http.StatusUnprocessableEntity ||
+	if r := c.API(t, "POST", "/api/v1/customers", token, "text/plain", []byte(`{"surname": "X"}`)); r.Status != http.StatusUnsupportedMediaType ||
 		!strings.Contains(decodeErr(t, r).Error.Message, "application/json") {
 		t.Fatalf("JSON sent as text/plain: %d %s", r.Status, r.Body)
 	}

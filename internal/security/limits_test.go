@@ -50,7 +50,7 @@ var params = regexp.MustCompile(`\{[a-z]+\}`)
 // TestPathTraversal puts each traversal in each parameter of each route ({id}, {doc}, {variant},
 // {token}, {verdict}, {vendor}, {env}), the others filled with real ids, as a signed-in admin (an
 // API token on the API, nobody on public routes), and does the same under /static/. Every answer
-// is a refusal (404, or 400/405/409/422) with a page or a JSON error that says so: never a server
+// is a refusal (404, or 400/405/409/415/422) with a page or a JSON error that says so: never a server
 // error, never a file, never a success.
 func TestPathTraversal(t *testing.T) {
 	app := testenv.NewApp(t)
@@ -90,7 +90,8 @@ func TestPathTraversal(t *testing.T) {
 				seen[fmt.Sprint(res.Status)] = true
 				label := fmt.Sprintf("%s %s with %s=%q", rt.Method, rt.Pattern, name, clip(bad))
 				switch res.Status {
-				case http.StatusNotFound, http.StatusBadRequest, http.StatusMethodNotAllowed, http.StatusConflict, http.StatusUnprocessableEntity:
+				case http.StatusNotFound, http.StatusBadRequest, http.StatusMethodNotAllowed, http.StatusConflict, http.StatusUnsupportedMediaType,
+					http.StatusUnprocessableEntity:
 				default:
 					t.Errorf("%s: %d → %q", label, res.Status, res.Location)
 				}

@@ -15,6 +15,7 @@ import (
 	"kycdesk/internal/httpx"
 	"kycdesk/internal/intake"
 	"kycdesk/internal/sessions"
+	"kycdesk/internal/words"
 	"kycdesk/static"
 )
 
@@ -197,13 +198,25 @@ func (s *Server) Handler() http.Handler {
 			r.Method(http.MethodHead, rt.Pattern, h)
 		}
 	}
-	r.NotFound(s.R.Wrap(func(w http.ResponseWriter, r *http.Request) error {
+	notFound := s.R.Wrap(func(w http.ResponseWriter, r *http.Request) error {
+		if httpx.IsAPI(r) {
+			return apperr.New(apperr.NotFound, "There is nothing at this address: the API's addresses are listed in /api/v1/openapi.json.")
+		}
 		return apperr.New(apperr.NotFound, "There is no page at this address.")
-	}))
+	})
+	r.NotFound(notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
-		msg := "Method not allowed: " + req.Method + " is not one this address answers."
+		// chi keeps the methods it found to itself when the handler is ours: ask the routes.
+		allowed := allowedMethods(r, req)
+		if len(allowed) == 0 { // a method chi does not know, at an address that answers none
+			notFound(w, req)
+			return
+		}
+		// RFC 9110 (15.5.6): a 405 lists the methods the address does answer.
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		msg := "Method not allowed: " + req.Method + " is not one this address answers; it answers " + words.Join(allowed) + "."
 		if httpx.IsAPI(req) { // the API answers in its error shape
-			_ = httpx.JSON(w, http.StatusMethodNotAllowed, map[string]any{"error": map[string]any{"message": msg}})
+			_ = httpx.JSON(w, http.StatusMethodNotAllowed, httpx.ErrorBody{Error: httpx.ErrorJSON{Message: msg}})
 			return
 		}
 		// A form that was refused (422) leaves its action's address in the address bar: reloading
@@ -217,6 +230,25 @@ func (s *Server) Handler() http.Handler {
 		http.Error(w, msg, http.StatusMethodNotAllowed)
 	})
 	return r
+}
+
+// methods are the methods an address may answer, in the order an Allow header lists them.
+var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions}
+
+// allowedMethods lists the methods req's address answers (none when it answers none).
+func allowedMethods(r chi.Routes, req *http.Request) []string {
+	path := req.URL.RawPath // what chi routes by
+	if path == "" {
+		path = req.URL.Path
+	}
+	var out []string
+	for _, m := range methods {
+		if r.Match(chi.NewRouteContext(), m, path) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // pageAbove is the page a form posting to path belongs to: path's own form page (path/new for a
