@@ -32,13 +32,19 @@ func postForm(t *testing.T, body []byte) *http.Request {
 }
 
 // storableText reports whether s can be written to a PostgreSQL text column and shown as it is:
-// valid UTF-8, no control characters (line breaks only where allowed) and no bidi controls.
+// valid UTF-8, no control characters (line breaks only where allowed), no invisible format
+// characters (bidi controls, zero-width spaces …) and a zero-width joiner or non-joiner only
+// between letters or marks.
 func storableText(s string, lines bool) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
-	for _, r := range s {
-		if (r == '\n' && lines) || !(unicode.IsControl(r) || bidiControl(r)) {
+	rs := []rune(s)
+	for i, r := range rs {
+		if joiner(r) && (i == 0 || i == len(rs)-1 || !inWord(rs[i-1]) || !inWord(rs[i+1])) {
+			return false
+		}
+		if (r == '\n' && lines) || !(unicode.IsControl(r) || invisible(r)) {
 			continue
 		}
 		return false
@@ -72,6 +78,9 @@ func FuzzCustomerForm(f *testing.F) {
 		{"surname": {"A"}, "date_of_birth": {"1899-12-31"}, "nationality": {"GB"}, "phone": {"12"}, "external_ref": {"a b"}},
 		{"surname": {"B"}, "nationality": {"XYZ"}, "residence_country": {"XXA"}},
 		{"surname": {"C"}, "nationality": {"d<<"}, "residence_country": {"Germany"}},
+		{"surname": {"\u200b"}, "given_names": {"\u3164"}, "phone": {"+   ()"}},
+		{"surname": {"\u200dX\u200d"}, "given_names": {"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \ufeffAnn\u00ad"}, "phone": {"----"}},
+		{"surname": {"Today"}, "date_of_birth": {"2026-03-01"}, "phone": {"+1 (0) 12"}},
 	} {
 		f.Add([]byte(v.Encode()))
 	}
@@ -130,6 +139,10 @@ func checkCustomer(t *testing.T, in Input) {
 	if in.Surname == "" || !tidy(in.Surname) || !tidy(in.GivenNames) || utf8.RuneCountInString(in.Surname) > 200 || utf8.RuneCountInString(in.GivenNames) > 200 {
 		t.Fatalf("names %q %q", in.GivenNames, in.Surname)
 	}
+	// A name shows: it has a letter that is not blank.
+	if !hasLetter(in.Surname) || (in.GivenNames != "" && !hasLetter(in.GivenNames)) {
+		t.Fatalf("names without a letter that shows: %q %q", in.GivenNames, in.Surname)
+	}
 	// The address's limit is on the whole (500 characters, refused beyond, never cut), not a line.
 	if utf8.RuneCountInString(in.Address) > 500 {
 		t.Fatalf("address of %d characters accepted", utf8.RuneCountInString(in.Address))
@@ -144,7 +157,8 @@ func checkCustomer(t *testing.T, in Input) {
 	}
 	if in.DateOfBirth != "" {
 		d, err := time.Parse("2006-01-02", in.DateOfBirth)
-		if err != nil || d.After(fuzzNow) || d.Year() < 1900 {
+		// In the past: before today's date, not merely before this instant of it.
+		if err != nil || d.Year() < 1900 || d.Format(time.DateOnly) >= fuzzNow.Format(time.DateOnly) {
 			t.Fatalf("date of birth %q", in.DateOfBirth)
 		}
 	}
@@ -160,8 +174,16 @@ func checkCustomer(t *testing.T, in Input) {
 			t.Fatalf("email %q", in.Email)
 		}
 	}
-	if in.Phone != "" && !phoneRe.MatchString(in.Phone) {
-		t.Fatalf("phone %q", in.Phone)
+	if in.Phone != "" {
+		digits := 0
+		for _, r := range in.Phone {
+			if r >= '0' && r <= '9' {
+				digits++
+			}
+		}
+		if !phoneRe.MatchString(in.Phone) || digits < 4 || digits > 32 {
+			t.Fatalf("phone %q (%d digits)", in.Phone, digits)
+		}
 	}
 }
 
@@ -177,6 +199,8 @@ func FuzzDocumentForm(f *testing.F) {
 		{"type": {"passport"}, "issuing_country": {"ZZZ"}},
 		{"type": {"passport"}, "issuing_country": {"D"}},
 		{"type": {"other"}, "number": {strings.Repeat("9", 39) + " 9"}},
+		{"type": {"passport"}, "issue_date": {"2099-01-01"}},
+		{"type": {"passport"}, "issue_date": {"2026-03-02"}, "expiry_date": {"2036-03-01"}},
 	} {
 		f.Add([]byte(v.Encode()))
 	}
@@ -188,7 +212,7 @@ func FuzzDocumentForm(f *testing.F) {
 		}
 		fv := r.PostFormValue
 		d := DocumentInput{Type: fv("type"), IssuingCountry: fv("issuing_country"), Number: fv("number"), IssueDate: fv("issue_date"), ExpiryDate: fv("expiry_date")}
-		errs := d.Normalise()
+		errs := d.Normalise(fuzzNow)
 		for k, msg := range errs {
 			if !fields[k] || msg == "" {
 				t.Fatalf("error %q: %q is not a field of the form", k, msg)
@@ -204,11 +228,13 @@ func FuzzDocumentForm(f *testing.F) {
 		}
 		issue, err1 := parseDate(d.IssueDate)
 		expiry, err2 := parseDate(d.ExpiryDate)
-		if !err1 || !err2 || (issue != nil && expiry != nil && !expiry.After(*issue)) {
+		// Issued by now somewhere on earth: no later than the date in UTC+14.
+		if !err1 || !err2 || (issue != nil && expiry != nil && !expiry.After(*issue)) ||
+			(issue != nil && issue.Format(time.DateOnly) > fuzzNow.Add(14*time.Hour).Format(time.DateOnly)) {
 			t.Fatalf("dates %q %q", d.IssueDate, d.ExpiryDate)
 		}
 		again := d
-		if errs := again.Normalise(); len(errs) > 0 || again != d {
+		if errs := again.Normalise(fuzzNow); len(errs) > 0 || again != d {
 			t.Fatalf("accepted document does not normalise to itself: %+v → %+v %v", d, again, errs)
 		}
 	})

@@ -62,21 +62,63 @@ var (
 )
 
 // clean makes one line of text fit to store and show: invalid UTF-8 becomes U+FFFD, spaces of any
-// kind one space, control characters (NUL included, which PostgreSQL refuses) and the bidi
-// controls that reorder what a reviewer reads are dropped. Nothing is cut: a value longer than its
-// field allows is refused (longer), never shortened without a word.
+// kind one space, control characters (NUL included, which PostgreSQL refuses) and invisible
+// format characters (invisible) are dropped. Nothing is cut: a value longer than its field allows
+// is refused (longer), never shortened without a word.
 func clean(s string) string {
-	s = strings.Map(func(r rune) rune {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	var prev rune // the last rune kept
+	for i, r := range s {
 		switch {
 		case unicode.IsSpace(r):
-			return ' '
-		case unicode.IsControl(r), bidiControl(r):
-			return -1
+			r = ' '
+		case unicode.IsControl(r):
+			continue
+		case joiner(r):
+			// Kept only inside a word, where it shapes how the word is written.
+			next, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
+			if !inWord(prev) || !inWord(next) {
+				continue
+			}
+		case invisible(r):
+			continue
 		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-	return strings.Join(strings.Fields(s), " ")
+		b.WriteRune(r)
+		prev = r
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
 }
+
+// invisible reports the format characters (Unicode category Cf) but the zero-width joiner and
+// non-joiner: zero-width spaces, the bidi embedding, override and isolate controls, which make
+// text read in another order than it is stored ("\u202egpj.exe" shows as "exe.jpg"), the
+// direction marks, the byte order mark, the soft hyphen, tags. They show nothing, so a name made
+// of them looks empty, and two names that read alike would differ.
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) && !joiner(r)
+}
+
+// joiner reports the zero-width non-joiner and joiner, part of how words of some scripts are
+// written (Persian "می‌خواهم", conjuncts of Indic scripts): clean keeps them between letters.
+func joiner(r rune) bool { return r == '\u200c' || r == '\u200d' }
+
+// inWord reports a letter or a mark (the vowel signs and viramas a joiner follows in Indic
+// scripts).
+func inWord(r rune) bool { return unicode.In(r, unicode.L, unicode.M) }
+
+// visibleLetter reports a letter that shows: not one of the Hangul fillers, letters by category
+// that show as blank space (U+3164 is a favourite invisible name).
+func visibleLetter(r rune) bool {
+	switch r {
+	case '\u115f', '\u1160', '\u3164', '\uffa0':
+		return false
+	}
+	return unicode.IsLetter(r)
+}
+
+// hasLetter reports whether a name has a letter that shows.
+func hasLetter(s string) bool { return strings.ContainsFunc(s, visibleLetter) }
 
 // longer reports a value over max characters, with the message a field shows.
 func longer(s string, max int) (string, bool) {
@@ -84,13 +126,6 @@ func longer(s string, max int) (string, bool) {
 		return fmt.Sprintf("Use at most %d characters (this has %d).", max, utf8.RuneCountInString(s)), true
 	}
 	return "", false
-}
-
-// bidiControl reports the embedding, override and isolate controls, which make text read in
-// another order than it is stored ("\u202egpj.exe" shows as "exe.jpg"). Other invisible
-// formatting characters stay: the zero-width joiners are part of how some names are written.
-func bidiControl(r rune) bool {
-	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
 }
 
 // cleanText keeps line breaks (addresses) but trims each line and removes control characters.
@@ -102,6 +137,30 @@ func cleanText(s string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// today is the date of now (UTC), as parseDate reads dates: midnight UTC.
+func today(now time.Time) time.Time {
+	y, m, d := now.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// latestToday is the latest date it is anywhere at now: the date of now in UTC+14. A document
+// issued "today" where it was issued is not in the future, whatever the date in UTC.
+func latestToday(now time.Time) time.Time {
+	return today(now.Add(14 * time.Hour))
+}
+
+// validPhone reports a phone number of 4 to 32 digits, with spaces and + ( ) . / - between them:
+// the separators alone ("+ ()", "----") are no number.
+func validPhone(s string) bool {
+	digits := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	return phoneRe.MatchString(s) && digits >= 4 && digits <= 32
 }
 
 // parseDate reads YYYY-MM-DD; "" is no date.
@@ -158,11 +217,18 @@ func (in *Input) Normalise(now time.Time) map[string]string {
 	}
 	if in.Surname == "" {
 		errs["surname"] = "Enter the surname."
+	} else if !hasLetter(in.Surname) {
+		errs["surname"] = "Enter the surname in letters: this has none."
+	}
+	if in.GivenNames != "" && !hasLetter(in.GivenNames) {
+		errs["given_names"] = "Enter the given names in letters (this has none), or leave the field empty."
 	}
 	if dob, ok := parseDate(in.DateOfBirth); !ok {
 		errs["date_of_birth"] = "Use a date like 1980-12-31."
-	} else if dob != nil && (dob.After(now) || dob.Year() < 1900) {
-		errs["date_of_birth"] = "The date of birth must be in the past (after 1900)."
+	} else if dob != nil && (!dob.Before(today(now)) || dob.Year() < 1900) {
+		// Today is not in the past: a date of birth is before it. How old a customer must be
+		// is a reviewer's flag (the minimum age), not a refusal here.
+		errs["date_of_birth"] = "The date of birth must be in the past (before today, from 1900 on)."
 	}
 	countryField(&in.Nationality, "nationality", normalize.ParseCountryCode, errs)
 	countryField(&in.ResidenceCountry, "residence_country", normalize.ParseResidenceCode, errs)
@@ -171,22 +237,23 @@ func (in *Input) Normalise(now time.Time) map[string]string {
 			errs["email"] = "Enter a valid email address, like name@example.com."
 		}
 	}
-	if in.Phone != "" && !phoneRe.MatchString(in.Phone) {
+	if in.Phone != "" && !validPhone(in.Phone) {
 		errs["phone"] = "Use 4 to 32 digits, spaces and + ( ) . / - only."
 	}
 	if len(in.Documents) > 10 {
 		errs["documents"] = "Declare at most 10 documents at once."
 	}
 	for i := range in.Documents {
-		for k, v := range in.Documents[i].Normalise() {
+		for k, v := range in.Documents[i].Normalise(now) {
 			errs[fmt.Sprintf("documents[%d].%s", i, k)] = v
 		}
 	}
 	return errs
 }
 
-// Normalise checks a document's declared data in place and returns field errors.
-func (d *DocumentInput) Normalise() map[string]string {
+// Normalise checks a document's declared data in place and returns field errors. now is when:
+// a document is not issued after it.
+func (d *DocumentInput) Normalise(now time.Time) map[string]string {
 	errs := map[string]string{}
 	d.Type = strings.TrimSpace(d.Type)
 	d.Number = strings.ToUpper(clean(d.Number))
@@ -202,6 +269,8 @@ func (d *DocumentInput) Normalise() map[string]string {
 	issue, ok1 := parseDate(d.IssueDate)
 	if !ok1 {
 		errs["issue_date"] = "Use a date like 2020-12-31."
+	} else if issue != nil && issue.After(latestToday(now)) {
+		errs["issue_date"] = "The issue date cannot be in the future."
 	}
 	expiry, ok2 := parseDate(d.ExpiryDate)
 	if !ok2 {

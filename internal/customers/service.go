@@ -287,7 +287,7 @@ type AddedThen func(q *db.Queries, tx pgx.Tx, a Added) error
 // case.create with the document and the earlier case it follows: a rejected customer sending a
 // new passport, or an approved one a renewed document, must be looked at by someone.
 func (s *Service) AddDocumentToCase(ctx context.Context, o Origin, customerID uuid.UUID, d DocumentInput, files []File, then AddedThen) (Added, error) {
-	errs := d.Normalise()
+	errs := d.Normalise(time.Now())
 	files = withoutBackOfPassport(d, files, errs)
 	uploads, ferrs := s.process(files)
 	for k, v := range ferrs {

@@ -426,7 +426,8 @@ func (a *API) FindCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err := requestText(r); err != nil {
 		return err
 	}
-	ref := r.URL.Query().Get("external_ref")
+	// Trimmed as creating a customer trims it: " QA-1 " finds the customer created as " QA-1 ".
+	ref := strings.TrimSpace(r.URL.Query().Get("external_ref"))
 	if ref == "" {
 		return apperr.Field("external_ref", "Give the external reference to look up.")
 	}

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -27,6 +28,8 @@ func FuzzDecodeCustomer(f *testing.F) {
 		`{"surname":"A","documents":[{"type":"passport"},{"type":"visa","number":"<<<"}]}`,
 		`{"surname":1}`, `{"surname":"A","extra":true}`, `{"surname":"A"} {"surname":"B"}`, `[{"surname":"A"}]`,
 		`null`, ``, `{"surname":"A","documents":null}`, `{"SURNAME":"case"}`,
+		`{"surname":"A","surname":"B"}`, `{"surname":"A","documents":[{"type":"passport","type":"other"}]}`, `{"surname":"A","sur\u006eame":"B"}`,
+		`{"surname":"\u200b","phone":"----","documents":[{"type":"passport","issue_date":"2099-01-01"}]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -48,6 +51,11 @@ func FuzzDecodeCustomer(f *testing.F) {
 			}
 			return
 		}
+		// Decoding keeps one value per member: a body that sent one twice is refused, never read
+		// as its last value.
+		if !distinctMembers(body) {
+			t.Fatalf("accepted %s, which sends a member twice", body)
+		}
 		if errs := in.Normalise(now); len(errs) > 0 {
 			return
 		}
@@ -68,6 +76,38 @@ func FuzzDecodeCustomer(f *testing.F) {
 			t.Fatalf("sent back: %+v → %+v %v", in, again, errs)
 		}
 	})
+}
+
+// distinctMembers reports whether no object in the JSON value raw has a member twice.
+func distinctMembers(raw []byte) bool {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return true
+	}
+	switch raw[0] {
+	case '{':
+		members, ok := objectMembers(raw)
+		if !ok {
+			return true // not an object: nothing to repeat
+		}
+		seen := map[string]bool{}
+		for _, m := range members {
+			if seen[m.name] || !distinctMembers(m.value) {
+				return false
+			}
+			seen[m.name] = true
+		}
+	case '[':
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) == nil {
+			for _, it := range items {
+				if !distinctMembers(it) {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 func texts(in customers.Input) []string {
