@@ -32,6 +32,29 @@ INSERT INTO documents (customer_id, type, issuing_country, number, issue_date, e
 VALUES (@customer_id, @type, @issuing_country, @number, sqlc.narg(issue_date), sqlc.narg(expiry_date), sqlc.narg(created_by))
 RETURNING *;
 
+-- name: ListUntouchedCaseDocuments :many
+-- The documents of a case (case_documents) of one type and issuing country that review has not
+-- touched yet: no check, document decision or liveness verdict on them. image_kinds: the kinds of
+-- the images each has. Images sent for one of them join it (Service.AddDocumentToCase), oldest
+-- first.
+SELECT d.*, coalesce(array_agg(DISTINCT i.kind::text) FILTER (WHERE i.kind IS NOT NULL), '{}')::text[] AS image_kinds
+FROM case_documents cd
+JOIN documents d ON d.id = cd.document_id
+LEFT JOIN images i ON i.document_id = d.id
+WHERE cd.case_id = @case_id AND d.type = @type AND d.issuing_country = @issuing_country
+  AND NOT EXISTS (SELECT 1 FROM checks k WHERE k.document_id = d.id)
+  AND NOT EXISTS (SELECT 1 FROM document_decisions x WHERE x.document_id = d.id)
+  AND NOT EXISTS (SELECT 1 FROM liveness_verdicts v WHERE v.document_id = d.id)
+GROUP BY d.id
+ORDER BY d.created_at, d.id;
+
+-- name: FillDocumentDates :one
+-- Gives a document the dates it was declared without (a date it has stays as it is).
+UPDATE documents SET issue_date = coalesce(issue_date, sqlc.narg(issue_date)),
+    expiry_date = coalesce(expiry_date, sqlc.narg(expiry_date))
+WHERE id = @id
+RETURNING *;
+
 -- name: GetDocument :one
 SELECT * FROM documents WHERE id = @id;
 

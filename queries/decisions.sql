@@ -65,7 +65,8 @@ UPDATE cases SET assignee_id = sqlc.narg(assignee_id), last_activity_at = now() 
 -- newest, whichever case it was made in (a later decision on the same document reverses an earlier
 -- one). image_since: for a new image asked for, whether an image of that kind has come for the
 -- customer since, on any of their documents: a customer answers by sending the document again,
--- which makes a new document (nothing adds images to an existing one).
+-- which makes a new document (images join an existing document only when review has not touched
+-- it: never one decided on, see ListUntouchedCaseDocuments).
 SELECT DISTINCT ON (d.document_id) d.document_id, d.outcome, d.side, d.decided_at, r.label AS reason_label,
     (d.side IS NOT NULL AND EXISTS (
         SELECT 1 FROM images i

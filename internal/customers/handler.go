@@ -223,12 +223,27 @@ func (h *Handler) AddDocument(w http.ResponseWriter, r *http.Request) error {
 		return backToCase(w, r, added.CaseID, err)
 	}
 	msg := fmt.Sprintf("The document and %d image(s) were added.", len(files))
+	if added.Joined {
+		// Sent again as it was declared: the images went to that document, not a second one.
+		label := DocumentTypeLabel(added.Document.Type) // "National ID" reads "national ID" in a sentence
+		msg = fmt.Sprintf("The %d image(s) were added to the %s %s already on the case.",
+			len(files), strings.ToLower(label[:1])+label[1:], documentName(added.Document))
+	}
 	if added.Opened {
 		msg += " The customer's earlier cases were all decided, so a new case was opened for the document: this one, in the queue."
 	}
 	httpx.SetFlash(w, "ok", msg)
 	// To the case the document joined: the open case, or the one it opened.
 	return httpx.Redirect(w, r, "/cases/"+added.CaseID.String())
+}
+
+// documentName is how a flash names a document: its number and issuing country, where known.
+func documentName(d db.Document) string {
+	name := strings.TrimSpace(d.Number + " " + d.IssuingCountry)
+	if name == "" {
+		return "(no number)"
+	}
+	return name
 }
 
 // sentFiles names the files a multipart request sent, per image slot, as pages show file names.

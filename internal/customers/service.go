@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -244,8 +245,9 @@ type File struct {
 // anything is stored; a refused file is reported by its field ("front", "back", "selfie") with its
 // name and the reason, and nothing is kept. Images already known (same content) are stored once.
 // The document joins the customer's open case; a customer whose cases are all decided gets a new
-// one (see AddDocumentToCase). A customer's case awaiting resubmission goes back to work in the
-// same transaction (see cases.DocumentArrived).
+// one; images of a document the open case has already, without those sides, join that document
+// instead (see AddDocumentToCase). A customer's case awaiting resubmission goes back to work in
+// the same transaction (see cases.DocumentArrived).
 func (s *Service) AddDocument(ctx context.Context, o Origin, customerID uuid.UUID, d DocumentInput, files []File) (db.Document, []db.Image, error) {
 	return s.AddDocumentThen(ctx, o, customerID, d, files, nil)
 }
@@ -277,6 +279,10 @@ type Added struct {
 	// After is, when the document opened a case, the customer's latest earlier case (decided):
 	// the one the new case comes after. Nil when there is none.
 	After *db.Case
+	// Joined: the images went to a document the case has already (declared with the customer,
+	// or sent earlier without the sides sent now), not to a new one; see sameDocument. Document
+	// is that document, its dates filled in where it had none and the sender gave them.
+	Joined bool
 }
 
 // AddedThen is DocumentThen told which case the document joined.
@@ -286,6 +292,12 @@ type AddedThen func(q *db.Queries, tx pgx.Tx, a Added) error
 // a customer with no open case opens one (status new, in the queue, unassigned), audited as
 // case.create with the document and the earlier case it follows: a rejected customer sending a
 // new passport, or an approved one a renewed document, must be looked at by someone.
+//
+// Images of a document the open case has already, untouched by review and without the sides sent
+// (a passport declared when the customer was created, whose data page comes now), join that
+// document instead of making a second one, audited as document.images_added (see sameDocument).
+// Anything else is a new document: a side sent again is a resubmission, which the app keeps as a
+// new document beside the one a reviewer looked at.
 func (s *Service) AddDocumentToCase(ctx context.Context, o Origin, customerID uuid.UUID, d DocumentInput, files []File, then AddedThen) (Added, error) {
 	errs := d.Normalise(time.Now())
 	files = withoutBackOfPassport(d, files, errs)
@@ -339,11 +351,27 @@ func (s *Service) AddDocumentToCase(ctx context.Context, o Origin, customerID uu
 		default:
 			return err
 		}
-		doc, err := q.CreateDocument(ctx, db.CreateDocumentParams{CustomerID: customerID, Type: db.DocumentType(d.Type),
-			IssuingCountry: d.IssuingCountry, Number: d.Number, IssueDate: optDate(d.IssueDate), ExpiryDate: optDate(d.ExpiryDate), CreatedBy: o.UserID})
+		var existing *db.Document
+		if !out.Opened {
+			// Only the open case's: a document of a decided case stays as it was decided on.
+			if existing, err = sameDocument(ctx, q, out.CaseID, d, uploads); err != nil {
+				return err
+			}
+		}
+		var doc db.Document
+		switch {
+		case existing == nil:
+			doc, err = q.CreateDocument(ctx, db.CreateDocumentParams{CustomerID: customerID, Type: db.DocumentType(d.Type),
+				IssuingCountry: d.IssuingCountry, Number: d.Number, IssueDate: optDate(d.IssueDate), ExpiryDate: optDate(d.ExpiryDate), CreatedBy: o.UserID})
+		case (existing.IssueDate == nil && d.IssueDate != "") || (existing.ExpiryDate == nil && d.ExpiryDate != ""):
+			doc, err = q.FillDocumentDates(ctx, db.FillDocumentDatesParams{ID: existing.ID, IssueDate: optDate(d.IssueDate), ExpiryDate: optDate(d.ExpiryDate)})
+		default:
+			doc = *existing
+		}
 		if err != nil {
 			return err
 		}
+		out.Joined = existing != nil
 		out.Document = doc
 		// The case row (its search text, or the new case itself) before the audit chain: the
 		// order every mutation of a case takes.
@@ -383,8 +411,17 @@ func (s *Service) AddDocumentToCase(ctx context.Context, o Origin, customerID uu
 				return err
 			}
 		}
-		if err := audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "document.add", SubjectType: "document", SubjectID: doc.ID.String(),
-			CaseID: &caseID, After: map[string]any{"customer_id": customerID, "document": d, "via": o.Via}}); err != nil {
+		ev := audit.Event{Actor: o.Actor, Action: "document.add", SubjectType: "document", SubjectID: doc.ID.String(),
+			CaseID: &caseID, After: map[string]any{"customer_id": customerID, "document": d, "via": o.Via}}
+		if existing != nil {
+			// What was sent, and the document's dates before and after: a date it was declared
+			// without is filled in from what was sent.
+			ev.Action = "document.images_added"
+			after := documentDates(doc)
+			after["customer_id"], after["document"], after["via"] = customerID, d, o.Via
+			ev.Before, ev.After = documentDates(*existing), after
+		}
+		if err := audit.Record(ctx, q, ev); err != nil {
 			return err
 		}
 		out.Images, err = s.insertImages(ctx, q, o, c.ID, &doc.ID, &caseID, uploads)
@@ -411,6 +448,62 @@ func (s *Service) AddDocumentToCase(ctx context.Context, o Origin, customerID uu
 		return then(q, tx, out)
 	})
 	return out, err
+}
+
+// sameDocument is the document of the case caseID that the images sent with d are of, nil when
+// none is: one review has not touched (no check, decision or liveness verdict on it: what was
+// checked or decided stays as it was checked or decided), of the same type and issuing country,
+// with the same number as normalize.DocumentNumber compares numbers (upper case, no spaces or
+// MRZ fillers), and with no image yet of a side (front, back) sent. Selfies take no side: a
+// customer may give several. Dates agree where both are given; one the document lacks is filled
+// in from d, as long as the expiry stays after the issue date. Dates that differ are another
+// issue of the document (a renewed licence keeps its number), so a new document. The oldest such
+// document is taken. Having no check, it gets the intake API's automatic checks (keyed by the
+// document) as a new document does.
+func sameDocument(ctx context.Context, q *db.Queries, caseID uuid.UUID, d DocumentInput, uploads []upload) (*db.Document, error) {
+	rows, err := q.ListUntouchedCaseDocuments(ctx, db.ListUntouchedCaseDocumentsParams{CaseID: caseID, Type: db.DocumentType(d.Type),
+		IssuingCountry: d.IssuingCountry})
+	if err != nil {
+		return nil, err
+	}
+	number := normalize.DocumentNumber(d.Number)
+rows:
+	for _, r := range rows {
+		if normalize.DocumentNumber(r.Number) != number {
+			continue
+		}
+		issue, okIssue := sameDate(r.IssueDate, d.IssueDate)
+		expiry, okExpiry := sameDate(r.ExpiryDate, d.ExpiryDate)
+		if !okIssue || !okExpiry || (issue != nil && expiry != nil && !expiry.After(*issue)) {
+			continue
+		}
+		for _, u := range uploads {
+			if u.kind != "selfie" && slices.Contains(r.ImageKinds, u.kind) {
+				continue rows
+			}
+		}
+		return &db.Document{ID: r.ID, CustomerID: r.CustomerID, Type: r.Type, IssuingCountry: r.IssuingCountry, Number: r.Number,
+			IssueDate: r.IssueDate, ExpiryDate: r.ExpiryDate, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, ArtemisDocumentID: r.ArtemisDocumentID}, nil
+	}
+	return nil, nil
+}
+
+// sameDate is a document's date once sent (YYYY-MM-DD, "" for none) is taken into account: the
+// one it has, else the one sent. False when both are given and differ.
+func sameDate(has *time.Time, sent string) (*time.Time, bool) {
+	t := optDate(sent)
+	switch {
+	case has == nil:
+		return t, true
+	case t == nil:
+		return has, true
+	}
+	return has, has.Equal(*t)
+}
+
+// documentDates is a document's dates as audit rows record them.
+func documentDates(d db.Document) map[string]any {
+	return map[string]any{"document_id": d.ID, "issue_date": dateText(d.IssueDate), "expiry_date": dateText(d.ExpiryDate)}
 }
 
 // latestCase is the customer's newest case, nil when they have none.

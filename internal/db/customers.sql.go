@@ -180,6 +180,38 @@ func (q *Queries) CreateImage(ctx context.Context, arg CreateImageParams) (Image
 	return i, err
 }
 
+const fillDocumentDates = `-- name: FillDocumentDates :one
+UPDATE documents SET issue_date = coalesce(issue_date, $1),
+    expiry_date = coalesce(expiry_date, $2)
+WHERE id = $3
+RETURNING id, customer_id, type, issuing_country, number, issue_date, expiry_date, created_by, created_at, artemis_document_id
+`
+
+type FillDocumentDatesParams struct {
+	IssueDate  *time.Time
+	ExpiryDate *time.Time
+	ID         uuid.UUID
+}
+
+// Gives a document the dates it was declared without (a date it has stays as it is).
+func (q *Queries) FillDocumentDates(ctx context.Context, arg FillDocumentDatesParams) (Document, error) {
+	row := q.db.QueryRow(ctx, fillDocumentDates, arg.IssueDate, arg.ExpiryDate, arg.ID)
+	var i Document
+	err := row.Scan(
+		&i.ID,
+		&i.CustomerID,
+		&i.Type,
+		&i.IssuingCountry,
+		&i.Number,
+		&i.IssueDate,
+		&i.ExpiryDate,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.ArtemisDocumentID,
+	)
+	return i, err
+}
+
 const getCustomer = `-- name: GetCustomer :one
 SELECT id, external_ref, given_names, surname, date_of_birth, nationality, residence_country, email, phone, address, created_by, created_via, created_at, updated_at, artemis_customer_id FROM customers WHERE id = $1
 `
@@ -465,6 +497,75 @@ func (q *Queries) ListCustomerImages(ctx context.Context, customerID uuid.UUID) 
 			&i.UploadedBy,
 			&i.UploadedVia,
 			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listUntouchedCaseDocuments = `-- name: ListUntouchedCaseDocuments :many
+SELECT d.id, d.customer_id, d.type, d.issuing_country, d.number, d.issue_date, d.expiry_date, d.created_by, d.created_at, d.artemis_document_id, coalesce(array_agg(DISTINCT i.kind::text) FILTER (WHERE i.kind IS NOT NULL), '{}')::text[] AS image_kinds
+FROM case_documents cd
+JOIN documents d ON d.id = cd.document_id
+LEFT JOIN images i ON i.document_id = d.id
+WHERE cd.case_id = $1 AND d.type = $2 AND d.issuing_country = $3
+  AND NOT EXISTS (SELECT 1 FROM checks k WHERE k.document_id = d.id)
+  AND NOT EXISTS (SELECT 1 FROM document_decisions x WHERE x.document_id = d.id)
+  AND NOT EXISTS (SELECT 1 FROM liveness_verdicts v WHERE v.document_id = d.id)
+GROUP BY d.id
+ORDER BY d.created_at, d.id
+`
+
+type ListUntouchedCaseDocumentsParams struct {
+	CaseID         uuid.UUID
+	Type           DocumentType
+	IssuingCountry string
+}
+
+type ListUntouchedCaseDocumentsRow struct {
+	ID                uuid.UUID
+	CustomerID        uuid.UUID
+	Type              DocumentType
+	IssuingCountry    string
+	Number            string
+	IssueDate         *time.Time
+	ExpiryDate        *time.Time
+	CreatedBy         *uuid.UUID
+	CreatedAt         time.Time
+	ArtemisDocumentID *int64
+	ImageKinds        []string
+}
+
+// The documents of a case (case_documents) of one type and issuing country that review has not
+// touched yet: no check, document decision or liveness verdict on them. image_kinds: the kinds of
+// the images each has. Images sent for one of them join it (Service.AddDocumentToCase), oldest
+// first.
+func (q *Queries) ListUntouchedCaseDocuments(ctx context.Context, arg ListUntouchedCaseDocumentsParams) ([]ListUntouchedCaseDocumentsRow, error) {
+	rows, err := q.db.Query(ctx, listUntouchedCaseDocuments, arg.CaseID, arg.Type, arg.IssuingCountry)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListUntouchedCaseDocumentsRow{}
+	for rows.Next() {
+		var i ListUntouchedCaseDocumentsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CustomerID,
+			&i.Type,
+			&i.IssuingCountry,
+			&i.Number,
+			&i.IssueDate,
+			&i.ExpiryDate,
+			&i.CreatedBy,
+			&i.CreatedAt,
+			&i.ArtemisDocumentID,
+			&i.ImageKinds,
 		); err != nil {
 			return nil, err
 		}

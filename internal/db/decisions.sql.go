@@ -507,7 +507,8 @@ type ListLatestDocumentDecisionsRow struct {
 // newest, whichever case it was made in (a later decision on the same document reverses an earlier
 // one). image_since: for a new image asked for, whether an image of that kind has come for the
 // customer since, on any of their documents: a customer answers by sending the document again,
-// which makes a new document (nothing adds images to an existing one).
+// which makes a new document (images join an existing document only when review has not touched
+// it: never one decided on, see ListUntouchedCaseDocuments).
 func (q *Queries) ListLatestDocumentDecisions(ctx context.Context, documentIds []uuid.UUID) ([]ListLatestDocumentDecisionsRow, error) {
 	rows, err := q.db.Query(ctx, listLatestDocumentDecisions, documentIds)
 	if err != nil {

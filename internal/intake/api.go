@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -35,6 +36,8 @@ type API struct {
 	Customers *customers.Service
 	Checks    *checks.Service
 	Log       *slog.Logger
+
+	turns keyTurns // requests with one Idempotency-Key, one at a time (see idempotent)
 }
 
 // maxJSON bounds a JSON request body.
@@ -63,11 +66,21 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 
 // idempotent runs fn once per Idempotency-Key: a request repeated with the same key and the same
 // body gets the first answer again (and creates nothing); the same key with another body is
-// refused. Requests without the header are simply run. Concurrent repeats wait for the first one.
+// refused. Requests without the header are simply run.
 //
 // fn gets remember, which it calls inside its own transaction with the answer it will give: the
 // answer is then saved with the records it describes, so a server killed after the commit still
 // answers a repeat with the first answer instead of creating everything a second time.
+//
+// No connection is held while waiting for another: with a session lock on a pool connection
+// held around fn's transaction (which needs a second one), as many keyed requests at once as
+// the pool has connections froze every page of the app. Instead a repeat of a finished request
+// is answered from a read that gives its connection back at once, repeats sent at once to this
+// instance take turns in memory, and the transaction decides: it saves its answer only if no
+// other request with the key has saved one (see SaveFirstIdempotentResponse: a second
+// instance's repeat waits there for the first one's transaction). A transaction that finds an
+// answer already saved rolls back, whatever it stored with it (blobs included, see
+// customers.Service.store), and the request gets that answer.
 func (a *API) idempotent(w http.ResponseWriter, r *http.Request, body []byte, fn func(remember remember) (int, any, error)) error {
 	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
 	if key == "" {
@@ -85,33 +98,22 @@ func (a *API) idempotent(w http.ResponseWriter, r *http.Request, body []byte, fn
 	}
 	t := TokenFrom(r.Context())
 	sum := fingerprint(r, body)
-
 	ctx := r.Context()
-	conn, err := a.Pool.Acquire(ctx)
+	ids := db.GetIdempotentResponseParams{TokenID: t.ID, Key: key}
+
+	// Repeats arriving together here wait for the first to finish, holding nothing, and are then
+	// answered by the read below without decoding or storing anything of their own. (A repeat
+	// storing its images while the first one's failed transaction removes the same blobs could
+	// otherwise leave the repeat's images without them.)
+	done, err := a.turns.take(ctx, t.ID.String()+"\n"+key)
 	if err != nil {
 		return err
 	}
-	defer conn.Release()
-	// One holder of (token, key) at a time, across instances: a session advisory lock.
-	lockKey := t.ID.String() + "\n" + key
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(hashtextextended($1, 7361))", lockKey); err != nil {
-		return err
-	}
-	defer func() {
-		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtextextended($1, 7361))", lockKey)
-	}()
-	q := db.New(conn)
-	prev, err := q.GetIdempotentResponse(ctx, db.GetIdempotentResponseParams{TokenID: t.ID, Key: key})
+	defer done()
+
+	prev, err := db.New(a.Pool).GetIdempotentResponse(ctx, ids)
 	if err == nil {
-		if !bytes.Equal(prev.RequestHash, sum) {
-			return apperr.Field("Idempotency-Key", "This key was already used for a different request. Use a new key for a new request.")
-		}
-		w.Header().Set("Idempotent-Replayed", "true")
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(int(prev.ResponseStatus))
-		_, err := w.Write(append(prev.ResponseBody, '\n'))
-		return err
+		return replay(w, prev, sum)
 	}
 	if !db.IsNotFound(err) {
 		return err
@@ -122,20 +124,103 @@ func (a *API) idempotent(w http.ResponseWriter, r *http.Request, body []byte, fn
 		if err != nil {
 			return err
 		}
-		if err := tq.SaveIdempotentResponse(ctx, db.SaveIdempotentResponseParams{TokenID: t.ID, Key: key, RequestHash: sum,
-			ResponseStatus: int32(status), ResponseBody: out}); err != nil {
+		n, err := tq.SaveFirstIdempotentResponse(ctx, db.SaveFirstIdempotentResponseParams{TokenID: t.ID, Key: key, RequestHash: sum,
+			ResponseStatus: int32(status), ResponseBody: out})
+		if err != nil {
 			return fmt.Errorf("save the answer to Idempotency-Key: %w", err)
+		}
+		if n == 0 {
+			// Another request with the key committed its answer while this one ran.
+			prev, err := tq.GetIdempotentResponse(ctx, ids)
+			if err != nil {
+				return fmt.Errorf("read the answer to Idempotency-Key saved meanwhile: %w", err)
+			}
+			return &answered{prev}
 		}
 		saved = out
 		return nil
 	})
+	var ans *answered
+	if errors.As(err, &ans) {
+		return replay(w, ans.prev, sum)
+	}
 	if err != nil {
-		return err // refusals are not remembered: the client may fix the request and retry with the key
+		// Refused for what a request with the key did first, committed while this one ran (its
+		// customer's external_ref, say): the same request gets that one's answer. Refusals are
+		// not remembered otherwise: the client may fix the request and retry with the key.
+		if prev, perr := db.New(a.Pool).GetIdempotentResponse(ctx, ids); perr == nil {
+			return replay(w, prev, sum)
+		}
+		return err
 	}
 	if saved == nil {
 		return fmt.Errorf("intake: the answer to an Idempotency-Key request was not saved")
 	}
 	return httpx.JSON(w, status, json.RawMessage(saved))
+}
+
+// answered ends a request's transaction when another request with its Idempotency-Key saved an
+// answer first: the transaction rolls back and the request gets that answer (or the key's
+// refusal, for another body).
+type answered struct{ prev db.IdempotencyKey }
+
+func (*answered) Error() string {
+	return "intake: another request with this Idempotency-Key was answered first"
+}
+
+// replay answers with prev, the answer saved for the request's Idempotency-Key, exactly as it was
+// first sent; a key saved for another request (fingerprint sum) is refused.
+func replay(w http.ResponseWriter, prev db.IdempotencyKey, sum []byte) error {
+	if !bytes.Equal(prev.RequestHash, sum) {
+		return apperr.Field("Idempotency-Key", "This key was already used for a different request. Use a new key for a new request.")
+	}
+	w.Header().Set("Idempotent-Replayed", "true")
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(int(prev.ResponseStatus))
+	_, err := w.Write(append(prev.ResponseBody, '\n'))
+	return err
+}
+
+// keyTurns lets requests with one (token, Idempotency-Key) take turns within this instance. A
+// waiter holds no database connection, so waiting never starves the pool the holder needs.
+type keyTurns struct {
+	mu sync.Mutex
+	m  map[string]*keyTurn
+}
+
+type keyTurn struct {
+	held    chan struct{} // one slot: full while a request holds the turn
+	waiting int           // requests holding or waiting for it; the entry goes at 0
+}
+
+// take waits for the turn of k (or for ctx to end) and returns the function that gives it back.
+func (t *keyTurns) take(ctx context.Context, k string) (func(), error) {
+	t.mu.Lock()
+	if t.m == nil {
+		t.m = map[string]*keyTurn{}
+	}
+	e := t.m[k]
+	if e == nil {
+		e = &keyTurn{held: make(chan struct{}, 1)}
+		t.m[k] = e
+	}
+	e.waiting++
+	t.mu.Unlock()
+	leave := func() {
+		t.mu.Lock()
+		if e.waiting--; e.waiting == 0 {
+			delete(t.m, k)
+		}
+		t.mu.Unlock()
+	}
+	select {
+	case e.held <- struct{}{}:
+		return func() { <-e.held; leave() }, nil
+	case <-ctx.Done():
+		leave()
+		return nil, ctx.Err()
+	}
 }
 
 // fingerprint is what makes two requests "the same" for an Idempotency-Key: method, path and
@@ -167,8 +252,8 @@ func multipartParts(contentType string, body []byte) ([]string, bool) {
 		if err == io.EOF {
 			break
 		}
-		if err != nil {
-			return nil, false
+		if err != nil || len(parts) == maxParts {
+			return nil, false // refused by readDocument: fingerprinted as bytes, not part by part
 		}
 		sum := sha256.New()
 		if _, err := io.Copy(sum, p); err != nil {
@@ -465,19 +550,13 @@ func (a *API) AddDocument(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	return a.idempotent(w, r, body, func(remember remember) (int, any, error) {
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		files, err := customers.ReadFiles(w, r, a.Customers.Limits.MaxBytes)
+		d, files, err := readDocument(r.Header.Get("Content-Type"), body, a.Customers.Limits.MaxBytes)
 		if err != nil {
-			return 0, nil, err
-		}
-		if err := formText(r, "type", "issuing_country", "number", "issue_date", "expiry_date"); err != nil {
 			return 0, nil, err
 		}
 		if len(files) == 0 {
 			return 0, nil, apperr.Field("front", "Send at least one image (front, back or selfie).")
 		}
-		f := r.PostFormValue
-		d := customers.DocumentInput{Type: f("type"), IssuingCountry: f("issuing_country"), Number: f("number"), IssueDate: f("issue_date"), ExpiryDate: f("expiry_date")}
 		var dj DocumentJSON
 		_, err = a.Customers.AddDocumentToCase(r.Context(), a.origin(r), id, d, files, func(q *db.Queries, tx pgx.Tx, added customers.Added) error {
 			doc := added.Document

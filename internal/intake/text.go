@@ -65,17 +65,6 @@ func requestText(r *http.Request) error {
 	return apperr.Fields(errs)
 }
 
-// formText refuses, each on its field, a form value of names that is not text.
-func formText(r *http.Request, names ...string) error {
-	errs := map[string]string{}
-	for _, n := range names {
-		if msg := textProblem(r.PostFormValue(n)); msg != "" {
-			errs[n] = msg
-		}
-	}
-	return apperr.Fields(errs)
-}
-
 // jsonStringProblem says what is wrong with raw, one JSON string token as sent, as text: bytes
 // that are not UTF-8, an escaped NUL (\u0000), or an unpaired surrogate escape. "" when nothing is.
 func jsonStringProblem(raw []byte) string {
