@@ -107,6 +107,26 @@ JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN users u ON u.id = c.assignee_id
 ORDER BY c.last_activity_at, c.id;
 
+-- name: QueueMatchesByStatus :many
+-- Where else a view's filters find cases, when its tab shows none: up to 1,001 matching cases
+-- counted per status (a view of more than that is said to have "more than 1,000").
+SELECT m.status, count(*)::bigint AS n
+FROM (
+    SELECT q.status
+    FROM cases q
+    WHERE q.status <> @status
+      AND (sqlc.narg(assignee_id)::uuid IS NULL OR q.assignee_id = sqlc.narg(assignee_id))
+      AND (NOT @unassigned::bool OR q.assignee_id IS NULL)
+      AND (sqlc.narg(vendor_outcome)::text IS NULL OR q.vendor_outcome = sqlc.narg(vendor_outcome))
+      AND (sqlc.narg(risk_flag)::bool IS NULL OR q.risk_flag = sqlc.narg(risk_flag))
+      AND (sqlc.narg(nationality)::text IS NULL OR q.nationality = sqlc.narg(nationality))
+      AND (sqlc.narg(created_from)::timestamptz IS NULL OR q.created_at >= sqlc.narg(created_from))
+      AND (sqlc.narg(created_to)::timestamptz IS NULL OR q.created_at < sqlc.narg(created_to))
+      AND (sqlc.narg(search)::text IS NULL OR q.search_text LIKE '%' || sqlc.narg(search)::text || '%')
+    LIMIT 1001
+) m
+GROUP BY m.status;
+
 -- name: ClaimNextCase :one
 -- "Next case": the oldest unassigned case in the current queue, claimed in one statement;
 -- SKIP LOCKED lets reviewers pressing it at the same moment get different cases. As ClaimCase, only

@@ -520,6 +520,19 @@ func TestQueueFiltersSearchAndPages(t *testing.T) {
 			t.Errorf("%s: %d rows, want %d", q, got, want)
 		}
 	}
+	// A filtered view with no case in its tab says which tabs hold its matches, with links to them.
+	elsewhere := c.Get(t, "/cases?status=in_review&nationality=DEU").Doc(t).Find("#queue-elsewhere")
+	if link := elsewhere.Find(`a[data-status="new"]`); strings.Join(strings.Fields(link.Text()), " ") != "New (20)" ||
+		!strings.Contains(link.AttrOr("href", ""), "nationality=DEU") || elsewhere.Find("a").Length() != 1 {
+		t.Errorf("matches in other tabs: %q", elsewhere.Text())
+	}
+	if none := c.Get(t, "/cases?status=in_review&q=nobody-at-all").Doc(t).Find("#queue-empty"); none.Find("#queue-elsewhere").Length() != 0 ||
+		!strings.Contains(none.Text(), "No other tab holds any either") {
+		t.Errorf("a search matching nothing anywhere: %q", none.Text())
+	}
+	if empty := c.Get(t, "/cases?status=in_review").Doc(t).Find("#queue-empty"); strings.Contains(empty.Text(), "other tab") {
+		t.Errorf("an empty tab without filters talks of other tabs: %q", empty.Text())
+	}
 	if r := c.Get(t, "/cases?nationality=Germany&from=yesterday"); r.Status != http.StatusUnprocessableEntity ||
 		!strings.Contains(r.Doc(t).Find("#nationality-error").Text(), "for Germany, use DEU") || r.Doc(t).Find("#from-error").Text() == "" {
 		t.Fatalf("bad filters: %d", r.Status)

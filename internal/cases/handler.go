@@ -124,6 +124,23 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, query url.Values
 		v.Tabs = append(v.Tabs, web.QueueTab{Label: Label(s), Status: string(s), Count: counts[s],
 			Href: "/cases?" + tab.Encode(), Active: s == f.Status})
 	}
+	// A filtered view with no case in its tab says which tabs hold its matches.
+	if len(errs) == 0 && len(page.Rows) == 0 && f.After == "" && f.Before == "" {
+		v.Filtered = f.filtered()
+		elsewhere, more, err := Elsewhere(ctx, h.Pool, f)
+		if err != nil {
+			return err
+		}
+		for _, t := range v.Tabs {
+			if n := elsewhere[Status(t.Status)]; n > 0 {
+				t.Count = n
+				v.Elsewhere = append(v.Elsewhere, t)
+			}
+		}
+		if more {
+			v.ElsewhereMore = MaxElsewhere
+		}
+	}
 	now := httpx.Now()
 	v.Rows = make([]web.QueueRow, 0, len(page.Rows))
 	for _, row := range page.Rows {

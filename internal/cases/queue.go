@@ -401,6 +401,37 @@ func convertRows[R queueRow](list []R) []db.ListQueueByAgeRow {
 	return out
 }
 
+// filtered reports whether f narrows its tab (a filter or a search), not just pages through it.
+func (f Filter) filtered() bool {
+	return f.AssigneeID != nil || f.Unassigned || f.VendorOutcome != nil || f.Risk != nil || f.Nationality != nil ||
+		f.CreatedFrom != nil || f.CreatedTo != nil || f.Search != ""
+}
+
+// MaxElsewhere is how many matching cases Elsewhere counts at most.
+const MaxElsewhere = 1000
+
+// Elsewhere counts, per status, the cases f's filters match in the other tabs: where to look when
+// f's tab has none. It counts up to MaxElsewhere cases; more reports there are more than that.
+// A view without filters has none elsewhere to tell of (the tabs' counts say it).
+func Elsewhere(ctx context.Context, d db.DBTX, f Filter) (counts map[Status]int64, more bool, err error) {
+	if !f.filtered() {
+		return nil, false, nil
+	}
+	rows, err := db.New(db.Shapes(db.CustomPlans(d))).QueueMatchesByStatus(ctx, db.QueueMatchesByStatusParams{Status: f.Status,
+		AssigneeID: f.AssigneeID, Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk,
+		Nationality: f.Nationality, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg()})
+	if err != nil {
+		return nil, false, fmt.Errorf("matches elsewhere: %w", err)
+	}
+	counts = make(map[Status]int64, len(rows))
+	var total int64
+	for _, r := range rows {
+		counts[r.Status] = r.N
+		total += r.N
+	}
+	return counts, total > MaxElsewhere, nil
+}
+
 // Counts returns the number of cases per status, from the maintained counters.
 func Counts(ctx context.Context, q *db.Queries) (map[Status]int64, error) {
 	rows, err := q.CaseStatusCounts(ctx)
