@@ -245,3 +245,54 @@ func TestTimelineNamesTheDocumentOfAView(t *testing.T) {
 		t.Fatalf("the views read:\n%s\nwant:\n%s", strings.Join(views, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestDecisionPanelSaysWhyAndOffersTheDocumentsSides: whoever is offered no decision is told why,
+// a manager too (the panel was a heading alone), naming who holds the case; the holder's document
+// decision offers only the sides the document has (a passport: no back).
+func TestDecisionPanelSaysWhyAndOffersTheDocumentsSides(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev, mgr := app.CreateUser(t, "reviewer"), app.CreateUser(t, "manager")
+	rename(t, app, rev, "Rita Reviewer")
+	c := newCase(t, app, "Dina", "Decision", "FIN", "why-not") // a passport
+	rc, mc := app.SignIn(t, rev), app.SignIn(t, mgr)
+	path := "/cases/" + c.ID.String()
+	blocked := func(cl *testenv.Client) string {
+		t.Helper()
+		return strings.TrimSpace(cl.Get(t, path).Doc(t).Find("#decision #decision-blocked").Text())
+	}
+	if got := blocked(mc); got != "Only the assignee decides; nobody holds this case yet: the reviewer who claims it decides it." {
+		t.Errorf("a manager on an unassigned case is told %q", got)
+	}
+	if r := rc.PostForm(t, path+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	if got := blocked(mc); got != "Only the assignee decides; Rita Reviewer holds this case." {
+		t.Errorf("a manager on a case in review is told %q", got)
+	}
+	if got := blocked(app.SignIn(t, app.CreateUser(t, "reviewer"))); got != "Only the assignee decides; Rita Reviewer holds this case." {
+		t.Errorf("another reviewer is told %q", got)
+	}
+	var sides []string
+	rc.Get(t, path).Doc(t).Find("#document-decision-form select[name=side] option").Each(func(_ int, o *goquery.Selection) {
+		sides = append(sides, o.AttrOr("value", ""))
+	})
+	if got := strings.Join(sides, ","); got != ",front,selfie" {
+		t.Errorf("the sides offered for a passport: %q", got)
+	}
+}
+
+// TestNextCaseSaysTheCaseWasClaimed: "Next case" lands on the case it claimed saying so, as Claim
+// does.
+func TestNextCaseSaysTheCaseWasClaimed(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	c := newCase(t, app, "Nils", "Next", "NOR", "next-flash")
+	rc := app.SignIn(t, rev)
+	r := rc.PostForm(t, "/cases/next", url.Values{"status": {"new"}})
+	if r.Status != http.StatusSeeOther || r.Location != "/cases/"+c.ID.String() {
+		t.Fatalf("next case: %d %q", r.Status, r.Location)
+	}
+	if got := strings.TrimSpace(rc.Get(t, r.Location).Doc(t).Find(".flash.flash-ok[role=status]").Text()); !strings.HasPrefix(got, "You claimed the case") {
+		t.Fatalf("the case Next case opened says %q", got)
+	}
+}

@@ -387,6 +387,8 @@ func (h *Handler) Next(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// As Claim says it: the page it lands on is a case the reviewer now holds.
+	httpx.SetFlash(w, "ok", "You claimed the case: the oldest unassigned one of your view.")
 	return httpx.Redirect(w, r, "/cases/"+c.ID.String())
 }
 

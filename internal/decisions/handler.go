@@ -50,11 +50,19 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 	v := web.DecisionView{CaseID: c.ID.String(), Checkers: auth.Holders(auth.PermSecondReview)}
 	mine := c.AssigneeID != nil && *c.AssigneeID == p.UserID
 	v.CanDecide = mine && p.Can(auth.PermCasesWork) && decidable(c.Status)
+	// Whoever is offered no decision is told why, a manager too (who never decides: the panel
+	// would otherwise be a heading alone).
 	switch {
-	case v.CanDecide || !p.Can(auth.PermCasesWork) || !cases.Open(c.Status) || c.Status == cases.PendingSecondReview:
+	case v.CanDecide || !cases.Open(c.Status) || c.Status == cases.PendingSecondReview:
 	case c.AssigneeID != nil && !mine:
-		v.Blocked = "The case is assigned to someone else: only they can decide it."
-	case c.AssigneeID == nil:
+		holder, err := q.GetUser(ctx, *c.AssigneeID)
+		if err != nil {
+			return v, err
+		}
+		v.Blocked = "Only the assignee decides; " + holder.Name + " holds this case."
+	case !p.Can(auth.PermCasesWork):
+		v.Blocked = "Only the assignee decides; nobody holds this case yet: the reviewer who claims it decides it."
+	default:
 		v.Blocked = "Claim the case to decide it."
 	}
 	var keys []string
@@ -150,7 +158,12 @@ func (h *Handler) Panel(ctx context.Context, c db.Case, p *auth.Principal) (web.
 		if len(docs) > 1 {
 			names[d.ID] = strconv.Itoa(i+1) + ". " + names[d.ID]
 		}
-		v.Documents = append(v.Documents, web.DocumentChoice{Value: d.ID.String(), Label: names[d.ID], NoBack: d.Type == db.DocumentTypePassport})
+		sides := []string{"front", "back", "selfie"}
+		if d.Type == db.DocumentTypePassport {
+			sides = []string{"front", "selfie"} // its data page is its front; DecideDocument refuses a back
+		}
+		v.Documents = append(v.Documents, web.DocumentChoice{Value: d.ID.String(), Label: names[d.ID], NoBack: d.Type == db.DocumentTypePassport,
+			Sides: sides})
 	}
 	for _, d := range docDecisions {
 		label := docOutcomeLabel[d.Outcome]

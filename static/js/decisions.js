@@ -104,17 +104,26 @@
     if (outcome) choose(outcome);
   });
 
-  // backSide offers "back" in the document decision's sides only for a document that has one (a
-  // passport has none; the server refuses it too).
-  function backSide(form) {
+  // sides offers, in the document decision's side list, only the sides the chosen document has
+  // (data-sides: a passport has no back; the server refuses it too). The options are made anew
+  // rather than hidden: a hidden option still shows in some browsers' native lists.
+  function sides(form) {
     var doc = form.querySelector("[data-document-select]");
-    var back = form.querySelector("[data-side-back]");
-    if (!doc || !back) return;
+    var list = form.querySelector("[data-side-select]");
+    if (!doc || !list) return;
     var chosen = doc.options[doc.selectedIndex];
-    var none = !!(chosen && chosen.hasAttribute("data-no-back"));
-    back.disabled = none;
-    back.hidden = none;
-    if (none && back.selected) back.parentNode.value = "";
+    var want = chosen ? (chosen.getAttribute("data-sides") || "").split(/\s+/).filter(Boolean) : [];
+    var have = Array.prototype.slice.call(list.options, 1).map(function (o) { return o.value; });
+    if (want.join(" ") === have.join(" ")) return;
+    var keep = list.value;
+    while (list.options.length > 1) list.remove(1);
+    want.forEach(function (side) {
+      var o = document.createElement("option");
+      o.value = side;
+      o.textContent = side;
+      list.add(o);
+    });
+    list.value = want.indexOf(keep) >= 0 ? keep : "";
   }
 
   document.addEventListener("change", function (ev) {
@@ -123,7 +132,7 @@
       narrow(ev.target.form);
     }
     if (ev.target && ev.target.hasAttribute && ev.target.hasAttribute("data-document-select")) {
-      backSide(ev.target.form);
+      sides(ev.target.form);
     }
   });
 
@@ -133,7 +142,7 @@
     var docForm = document.getElementById("document-decision-form");
     if (docForm) {
       narrow(docForm);
-      backSide(docForm);
+      sides(docForm);
     }
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
