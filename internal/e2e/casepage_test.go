@@ -120,3 +120,71 @@ func TestCaseViewerScrollsZoomsAndKeepsEachImage(t *testing.T) {
 		t.Errorf("selected tabs %q, shown %q", sel, evalString(t, b, stage+`.dataset.current`))
 	}
 }
+
+// TestDocumentDecisionOffersTheChosenDocumentsSides: the document decision's side list holds the
+// sides of the document chosen, and no other (an option merely hidden still shows in some
+// browsers' native lists): no back for a passport, a back for a national ID, as the choice
+// changes.
+func TestDocumentDecisionOffersTheChosenDocumentsSides(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	c := demoCase(t, app, "demo-1001") // a passport
+	if _, err := app.Pool.Exec(context.Background(), `INSERT INTO documents (customer_id, type, issuing_country, number)
+		VALUES ($1, 'national_id', 'DNK', 'ID998877')`, c.CustomerID); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := openDemoCase(t, app, rev, "demo-1001")
+	do(t, b, cdp.Click(cdp.CSS("#claim")), cdp.WaitVisible(cdp.CSS("#document-decision-form")))
+	sides := func() string {
+		return evalString(t, b, `[...document.querySelectorAll('#document-decision-form select[name=side] option')].map(o => o.value).join(",")`)
+	}
+	docs := evalStrings(t, b, `[...document.querySelectorAll('#document-decision-form select[name=document] option')].map(o => o.textContent.trim())`)
+	if len(docs) != 2 || !strings.Contains(docs[0], "Passport") || !strings.Contains(docs[1], "National ID") {
+		t.Fatalf("documents offered: %q", docs)
+	}
+	if got := sides(); got != ",front,selfie" {
+		t.Fatalf("sides for the passport: %q", got)
+	}
+	choose := func(i int) {
+		do(t, b, cdp.Evaluate[cdp.Void](fmt.Sprintf(`(() => { const s = document.querySelector('#document-decision-form select[name=document]'); s.selectedIndex = %d;
+			s.dispatchEvent(new Event("change", {bubbles: true})) })()`, i)))
+	}
+	choose(1)
+	if got := sides(); got != ",front,back,selfie" {
+		t.Fatalf("sides for the national ID: %q", got)
+	}
+	do(t, b, cdp.SetValue(cdp.CSS(`#document-decision-form select[name=side]`), "back"))
+	choose(0)
+	if got, v := sides(), evalString(t, b, `document.querySelector('#document-decision-form select[name=side]').value`); got != ",front,selfie" || v != "" {
+		t.Fatalf("back to the passport: sides %q, chosen %q", got, v)
+	}
+}
+
+// TestHiddenImageViewsStayHidden: a reviewer who hides the image views on the timeline finds them
+// hidden after a reload, after a note (the timeline swapped in by htmx) and after a claim.
+func TestHiddenImageViewsStayHidden(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	b, caseURL := openDemoCase(t, app, rev, "demo-1001")
+	poll(t, b, `(() => { const i = document.querySelector(".viewer-frame:not([hidden]) img"); return !!i && i.complete && i.naturalWidth > 0 })()`,
+		"the image did not load")
+	do(t, b, cdp.Navigate(caseURL)) // the look at the image, audited, is on the timeline now
+	poll(t, b, `!!document.querySelector("#timeline-show-views")`, "no views on the timeline")
+	hidden := `(() => { const box = document.querySelector("#timeline-show-views"); return !!box && !box.checked &&
+		![...document.querySelectorAll("#timeline .timeline-view")].some(li => li.checkVisibility()) })()`
+	if evalBool(t, b, hidden) {
+		t.Fatal("the views start hidden")
+	}
+	do(t, b, cdp.Click(cdp.CSS("#timeline-show-views")))
+	poll(t, b, hidden, "unticking did not hide the views")
+	do(t, b, cdp.Navigate(caseURL))
+	poll(t, b, hidden, "the views are shown again after a reload")
+	do(t, b, cdp.SendKeys(cdp.CSS("#note-body"), "Checked."), cdp.Click(cdp.CSS("#note-form button[type=submit]")))
+	poll(t, b, `document.querySelector("#timeline").textContent.includes("added a note")`, "the note is not on the timeline")
+	poll(t, b, hidden, "the views are shown again in the timeline swapped in after a note")
+	do(t, b, cdp.Click(cdp.CSS("#claim")), cdp.WaitVisible(cdp.CSS("#release")))
+	poll(t, b, hidden, "the views are shown again after a claim")
+	// Shown again, they stay shown.
+	do(t, b, cdp.Click(cdp.CSS("#timeline-show-views")), cdp.Navigate(caseURL))
+	poll(t, b, `document.querySelector("#timeline-show-views").checked`, "ticked again, the views did not stay shown")
+}

@@ -44,6 +44,35 @@
     box.scrollIntoView({ block: "nearest" });
   }
 
+  // The case timeline's "Show image views" is remembered in this browser, so that a reviewer who
+  // hid the views finds them hidden on the next page (after a claim, an edit, an upload) and in a
+  // timeline htmx swaps in (after a note).
+  var VIEWS_KEY = "kycdesk.timeline.showViews";
+
+  function storedViews() {
+    try {
+      return window.localStorage.getItem(VIEWS_KEY);
+    } catch (e) {
+      return null; // storage refused (a private window's policy): the page's own default holds
+    }
+  }
+
+  function applyViews() {
+    var box = document.getElementById("timeline-show-views");
+    var v = storedViews();
+    if (box && (v === "0" || v === "1")) box.checked = v === "1";
+  }
+
+  document.addEventListener("change", function (ev) {
+    if (!ev.target || ev.target.id !== "timeline-show-views") return;
+    try {
+      window.localStorage.setItem(VIEWS_KEY, ev.target.checked ? "1" : "0");
+    } catch (e) { /* not remembered: it still applies to this page */ }
+  });
+  document.addEventListener("htmx:load", applyViews);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", applyViews);
+  else applyViews();
+
   // Select the text of a one-time secret when clicked, and offer to copy it.
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-copy]");
