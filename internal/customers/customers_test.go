@@ -115,6 +115,9 @@ func postUpload(t *testing.T, app *testenv.App, c *testenv.Client, customerID st
 // small to read and an unknown issuing country are each refused on their field (422, the form
 // again with what was typed), and nothing is stored. The case page's form marks the back slot as
 // not a passport's and suggests the issuing countries.
+// plainPDF is a PDF without active content.
+const plainPDF = "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
 func TestDocumentFormRefusals(t *testing.T) {
 	app := testenv.NewApp(t)
 	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
@@ -134,6 +137,9 @@ func TestDocumentFormRefusals(t *testing.T) {
 	}
 	if casePage.Find(`#document-country-codes option[value="UTO"]`).Length() != 1 || casePage.Find(`#issuing_country[list="document-country-codes"]`).Length() != 1 {
 		t.Error("the issuing country does not suggest the codes")
+	}
+	if accept := casePage.Find("#file-selfie").AttrOr("accept", ""); strings.Contains(accept, "pdf") || !strings.Contains(casePage.Find("#file-front").AttrOr("accept", ""), "pdf") {
+		t.Errorf("the selfie's picker offers PDFs, or the front's does not: %q", accept)
 	}
 	if hint := casePage.Find("#document-form .form-actions").Text(); !strings.Contains(hint, "at least 320 pixels on their shortest side") {
 		t.Errorf("the form does not say how small an image may be: %q", hint)
@@ -155,6 +161,12 @@ func TestDocumentFormRefusals(t *testing.T) {
 		"a small back": {map[string]string{"type": "national_id", "issuing_country": "UTO", "number": card.DocumentNumber},
 			[][3]any{{"front", "front.jpg", card.Front}, {"back", "back.png", pngOf(t, 640, 200)}},
 			"back", "back.png: the image is 640 × 200 pixels"},
+		"a PDF selfie": {map[string]string{"type": "other", "issuing_country": "UTO", "number": "CERT-1"},
+			[][3]any{{"front", "letter.pdf", []byte(plainPDF)}, {"selfie", "selfie.pdf", []byte(plainPDF)}},
+			"selfie", "selfie.pdf: " + customers.NoPDF},
+		"a PDF passport": {map[string]string{"type": "passport", "issuing_country": "UTO", "number": passport.DocumentNumber},
+			[][3]any{{"front", "page.pdf", []byte(plainPDF)}},
+			"front", "page.pdf: " + customers.NoPDF},
 		"an unknown issuing country": {map[string]string{"type": "passport", "issuing_country": "UTP", "number": passport.DocumentNumber},
 			[][3]any{{"front", "page.jpg", passport.Front}},
 			"issuing_country", "UTP is not a country code"},
@@ -184,6 +196,11 @@ func TestDocumentFormRefusals(t *testing.T) {
 		t.Fatalf("refused uploads left %d documents and %d images", docs, imgs)
 	}
 
+	// A PDF letter as an "other" document's front is taken.
+	if r := postUpload(t, app, c, id, map[string]string{"type": "other", "issuing_country": "UTO", "number": "CERT-1"},
+		[][3]any{{"front", "letter.pdf", []byte(plainPDF)}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("a PDF letter: %d %s", r.Status, r.Doc(t).Find(".error").Text())
+	}
 	// The same passport without its back, and a national ID with one, are taken.
 	if r := postUpload(t, app, c, id, map[string]string{"type": "passport", "issuing_country": "uto", "number": passport.DocumentNumber},
 		[][3]any{{"front", "page.jpg", passport.Front}, {"selfie", "selfie.jpg", passport.Selfie}}); r.Status != http.StatusSeeOther {

@@ -301,7 +301,7 @@ type AddedThen func(q *db.Queries, tx pgx.Tx, a Added) error
 func (s *Service) AddDocumentToCase(ctx context.Context, o Origin, customerID uuid.UUID, d DocumentInput, files []File, then AddedThen) (Added, error) {
 	errs := d.Normalise(time.Now())
 	files = withoutBackOfPassport(d, files, errs)
-	uploads, ferrs := s.process(files)
+	uploads, ferrs := s.process(db.DocumentType(d.Type), files)
 	for k, v := range ferrs {
 		errs[k] = v
 	}
@@ -541,7 +541,17 @@ type upload struct {
 	*images.Upload
 }
 
-func (s *Service) process(files []File) ([]upload, map[string]string) {
+// PDFAllowed reports whether a PDF may stand for an image of kind on a document of type t: the
+// front or back of an "other" document (a certificate, a letter), never an identity document's
+// side or a selfie, which the vendors read and the viewer zooms and turns as photos.
+func PDFAllowed(t db.DocumentType, kind string) bool {
+	return t == db.DocumentTypeOther && (kind == "front" || kind == "back")
+}
+
+// NoPDF is why a PDF is refused where PDFAllowed says no.
+const NoPDF = "a PDF is accepted only as the front or back of an \"other\" document; send a JPEG or PNG photo"
+
+func (s *Service) process(t db.DocumentType, files []File) ([]upload, map[string]string) {
 	errs := map[string]string{}
 	var out []upload
 	for _, f := range files {
@@ -549,10 +559,15 @@ func (s *Service) process(files []File) ([]upload, map[string]string) {
 			errs[f.Kind] = "Images are front, back or selfie."
 			continue
 		}
-		u, err := images.Process(f.Name, f.Data, s.Limits)
+		lim := s.Limits
+		lim.AllowPDF = lim.AllowPDF && PDFAllowed(t, f.Kind)
+		u, err := images.Process(f.Name, f.Data, lim)
 		if err != nil {
 			var re *images.RejectError
 			if errors.As(err, &re) {
+				if re.Code == images.RejectPDF && s.Limits.AllowPDF {
+					re.Reason = NoPDF
+				}
 				if prev := errs[f.Kind]; prev != "" {
 					errs[f.Kind] = prev + " " + re.Error()
 				} else {

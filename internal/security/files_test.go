@@ -117,13 +117,18 @@ type upload struct {
 	data     []byte
 	refused  string // a word of the reason the field's error must give; "" for files accepted
 	tooLarge bool   // refused as a whole request (413) rather than by field
+	docType  string // the document's type; "" for a passport
 }
 
 // multipartUpload is a document form with one front file sent with a declared content type.
 func multipartUpload(u upload, number string) (string, []byte) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	_ = mw.WriteField("type", "passport")
+	docType := u.docType
+	if docType == "" {
+		docType = "passport"
+	}
+	_ = mw.WriteField("type", docType)
 	_ = mw.WriteField("issuing_country", "GBR")
 	_ = mw.WriteField("number", number)
 	h := textproto.MIMEHeader{}
@@ -144,7 +149,8 @@ func multipartUpload(u upload, number string) (string, []byte) {
 // their JPEGs); for them the test shows that what is kept is harmless: the original is only ever
 // served as an image with nosniff and a sandbox policy, and the images kycdesk derives and sends
 // on are re-encoded pixels without the payload. A PDF with scripts, actions or embedded files is
-// refused; a plain one is accepted.
+// refused; a plain one is accepted as an "other" document's side, and refused for an identity
+// document.
 func TestHostileFiles(t *testing.T) {
 	app := testenv.NewApp(t)
 	rev := app.CreateUser(t, "reviewer")
@@ -171,7 +177,7 @@ func TestHostileFiles(t *testing.T) {
 		{name: "HTML then a JPEG", file: "photo.jpg", ctype: "image/jpeg", data: append(append([]byte{}, script...), jpg...), refused: "not a JPEG"},
 		{name: "GIFAR (GIF + JAR)", file: "photo.gif", ctype: "image/gif",
 			data: append(gifBuf.Bytes(), zipOf(t, "META-INF/MANIFEST.MF", []byte("Manifest-Version: 1.0\n"))...), refused: "not a JPEG"},
-		{name: "PDF sent as image/jpeg, cut short", file: "scan.jpg", ctype: "image/jpeg", data: []byte("%PDF-1.4\n1 0 obj << >> endobj\n"),
+		{name: "PDF sent as image/jpeg, cut short", file: "scan.jpg", ctype: "image/jpeg", docType: "other", data: []byte("%PDF-1.4\n1 0 obj << >> endobj\n"),
 			refused: "incomplete"},
 		{name: "truncated JPEG", file: "photo.jpg", ctype: "image/jpeg", data: jpg[:len(jpg)/2], refused: "damaged"},
 		{name: "empty file", file: "photo.jpg", ctype: "image/jpeg", data: nil, refused: "empty"},
@@ -184,10 +190,12 @@ func TestHostileFiles(t *testing.T) {
 		{name: "PNG of 10 × 10 pixels", file: "tiny.png", ctype: "image/png", data: tinyPNG(t), refused: "at least 320 pixels on its shortest side"},
 		{name: "JPEG + HTML after its end (accepted)", file: "poly.jpg", ctype: "image/jpeg", data: append(append([]byte{}, jpg...), script...)},
 		{name: "JPEG with a script comment (accepted)", file: "poly2.jpg", ctype: "image/jpeg", data: withComment(jpg, string(script))},
-		{name: "PDF with JavaScript", file: "doc.pdf", ctype: "application/pdf",
+		{name: "PDF with JavaScript", file: "doc.pdf", ctype: "application/pdf", docType: "other",
 			data: []byte("%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"), refused: "active content"},
-		{name: "plain PDF (accepted, PDFs allowed)", file: "doc.pdf", ctype: "application/pdf",
+		{name: "plain PDF as an other document (accepted)", file: "doc.pdf", ctype: "application/pdf", docType: "other",
 			data: []byte("%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")},
+		{name: "plain PDF as a passport", file: "doc.pdf", ctype: "application/pdf",
+			data: []byte("%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"), refused: "only as the front or back of an"},
 	}
 	stored := func() string {
 		return fmt.Sprintf("documents=%d images=%d blobs=%d audit=%d",
