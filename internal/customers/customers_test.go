@@ -268,6 +268,47 @@ func TestRefusedUploadNamesTheFilesToChooseAgain(t *testing.T) {
 	}
 }
 
+// TestOversizedFileHidesNoOtherRefusal: a file over the size limit is refused on its field
+// together with every other bad file of the same upload (each named with its reason), not alone
+// while the others are called fine; nothing is stored.
+func TestOversizedFileHidesNoOtherRefusal(t *testing.T) {
+	app := testenv.NewApp(t)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	out, err := app.Server.CustomerService().Create(context.Background(), customers.Origin{Actor: audit.System, Via: "test"},
+		customers.Input{Surname: "Berg", ExternalRef: "upload-huge"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := specimen.Generate(54, specimen.Options{DocumentType: specimen.NationalID})
+	huge := append(append([]byte{}, card.Selfie...), make([]byte, 11<<20)...)
+	r := postUpload(t, app, c, out.Customer.ID.String(), map[string]string{"type": "national_id", "issuing_country": "UTO", "number": card.DocumentNumber},
+		[][3]any{{"front", "tiny.png", pngOf(t, 100, 100)}, {"back", "notes.jpg", []byte("just some text, not an image\n")},
+			{"selfie", "selfie.jpg", card.Selfie}, {"selfie", "huge.jpg", huge}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("an upload with an oversized selfie: %d, want 422", r.Status)
+	}
+	doc := r.Doc(t)
+	for slot, want := range map[string]string{
+		"front":  "tiny.png: the image is 100 × 100 pixels",
+		"back":   "notes.jpg: the file is not a JPEG",
+		"selfie": "huge.jpg: the file is larger than 10 MB",
+	} {
+		if got := doc.Find("#" + slot + "-error").Text(); !strings.Contains(got, want) {
+			t.Errorf("%s error %q, want %q", slot, got, want)
+		}
+		if got := doc.Find("#file-" + slot + "-not-stored").Text(); got != "" {
+			t.Errorf("%s slot, refused, says %q as if its file were fine", slot, got)
+		}
+	}
+	var docs, imgs int
+	if err := app.Pool.QueryRow(context.Background(), "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM images)").Scan(&docs, &imgs); err != nil {
+		t.Fatal(err)
+	}
+	if docs != 0 || imgs != 0 {
+		t.Fatalf("a refused upload left %d documents and %d images", docs, imgs)
+	}
+}
+
 // TestStaffUploadOnADecidedCustomerOpensACase: on the page of a customer's decided case, the upload
 // form says beforehand that a document opens a new case; the upload goes to the new case (303),
 // whose page says it was opened, and the decided case's page then links to it (and leaves the

@@ -195,8 +195,9 @@ func (h *Handler) AddDocument(w http.ResponseWriter, r *http.Request) error {
 	var added Added
 	switch {
 	case err != nil:
-		// A file refused while it was read (too large, unreadable) is shown on its field, like any
-		// other refused file, rather than on an error page that names no field.
+		// A form that could not be read is shown on its field rather than on an error page that
+		// names no field. (A file too large is not such an error: it comes back Refused and is
+		// checked with the others, so every bad file is named at once.)
 	case len(files) == 0:
 		err = apperr.Field("front", "Choose at least one image of the document.")
 	default:
@@ -262,7 +263,8 @@ func sentFiles(r *http.Request) map[string][]string {
 
 // ReadFiles reads the front, back and selfie files of a multipart request. The whole request is
 // bounded (three sides plus a few selfies at the largest size each), so an oversized post is
-// refused before it is read.
+// refused before it is read. A single file over maxFile is not read but returned Refused, so
+// that the other files are still checked and every refusal is reported in one answer.
 func ReadFiles(w http.ResponseWriter, r *http.Request, maxFile int64) ([]File, error) {
 	limit := maxFile*6 + 1<<20
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -277,7 +279,8 @@ func ReadFiles(w http.ResponseWriter, r *http.Request, maxFile int64) ([]File, e
 	for _, kind := range []string{"front", "back", "selfie"} {
 		for _, fh := range r.MultipartForm.File[kind] {
 			if fh.Size > maxFile {
-				return nil, apperr.Field(kind, fmt.Sprintf("%s: the file is larger than %d MB.", images.SanitizeName(fh.Filename), maxFile>>20))
+				files = append(files, File{Kind: kind, Name: fh.Filename, Refused: fmt.Sprintf("the file is larger than %d MB", maxFile>>20)})
+				continue
 			}
 			f, err := fh.Open()
 			if err != nil {

@@ -239,6 +239,9 @@ type File struct {
 	Kind string // front, back or selfie
 	Name string
 	Data []byte
+	// Refused says why the file was refused while it was read (too large to read at all), for
+	// the checks to report it on its field with the other files' refusals. Data is then empty.
+	Refused string
 }
 
 // AddDocument adds a document with its images to a customer. Every file is validated before
@@ -561,7 +564,13 @@ func (s *Service) process(t db.DocumentType, files []File) ([]upload, map[string
 		}
 		lim := s.Limits
 		lim.AllowPDF = lim.AllowPDF && PDFAllowed(t, f.Kind)
-		u, err := images.Process(f.Name, f.Data, lim)
+		var u *images.Upload
+		var err error
+		if f.Refused != "" {
+			err = &images.RejectError{File: images.SanitizeName(f.Name), Code: images.RejectTooLarge, Reason: f.Refused}
+		} else {
+			u, err = images.Process(f.Name, f.Data, lim)
+		}
 		if err != nil {
 			var re *images.RejectError
 			if errors.As(err, &re) {
