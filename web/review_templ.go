@@ -227,7 +227,7 @@ var ReviewShortcuts = []ShortcutGroup{
 	}},
 	{"Image", []Shortcut{
 		{[]string{"1"}, "Front"}, {[]string{"2"}, "Back"}, {[]string{"3"}, "Selfie"},
-		{[]string{"+"}, "Zoom in"}, {[]string{"−"}, "Zoom out"}, {[]string{"0"}, "Fit (reset zoom and rotation)"},
+		{[]string{"+"}, "Zoom in"}, {[]string{"−"}, "Zoom out"}, {[]string{"0"}, "Fit (the whole image, keeping its rotation)"},
 		{[]string{"T"}, "Rotate right"}, {[]string{"Shift", "T"}, "Rotate left"},
 		{[]string{"Esc"}, "Clear the boxes on the image"},
 	}},
