@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
 
 	"kycdesk/internal/audit"
@@ -94,10 +95,14 @@ func TestCustomerEditNeedsTheCaseHeld(t *testing.T) {
 	} else if got := f.flash(t, f.oc); !strings.Contains(got, "Claim the case first") {
 		t.Errorf("the edit form of an unclaimed case: the case page says %q", got)
 	}
-	if r := f.oc.PostForm(t, save, editForm); r.Status != http.StatusSeeOther || r.Location != "/cases/"+f.caseID {
-		t.Errorf("a save on an unclaimed case: %d to %q, want back to the case", r.Status, r.Location)
-	} else if got := f.flash(t, f.oc); !strings.Contains(got, "Claim the case first") {
-		t.Errorf("a save on an unclaimed case: the case page says %q", got)
+	// A save on a case released while the form was open: the form again, as typed, saying why,
+	// with the way back to the case.
+	if r := f.oc.PostForm(t, save, editForm); r.Status != http.StatusConflict {
+		t.Errorf("a save on an unclaimed case: %d, want 409", r.Status)
+	} else if doc := r.Doc(t); !strings.Contains(doc.Find("#customer-form-refused").Text(), "Claim the case first") ||
+		doc.Find(`#customer-form-refused a[href="/cases/`+f.caseID+`"]`).Length() != 1 || doc.Find(`#surname[value="Name"]`).Length() != 1 {
+		t.Errorf("a save on an unclaimed case: the form says %q, and does not keep what was typed or lead back to the case",
+			doc.Find("#customer-form-refused").Text())
 	}
 	f.unchanged(t, "unclaimed")
 	page := f.oc.Get(t, "/cases/"+f.caseID).Doc(t)
@@ -257,4 +262,68 @@ func TestStaffUploadRacingAnAssignment(t *testing.T) {
 		[][3]any{{"front", "page.jpg", passport.Front}}); r.Status != http.StatusSeeOther || r.Location != "/cases/"+f.caseID {
 		t.Errorf("the holder's upload: %d to %q", r.Status, r.Location)
 	}
+}
+
+// TestCustomerEditKeepsYourPlace: the edit form names the customer (heading and tab title) and
+// Cancel leads back to their case. A save refused because the case was reassigned (403) or
+// decided (409) while the form was open answers the form again with what was typed, saying at
+// its top why it cannot be saved, with a link back to the case; nothing is written.
+func TestCustomerEditKeepsYourPlace(t *testing.T) {
+	f := newEditFixture(t)
+	if r := f.hc.PostForm(t, "/cases/"+f.caseID+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	edit, save := "/customers/"+f.customerID+"/edit", "/customers/"+f.customerID
+	page := f.hc.Get(t, edit).Doc(t)
+	const named = "Edit customer: Holm, Karin"
+	if got := strings.Join(strings.Fields(page.Find("h1").Text()), " "); got != named {
+		t.Errorf("the heading reads %q, want %q", got, named)
+	}
+	if got := page.Find("title").Text(); !strings.Contains(got, named) {
+		t.Errorf("the tab title reads %q, want %q", got, named)
+	}
+	if got := page.Find("#customer-form a.btn").FilterFunction(func(_ int, s *goquery.Selection) bool {
+		return strings.TrimSpace(s.Text()) == "Cancel"
+	}).AttrOr("href", ""); got != "/cases/"+f.caseID {
+		t.Errorf("Cancel leads to %q, want the case", got)
+	}
+
+	typed := url.Values{"given_names": {"Karin Maria"}, "surname": {"Holm-Berg"}, "date_of_birth": {"1970-03-05"}, "address": {"1 Test Street\nLondon"}}
+	refused := func(name string, want int, says string) {
+		t.Helper()
+		r := f.hc.PostForm(t, save, typed)
+		if r.Status != want {
+			t.Fatalf("%s: %d, want %d", name, r.Status, want)
+		}
+		doc := r.Doc(t)
+		if got := doc.Find("#customer-form-refused").Text(); !strings.Contains(got, says) {
+			t.Errorf("%s: the form says %q, want %q", name, got, says)
+		}
+		if doc.Find(`#customer-form-refused a[href="/cases/`+f.caseID+`"]`).Length() != 1 {
+			t.Errorf("%s: no link back to the case", name)
+		}
+		for field, v := range map[string]string{"given_names": "Karin Maria", "surname": "Holm-Berg", "date_of_birth": "1970-03-05"} {
+			if got := doc.Find("#"+field).AttrOr("value", ""); got != v {
+				t.Errorf("%s: %s shows %q, want %q as typed", name, field, got, v)
+			}
+		}
+		if got := doc.Find("#address").Text(); got != "1 Test Street\nLondon" {
+			t.Errorf("%s: the address shows %q as typed", name, got)
+		}
+		if got := strings.Join(strings.Fields(doc.Find("h1").Text()), " "); got != named {
+			t.Errorf("%s: the heading reads %q", name, got)
+		}
+		f.unchanged(t, name)
+	}
+
+	// Reassigned to someone else while the holder typed.
+	if _, err := f.app.Pool.Exec(f.ctx, "UPDATE cases SET assignee_id = $2 WHERE id = $1", f.caseID, f.other.ID); err != nil {
+		t.Fatal(err)
+	}
+	refused("reassigned", http.StatusForbidden, "assigned to someone else")
+	// Decided while the form was open.
+	if _, err := f.app.Pool.Exec(f.ctx, "UPDATE cases SET status = 'rejected', decided_at = now() WHERE id = $1", f.caseID); err != nil {
+		t.Fatal(err)
+	}
+	refused("decided", http.StatusConflict, "cases are all decided")
 }

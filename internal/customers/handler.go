@@ -145,7 +145,27 @@ func (h *Handler) Edit(w http.ResponseWriter, r *http.Request) error {
 	}
 	in := Input{GivenNames: c.GivenNames, Surname: c.Surname, DateOfBirth: dateText(c.DateOfBirth), Nationality: c.Nationality,
 		ResidenceCountry: c.ResidenceCountry, Email: c.Email, Phone: c.Phone, Address: c.Address}
-	return h.R.Page(w, r, http.StatusOK, "Edit customer", web.CustomerFormPage(formView(id.String(), in, nil)))
+	return h.editPage(w, r, http.StatusOK, c, open.ID, in, nil, "")
+}
+
+// editPage is the edit form of customer c opened from the case caseID (uuid.Nil for none), with
+// in as typed, its field errors, and why a save was refused ("" for none).
+func (h *Handler) editPage(w http.ResponseWriter, r *http.Request, status int, c db.Customer, caseID uuid.UUID, in Input,
+	errs map[string]string, refused string) error {
+	v := formView(c.ID.String(), in, errs)
+	v.Name, v.Refused = listName(c), refused
+	if caseID != uuid.Nil {
+		v.CaseID = caseID.String()
+	}
+	return h.R.Page(w, r, status, "Edit customer: "+v.Name, web.CustomerFormPage(v))
+}
+
+// listName is a customer's name as the queue lists it: "Surname, Given names".
+func listName(c db.Customer) string {
+	if c.GivenNames == "" {
+		return c.Surname
+	}
+	return c.Surname + ", " + c.GivenNames
 }
 
 // Update saves the customer's data. Who may is judged by the Service, in the transaction that
@@ -160,10 +180,32 @@ func (h *Handler) Update(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, open, err := h.Service.Update(r.Context(), origin(auth.PrincipalFrom(r.Context())), id, formInput(r))
 	if err != nil {
-		if fields := apperr.FieldsOf(err); fields != nil {
-			return h.R.Page(w, r, http.StatusUnprocessableEntity, "Edit customer", web.CustomerFormPage(formView(id.String(), formInput(r), fields)))
+		fields := apperr.FieldsOf(err)
+		status := map[apperr.Code]int{apperr.Forbidden: http.StatusForbidden, apperr.Conflict: http.StatusConflict}[apperr.CodeOf(err)]
+		ae, _ := apperr.As(err)
+		if fields == nil && (status == 0 || ae == nil) {
+			return err
 		}
-		return backToCase(w, r, idOf(open), err)
+		q := db.New(h.Pool)
+		c, gerr := Get(r.Context(), q, id)
+		if gerr != nil {
+			return gerr
+		}
+		caseID := idOf(open)
+		if fields != nil {
+			return h.editPage(w, r, http.StatusUnprocessableEntity, c, caseID, formInput(r), fields, "")
+		}
+		// Refused as the case stands now (reassigned, released, sent to its second review or
+		// decided while the form was open): the form again, with what was typed and why, and the
+		// way back to the case, rather than an error page that loses the typing.
+		if caseID == uuid.Nil {
+			last, lerr := latestCase(r.Context(), q, id)
+			if lerr != nil {
+				return lerr
+			}
+			caseID = idOf(last)
+		}
+		return h.editPage(w, r, status, c, caseID, formInput(r), nil, ae.Message)
 	}
 	httpx.SetFlash(w, "ok", "The customer's data was saved.")
 	return httpx.Redirect(w, r, "/cases/"+open.ID.String())
