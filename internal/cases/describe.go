@@ -62,7 +62,8 @@ var customerFields = []struct{ key, label string }{
 
 // customerChanges says what an edit of the customer's data changed, from its audit row's before
 // and after: ": surname “Nguyen” → “Nguyễn”; email (none) → “a@example.com”", " (nothing
-// changed)", or nothing for a row without both.
+// changed)" (rows written before a save that changes nothing stopped writing one), or nothing
+// for a row without both.
 func customerChanges(e db.AuditEvent) string {
 	var before, after map[string]any
 	if json.Unmarshal(e.Before, &before) != nil || json.Unmarshal(e.After, &after) != nil || before == nil || after == nil {
@@ -76,11 +77,18 @@ func customerChanges(e db.AuditEvent) string {
 		return string(b)
 	}
 	quoted := func(s string) string {
-		// On one line: the timeline and the report's trail show each event on one.
-		if s = strings.Join(strings.Fields(s), " "); s == "" {
+		// On one line: the timeline and the report's trail show each event on one. A line break
+		// (an address's) shows as ⏎, so that a break changed to a space is seen to change.
+		var lines []string
+		for _, l := range strings.Split(s, "\n") {
+			if l = strings.Join(strings.Fields(l), " "); l != "" {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) == 0 {
 			return "(none)"
 		}
-		return "“" + s + "”"
+		return "“" + strings.Join(lines, " ⏎ ") + "”"
 	}
 	var changes []string
 	for _, f := range customerFields {

@@ -37,7 +37,9 @@ func TestDescribeCustomerEdit(t *testing.T) {
 		want string
 	}{
 		{"changes", row(was, now), "edited the customer's data: given names “Thi Minh” → “Thị Minh”; surname “Nguyen” → “Nguyễn”; " +
-			"email (none) → “thi@example.com”; phone “+84 1” → (none); address “12 Dang Tran Con Ha Noi” → “12 Đặng Trần Côn Hà Nội”"},
+			"email (none) → “thi@example.com”; phone “+84 1” → (none); address “12 Dang Tran Con ⏎ Ha Noi” → “12 Đặng Trần Côn ⏎ Hà Nội”"},
+		{"a line break made a space", row(map[string]any{"address": "1 Test Street\nLondon SW1A 1AA"}, map[string]any{"address": "1 Test Street London SW1A 1AA"}),
+			"edited the customer's data: address “1 Test Street ⏎ London SW1A 1AA” → “1 Test Street London SW1A 1AA”"},
 		{"nothing", row(was, was), "edited the customer's data (nothing changed)"},
 		{"no before", row(nil, now), "edited the customer's data"},
 		{"a date removed", row(map[string]any{"date_of_birth": "1990-01-02"}, map[string]any{"date_of_birth": ""}),

@@ -327,3 +327,41 @@ func TestCustomerEditKeepsYourPlace(t *testing.T) {
 	}
 	refused("decided", http.StatusConflict, "cases are all decided")
 }
+
+// TestCustomerSaveThatChangesNothing: saving the form as it was (spaces aside) writes nothing and
+// no audit row, and says so; a save that changes only a line break of the address is a change,
+// and the timeline shows the line break.
+func TestCustomerSaveThatChangesNothing(t *testing.T) {
+	f := newEditFixture(t)
+	if r := f.hc.PostForm(t, "/cases/"+f.caseID+"/claim", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	save := "/customers/" + f.customerID
+	same := url.Values{"given_names": {" Karin"}, "surname": {"Holm  "}, "date_of_birth": {"1970-03-04"}}
+	if r := f.hc.PostForm(t, save, same); r.Status != http.StatusSeeOther || r.Location != "/cases/"+f.caseID {
+		t.Fatalf("a save that changes nothing: %d to %q", r.Status, r.Location)
+	}
+	if got := f.hc.Get(t, "/cases/"+f.caseID).Doc(t).Find(".flash-ok").Text(); !strings.Contains(got, "Nothing changed: the customer's data is as it was.") {
+		t.Errorf("a save that changes nothing says %q", got)
+	}
+	f.unchanged(t, "a save that changes nothing")
+
+	same.Set("address", "1 Test Street\nLondon SW1A 1AA")
+	if r := f.hc.PostForm(t, save, same); r.Status != http.StatusSeeOther {
+		t.Fatalf("an address: %d", r.Status)
+	}
+	same.Set("address", "1 Test Street London SW1A 1AA")
+	if r := f.hc.PostForm(t, save, same); r.Status != http.StatusSeeOther {
+		t.Fatalf("a line break made a space: %d", r.Status)
+	}
+	if got := f.hc.Get(t, "/cases/"+f.caseID).Doc(t).Find(".flash-ok").Text(); !strings.Contains(got, "The customer's data was saved.") {
+		t.Errorf("a save that changes the address says %q", got)
+	}
+	if n := f.updates(t); n != 2 {
+		t.Errorf("%d customer.update audit rows, want 2", n)
+	}
+	want := "address “1 Test Street ⏎ London SW1A 1AA” → “1 Test Street London SW1A 1AA”"
+	if body := f.hc.Get(t, "/cases/"+f.caseID).Body; !strings.Contains(body, want) {
+		t.Errorf("the case page does not say %q", want)
+	}
+}

@@ -178,7 +178,7 @@ func (h *Handler) Update(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, open, err := h.Service.Update(r.Context(), origin(auth.PrincipalFrom(r.Context())), id, formInput(r))
+	_, open, changed, err := h.Service.Update(r.Context(), origin(auth.PrincipalFrom(r.Context())), id, formInput(r))
 	if err != nil {
 		fields := apperr.FieldsOf(err)
 		status := map[apperr.Code]int{apperr.Forbidden: http.StatusForbidden, apperr.Conflict: http.StatusConflict}[apperr.CodeOf(err)]
@@ -207,7 +207,11 @@ func (h *Handler) Update(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.editPage(w, r, status, c, caseID, formInput(r), nil, ae.Message)
 	}
-	httpx.SetFlash(w, "ok", "The customer's data was saved.")
+	if changed {
+		httpx.SetFlash(w, "ok", "The customer's data was saved.")
+	} else {
+		httpx.SetFlash(w, "ok", "Nothing changed: the customer's data is as it was.")
+	}
 	return httpx.Redirect(w, r, "/cases/"+open.ID.String())
 }
 

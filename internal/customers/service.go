@@ -185,18 +185,17 @@ func MayEdit(c db.Case, user uuid.UUID) error {
 // change, after locking the customer's row and then the case's, so a decision, release or
 // assignment committing meanwhile cannot slip between the check and the write. The customer's
 // open case is returned whenever there is one, the change refused or not, for the caller to lead
-// back to it.
-func (s *Service) Update(ctx context.Context, o Origin, id uuid.UUID, in Input) (db.Customer, *db.Case, error) {
+// back to it. changed is false when the data sent is the data stored: nothing is written then,
+// no audit row either (an edit that changed nothing is no event of the case).
+func (s *Service) Update(ctx context.Context, o Origin, id uuid.UUID, in Input) (out db.Customer, open *db.Case, changed bool, err error) {
 	if o.UserID == nil {
-		return db.Customer{}, nil, errors.New("customers: an update needs the user who makes it")
+		return db.Customer{}, nil, false, errors.New("customers: an update needs the user who makes it")
 	}
 	in.Documents = nil
 	// Judged after the permission: whoever may not change the customer learns that first.
 	invalid := apperr.Fields(in.Normalise(time.Now()))
-	var out db.Customer
-	var open *db.Case
-	err := db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
-		open = nil
+	err = db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		open, changed = nil, false
 		// The customer's row before the case's: the order AddDocumentToCase takes.
 		before, err := q.GetCustomerForUpdate(ctx, id)
 		if db.IsNotFound(err) {
@@ -219,6 +218,11 @@ func (s *Service) Update(ctx context.Context, o Origin, id uuid.UUID, in Input) 
 		if invalid != nil {
 			return invalid
 		}
+		if sameData(before, in) {
+			out = before
+			return nil
+		}
+		changed = true
 		out, err = q.UpdateCustomer(ctx, db.UpdateCustomerParams{ID: id, GivenNames: in.GivenNames, Surname: in.Surname,
 			DateOfBirth: optDate(in.DateOfBirth), Nationality: in.Nationality, ResidenceCountry: in.ResidenceCountry,
 			Email: in.Email, Phone: in.Phone, Address: in.Address})
@@ -231,7 +235,14 @@ func (s *Service) Update(ctx context.Context, o Origin, id uuid.UUID, in Input) 
 		return audit.Record(ctx, q, audit.Event{Actor: o.Actor, Action: "customer.update", SubjectType: "customer", SubjectID: id.String(),
 			CaseID: &c.ID, Before: Public(before), After: Public(out)})
 	})
-	return out, open, err
+	return out, open, changed, err
+}
+
+// sameData reports whether in, normalised, is the data Update would leave c with as it is.
+func sameData(c db.Customer, in Input) bool {
+	return c.GivenNames == in.GivenNames && c.Surname == in.Surname && dateText(c.DateOfBirth) == in.DateOfBirth &&
+		c.Nationality == in.Nationality && c.ResidenceCountry == in.ResidenceCountry && c.Email == in.Email &&
+		c.Phone == in.Phone && c.Address == in.Address
 }
 
 // File is one uploaded file and what it shows.
