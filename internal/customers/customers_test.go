@@ -75,6 +75,41 @@ func TestCustomerFormChecksCountryCodes(t *testing.T) {
 	}
 }
 
+// TestExistingExternalRefIsLinkedWithTheOtherErrors: an external reference another customer has
+// is refused together with the form's other problems (not only once they are put right), and the
+// message links to that customer's case. References are compared exactly: they are the client
+// systems' ids, where case may tell two people apart, so "qa-0001" is not "QA-0001".
+func TestExistingExternalRefIsLinkedWithTheOtherErrors(t *testing.T) {
+	app := testenv.NewApp(t)
+	c := app.SignIn(t, app.CreateUser(t, "reviewer"))
+	out, err := app.Server.CustomerService().Create(context.Background(), customers.Origin{Actor: audit.System, Via: "test"},
+		customers.Input{GivenNames: "Anna", Surname: "Berg", ExternalRef: "QA-0001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.PostForm(t, "/customers", url.Values{"external_ref": {" QA-0001 "}, "surname": {""}, "email": {"not an address"}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("a taken reference and other errors: %d", r.Status)
+	}
+	doc := r.Doc(t)
+	if got := doc.Find("#external_ref-error").Text(); !strings.Contains(got, customers.ExternalRefExists) {
+		t.Errorf("external_ref error %q, want %q with the others", got, customers.ExternalRefExists)
+	}
+	link := doc.Find("#external_ref-error a#external_ref-existing")
+	if href := link.AttrOr("href", ""); href != "/cases/"+out.Case.ID.String() || !strings.Contains(link.Text(), "Berg, Anna") {
+		t.Errorf("the message links to %q (%q), want the existing customer's case", href, link.Text())
+	}
+	for _, f := range []string{"surname", "email"} {
+		if doc.Find("#"+f+"-error").Length() != 1 {
+			t.Errorf("%s's error is not reported with the reference's", f)
+		}
+	}
+
+	if r := c.PostForm(t, "/customers", url.Values{"external_ref": {"qa-0001"}, "surname": {"Other"}}); r.Status != http.StatusSeeOther {
+		t.Errorf("qa-0001 beside QA-0001: %d, want created (references are case-sensitive ids)", r.Status)
+	}
+}
+
 // pngOf is a w × h PNG.
 func pngOf(t *testing.T, w, h int) []byte {
 	t.Helper()

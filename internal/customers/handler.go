@@ -68,13 +68,40 @@ func (h *Handler) Create(w http.ResponseWriter, r *http.Request) error {
 	in := formInput(r)
 	out, err := h.Service.Create(r.Context(), origin(auth.PrincipalFrom(r.Context())), in)
 	if fields := apperr.FieldsOf(err); fields != nil {
-		return h.R.Page(w, r, http.StatusUnprocessableEntity, "New customer", web.CustomerFormPage(formView("", formInput(r), fields)))
+		v := formView("", formInput(r), fields)
+		if fields["external_ref"] == ExternalRefExists {
+			if v.Existing, err = h.existing(r.Context(), strings.TrimSpace(in.ExternalRef)); err != nil {
+				return err
+			}
+		}
+		return h.R.Page(w, r, http.StatusUnprocessableEntity, "New customer", web.CustomerFormPage(v))
 	}
 	if err != nil {
 		return err
 	}
 	httpx.SetFlash(w, "ok", "The customer was created and their case opened. Add their documents below.")
 	return httpx.Redirect(w, r, "/cases/"+out.Case.ID.String())
+}
+
+// existing is the link to the case of the customer who has the external reference ref (their
+// open case, else their latest), nil when there is none (gone meanwhile) or they have no case.
+func (h *Handler) existing(ctx context.Context, ref string) (*web.Link, error) {
+	q := db.New(h.Pool)
+	c, err := q.GetCustomerByExternalRef(ctx, &ref)
+	if db.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	last, err := openCaseOf(ctx, q, c.ID)
+	if err == nil && last == nil {
+		last, err = latestCase(ctx, q, c.ID)
+	}
+	if err != nil || last == nil {
+		return nil, err
+	}
+	return &web.Link{Href: "/cases/" + last.ID.String(), Text: listName(c)}, nil
 }
 
 func customerID(r *http.Request) (uuid.UUID, error) {

@@ -67,6 +67,11 @@ func dateText(t *time.Time) string {
 	return t.Format("2006-01-02")
 }
 
+// ExternalRefExists is why an external reference another customer has is refused. References
+// are compared exactly, case included: they are the client systems' ids, where "QA-1" and "qa-1"
+// may well be two people.
+const ExternalRefExists = "A customer with this external reference already exists."
+
 // Create adds a customer and opens their case (status new), with any declared documents.
 func (s *Service) Create(ctx context.Context, o Origin, in Input) (Created, error) {
 	return s.CreateThen(ctx, o, in, nil)
@@ -75,7 +80,18 @@ func (s *Service) Create(ctx context.Context, o Origin, in Input) (Created, erro
 // CreateThen is Create with then run in the same transaction, after the customer and its case
 // are written (nil for nothing). Like DocumentThen, it may run more than once.
 func (s *Service) CreateThen(ctx context.Context, o Origin, in Input, then func(q *db.Queries, tx pgx.Tx, out Created) error) (Created, error) {
-	if err := apperr.Fields(in.Normalise(time.Now())); err != nil {
+	errs := in.Normalise(time.Now())
+	if in.ExternalRef != "" && errs["external_ref"] == "" {
+		// Said with the other fields' problems, not only once they are all put right. The
+		// unique constraint still decides, below, for two arriving at once.
+		ref := in.ExternalRef
+		if _, err := db.New(s.Pool).GetCustomerByExternalRef(ctx, &ref); err == nil {
+			errs["external_ref"] = ExternalRefExists
+		} else if !db.IsNotFound(err) {
+			return Created{}, err
+		}
+	}
+	if err := apperr.Fields(errs); err != nil {
 		return Created{}, err
 	}
 	var out Created
@@ -85,7 +101,7 @@ func (s *Service) CreateThen(ctx context.Context, o Origin, in Input, then func(
 			Surname: in.Surname, DateOfBirth: optDate(in.DateOfBirth), Nationality: in.Nationality, ResidenceCountry: in.ResidenceCountry,
 			Email: in.Email, Phone: in.Phone, Address: in.Address, CreatedBy: o.UserID, CreatedVia: o.Via})
 		if db.IsUniqueViolation(err, "customers_external_ref_key") {
-			return apperr.Field("external_ref", "A customer with this external reference already exists.")
+			return apperr.Field("external_ref", ExternalRefExists)
 		}
 		if err != nil {
 			return err
