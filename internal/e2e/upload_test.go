@@ -123,3 +123,33 @@ func openDemoCaseByID(t *testing.T, app *testenv.App, u testenv.User, id string)
 	signIn(t, b, u.Email, u.Password)
 	return b, caseURL
 }
+
+// TestUploadRefusedOnAStalePageSaysWhy: an upload refused because the case was reassigned while
+// the page was open (403) says under the form what the server said, as the alert at the top
+// does, and does not ask to try again, which cannot work.
+func TestUploadRefusedOnAStalePageSaysWhy(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev, other := app.CreateUser(t, "reviewer"), app.CreateUser(t, "reviewer")
+	b, _ := openDemoCase(t, app, rev, "demo-1001")
+	do(t, b, cdp.Click(cdp.CSS("#claim")), cdp.WaitVisible(cdp.CSS("#decision-form")),
+		cdp.Click(cdp.CSS("#add-document > summary")), cdp.WaitVisible(cdp.CSS("#document-form")))
+	c := demoCase(t, app, "demo-1001")
+	if _, err := app.Pool.Exec(context.Background(), "UPDATE cases SET assignee_id = $2 WHERE id = $1", c.ID, other.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	sp := specimen.Generate(56, specimen.Options{DocumentType: specimen.Passport})
+	front := filepath.Join(t.TempDir(), "front.jpg")
+	if err := os.WriteFile(front, sp.Front, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	do(t, b, cdp.SetValue(cdp.CSS("#issuing_country"), "UTO"), cdp.SetValue(cdp.CSS("#number"), sp.DocumentNumber),
+		cdp.SetUploadFiles(cdp.CSS("#file-front"), []string{front}), cdp.Click(cdp.CSS(`#document-form button[type=submit]`)))
+	status := `document.querySelector("#document-form [data-upload-status]").textContent`
+	poll(t, b, `!!document.querySelector("#action-error") && `+status+`.startsWith("Nothing was stored")`, "the refused upload says nothing under the form")
+	got := evalString(t, b, status)
+	if !strings.Contains(got, "assigned to someone else") || strings.Contains(strings.ToLower(got), "try again") {
+		t.Errorf("under the form: %q, want the server's reason and no retry", got)
+	}
+	testenv.Screenshot(t, b, "upload-refused-stale")
+}

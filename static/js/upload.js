@@ -187,6 +187,18 @@
     return elt && elt.matches && elt.matches("[data-upload]") ? elt : null;
   }
 
+  // serverMessage is the reason an error page the server answered gives (its first paragraph, as
+  // app.js reads it for the alert at the top), "" when there is none.
+  function serverMessage(xhr) {
+    try {
+      var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+      var p = doc.querySelector("main .panel-body p, .panel-body p");
+      return p ? p.textContent.trim() : "";
+    } catch (e) {
+      return "";
+    }
+  }
+
   function setStatus(form, text) {
     var s = form.querySelector("[data-upload-status]");
     if (s) s.textContent = text;
@@ -247,6 +259,13 @@
       setStatus(form, "");
     } else if (status === 0) {
       setStatus(form, "The upload did not reach the server. Check the connection and try again.");
+    } else if (status === 403 || status === 409 || status === 413) {
+      // Refused as the case stands (someone else holds it, it was decided or sent to its second
+      // review) or as sent (too large in all): sending it again cannot help, so say the server's
+      // reason, as the alert at the top of the page does, and suggest no retry.
+      var why = serverMessage(xhr);
+      setStatus(form, "Nothing was stored: " + (why || "the server refused the upload (" + status + ").") +
+        (status === 413 ? "" : " Reload the page to see the case as it is now."));
     } else {
       setStatus(form, "The upload failed (the server answered " + status + "). Please try again.");
     }
