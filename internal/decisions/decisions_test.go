@@ -561,8 +561,9 @@ func TestApprovalNeedsEvidence(t *testing.T) {
 	// While it waits, its evidence stays as decided: no edit, no check, no new document.
 	var custID, docID string
 	_ = f.app.Pool.QueryRow(f.ctx, "SELECT c.customer_id::text, d.id::text FROM cases c JOIN documents d ON d.customer_id = c.customer_id WHERE c.id = $1", id).Scan(&custID, &docID)
-	if r := f.mc.PostForm(t, "/customers/"+custID, url.Values{"surname": {"Changed"}, "date_of_birth": {"1980-01-01"}}); r.Status != http.StatusSeeOther || r.Location != "/cases/"+id.String() {
-		t.Errorf("edit while pending: %d %q (want back to the case with why)", r.Status, r.Location)
+	if r := f.mc.PostForm(t, "/customers/"+custID, url.Values{"surname": {"Changed"}, "date_of_birth": {"1980-01-01"}}); r.Status != http.StatusConflict ||
+		r.Doc(t).Find(`#customer-form-refused a[href="/cases/`+id.String()+`"]`).Length() != 1 {
+		t.Errorf("edit while pending: %d (want the form again with why and the way back to the case)", r.Status)
 	}
 	if r := f.mc.PostForm(t, "/cases/"+id.String()+"/documents/"+docID+"/checks", url.Values{"vendor": {"ooto"}}); r.Status != http.StatusConflict {
 		t.Errorf("checks while pending: %d", r.Status)

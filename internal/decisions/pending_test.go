@@ -60,7 +60,14 @@ func TestPendingCaseOffersNoEvidenceForms(t *testing.T) {
 		}
 	}
 	backToCase("the edit form", f.mc.Get(t, "/customers/"+custID+"/edit"), false)
-	backToCase("a customer edit", f.mc.PostForm(t, "/customers/"+custID, url.Values{"surname": {"Changed"}, "date_of_birth": {"1980-01-01"}}), false)
+	// A save from a form opened before the case went to its second review: the form again, with
+	// what was typed, why, and the way back to the case.
+	edit := f.mc.PostForm(t, "/customers/"+custID, url.Values{"surname": {"Changed"}, "date_of_birth": {"1980-01-01"}})
+	refused := edit.Doc(t).Find("#customer-form-refused")
+	if edit.Status != http.StatusConflict || !strings.Contains(refused.Text(), "second review") ||
+		refused.Find("a").AttrOr("href", "") != "/cases/"+id.String() || edit.Doc(t).Find("#surname").AttrOr("value", "") != "Changed" {
+		t.Errorf("a customer edit: %d %q", edit.Status, refused.Text())
+	}
 	upload := func(htmx bool) testenv.Response {
 		body, ct := multipart1(t, map[string]string{"type": "passport", "issuing_country": "UTO"}, "front", specimenFront(t))
 		req, err := http.NewRequest("POST", f.app.URL+"/customers/"+custID+"/documents", bytes.NewReader(body))
