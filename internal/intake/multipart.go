@@ -10,7 +10,6 @@ import (
 
 	"kycdesk/internal/apperr"
 	"kycdesk/internal/customers"
-	"kycdesk/internal/images"
 )
 
 // maxParts bounds the parts of a document's multipart body: five fields and a few images make a
@@ -91,7 +90,8 @@ func readDocument(contentType string, body []byte, maxFile int64) (customers.Doc
 			case file == "":
 				errs[name] = fmt.Sprintf("Send %s as a file (a part with a filename), not as a form field.", name)
 			case int64(len(data)) > maxFile:
-				errs[name] = fmt.Sprintf("%s: the file is larger than %d MB.", images.SanitizeName(file), maxFile>>20)
+				// Refused with the others: the service checks every file and names each bad one.
+				files = append(files, customers.File{Kind: name, Name: file, Refused: fmt.Sprintf("the file is larger than %d MB", maxFile>>20)})
 			default:
 				files = append(files, customers.File{Kind: name, Name: file, Data: data})
 			}

@@ -103,11 +103,19 @@ func TestDocumentPartsAsDocumented(t *testing.T) {
 			t.Errorf("%s: %d %q, want %q", name, r.Status, msg, tc.want)
 		}
 	}
+	// A file too large is named with the other bad files of the body, each with its reason.
+	huge := strings.Repeat("x", int(app.Cfg.MaxUploadBytes)+1)
+	body, ct := parts(t, typ, part{"front", "notes.jpg", "plain text"}, part{"selfie", "huge.jpg", huge})
+	if r := c.API(t, "POST", path, token, ct, body); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(fieldMsg(decodeErr(t, r), "selfie"), "huge.jpg: the file is larger than") ||
+		!strings.Contains(fieldMsg(decodeErr(t, r), "front"), "notes.jpg: the file is not") {
+		t.Errorf("a huge selfie beside a text front: %d %s", r.Status, r.Body)
+	}
 	many := []part{typ, {"front", "a.jpg", front}}
 	for range 60 {
 		many = append(many, part{"selfie", "s.jpg", "x"})
 	}
-	body, ct := parts(t, many...)
+	body, ct = parts(t, many...)
 	if r := c.API(t, "POST", path, token, ct, body); r.Status != http.StatusRequestEntityTooLarge ||
 		!strings.Contains(decodeErr(t, r).Error.Message, "more than 50 parts") {
 		t.Errorf("62 parts: %d %s", r.Status, r.Body)
