@@ -138,7 +138,7 @@ func TestOnlyTheAssigneeReleasesAndManagersAssign(t *testing.T) {
 	oc.PostForm(t, path+"/claim", nil)
 	page := oc.Get(t, path)
 	if page.Doc(t).Find("#assignee-name").Text() != "Rita Reviewer" {
-		t.Logf("assignee shown: %q", page.Doc(t).Find("#assignee-name").Text())
+		t.Errorf("assignee shown: %q", page.Doc(t).Find("#assignee-name").Text())
 	}
 	if page.Doc(t).Find("#claim, #release").Length() != 0 {
 		t.Fatal("another reviewer is offered claim or release")

@@ -428,6 +428,12 @@ func (s *Service) DecideDocument(ctx context.Context, p *auth.Principal, caseID,
 	}
 	var out db.DocumentDecision
 	err = db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+		// Under the case's row lock, as a document's images joining it (customers.AddDocumentToCase)
+		// and a liveness verdict are: who holds the case and what its documents hold are judged
+		// as they stand when the decision is written.
+		if err := q.LockCase(ctx, caseID); err != nil {
+			return err
+		}
 		c, err := cases.Get(ctx, q, caseID)
 		if err != nil {
 			return err
