@@ -24,6 +24,7 @@ func TestValidationGaps(t *testing.T) {
 		return c.API(t, "POST", "/api/v1/customers", token, "application/json", []byte(body))
 	}
 	today := time.Now().UTC().Format("2006-01-02")
+	turned := 0 // customers created because the day turned mid-request
 	for body, want := range map[string][2]string{
 		`{"surname":"A","phone":"+   ()"}`: {"phone", "Use 4 to 32 digits"},
 		`{"surname":"A","phone":"----"}`:   {"phone", "Use 4 to 32 digits"},
@@ -34,12 +35,19 @@ func TestValidationGaps(t *testing.T) {
 		`{"surname":"A","documents":[{"type":"passport","number":"1","number":"2"}]}`: {"documents[0].number", "sent more than once"},
 	} {
 		r := post(body)
+		if strings.Contains(body, today) && time.Now().UTC().Format("2006-01-02") != today {
+			// The day turned during the request: "today" may have been yesterday for the server.
+			if r.Status == http.StatusCreated {
+				turned++
+			}
+			continue
+		}
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldMsg(decodeErr(t, r), want[0]), want[1]) {
 			t.Errorf("%s: %d %s; want 422 with %q on %s", body, r.Status, r.Body, want[1], want[0])
 		}
 	}
 	var count int
-	if err := app.Pool.QueryRow(t.Context(), "SELECT count(*) FROM customers").Scan(&count); err != nil || count != 0 {
+	if err := app.Pool.QueryRow(t.Context(), "SELECT count(*) FROM customers").Scan(&count); err != nil || count != turned {
 		t.Fatalf("%d customers stored from refused requests", count)
 	}
 
