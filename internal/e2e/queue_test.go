@@ -272,3 +272,30 @@ func TestRefusedQueueFilterIsMarkedWhileTyping(t *testing.T) {
 		!document.querySelector("#queue-filters .has-error") && document.querySelectorAll("#queue-table tbody tr").length > 0`,
 		"the accepted nationality still shows the refusal's marks")
 }
+
+// TestQueueLinkReturnsToTheView: from a case opened in a filtered view, the top bar's Queue link
+// goes back to that view (its filters and sort, as htmx last put them in the address), not to
+// the bare queue.
+func TestQueueLinkReturnsToTheView(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	if _, err := demo.EnsureCases(context.Background(), app.Server.CustomerService(), ""); err != nil {
+		t.Fatal(err)
+	}
+	b := testenv.Browser(t)
+	do(t, b, cdp.Navigate(app.URL+"/cases"))
+	signIn(t, b, rev.Email, rev.Password)
+	do(t, b, cdp.WaitVisible(cdp.CSS("#queue-table")), cdp.SetValue(cdp.CSS("#sort"), "activity"),
+		cdp.Evaluate[cdp.Void](`document.querySelector("#sort").dispatchEvent(new Event("change", {bubbles: true}))`))
+	poll(t, b, `new URLSearchParams(location.search).get("sort") === "activity"`, "the sort did not reach the address")
+	view, err := cdp.Run(b, cdp.Evaluate[string](`location.search`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, b, cdp.Click(cdp.CSS("#queue-table tbody a.case-link")), cdp.WaitVisible(cdp.CSS("#assignee-name")))
+	poll(t, b, `document.querySelector('.nav a[data-queue-link]')?.getAttribute("href") === "/cases"+`+fmt.Sprintf("%q", view),
+		"the Queue link does not go back to the view "+view)
+	do(t, b, cdp.Click(cdp.CSS(".nav a[data-queue-link]")), cdp.WaitVisible(cdp.CSS("#queue-table")))
+	poll(t, b, `location.pathname === "/cases" && new URLSearchParams(location.search).get("sort") === "activity" &&
+		document.querySelector("#sort").value === "activity"`, "the Queue link did not bring the view back")
+}

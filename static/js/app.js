@@ -73,6 +73,43 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", applyViews);
   else applyViews();
 
+  // The Queue link in the top bar goes back to the view of the queue last shown in this tab (its
+  // filters, search, sort and page), not to the bare queue: a reviewer working through a filtered
+  // view returns to it from a case. The view is the queue's own address, kept per tab.
+  var QUEUE_KEY = "kycdesk.queue.view";
+
+  function rememberQueue(path) {
+    var m = /^\/cases(\?[^#]*)?$/.exec(path || "");
+    if (!m) return;
+    try {
+      window.sessionStorage.setItem(QUEUE_KEY, m[1] || "");
+    } catch (e) { /* not remembered: the link stays the bare queue */ }
+  }
+
+  function applyQueueLink() {
+    var view;
+    try {
+      view = window.sessionStorage.getItem(QUEUE_KEY);
+    } catch (e) {
+      return;
+    }
+    if (!view || view.charAt(0) !== "?") return;
+    var links = document.querySelectorAll('.nav a[href="/cases"], .nav a[data-queue-link]');
+    for (var i = 0; i < links.length; i++) {
+      links[i].setAttribute("href", "/cases" + view);
+      links[i].setAttribute("data-queue-link", "");
+      links[i].title = "Back to the queue as you last saw it";
+    }
+  }
+
+  rememberQueue(window.location.pathname + window.location.search);
+  document.addEventListener("htmx:pushedIntoHistory", function (ev) {
+    rememberQueue(ev.detail && ev.detail.path);
+    applyQueueLink();
+  });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", applyQueueLink);
+  else applyQueueLink();
+
   // Select the text of a one-time secret when clicked, and offer to copy it.
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-copy]");
