@@ -85,6 +85,15 @@ SELECT * FROM images WHERE customer_id = @customer_id ORDER BY created_at, id;
 -- name: CountImagesBySHA :one
 SELECT count(*) FROM images WHERE sha256 = @sha256;
 
+-- name: HoldBlob :exec
+-- A transaction about to refer to the image blobs of sha holds them (shared) until it ends;
+-- they are deleted, when no image refers to them, only under TakeBlob (customers.Service.cleanup).
+SELECT pg_advisory_xact_lock_shared(hashtextextended(@sha256::text, 7362));
+
+-- name: TakeBlob :exec
+-- The image blobs of sha, held alone, to delete them if no image refers to them.
+SELECT pg_advisory_xact_lock(hashtextextended(@sha256::text, 7362));
+
 -- name: ListCasePageDocuments :many
 -- The documents a case's page and report show, its own first (weighed), oldest first within each:
 -- its own, those its evidence weighs

@@ -146,12 +146,13 @@ func postUpload(t *testing.T, app *testenv.App, c *testenv.Client, customerID st
 	return c.Do(t, req)
 }
 
-// TestDocumentFormRefusals: through the browser's upload form, a passport's back, an image too
-// small to read and an unknown issuing country are each refused on their field (422, the form
-// again with what was typed), and nothing is stored. The case page's form marks the back slot as
-// not a passport's and suggests the issuing countries.
 // plainPDF is a PDF without active content.
 const plainPDF = "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+// TestDocumentFormRefusals: through the browser's upload form, a passport's back, an image too
+// small to read, an unknown issuing country and a PDF where a photo is needed are each refused on
+// their field (422, the form again with what was typed), and nothing is stored. The case page's
+// form marks the back slot as not a passport's and suggests the issuing countries.
 
 func TestDocumentFormRefusals(t *testing.T) {
 	app := testenv.NewApp(t)

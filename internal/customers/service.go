@@ -636,7 +636,24 @@ func (s *Service) store(ctx context.Context, uploads []upload, fn func(q *db.Que
 			saved = append(saved, u.SHA256)
 		}
 	}
-	err := db.Transact(ctx, s.Pool, fn)
+	err := db.Transact(ctx, s.Pool, func(q *db.Queries, tx pgx.Tx) error {
+		// The blobs are held until the images referring to them commit, and are made sure of once
+		// held: a failed upload of the same bytes at the same moment may have deleted them since
+		// they were saved (cleanup deletes only what it holds alone, and no image uses).
+		for _, u := range uploads {
+			if err := q.HoldBlob(ctx, u.SHA256); err != nil {
+				return err
+			}
+			ok, err := s.Store.Present(ctx, u.Upload)
+			if err == nil && !ok {
+				err = s.Store.Save(ctx, u.Upload)
+			}
+			if err != nil {
+				return fmt.Errorf("store image: %w", err)
+			}
+		}
+		return fn(q, tx)
+	})
 	if err != nil {
 		s.cleanup(saved)
 	}
@@ -648,13 +665,22 @@ func (s *Service) known(ctx context.Context, sha string) (bool, error) {
 	return n > 0, err
 }
 
+// cleanup deletes the blobs of shas that no image refers to, each held alone (TakeBlob) while it
+// is judged and deleted: an upload of the same bytes holding them (HoldBlob) is waited for, and
+// one that holds them later finds them gone and saves them again.
 func (s *Service) cleanup(shas []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, sha := range shas {
-		if used, err := s.known(ctx, sha); err == nil && !used {
-			_ = s.Store.Delete(ctx, sha)
-		}
+		_ = db.Transact(ctx, s.Pool, func(q *db.Queries, _ pgx.Tx) error {
+			if err := q.TakeBlob(ctx, sha); err != nil {
+				return err
+			}
+			if n, err := q.CountImagesBySHA(ctx, sha); err != nil || n > 0 {
+				return err
+			}
+			return s.Store.Delete(ctx, sha)
+		})
 	}
 }
 

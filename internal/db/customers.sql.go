@@ -341,6 +341,17 @@ func (q *Queries) GetImage(ctx context.Context, id uuid.UUID) (Image, error) {
 	return i, err
 }
 
+const holdBlob = `-- name: HoldBlob :exec
+SELECT pg_advisory_xact_lock_shared(hashtextextended($1::text, 7362))
+`
+
+// A transaction about to refer to the image blobs of sha holds them (shared) until it ends;
+// they are deleted, when no image refers to them, only under TakeBlob (customers.Service.cleanup).
+func (q *Queries) HoldBlob(ctx context.Context, sha256 string) error {
+	_, err := q.db.Exec(ctx, holdBlob, sha256)
+	return err
+}
+
 const listCaseDocuments = `-- name: ListCaseDocuments :many
 SELECT d.id, d.customer_id, d.type, d.issuing_country, d.number, d.issue_date, d.expiry_date, d.created_by, d.created_at, d.artemis_document_id FROM case_documents cd
 JOIN documents d ON d.id = cd.document_id
@@ -605,6 +616,16 @@ func (q *Queries) LockCustomer(ctx context.Context, id uuid.UUID) (Customer, err
 		&i.ArtemisCustomerID,
 	)
 	return i, err
+}
+
+const takeBlob = `-- name: TakeBlob :exec
+SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7362))
+`
+
+// The image blobs of sha, held alone, to delete them if no image refers to them.
+func (q *Queries) TakeBlob(ctx context.Context, sha256 string) error {
+	_, err := q.db.Exec(ctx, takeBlob, sha256)
+	return err
 }
 
 const updateCustomer = `-- name: UpdateCustomer :one

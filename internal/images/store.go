@@ -271,6 +271,21 @@ func (s *Store) Save(ctx context.Context, up *Upload) error {
 	return nil
 }
 
+// Present reports whether every blob Save writes for up is in the store.
+func (s *Store) Present(ctx context.Context, up *Upload) (bool, error) {
+	pieces, err := planSave(up)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range pieces {
+		ok, err := s.bucket.Exists(ctx, p.key)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
 // planSave checks the upload and lists the blobs to write, original first.
 func planSave(up *Upload) ([]piece, error) {
 	if up == nil || len(up.Original) == 0 {

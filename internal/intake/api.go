@@ -102,9 +102,10 @@ func (a *API) idempotent(w http.ResponseWriter, r *http.Request, body []byte, fn
 	ids := db.GetIdempotentResponseParams{TokenID: t.ID, Key: key}
 
 	// Repeats arriving together here wait for the first to finish, holding nothing, and are then
-	// answered by the read below without decoding or storing anything of their own. (A repeat
-	// storing its images while the first one's failed transaction removes the same blobs could
-	// otherwise leave the repeat's images without them.)
+	// answered by the read below without decoding or storing anything of their own: a saving of
+	// work on one instance. (Blobs stay safe without it, across instances too: an upload holds the
+	// blobs it refers to until it commits, and a failed one removes its blobs only held alone and
+	// unused; see customers.Service.store.)
 	done, err := a.turns.take(ctx, t.ID.String()+"\n"+key)
 	if err != nil {
 		return err
