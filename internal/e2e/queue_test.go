@@ -16,6 +16,21 @@ import (
 	"kycdesk/internal/testenv"
 )
 
+// reviewerAtQueue starts the app with the demo's cases and a reviewer signed in, in a browser,
+// at path (the queue or a view of it).
+func reviewerAtQueue(t *testing.T, path string) context.Context {
+	t.Helper()
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	if _, err := demo.EnsureCases(context.Background(), app.Server.CustomerService(), ""); err != nil {
+		t.Fatal(err)
+	}
+	b := testenv.Browser(t)
+	do(t, b, cdp.Navigate(app.URL+path))
+	signIn(t, b, rev.Email, rev.Password)
+	return b
+}
+
 func num(t *testing.T, ctx context.Context, js string) float64 {
 	t.Helper()
 	v, err := cdp.Run(ctx, cdp.Evaluate[float64](js))
@@ -28,14 +43,7 @@ func num(t *testing.T, ctx context.Context, js string) float64 {
 // TestReviewerWorksTheQueue: a reviewer filters the queue, opens a case, zooms and rotates an
 // image, adds a note, claims and releases the case.
 func TestReviewerWorksTheQueue(t *testing.T) {
-	app := testenv.NewApp(t)
-	rev := app.CreateUser(t, "reviewer")
-	if _, err := demo.EnsureCases(context.Background(), app.Server.CustomerService(), ""); err != nil {
-		t.Fatal(err)
-	}
-	b := testenv.Browser(t)
-	do(t, b, cdp.Navigate(app.URL+"/cases"))
-	signIn(t, b, rev.Email, rev.Password)
+	b := reviewerAtQueue(t, "/cases")
 	do(t, b, cdp.WaitVisible(cdp.CSS("#queue-table")))
 	all := num(t, b, `document.querySelectorAll("#queue-table tbody tr").length`)
 	if all < 10 {
@@ -127,14 +135,7 @@ func pollAcrossLoads(b context.Context, expr string) error {
 // lists no case and says why, the field's message linked from the alert; choosing a value the
 // queue knows refreshes the results and takes the stale message back from the form.
 func TestRefusedQueueFilterIsCorrectedInPlace(t *testing.T) {
-	app := testenv.NewApp(t)
-	rev := app.CreateUser(t, "reviewer")
-	if _, err := demo.EnsureCases(context.Background(), app.Server.CustomerService(), ""); err != nil {
-		t.Fatal(err)
-	}
-	b := testenv.Browser(t)
-	do(t, b, cdp.Navigate(app.URL+"/cases?risk=2"))
-	signIn(t, b, rev.Email, rev.Password)
+	b := reviewerAtQueue(t, "/cases?risk=2")
 	do(t, b, cdp.WaitVisible(cdp.CSS("#queue-filter-errors")))
 	if _, err := cdp.Run(b, cdp.Poll[bool](`document.querySelector("#risk").getAttribute("aria-invalid") === "true" &&
 		[...document.querySelectorAll("#queue-filter-errors a[data-error-link]")].some(a => a.textContent.includes("Choose yes or no"))`)); err != nil {
@@ -155,14 +156,7 @@ func TestRefusedQueueFilterIsCorrectedInPlace(t *testing.T) {
 // with a "search" event and nothing else a filter listens to (no key is released, and leaving the
 // box fires no change): the results, the URL and "Next case" must still follow the empty search.
 func TestClearingTheQueueSearchShowsTheCasesAgain(t *testing.T) {
-	app := testenv.NewApp(t)
-	rev := app.CreateUser(t, "reviewer")
-	if _, err := demo.EnsureCases(context.Background(), app.Server.CustomerService(), ""); err != nil {
-		t.Fatal(err)
-	}
-	b := testenv.Browser(t)
-	do(t, b, cdp.Navigate(app.URL+"/cases"))
-	signIn(t, b, rev.Email, rev.Password)
+	b := reviewerAtQueue(t, "/cases")
 	do(t, b, cdp.WaitVisible(cdp.CSS("#queue-table")), cdp.SendKeys(cdp.CSS("#q"), "zzz"))
 	poll(t, b, `!!document.querySelector("#queue-empty") && location.search === "?q=zzz&status=new" &&
 		document.querySelector('#next-case-fields input[name="q"]')?.value === "zzz"`, "the search zzz did not empty the list")
@@ -244,14 +238,7 @@ func TestQueuePagesTurnToTheirTop(t *testing.T) {
 // links to it, and the focus stays where the reader went on; the corrected value takes the marks
 // back.
 func TestRefusedQueueFilterIsMarkedWhileTyping(t *testing.T) {
-	app := testenv.NewApp(t)
-	rev := app.CreateUser(t, "reviewer")
-	if _, err := demo.EnsureCases(context.Background(), app.Server.CustomerService(), ""); err != nil {
-		t.Fatal(err)
-	}
-	b := testenv.Browser(t)
-	do(t, b, cdp.Navigate(app.URL+"/cases"))
-	signIn(t, b, rev.Email, rev.Password)
+	b := reviewerAtQueue(t, "/cases")
 	do(t, b, cdp.WaitVisible(cdp.CSS("#queue-table")), cdp.SendKeys(cdp.CSS("#nationality"), "Germany"+kb.Tab))
 	poll(t, b, `!!document.querySelector("#queue-filter-errors") && location.search.includes("nationality=Germany")`, "Germany was not refused")
 	poll(t, b, `(() => { const f = document.querySelector("#nationality"), m = document.querySelector("#nationality-error");
@@ -277,14 +264,7 @@ func TestRefusedQueueFilterIsMarkedWhileTyping(t *testing.T) {
 // goes back to that view (its filters and sort, as htmx last put them in the address), not to
 // the bare queue.
 func TestQueueLinkReturnsToTheView(t *testing.T) {
-	app := testenv.NewApp(t)
-	rev := app.CreateUser(t, "reviewer")
-	if _, err := demo.EnsureCases(context.Background(), app.Server.CustomerService(), ""); err != nil {
-		t.Fatal(err)
-	}
-	b := testenv.Browser(t)
-	do(t, b, cdp.Navigate(app.URL+"/cases"))
-	signIn(t, b, rev.Email, rev.Password)
+	b := reviewerAtQueue(t, "/cases")
 	do(t, b, cdp.WaitVisible(cdp.CSS("#queue-table")), cdp.SetValue(cdp.CSS("#sort"), "activity"),
 		cdp.Evaluate[cdp.Void](`document.querySelector("#sort").dispatchEvent(new Event("change", {bubbles: true}))`))
 	poll(t, b, `new URLSearchParams(location.search).get("sort") === "activity"`, "the sort did not reach the address")
