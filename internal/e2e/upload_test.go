@@ -40,8 +40,21 @@ func TestRefusedUploadAsksForTheFilesAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The sides' pickers offer a PDF only for an "other" document, as the server takes one.
+	pickType := func(typ string) cdp.Action[cdp.Void] {
+		return cdp.Evaluate[cdp.Void](`(() => { const s = document.querySelector("#doc-type"); s.value = "` + typ + `"; s.dispatchEvent(new Event("change", {bubbles: true})) })()`)
+	}
+	accepts := `[...document.querySelectorAll("#file-front, #file-back, #file-selfie")].map(i => i.getAttribute("accept")).join(" | ")`
+	do(t, b, pickType("other"))
+	if got := evalString(t, b, accepts); got != "image/jpeg,image/png,application/pdf | image/jpeg,image/png,application/pdf | image/jpeg,image/png" {
+		t.Fatalf("an other document's pickers offer %q", got)
+	}
+	do(t, b, pickType("passport"))
+	if got := evalString(t, b, accepts); got != "image/jpeg,image/png | image/jpeg,image/png | image/jpeg,image/png" {
+		t.Fatalf("a passport's pickers offer %q", got)
+	}
 	do(t, b,
-		cdp.Evaluate[cdp.Void](`(() => { const s = document.querySelector("#doc-type"); s.value = "national_id"; s.dispatchEvent(new Event("change", {bubbles: true})) })()`),
+		pickType("national_id"),
 		cdp.SetValue(cdp.CSS("#issuing_country"), "UTO"), cdp.SetValue(cdp.CSS("#number"), card.DocumentNumber),
 		cdp.SetUploadFiles(cdp.CSS("#file-front"), []string{front}), cdp.SetUploadFiles(cdp.CSS("#file-selfie"), []string{selfie}),
 		cdp.Click(cdp.CSS(`#document-form button[type=submit]`)), cdp.WaitVisible(cdp.CSS("#front-error")))

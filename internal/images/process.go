@@ -227,7 +227,7 @@ func Process(name string, data []byte, lim Limits) (*Upload, error) {
 	default:
 		accepted := "a JPEG or PNG image"
 		if lim.AllowPDF {
-			accepted = "a JPEG, PNG or PDF image"
+			accepted = "a JPEG or PNG image or a PDF"
 		}
 		return nil, reject(safe, RejectType, "the file is not %s (it looks like %s)", accepted, bareType(mt.String()))
 	}

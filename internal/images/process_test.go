@@ -86,7 +86,7 @@ func TestProcessRejects(t *testing.T) {
 		{"pdf with javascript in a compressed object stream", "statement.pdf", []byte(activePDFWith("<< /S /JavaScript /JS (app.alert(1)) >>", true)),
 			Limits{AllowPDF: true}, RejectDamagedPDF, "active content (/JavaScript"},
 		{"html with pdf allowed", "x.pdf", []byte("<html></html>"), Limits{AllowPDF: true}, RejectType,
-			"not a JPEG, PNG or PDF image (it looks like text/html)"},
+			"not a JPEG or PNG image or a PDF (it looks like text/html)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

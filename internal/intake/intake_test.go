@@ -305,9 +305,12 @@ func TestTokensAreManagedByAdmins(t *testing.T) {
 	}
 	// The audit log names a token by its name: a second token may not take it, in any case, even
 	// once the first is revoked.
-	r = admin.PostForm(t, "/admin/api-tokens", url.Values{"name": {"Onboarding-App"}})
-	if msg := r.Doc(t).Find("#name-error").Text(); r.Status != http.StatusUnprocessableEntity || !strings.Contains(msg, "already named") {
-		t.Fatalf("a second token of the same name: %d %q", r.Status, msg)
+	// Nor one that only looks different by an invisible character.
+	for _, name := range []string{"Onboarding-App", "onboarding-app\u200b", "\ufeffonboarding\u2060-app"} {
+		r = admin.PostForm(t, "/admin/api-tokens", url.Values{"name": {name}})
+		if msg := r.Doc(t).Find("#name-error").Text(); r.Status != http.StatusUnprocessableEntity || !strings.Contains(msg, "already named") {
+			t.Fatalf("a second token named %q: %d %q", name, r.Status, msg)
+		}
 	}
 	var tokens int
 	if err := app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM api_tokens").Scan(&tokens); err != nil || tokens != 1 {

@@ -113,10 +113,12 @@ func (h *TokensHandler) List(w http.ResponseWriter, r *http.Request) error {
 }
 
 // tokenName reads a token's name: one line of at most 80 characters, without control characters
-// (a NUL made storing it fail) or invalid UTF-8. ok is false when none is left.
+// (a NUL made storing it fail), invisible format characters (a zero-width space would make a name
+// that looks like another's, which the audit log could not tell apart) or invalid UTF-8. ok is
+// false when none is left.
 func tokenName(s string) (string, bool) {
 	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) && !unicode.IsSpace(r) {
+		if unicode.IsControl(r) && !unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
 			return -1
 		}
 		return r

@@ -158,6 +158,11 @@
       var input = zone.querySelector("input[type=file]");
       if (input) input.disabled = off;
     });
+    // A side's picker offers PDFs only for the types the server takes one for.
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=file][data-pdf-for]"), function (input) {
+      var pdf = input.getAttribute("data-pdf-for").split(/\s+/).indexOf(type.value) >= 0;
+      input.setAttribute("accept", "image/jpeg,image/png" + (pdf ? ",application/pdf" : ""));
+    });
   }
 
   function initSlots(form) {
