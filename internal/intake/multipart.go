@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"slices"
 
 	"kycdesk/internal/apperr"
 	"kycdesk/internal/customers"
@@ -107,8 +108,14 @@ func readDocument(contentType string, body []byte, maxFile int64) (customers.Doc
 	}
 	d = customers.DocumentInput{Type: values["type"], IssuingCountry: values["issuing_country"], Number: values["number"],
 		IssueDate: values["issue_date"], ExpiryDate: values["expiry_date"]}
+	// Front, back, then the selfies as sent, whatever the order of the parts: the answer lists
+	// the images so (as the browser form's do), and the stored order does not depend on a client's
+	// form library.
+	slices.SortStableFunc(files, func(a, b customers.File) int { return kindOrder[a.Kind] - kindOrder[b.Kind] })
 	return d, files, nil
 }
+
+var kindOrder = map[string]int{"front": 0, "back": 1, "selfie": 2}
 
 // notMultipart refuses a body that cannot be read as multipart/form-data, saying why.
 func notMultipart(format string, args ...any) error {
