@@ -21,7 +21,3 @@ RETURNING *;
 
 -- name: GetIdempotentResponse :one
 SELECT * FROM idempotency_keys WHERE token_id = @token_id AND key = @key;
-
--- name: SaveIdempotentResponse :exec
-INSERT INTO idempotency_keys (token_id, key, request_hash, response_status, response_body)
-VALUES (@token_id, @key, @request_hash, @response_status, @response_body);

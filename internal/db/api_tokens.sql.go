@@ -155,30 +155,6 @@ func (q *Queries) RevokeAPIToken(ctx context.Context, id uuid.UUID) (APIToken, e
 	return i, err
 }
 
-const saveIdempotentResponse = `-- name: SaveIdempotentResponse :exec
-INSERT INTO idempotency_keys (token_id, key, request_hash, response_status, response_body)
-VALUES ($1, $2, $3, $4, $5)
-`
-
-type SaveIdempotentResponseParams struct {
-	TokenID        uuid.UUID
-	Key            string
-	RequestHash    []byte
-	ResponseStatus int32
-	ResponseBody   []byte
-}
-
-func (q *Queries) SaveIdempotentResponse(ctx context.Context, arg SaveIdempotentResponseParams) error {
-	_, err := q.db.Exec(ctx, saveIdempotentResponse,
-		arg.TokenID,
-		arg.Key,
-		arg.RequestHash,
-		arg.ResponseStatus,
-		arg.ResponseBody,
-	)
-	return err
-}
-
 const touchAPIToken = `-- name: TouchAPIToken :exec
 UPDATE api_tokens SET last_used_at = now(), last_used_ip = $1 WHERE id = $2
 `
