@@ -31,6 +31,38 @@ type Handler struct {
 	// CaseView fills the parts of the case page other packages own (customer, documents, images,
 	// upload form), so this package need not know them.
 	CaseView func(ctx context.Context, c db.GetCaseViewRow, p *auth.Principal, v *web.CaseView) error
+	// Kept holds the tab counts and the assignee list between requests; nil keeps nothing.
+	Kept *Kept
+}
+
+// Kept is what every queue page shows and rarely changes, the tab counts and the users a case may
+// be assigned to, kept in memory between requests while the instance hears of their changes
+// (Heard, from sessions.Store): a page then runs one statement, its cases. Heard nil keeps nothing.
+type Kept struct {
+	Pool    *pgxpool.Pool
+	Heard   func() db.Heard
+	counts  db.Kept[map[Status]int64]
+	workers db.Kept[[]web.Option]
+}
+
+// Counts are the tab counts (Counts), kept.
+func (k *Kept) Counts(ctx context.Context) (map[Status]int64, error) {
+	read := func() (map[Status]int64, error) { return Counts(ctx, db.New(k.Pool)) }
+	if k.Heard == nil {
+		return read()
+	}
+	h := k.Heard()
+	return k.counts.Get(h.Live, h.Counts, read)
+}
+
+// Workers are the active users who may be given cases, by name, kept.
+func (k *Kept) Workers(ctx context.Context) ([]web.Option, error) {
+	read := func() ([]web.Option, error) { return workers(ctx, k.Pool) }
+	if k.Heard == nil {
+		return read()
+	}
+	h := k.Heard()
+	return k.workers.Get(h.Live, h.Users, read)
 }
 
 // Timing is a case's age and its standing against the SLA, as the exports have them: an open
@@ -69,8 +101,8 @@ var workRoles = func() []string {
 	return roles
 }()
 
-func (h *Handler) workers(ctx context.Context) ([]web.Option, error) {
-	list, err := db.New(h.Pool).ListActiveUsersByRole(ctx, workRoles)
+func workers(ctx context.Context, pool *pgxpool.Pool) ([]web.Option, error) {
+	list, err := db.New(pool).ListActiveUsersByRole(ctx, workRoles)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +111,14 @@ func (h *Handler) workers(ctx context.Context) ([]web.Option, error) {
 		out = append(out, web.Option{Value: u.ID.String(), Label: u.Name})
 	}
 	return out, nil
+}
+
+// kept is h.Kept, or reads that keep nothing.
+func (h *Handler) kept() *Kept {
+	if h.Kept == nil {
+		return &Kept{Pool: h.Pool}
+	}
+	return h.Kept
 }
 
 // countryCodes is what the nationality filter suggests: the codes a customer's nationality may
@@ -107,7 +147,7 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, query url.Values
 			return err
 		}
 	}
-	counts, err := Counts(ctx, db.New(h.Pool))
+	counts, err := h.kept().Counts(ctx)
 	if err != nil {
 		return err
 	}
@@ -180,7 +220,7 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, query url.Values
 			v.NextCase = append(v.NextCase, web.Option{Value: k, Label: fields.Get(k)})
 		}
 	}
-	if v.Assignees, err = h.workers(ctx); err != nil {
+	if v.Assignees, err = h.kept().Workers(ctx); err != nil {
 		return err
 	}
 	status := http.StatusOK
@@ -285,7 +325,7 @@ func (h *Handler) view(r *http.Request) (web.CaseView, error) {
 		v.AssigneeID = c.AssigneeID.String()
 	}
 	if v.CanAssign {
-		if v.Assignees, err = h.workers(ctx); err != nil {
+		if v.Assignees, err = h.kept().Workers(ctx); err != nil {
 			return v, err
 		}
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"kycdesk/internal/auth"
 	"kycdesk/internal/cases"
 	"kycdesk/internal/config"
 	"kycdesk/internal/db"
@@ -150,8 +149,9 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 		b.Fatal(err)
 	}
 	b.Cleanup(floorPool.Close)
-	// As the app: the page of cases as cases.Planned sends it, the tab counts and assignees cached.
-	q := db.New(floorPool)
+	// As the app: the page of cases as cases.Planned sends it, the tab counts and the assignees
+	// kept between requests while the app's instance hears of their changes.
+	kept := &cases.Kept{Pool: floorPool, Heard: app.Server.Store.Heard}
 	me := staff[0].ID
 	pgCPU := loadtest.PostgresCPU(floorPool)
 	// The floor over HTTP: the same SQL and minimal HTML behind a bare net/http server (no
@@ -161,7 +161,7 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 		f, _ := cases.ParseFilter(r.URL.Query(), me)
 		buf := bufs.Get().(*bytes.Buffer)
 		defer bufs.Put(buf)
-		if _, err := floorPage(r.Context(), db.New(cases.Planned(floorPool, f)), q, f, buf); err != nil {
+		if _, err := floorPage(r.Context(), db.New(cases.Planned(floorPool, f)), kept, f, buf); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
@@ -186,7 +186,7 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 			appRows := strings.Count(body, `class="case-link"`)
 			var buf bytes.Buffer
 			list := db.New(cases.Planned(floorPool, f))
-			floorRows, err := floorPage(ctx, list, q, f, &buf)
+			floorRows, err := floorPage(ctx, list, kept, f, &buf)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -196,7 +196,7 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 			appDo := func(ctx context.Context, i int) error { return fetch(ctx, tabs[i].Client, app.URL+path) }
 			floorBufs := make([]bytes.Buffer, clients)
 			floorDo := func(ctx context.Context, i int) error {
-				_, err := floorPage(ctx, list, q, f, &floorBufs[i])
+				_, err := floorPage(ctx, list, kept, f, &floorBufs[i])
 				return err
 			}
 			floorHTTPDo := func(ctx context.Context, i int) error { return fetch(ctx, plain[i], floorSrv.URL+path) }
@@ -332,21 +332,10 @@ func fetch(ctx context.Context, c *http.Client, target string) error {
 	return nil
 }
 
-// workRoles are the roles whose users the queue offers as assignees, as the app computes them.
-var workRoles = func() []string {
-	var out []string
-	for _, r := range auth.Roles {
-		if auth.Can(r, auth.PermCasesWork) {
-			out = append(out, string(r))
-		}
-	}
-	return out
-}()
-
 // floorPage is the queue page's SQL through pgx alone (the same sqlc queries the app runs: one
-// page of cases through pageQ, the tab counts and the assignee list through q) written as minimal
-// HTML into buf. It returns how many cases the page shows.
-func floorPage(ctx context.Context, pageQ, q *db.Queries, f cases.Filter, buf *bytes.Buffer) (int, error) {
+// page of cases through pageQ, the tab counts and the assignee list as kept reads it) written as
+// minimal HTML into buf. It returns how many cases the page shows.
+func floorPage(ctx context.Context, pageQ *db.Queries, kept *cases.Kept, f cases.Filter, buf *bytes.Buffer) (int, error) {
 	var search *string
 	if k := normalize.SearchKey(f.Search); k != "" {
 		k = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(k)
@@ -384,22 +373,22 @@ func floorPage(ctx context.Context, pageQ, q *db.Queries, f cases.Filter, buf *b
 				r.AssigneeName, r.RiskFlag, r.CreatedAt, r.LastActivityAt})
 		}
 	}
-	counts, err := q.CaseStatusCounts(ctx)
+	counts, err := kept.Counts(ctx)
 	if err != nil {
 		return 0, err
 	}
-	workers, err := q.ListActiveUsersByRole(ctx, workRoles)
+	workers, err := kept.Workers(ctx)
 	if err != nil {
 		return 0, err
 	}
 	buf.Reset()
 	buf.WriteString("<!doctype html><title>Queue</title><nav>")
-	for _, c := range counts {
-		fmt.Fprintf(buf, `<a href="/cases?status=%s">%s %d</a>`, c.Status, cases.Label(c.Status), c.N)
+	for _, st := range cases.Statuses {
+		fmt.Fprintf(buf, `<a href="/cases?status=%s">%s %d</a>`, st, cases.Label(st), counts[st])
 	}
 	buf.WriteString(`</nav><select name="assignee">`)
 	for _, w := range workers {
-		fmt.Fprintf(buf, `<option value="%s">%s</option>`, w.ID, html.EscapeString(w.Name))
+		fmt.Fprintf(buf, `<option value="%s">%s</option>`, w.Value, html.EscapeString(w.Label))
 	}
 	buf.WriteString("</select><table>")
 	shown := min(len(list), cases.PageSize)

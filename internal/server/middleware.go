@@ -42,6 +42,60 @@ func (s *Server) requestMeta(next http.Handler) http.Handler {
 	})
 }
 
+// wrote tells the session store when a request that may have changed something answers (any
+// method but GET, HEAD and OPTIONS): what the instance keeps between requests (db.Kept) is read
+// again before its user's next page, without waiting for PostgreSQL's announcement of the
+// change. It is told before the first byte of the answer leaves, once the request's transaction
+// has committed, and again when the request ends.
+func (s *Server) wrote(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		defer s.Store.Wrote()
+		next.ServeHTTP(&wroteWriter{ResponseWriter: w, wrote: s.Store.Wrote}, r)
+	})
+}
+
+// wroteWriter calls wrote before the answer's first byte or header is sent.
+type wroteWriter struct {
+	http.ResponseWriter
+	wrote func()
+	told  bool
+}
+
+func (w *wroteWriter) tell() {
+	if !w.told {
+		w.told = true
+		w.wrote()
+	}
+}
+
+func (w *wroteWriter) WriteHeader(code int) {
+	w.tell()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *wroteWriter) Write(b []byte) (int, error) {
+	w.tell()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *wroteWriter) Flush() {
+	w.tell()
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer (flushing a stream).
+func (w *wroteWriter) Unwrap() http.ResponseWriter {
+	w.tell()
+	return w.ResponseWriter
+}
+
 // recoverer turns a panic into a logged 500 page instead of a dropped connection.
 func (s *Server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -175,7 +175,7 @@ func (s *Server) Routes() []Route {
 // Handler returns the whole HTTP handler: middleware, static files and the route table.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.Metrics.Middleware(s.Log), s.securityHeaders, s.recoverer, s.requestMeta, s.crossOrigin,
+	r.Use(s.Metrics.Middleware(s.Log), s.securityHeaders, s.recoverer, s.requestMeta, s.wrote, s.crossOrigin,
 		s.Store.Authenticate(s.Cfg.TrustProxy))
 	r.Method("GET", "/static/*", staticFiles(http.FS(static.FS)))
 	r.Method("HEAD", "/static/*", staticFiles(http.FS(static.FS)))

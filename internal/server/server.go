@@ -115,7 +115,8 @@ func build(ctx context.Context, cfg config.Config, pool, bg *pgxpool.Pool, store
 	limits.MaxBytes, limits.AllowPDF = cfg.MaxUploadBytes, true
 	custSvc := &customers.Service{Pool: pool, Store: store, Limits: limits}
 	s.customers = &customers.Handler{Pool: pool, Service: custSvc, R: s.R}
-	s.cases = &cases.Handler{Pool: pool, Service: &cases.Service{Pool: pool}, R: s.R, SLA: cfg.SLA, CaseView: s.customers.FillCase}
+	s.cases = &cases.Handler{Pool: pool, Service: &cases.Service{Pool: pool}, R: s.R, SLA: cfg.SLA, CaseView: s.customers.FillCase,
+		Kept: &cases.Kept{Pool: pool, Heard: s.Store.Heard}}
 	s.tokens = &intake.TokensHandler{Pool: pool, R: s.R}
 
 	keeper, err := secrets.Open(ctx, cfg.SecretsURL, cfg.DataDir)

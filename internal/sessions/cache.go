@@ -18,8 +18,13 @@ import (
 	"kycdesk/internal/db"
 )
 
-// channel is where PostgreSQL announces a change to a session or its user (migration 00018).
+// channel is where PostgreSQL announces a change to a session or its user (migration 00018), and
+// a new user (migration 00021).
 const channel = "kycdesk_sessions"
+
+// countsChannel is where PostgreSQL announces a change to the cases' status counters (migration
+// 00021).
+const countsChannel = "kycdesk_counts"
 
 // cacheTTL bounds how long a looked-up session is used without reading it again; the
 // announcements end it sooner.
@@ -47,6 +52,9 @@ type cache struct {
 	entries   map[uuid.UUID]cached
 	swept     time.Time
 	waiters   map[string]chan bool // markers announced, not yet heard: true when heard, false when lost
+	// The generations of the other reads kept while listening (db.Heard): users moves with any
+	// user's change, counts with the status counters', both whenever everything is forgotten.
+	users, counts uint64
 }
 
 type cached struct {
@@ -106,6 +114,10 @@ func (c *cache) forget(drop func(db.GetLiveSessionRow) bool) {
 
 func (c *cache) forgetLocked(drop func(db.GetLiveSessionRow) bool) {
 	c.gen++
+	if drop == nil {
+		c.users++
+		c.counts++
+	}
 	for id, e := range c.entries {
 		if drop == nil || drop(e.row) {
 			delete(c.entries, id)
@@ -156,7 +168,10 @@ func (c *cache) announced(payload string) {
 		}
 	case "user":
 		if id, err := uuid.Parse(arg); err == nil {
-			c.forget(func(r db.GetLiveSessionRow) bool { return r.UserID == id })
+			c.mu.Lock()
+			c.users++
+			c.forgetLocked(func(r db.GetLiveSessionRow) bool { return r.UserID == id })
+			c.mu.Unlock()
 			return
 		}
 	case "sync":
@@ -169,6 +184,24 @@ func (c *cache) announced(payload string) {
 		return
 	}
 	c.forget(nil) // "all", or one this version does not know: forget everything
+}
+
+// Heard says what this instance has heard announced, for the reads it keeps between requests
+// (db.Kept): nothing is kept while it does not listen.
+func (s *Store) Heard() db.Heard {
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	return db.Heard{Live: s.cache.live, Users: s.cache.users, Counts: s.cache.counts}
+}
+
+// Wrote records that this instance has committed a change (a request other than GET or HEAD is
+// answering): every instance hears of it when PostgreSQL announces it, an instant after the
+// commit, but this one must not answer its own user's next page from an older read first.
+func (s *Store) Wrote() {
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	s.cache.users++
+	s.cache.counts++
 }
 
 // ForgetSession drops a session from this instance's cache at once (every instance forgets it
@@ -208,6 +241,7 @@ func (s *Store) Listen(ctx context.Context, onError func(error)) {
 		ReconnectDelay: 2 * time.Second,
 	}
 	l.Handle(channel, listenHandler{c: &s.cache, up: up})
+	l.Handle(countsChannel, countsHandler{c: &s.cache})
 	go s.heartbeat(ctx, up, report)
 	_ = l.Listen(ctx)
 	s.cache.connect(false)
@@ -253,6 +287,17 @@ type listenHandler struct {
 
 func (h listenHandler) HandleNotification(_ context.Context, n *pgconn.Notification, _ *pgx.Conn) error {
 	h.c.announced(n.Payload)
+	return nil
+}
+
+// countsHandler hears of changes to the status counters. It needs no backlog: nothing is kept
+// until a heartbeat is heard, and the listener hears nothing before it listens on every channel.
+type countsHandler struct{ c *cache }
+
+func (h countsHandler) HandleNotification(context.Context, *pgconn.Notification, *pgx.Conn) error {
+	h.c.mu.Lock()
+	defer h.c.mu.Unlock()
+	h.c.counts++
 	return nil
 }
 

@@ -166,6 +166,11 @@ func (a *App) CreateUser(t testing.TB, role string) User {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if a.Server != nil { // the app offers the new user (as an assignee) on its next page
+		if err := a.Server.Store.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return User{ID: out.User.ID, Email: email, Password: pw, Role: role}
 }
 
