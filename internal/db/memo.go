@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
 )
 
 // A read memo lets the panels of one page share their reads: the case page's panels each load
@@ -131,6 +132,7 @@ func (m *readMemo) typeMap() *pgtype.Map {
 	defer m.mu.Unlock()
 	if m.types == nil {
 		m.types = pgtype.NewMap()
+		pgxuuid.Register(m.types)
 	}
 	return m.types
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
+	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
 
 	"kycdesk/migrations"
 )
@@ -29,6 +30,7 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 		cfg.MaxConns = maxConns
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "kycdesk"
+	cfg.AfterConnect = registerTypes
 	// Statements are prepared once per connection and PostgreSQL's default plan cache applies:
 	// most are planned once (the session lookup on every request plans in 0.2 ms, runs a cached
 	// plan in 0.02 ms). The few whose best plan depends on which optional filters are set go
@@ -44,6 +46,14 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return pool, nil
+}
+
+// registerTypes has a connection read and write uuid.UUID as PostgreSQL's binary uuid: without it
+// pgx goes through the type's database/sql methods, a text form formatted then parsed for every
+// value, and the queue page's fifty rows spent an eighth of their Go time scanning.
+func registerTypes(_ context.Context, conn *pgx.Conn) error {
+	pgxuuid.Register(conn.TypeMap())
+	return nil
 }
 
 // OpenBackground opens a second pool on pool's database, of maxConns connections, for what holds

@@ -1,11 +1,13 @@
 package loadtest_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -136,13 +138,11 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 	paced := loadtest.Load{Clients: clients, For: d, Every: time.Second * clients / time.Duration(rate)}
 	// Each client is a reviewer or manager signed in through the login form, on a connection of
 	// its own that stays open (keep-alive), as a browser tab.
-	tabs := make([]*testenv.Client, clients)
-	plain := make([]*http.Client, clients)
+	signedIn := make([]*testenv.Client, clients)
+	tabs := make([]*tab, clients)
 	for i := range clients {
-		tabs[i] = app.SignIn(b, staff[i%len(staff)])
-		tabs[i].Transport = &http.Transport{MaxIdleConnsPerHost: 1, IdleConnTimeout: time.Minute}
-		tabs[i].Timeout = time.Minute
-		plain[i] = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1, IdleConnTimeout: time.Minute}, Timeout: time.Minute}
+		signedIn[i] = app.SignIn(b, staff[i%len(staff)])
+		tabs[i] = newTab(b, app.URL, signedIn[i])
 	}
 	floorPool, err := db.Open(ctx, dbURL, app.Cfg.DBMaxConns)
 	if err != nil {
@@ -169,6 +169,10 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 		_, _ = w.Write(buf.Bytes())
 	}))
 	b.Cleanup(floorSrv.Close)
+	plain := make([]*tab, clients)
+	for i := range clients {
+		plain[i] = newTab(b, floorSrv.URL, nil)
+	}
 
 	var report []line
 	for _, sc := range scenarios {
@@ -182,7 +186,7 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 				path += "?" + sc.query
 			}
 			// The app and the floor must show the same cases, or the comparison is meaningless.
-			body := get(b, tabs[0], path)
+			body := get(b, signedIn[0], path)
 			appRows := strings.Count(body, `class="case-link"`)
 			var buf bytes.Buffer
 			list := db.New(cases.Planned(floorPool, f))
@@ -193,13 +197,13 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 			if appRows != floorRows {
 				b.Fatalf("%s: the app shows %d cases, the floor %d", path, appRows, floorRows)
 			}
-			appDo := func(ctx context.Context, i int) error { return fetch(ctx, tabs[i].Client, app.URL+path) }
+			appDo := func(_ context.Context, i int) error { return tabs[i].fetch(path) }
 			floorBufs := make([]bytes.Buffer, clients)
 			floorDo := func(ctx context.Context, i int) error {
 				_, err := floorPage(ctx, list, kept, f, &floorBufs[i])
 				return err
 			}
-			floorHTTPDo := func(ctx context.Context, i int) error { return fetch(ctx, plain[i], floorSrv.URL+path) }
+			floorHTTPDo := func(_ context.Context, i int) error { return plain[i].fetch(path) }
 
 			l := line{name: sc.name, rows: appRows, target: sc.target}
 			stop := profileRun(b, sc.name)
@@ -228,11 +232,11 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 	// drawn from a sample of the whole table, so the pages are not all in the caches.
 	b.Run("case-page", func(b *testing.B) {
 		ids := sampleCases(b, app, 20_000)
-		get(b, tabs[0], "/cases/"+ids[0].String())
+		get(b, signedIn[0], "/cases/"+ids[0].String())
 		var next atomic.Int64
-		do := func(ctx context.Context, i int) error {
+		do := func(_ context.Context, i int) error {
 			id := ids[int(next.Add(1)-1)%len(ids)]
-			return fetch(ctx, tabs[i].Client, app.URL+"/cases/"+id.String())
+			return tabs[i].fetch("/cases/" + id.String())
 		}
 		appOnly(b, line{name: "case page", rows: 1}, do)
 	})
@@ -312,22 +316,77 @@ func get(b *testing.B, c *testenv.Client, path string) string {
 	return res.Body
 }
 
-// fetch requests the page and reads it to the end, as a browser would before showing it.
-func fetch(ctx context.Context, c *http.Client, target string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+// tab is one client: a keep-alive connection of its own, as a browser tab's, with the session's
+// cookie. It is a minimal HTTP/1.1 client, as load generators are (wrk): a request is written
+// whole and its answer read to the end by the calling goroutine. net/http's client hands each
+// request to two goroutines of its own per connection, and on a 2-core machine shared with the
+// server measured its machinery took an eighth of the process's CPU and added hand-offs to every
+// request's wait.
+type tab struct {
+	addr   string
+	header string // Host and Cookie lines
+	conn   net.Conn
+	br     *bufio.Reader
+	req    []byte
+}
+
+// newTab is a client for base (http://host:port) sending c's cookies, if any.
+func newTab(b *testing.B, base string, c *testenv.Client) *tab {
+	u, err := url.Parse(base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	header := "Host: " + u.Host + "\r\n"
+	if c != nil {
+		var cookies []string
+		for _, k := range c.Jar.Cookies(u) {
+			cookies = append(cookies, k.String())
+		}
+		if len(cookies) > 0 {
+			header += "Cookie: " + strings.Join(cookies, "; ") + "\r\n"
+		}
+	}
+	return &tab{addr: u.Host, header: header}
+}
+
+// fetch requests path and reads the page to the end, as a browser would before showing it.
+func (t *tab) fetch(path string) error {
+	if t.conn == nil {
+		conn, err := net.DialTimeout("tcp", t.addr, 10*time.Second)
+		if err != nil {
+			return err
+		}
+		t.conn, t.br = conn, bufio.NewReaderSize(conn, 64<<10)
+	}
+	t.req = append(append(append(append(t.req[:0], "GET "...), path...), " HTTP/1.1\r\n"...), t.header...)
+	t.req = append(t.req, "\r\n"...)
+	_ = t.conn.SetDeadline(time.Now().Add(time.Minute))
+	err := t.roundTrip(path)
+	if err != nil && t.conn != nil {
+		_ = t.conn.Close()
+		t.conn = nil
+	}
+	return err
+}
+
+func (t *tab) roundTrip(path string) error {
+	if _, err := t.conn.Write(t.req); err != nil {
+		return err
+	}
+	res, err := http.ReadResponse(t.br, nil)
 	if err != nil {
 		return err
 	}
-	res, err := c.Do(req)
-	if err != nil {
+	_, err = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	switch {
+	case err != nil:
 		return err
-	}
-	defer res.Body.Close()
-	if _, err := io.Copy(io.Discard, res.Body); err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: status %d", target, res.StatusCode)
+	case res.StatusCode != http.StatusOK:
+		return fmt.Errorf("GET %s: status %d", path, res.StatusCode)
+	case res.Close:
+		_ = t.conn.Close()
+		t.conn = nil
 	}
 	return nil
 }
