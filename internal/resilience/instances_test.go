@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -179,8 +180,26 @@ func TestSeveralInstances(t *testing.T) {
 		}
 		seen[id] = true
 	}
-	if n := h.scalar("SELECT count(*) FROM cases WHERE status = 'in_review'"); n != len(takenA)+len(takenB) {
-		t.Errorf("%d cases in review, but the reviewers took %d", n, len(takenA)+len(takenB))
+	inReview := h.scalar("SELECT count(*) FROM cases WHERE status = 'in_review'")
+	if inReview != len(takenA)+len(takenB) {
+		t.Errorf("%d cases in review, but the reviewers took %d", inReview, len(takenA)+len(takenB))
+	}
+	// Each instance keeps the tab counts between pages while it hears of their changes: both
+	// show the cases the other took within a second.
+	tab := regexp.MustCompile(`data-status="in_review"[^>]*>\s*In review <span class="count">(\d+)</span>`)
+	for _, p := range []struct {
+		name, url, session string
+	}{{"A", a.URL, sessA}, {"B", b.URL, sessB}} {
+		for deadline := time.Now().Add(time.Second); ; time.Sleep(20 * time.Millisecond) {
+			_, body, err := get(p.url, "/cases", p.session)
+			m := tab.FindSubmatch(body)
+			if err == nil && m != nil && string(m[1]) == strconv.Itoa(inReview) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s's In review tab a second after the claims: %q, %v; want %d", p.name, m, err, inReview)
+			}
+		}
 	}
 	runningOnA := h.waitRunning(a, 10*time.Second)
 	inFlight1 := h.scalar("SELECT count(*) FROM checks WHERE state NOT IN ('done', 'failed')")
