@@ -7,6 +7,9 @@
 -- A page is chosen from cases alone, and only its rows are joined to customers and users: when the
 -- planner reads many matching cases (a search for a common name, estimated as a handful), it
 -- does not look up a customer for each of them before keeping fifty.
+-- The risk flag is two flags, risky and not_risky, rather than one value to compare with: a
+-- statement that asks for risk_flag itself can use the indexes of flagged cases (migration 00022)
+-- in a kept plan, which a comparison with a parameter cannot.
 
 -- name: ListQueueByAge :many
 SELECT c.id, c.status, c.assignee_id, c.nationality, c.vendor_outcome, c.risk_flag, c.created_at,
@@ -19,7 +22,8 @@ FROM (
       AND (sqlc.narg(assignee_id)::uuid IS NULL OR q.assignee_id = sqlc.narg(assignee_id))
       AND (NOT @unassigned::bool OR q.assignee_id IS NULL)
       AND (sqlc.narg(vendor_outcome)::text IS NULL OR q.vendor_outcome = sqlc.narg(vendor_outcome))
-      AND (sqlc.narg(risk_flag)::bool IS NULL OR q.risk_flag = sqlc.narg(risk_flag))
+      AND (NOT @risky::bool OR q.risk_flag)
+      AND (NOT @not_risky::bool OR NOT q.risk_flag)
       AND (sqlc.narg(nationality)::text IS NULL OR q.nationality = sqlc.narg(nationality))
       AND (sqlc.narg(created_from)::timestamptz IS NULL OR q.created_at >= sqlc.narg(created_from))
       AND (sqlc.narg(created_to)::timestamptz IS NULL OR q.created_at < sqlc.narg(created_to))
@@ -43,7 +47,8 @@ FROM (
       AND (sqlc.narg(assignee_id)::uuid IS NULL OR q.assignee_id = sqlc.narg(assignee_id))
       AND (NOT @unassigned::bool OR q.assignee_id IS NULL)
       AND (sqlc.narg(vendor_outcome)::text IS NULL OR q.vendor_outcome = sqlc.narg(vendor_outcome))
-      AND (sqlc.narg(risk_flag)::bool IS NULL OR q.risk_flag = sqlc.narg(risk_flag))
+      AND (NOT @risky::bool OR q.risk_flag)
+      AND (NOT @not_risky::bool OR NOT q.risk_flag)
       AND (sqlc.narg(nationality)::text IS NULL OR q.nationality = sqlc.narg(nationality))
       AND (sqlc.narg(created_from)::timestamptz IS NULL OR q.created_at >= sqlc.narg(created_from))
       AND (sqlc.narg(created_to)::timestamptz IS NULL OR q.created_at < sqlc.narg(created_to))
@@ -69,7 +74,8 @@ FROM (
       AND (sqlc.narg(assignee_id)::uuid IS NULL OR q.assignee_id = sqlc.narg(assignee_id))
       AND (NOT @unassigned::bool OR q.assignee_id IS NULL)
       AND (sqlc.narg(vendor_outcome)::text IS NULL OR q.vendor_outcome = sqlc.narg(vendor_outcome))
-      AND (sqlc.narg(risk_flag)::bool IS NULL OR q.risk_flag = sqlc.narg(risk_flag))
+      AND (NOT @risky::bool OR q.risk_flag)
+      AND (NOT @not_risky::bool OR NOT q.risk_flag)
       AND (sqlc.narg(nationality)::text IS NULL OR q.nationality = sqlc.narg(nationality))
       AND (sqlc.narg(created_from)::timestamptz IS NULL OR q.created_at >= sqlc.narg(created_from))
       AND (sqlc.narg(created_to)::timestamptz IS NULL OR q.created_at < sqlc.narg(created_to))
@@ -94,7 +100,8 @@ FROM (
       AND (sqlc.narg(assignee_id)::uuid IS NULL OR q.assignee_id = sqlc.narg(assignee_id))
       AND (NOT @unassigned::bool OR q.assignee_id IS NULL)
       AND (sqlc.narg(vendor_outcome)::text IS NULL OR q.vendor_outcome = sqlc.narg(vendor_outcome))
-      AND (sqlc.narg(risk_flag)::bool IS NULL OR q.risk_flag = sqlc.narg(risk_flag))
+      AND (NOT @risky::bool OR q.risk_flag)
+      AND (NOT @not_risky::bool OR NOT q.risk_flag)
       AND (sqlc.narg(nationality)::text IS NULL OR q.nationality = sqlc.narg(nationality))
       AND (sqlc.narg(created_from)::timestamptz IS NULL OR q.created_at >= sqlc.narg(created_from))
       AND (sqlc.narg(created_to)::timestamptz IS NULL OR q.created_at < sqlc.narg(created_to))
@@ -118,7 +125,8 @@ FROM (
       AND (sqlc.narg(assignee_id)::uuid IS NULL OR q.assignee_id = sqlc.narg(assignee_id))
       AND (NOT @unassigned::bool OR q.assignee_id IS NULL)
       AND (sqlc.narg(vendor_outcome)::text IS NULL OR q.vendor_outcome = sqlc.narg(vendor_outcome))
-      AND (sqlc.narg(risk_flag)::bool IS NULL OR q.risk_flag = sqlc.narg(risk_flag))
+      AND (NOT @risky::bool OR q.risk_flag)
+      AND (NOT @not_risky::bool OR NOT q.risk_flag)
       AND (sqlc.narg(nationality)::text IS NULL OR q.nationality = sqlc.narg(nationality))
       AND (sqlc.narg(created_from)::timestamptz IS NULL OR q.created_at >= sqlc.narg(created_from))
       AND (sqlc.narg(created_to)::timestamptz IS NULL OR q.created_at < sqlc.narg(created_to))
@@ -138,7 +146,8 @@ WHERE id = (
     WHERE c.status = @status AND c.assignee_id IS NULL
       AND c.status IN ('new', 'in_review', 'awaiting_resubmission', 'escalated')
       AND (sqlc.narg(vendor_outcome)::text IS NULL OR c.vendor_outcome = sqlc.narg(vendor_outcome))
-      AND (sqlc.narg(risk_flag)::bool IS NULL OR c.risk_flag = sqlc.narg(risk_flag))
+      AND (NOT @risky::bool OR c.risk_flag)
+      AND (NOT @not_risky::bool OR NOT c.risk_flag)
       AND (sqlc.narg(nationality)::text IS NULL OR c.nationality = sqlc.narg(nationality))
       AND (sqlc.narg(created_from)::timestamptz IS NULL OR c.created_at >= sqlc.narg(created_from))
       AND (sqlc.narg(created_to)::timestamptz IS NULL OR c.created_at < sqlc.narg(created_to))

@@ -663,9 +663,9 @@ func TestNotesAndTimeline(t *testing.T) {
 
 // TestQueuePagesArePlannedForTheirFilters checks what the queue relies on for its plans: a common
 // view is sent as the statement of its filters, prepared by name, and PostgreSQL comes to run it
-// with a kept (generic) plan; a view whose best plan depends on its values (a search, the risk
-// flag, two indexed filters, a filter by last activity that its index keeps in creation order)
-// is sent unnamed, which PostgreSQL plans with the values each time.
+// with a kept (generic) plan; a view whose best plan depends on its values (a search, the cases
+// without the risk flag, two indexed filters, a filter by last activity that its index keeps in
+// creation order) is sent unnamed, which PostgreSQL plans with the values each time.
 func TestQueuePagesArePlannedForTheirFilters(t *testing.T) {
 	app := testenv.NewApp(t)
 	ctx := context.Background()
@@ -697,7 +697,7 @@ func TestQueuePagesArePlannedForTheirFilters(t *testing.T) {
 	}
 	for _, query := range []string{"", "status=new&sort=activity", "assignee=none&sort=activity", "nationality=DEU",
 		"outcome=none", "assignee=me", "from=2020-01-01", "nationality=DEU&from=2020-01-01&to=2030-01-01",
-		"assignee=none&from=2020-01-01"} {
+		"assignee=none&from=2020-01-01", "risk=yes", "outcome=fail&risk=yes", "risk=yes&from=2020-01-01"} {
 		v, _ := url.ParseQuery(query)
 		f, _ := cases.ParseFilter(v, uuid.New())
 		before := statements()
@@ -721,8 +721,8 @@ func TestQueuePagesArePlannedForTheirFilters(t *testing.T) {
 	}
 	before := len(statements())
 	for _, query := range []string{"nationality=DEU&q=plan", "q=plan", "nationality=DEU&outcome=none", "assignee=none&nationality=DEU",
-		"assignee=me&sort=activity", "nationality=DEU&sort=activity", "sort=activity&from=2020-01-01", "risk=yes",
-		"outcome=fail&risk=yes", "assignee=none&sort=activity&risk=no"} {
+		"assignee=me&sort=activity", "nationality=DEU&sort=activity", "sort=activity&from=2020-01-01", "risk=no",
+		"outcome=fail&risk=no", "assignee=none&sort=activity&risk=no", "risk=yes&sort=activity", "risk=yes&nationality=DEU"} {
 		v, _ := url.ParseQuery(query)
 		f, _ := cases.ParseFilter(v, uuid.New())
 		page, err := cases.List(ctx, db.New(cases.Planned(conn, f)), f)

@@ -188,6 +188,11 @@ func (f Filter) WithStatus(s Status) Filter {
 	return f
 }
 
+// Risky and NotRisky are the risk flag filter as the queue's statements take it: two flags, so
+// that a statement asking for flagged cases can use their indexes.
+func (f Filter) Risky() bool    { return f.Risk != nil && *f.Risk }
+func (f Filter) NotRisky() bool { return f.Risk != nil && !*f.Risk }
+
 func (f Filter) searchArg() *string {
 	k := normalize.SearchKey(f.Search)
 	if k == "" {
@@ -250,11 +255,10 @@ type Page struct {
 // is sent as the one of the filters f sets (db.Shapes). A view whose best plan is the same for
 // every value keeps its plan, where PostgreSQL spent more time planning the page than reading it:
 // a tab alone or unassigned, and, oldest first, one of an assignee, a vendor outcome or a
-// nationality, each with the creation range, since one index serves them in the page's order.
-// Any other view (a search, the risk flag, two of those filters, an assignee by last activity…)
-// is planned for its values each time (db.CustomPlans): how many cases match decides there how
-// to read them. The risk flag has no index: for a rare flag, reading the tab and sorting what
-// matches beats walking the whole tab in order, which a kept plan, costed for half, would do.
+// nationality, or the flagged cases alone or by vendor outcome, each with the creation range,
+// since one index serves them in the page's order. Any other view (a search, the cases without
+// the flag, two of those filters, an assignee by last activity…) is planned for its values each
+// time (db.CustomPlans): how many cases match decides there how to read them.
 func Planned(d db.DBTX, f Filter) db.DBTX {
 	if f.keepsPlan() {
 		return db.Shapes(d)
@@ -263,7 +267,7 @@ func Planned(d db.DBTX, f Filter) db.DBTX {
 }
 
 func (f Filter) keepsPlan() bool {
-	if f.Search != "" || f.Risk != nil {
+	if f.Search != "" || f.NotRisky() {
 		return false
 	}
 	byAge := f.Sort != "activity"
@@ -274,6 +278,10 @@ func (f Filter) keepsPlan() bool {
 		}
 	}
 	ranged := f.CreatedFrom != nil || f.CreatedTo != nil
+	if f.Risky() {
+		// The flagged cases' indexes hold a tab's, and a tab's by vendor outcome, in creation order.
+		return byAge && (indexed == 0 || indexed == 1 && f.VendorOutcome != nil)
+	}
 	if byAge {
 		// Each of those indexes holds the cases of a tab in creation order.
 		return indexed <= 1
@@ -357,24 +365,24 @@ func listRows(ctx context.Context, q *db.Queries, f Filter, at *time.Time, id *u
 	case backwards && f.Sort == "activity":
 		var l []db.ListQueueByActivityBeforeRow
 		l, err = q.ListQueueByActivityBefore(ctx, db.ListQueueByActivityBeforeParams{Status: f.Status, AssigneeID: f.AssigneeID,
-			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
+			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, Risky: f.Risky(), NotRisky: f.NotRisky(), Nationality: f.Nationality,
 			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), BeforeAt: *at, BeforeID: *id})
 		list = convertRows(l)
 	case backwards:
 		var l []db.ListQueueByAgeBeforeRow
 		l, err = q.ListQueueByAgeBefore(ctx, db.ListQueueByAgeBeforeParams{Status: f.Status, AssigneeID: f.AssigneeID,
-			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
+			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, Risky: f.Risky(), NotRisky: f.NotRisky(), Nationality: f.Nationality,
 			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), BeforeAt: *at, BeforeID: *id})
 		list = convertRows(l)
 	case f.Sort == "activity":
 		var l []db.ListQueueByActivityRow
 		l, err = q.ListQueueByActivity(ctx, db.ListQueueByActivityParams{Status: f.Status, AssigneeID: f.AssigneeID,
-			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
+			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, Risky: f.Risky(), NotRisky: f.NotRisky(), Nationality: f.Nationality,
 			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), AfterAt: at, AfterID: id})
 		list = convertRows(l)
 	default:
 		list, err = q.ListQueueByAge(ctx, db.ListQueueByAgeParams{Status: f.Status, AssigneeID: f.AssigneeID,
-			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
+			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, Risky: f.Risky(), NotRisky: f.NotRisky(), Nationality: f.Nationality,
 			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg(), AfterAt: at, AfterID: id})
 	}
 	if err != nil {
@@ -418,7 +426,7 @@ func Elsewhere(ctx context.Context, d db.DBTX, f Filter) (counts map[Status]int6
 		return nil, false, nil
 	}
 	rows, err := db.New(db.Shapes(db.CustomPlans(d))).QueueMatchesByStatus(ctx, db.QueueMatchesByStatusParams{Status: f.Status,
-		AssigneeID: f.AssigneeID, Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk,
+		AssigneeID: f.AssigneeID, Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, Risky: f.Risky(), NotRisky: f.NotRisky(),
 		Nationality: f.Nationality, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg()})
 	if err != nil {
 		return nil, false, fmt.Errorf("matches elsewhere: %w", err)

@@ -206,7 +206,7 @@ func (s *Service) Next(ctx context.Context, p *auth.Principal, f Filter) (db.Cas
 		var err error
 		// Planned for this view's filters (see db.CustomPlans).
 		out, err = db.New(db.CustomPlans(tx)).ClaimNextCase(ctx, db.ClaimNextCaseParams{UserID: &p.UserID, Status: f.Status, VendorOutcome: f.VendorOutcome,
-			RiskFlag: f.Risk, Nationality: f.Nationality, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg()})
+			Risky: f.Risky(), NotRisky: f.NotRisky(), Nationality: f.Nationality, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: f.searchArg()})
 		if db.IsNotFound(err) {
 			return apperr.New(apperr.NotFound, "No unassigned case is left in this queue.")
 		}

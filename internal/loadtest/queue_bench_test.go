@@ -411,7 +411,7 @@ func floorPage(ctx context.Context, pageQ *db.Queries, kept *cases.Kept, f cases
 	var list []row
 	if f.Sort == "activity" {
 		rs, err := pageQ.ListQueueByActivity(ctx, db.ListQueueByActivityParams{Status: f.Status, AssigneeID: f.AssigneeID,
-			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
+			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, Risky: f.Risky(), NotRisky: f.NotRisky(), Nationality: f.Nationality,
 			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: search})
 		if err != nil {
 			return 0, err
@@ -422,7 +422,7 @@ func floorPage(ctx context.Context, pageQ *db.Queries, kept *cases.Kept, f cases
 		}
 	} else {
 		rs, err := pageQ.ListQueueByAge(ctx, db.ListQueueByAgeParams{Status: f.Status, AssigneeID: f.AssigneeID,
-			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, RiskFlag: f.Risk, Nationality: f.Nationality,
+			Unassigned: f.Unassigned, VendorOutcome: f.VendorOutcome, Risky: f.Risky(), NotRisky: f.NotRisky(), Nationality: f.Nationality,
 			CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Search: search})
 		if err != nil {
 			return 0, err
