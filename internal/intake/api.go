@@ -453,8 +453,12 @@ func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) (err error)
 	if err := requestText(r); err != nil {
 		return err
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
 		return unsupported(r, "Send the customer as JSON", "application/json")
+	}
+	if err := utf8Charset(params["charset"]); err != nil {
+		return err
 	}
 	body, err := readBody(w, r, maxJSON)
 	if err != nil {

@@ -156,6 +156,19 @@ func fieldIndex(t reflect.Type, name string) (int, reflect.Type) {
 // documentParts are the parts of a document's form in the order the description lists them.
 var documentParts = []string{"type", "issuing_country", "number", "issue_date", "expiry_date", "front", "back", "selfie"}
 
+// utf8Charset refuses (415) a JSON body said to be in a charset other than UTF-8 (JSON's own):
+// read as UTF-8, its names would come out wrong.
+func utf8Charset(charset string) error {
+	if charset == "" || strings.EqualFold(charset, "utf-8") || strings.EqualFold(charset, "utf8") {
+		return nil
+	}
+	said := "another"
+	if len(charset) <= 40 && strings.Trim(charset, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") == "" {
+		said = charset
+	}
+	return apperr.New(apperr.Unsupported, "Send the customer as JSON in UTF-8, with Content-Type: application/json (this request says its charset is %s).", said)
+}
+
 // unsupported refuses (415) a body that is not of the media type want, in the words of send
 // ("Send the customer as JSON"), saying which type the request said it was.
 func unsupported(r *http.Request, send, want string) error {

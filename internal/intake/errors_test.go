@@ -121,6 +121,9 @@ func TestWrongMediaType(t *testing.T) {
 		{"/api/v1/customers", "multipart/form-data; boundary=x", "(this request says it is multipart/form-data)"},
 		{"/api/v1/customers/00000000-0000-0000-0000-000000000000/documents", "application/json", "with Content-Type: multipart/form-data (this request says it is application/json)."},
 		{"/api/v1/customers/00000000-0000-0000-0000-000000000000/documents", "multipart/mixed; boundary=x", "multipart/form-data"},
+		// JSON is UTF-8: a body said to be in another charset would be read wrong.
+		{"/api/v1/customers", "application/json; charset=latin1", "Send the customer as JSON in UTF-8, with Content-Type: application/json (this request says its charset is latin1)."},
+		{"/api/v1/customers", `application/json; charset="x y"`, "(this request says its charset is another)"},
 	} {
 		r := c.API(t, "POST", tc.path, token, tc.ct, []byte(`{"surname": "X"}`))
 		if msg := decodeErr(t, r).Error.Message; r.Status != http.StatusUnsupportedMediaType || !strings.Contains(msg, tc.want) {
@@ -128,7 +131,7 @@ func TestWrongMediaType(t *testing.T) {
 		}
 	}
 	// JSON by another name is JSON; a media type's name is case-insensitive.
-	for _, ct := range []string{"application/json; charset=utf-8", "Application/JSON", "application/vnd.onboarding+json"} {
+	for _, ct := range []string{"application/json; charset=utf-8", "application/json; charset=UTF8", "Application/JSON", "application/vnd.onboarding+json"} {
 		if r := c.API(t, "POST", "/api/v1/customers", token, ct, []byte(`{"surname": "X"}`)); r.Status != http.StatusCreated {
 			t.Errorf("%s: %d %s", ct, r.Status, r.Body)
 		}
