@@ -1021,3 +1021,46 @@ func TestDecidedCasesShowTheirAgeAtDecision(t *testing.T) {
 		t.Error("the case decided in time is marked late")
 	}
 }
+
+// TestQueueSaysWhenItCannotReadThePageAsked: an address whose page cursor does not decode (cut
+// short when copied, or edited) shows the view's first page and says so; its links and the
+// address htmx pushes leave the broken cursor out. A page that reads shows no such note.
+func TestQueueSaysWhenItCannotReadThePageAsked(t *testing.T) {
+	app := testenv.NewApp(t)
+	rev := app.CreateUser(t, "reviewer")
+	for i := range cases.PageSize + 3 {
+		newCase(t, app, "Cut", fmt.Sprintf("Short%03d", i), "FRA", fmt.Sprintf("cut-%03d", i))
+	}
+	c := app.SignIn(t, rev)
+	first := c.Get(t, "/cases?sort=age").Doc(t)
+	next := first.Find("#next-page").AttrOr("href", "")
+	if next == "" || first.Find("#queue-bad-cursor").Length() != 0 {
+		t.Fatalf("first page: next %q, note %d", next, first.Find("#queue-bad-cursor").Length())
+	}
+	if d := c.Get(t, next).Doc(t); d.Find("#queue-bad-cursor").Length() != 0 {
+		t.Fatal("a page that reads says it could not")
+	}
+	firstRow := first.Find("#queue-table tbody tr").First().AttrOr("data-case", "")
+	cursor := next[strings.Index(next, "after=")+len("after="):]
+	for _, broken := range []string{"after=" + cursor[:len(cursor)/2], "before=%21%21", "after=bm90LWEtY3Vyc29y"} {
+		r := c.Get(t, "/cases?sort=age&"+broken)
+		d := r.Doc(t)
+		note := strings.Join(strings.Fields(d.Find("#queue-bad-cursor").Text()), " ")
+		if r.Status != http.StatusOK || !strings.Contains(note, "this is the view's first page") {
+			t.Errorf("%s: %d, note %q", broken, r.Status, note)
+		}
+		if got := d.Find("#queue-table tbody tr").First().AttrOr("data-case", ""); got != firstRow {
+			t.Errorf("%s: first row %s, want the first page's %s", broken, got, firstRow)
+		}
+		if href := d.Find("#next-page").AttrOr("href", ""); href != next || d.Find("#prev-page").Length() != 0 {
+			t.Errorf("%s: next %q (want %q), previous %d", broken, href, next, d.Find("#prev-page").Length())
+		}
+		req, _ := http.NewRequest("GET", app.URL+"/cases?sort=age&"+broken, nil)
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("HX-Target", "queue-results")
+		h := c.Do(t, req)
+		if push := h.Header.Get("HX-Push-Url"); h.Status != http.StatusOK || strings.Contains(push, "after") || strings.Contains(push, "before") {
+			t.Errorf("%s: htmx pushes %q", broken, push)
+		}
+	}
+}

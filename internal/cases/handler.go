@@ -146,12 +146,16 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, query url.Values
 		if page, err = List(ctx, db.New(Planned(h.Pool, f)), f); err != nil {
 			return err
 		}
+		if page.BadCursor { // the first page, with the view's links and address
+			f.After, f.Before = "", ""
+		}
 	}
 	counts, err := h.kept().Counts(ctx)
 	if err != nil {
 		return err
 	}
-	v := web.QueueView{Errors: errs, CanWork: p.Can(auth.PermCasesWork), CanReport: p.Can(auth.PermReports), Countries: countryCodes}
+	v := web.QueueView{Errors: errs, CanWork: p.Can(auth.PermCasesWork), CanReport: p.Can(auth.PermReports), Countries: countryCodes,
+		BadCursor: page.BadCursor}
 	v.Filter = web.QueueFilter{Status: string(f.Status), Assignee: query.Get("assignee"), Outcome: query.Get("outcome"),
 		Risk: query.Get("risk"), Nationality: query.Get("nationality"), From: query.Get("from"), To: query.Get("to"),
 		Q: f.Search, Sort: f.Sort}

@@ -246,9 +246,10 @@ type Row struct {
 
 // Page is one page of the queue.
 type Page struct {
-	Rows []Row
-	Next string // cursor of the next page, "" on the last
-	Prev string // cursor of the previous page, "" on the first
+	Rows      []Row
+	Next      string // cursor of the next page, "" on the last
+	Prev      string // cursor of the previous page, "" on the first
+	BadCursor bool   // the filter's cursor did not decode: this is the first page
 }
 
 // Planned wraps d for the page's statement of f's view. Its filters are optional, so the statement
@@ -291,8 +292,18 @@ func (f Filter) keepsPlan() bool {
 }
 
 // List returns one page of the queue for f. q should be made on Planned(d, f): its statements
-// have optional filters. A cursor that does not decode is the first page.
+// have optional filters. A cursor that does not decode is the first page, marked BadCursor.
 func List(ctx context.Context, q *db.Queries, f Filter) (Page, error) {
+	if f.After != "" || f.Before != "" {
+		_, _, okAfter := decodeCursor(f.After)
+		_, _, okBefore := decodeCursor(f.Before)
+		if !okAfter && !okBefore {
+			f.After, f.Before = "", ""
+			p, err := List(ctx, q, f)
+			p.BadCursor = true
+			return p, err
+		}
+	}
 	if at, id, ok := decodeCursor(f.After); ok {
 		rows, err := listRows(ctx, q, f, at, id, false)
 		if err != nil {
