@@ -108,6 +108,18 @@ func Holders(p Perm) string {
 	return words.JoinOr(who)
 }
 
+// Refusal says why role may not do what needs p, for a 403: "Your role (manager) does not allow
+// this: only a reviewer or an admin may create customers, upload images, claim cases, add notes…".
+func Refusal(role Role, p Perm) string {
+	for _, info := range Matrix {
+		if info.Perm == p {
+			return "Your role (" + string(role) + ") does not allow this: only " + Holders(p) + " may " +
+				strings.ToLower(info.Meaning[:1]) + info.Meaning[1:] + "."
+		}
+	}
+	return "Your role does not allow this."
+}
+
 // article is the indefinite article of a role's name: "an admin", "a manager".
 func article(word string) string {
 	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {

@@ -64,8 +64,12 @@ func RequireUser(next http.Handler) http.Handler {
 func Require(rd *httpx.Renderer, perm auth.Perm) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !auth.PrincipalFrom(r.Context()).Can(perm) {
-				rd.Error(w, r, apperr.New(apperr.Forbidden, "Your role does not allow this."))
+			if p := auth.PrincipalFrom(r.Context()); !p.Can(perm) {
+				msg := "Your role does not allow this."
+				if p != nil {
+					msg = auth.Refusal(p.Role, perm)
+				}
+				rd.Error(w, r, apperr.New(apperr.Forbidden, "%s", msg))
 				return
 			}
 			next.ServeHTTP(w, r)
