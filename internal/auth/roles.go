@@ -49,21 +49,23 @@ type PermInfo struct {
 	Perm    Perm
 	Meaning string
 	Roles   []Role
+	// Refused ends a refusal's sentence: "only a reviewer or an admin may <Refused>".
+	Refused string
 }
 
 // Matrix is the permission matrix: the one place that says which role may do what.
 var Matrix = []PermInfo{
-	{PermAccount, "See and revoke own sessions, change own password", []Role{Reviewer, Manager, Admin}},
-	{PermCasesView, "See the queue, cases, documents, images and check results", []Role{Reviewer, Manager, Admin}},
-	{PermCasesWork, "Create customers, upload images, claim cases, add notes, run checks, decide, record liveness verdicts", []Role{Reviewer, Admin}},
-	{PermCasesAssign, "Assign a case to another user", []Role{Manager, Admin}},
-	{PermSecondReview, "Confirm or return a decision under four-eyes (never one's own)", []Role{Manager, Admin}},
-	{PermReports, "Export case lists (CSV, XLSX), case reports (PDF), see the dashboard", []Role{Manager, Admin}},
-	{PermAuditExport, "Export and verify the audit log", []Role{Manager, Admin}},
-	{PermUsersManage, "Create users, change roles, disable, unlock, issue set-password links", []Role{Admin}},
-	{PermVendorsManage, "Configure vendors and their credentials", []Role{Admin}},
-	{PermTokensManage, "Create and revoke intake API tokens", []Role{Admin}},
-	{PermSettings, "Set decision reasons, four-eyes rules and review thresholds", []Role{Admin}},
+	{PermAccount, "See and revoke own sessions, change own password", []Role{Reviewer, Manager, Admin}, "see and revoke their own sessions and change their own password"},
+	{PermCasesView, "See the queue, cases, documents, images and check results", []Role{Reviewer, Manager, Admin}, "see the queue and the cases"},
+	{PermCasesWork, "Create customers, upload images, claim cases, add notes, run checks, decide, record liveness verdicts", []Role{Reviewer, Admin}, "work on cases (create customers, upload images, claim cases, add notes, run checks, decide and record liveness verdicts)"},
+	{PermCasesAssign, "Assign a case to another user", []Role{Manager, Admin}, "assign a case to another user"},
+	{PermSecondReview, "Confirm or return a decision under four-eyes (never one's own)", []Role{Manager, Admin}, "confirm or return a decision under four-eyes"},
+	{PermReports, "Export case lists (CSV, XLSX), case reports (PDF), see the dashboard", []Role{Manager, Admin}, "use the reports (export case lists and case reports, see the dashboard and the liveness verdicts not delivered)"},
+	{PermAuditExport, "Export and verify the audit log", []Role{Manager, Admin}, "export and verify the audit log"},
+	{PermUsersManage, "Create users, change roles, disable, unlock, issue set-password links", []Role{Admin}, "manage users (create them, change their roles, disable, enable and unlock them, issue set-password links)"},
+	{PermVendorsManage, "Configure vendors and their credentials", []Role{Admin}, "configure the vendors and their credentials"},
+	{PermTokensManage, "Create and revoke intake API tokens", []Role{Admin}, "create and revoke intake API tokens"},
+	{PermSettings, "Set decision reasons, four-eyes rules and review thresholds", []Role{Admin}, "set decision reasons, four-eyes rules and review thresholds"},
 }
 
 var allowed = func() map[Role]map[Perm]bool {
@@ -109,12 +111,11 @@ func Holders(p Perm) string {
 }
 
 // Refusal says why role may not do what needs p, for a 403: "Your role (manager) does not allow
-// this: only a reviewer or an admin may create customers, upload images, claim cases, add notes…".
+// this: only a reviewer or an admin may work on cases (create customers, …)".
 func Refusal(role Role, p Perm) string {
 	for _, info := range Matrix {
 		if info.Perm == p {
-			return "Your role (" + string(role) + ") does not allow this: only " + Holders(p) + " may " +
-				strings.ToLower(info.Meaning[:1]) + info.Meaning[1:] + "."
+			return "Your role (" + string(role) + ") does not allow this: only " + Holders(p) + " may " + info.Refused + "."
 		}
 	}
 	return "Your role does not allow this."

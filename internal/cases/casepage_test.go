@@ -77,7 +77,7 @@ func TestNoteFormFollowsTheNoteRule(t *testing.T) {
 		t.Fatal("a manager is offered the note form, which the server refuses")
 	}
 	r = mc.PostForm(t, path+"/notes", url.Values{"body": {"A manager's remark."}}, "HX-Request", "true")
-	if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "Your role (manager) does not allow this: only a reviewer or an admin may create customers, upload images, claim cases, add notes,") || notes() != 1 {
+	if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "Your role (manager) does not allow this: only a reviewer or an admin may work on cases (create customers, upload images, claim cases, add notes,") || notes() != 1 {
 		t.Fatalf("a manager's note: %d, %d notes", r.Status, notes())
 	}
 

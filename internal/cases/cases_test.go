@@ -1022,9 +1022,11 @@ func TestDecidedCasesShowTheirAgeAtDecision(t *testing.T) {
 	}
 }
 
-// TestQueueSaysWhenItCannotReadThePageAsked: an address whose page cursor does not decode (cut
-// short when copied, or edited) shows the view's first page and says so; its links and the
-// address htmx pushes leave the broken cursor out. A page that reads shows no such note.
+// TestQueueSaysWhenItCannotReadThePageAsked: an address whose page cursor cannot be read (cut
+// short when copied, edited, or its escaping broken) shows the view's first page and says so: a
+// whole page by sending the browser to the view's own address with a note, so that a reload or
+// the Queue link does not meet the broken cursor again; htmx with the note in the results and the
+// clean address pushed. A page that reads shows no such note.
 func TestQueueSaysWhenItCannotReadThePageAsked(t *testing.T) {
 	app := testenv.NewApp(t)
 	rev := app.CreateUser(t, "reviewer")
@@ -1037,30 +1039,37 @@ func TestQueueSaysWhenItCannotReadThePageAsked(t *testing.T) {
 	if next == "" || first.Find("#queue-bad-cursor").Length() != 0 {
 		t.Fatalf("first page: next %q, note %d", next, first.Find("#queue-bad-cursor").Length())
 	}
-	if d := c.Get(t, next).Doc(t); d.Find("#queue-bad-cursor").Length() != 0 {
-		t.Fatal("a page that reads says it could not")
+	if r := c.Get(t, next); r.Status != http.StatusOK || r.Doc(t).Find("#queue-bad-cursor, .flash").Length() != 0 {
+		t.Fatalf("a page that reads: %d, or says it could not", r.Status)
 	}
 	firstRow := first.Find("#queue-table tbody tr").First().AttrOr("data-case", "")
 	cursor := next[strings.Index(next, "after=")+len("after="):]
-	for _, broken := range []string{"after=" + cursor[:len(cursor)/2], "before=%21%21", "after=bm90LWEtY3Vyc29y"} {
+	const note = "The address named a page of this view that cannot be read (cut short when copied, or changed): this is the view's first page."
+	for _, broken := range []string{"after=" + cursor[:len(cursor)/2], "before=%21%21", "after=bm90LWEtY3Vyc29y", "before=%zz", "after=%", "after=;x"} {
 		r := c.Get(t, "/cases?sort=age&"+broken)
-		d := r.Doc(t)
-		note := strings.Join(strings.Fields(d.Find("#queue-bad-cursor").Text()), " ")
-		if r.Status != http.StatusOK || !strings.Contains(note, "this is the view's first page") {
-			t.Errorf("%s: %d, note %q", broken, r.Status, note)
+		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/cases?status=new" { // the view as its links write it
+			t.Errorf("%s: %d to %q, want 303 to the view's own address", broken, r.Status, r.Header.Get("Location"))
+			continue
+		}
+		d := c.Get(t, r.Header.Get("Location")).Doc(t)
+		if got := strings.TrimSpace(d.Find(".flash").Text()); got != note {
+			t.Errorf("%s: the page says %q", broken, got)
 		}
 		if got := d.Find("#queue-table tbody tr").First().AttrOr("data-case", ""); got != firstRow {
 			t.Errorf("%s: first row %s, want the first page's %s", broken, got, firstRow)
-		}
-		if href := d.Find("#next-page").AttrOr("href", ""); href != next || d.Find("#prev-page").Length() != 0 {
-			t.Errorf("%s: next %q (want %q), previous %d", broken, href, next, d.Find("#prev-page").Length())
 		}
 		req, _ := http.NewRequest("GET", app.URL+"/cases?sort=age&"+broken, nil)
 		req.Header.Set("HX-Request", "true")
 		req.Header.Set("HX-Target", "queue-results")
 		h := c.Do(t, req)
-		if push := h.Header.Get("HX-Push-Url"); h.Status != http.StatusOK || strings.Contains(push, "after") || strings.Contains(push, "before") {
-			t.Errorf("%s: htmx pushes %q", broken, push)
+		hd := h.Doc(t)
+		push := h.Header.Get("HX-Push-Url")
+		if h.Status != http.StatusOK || strings.Contains(push, "after") || strings.Contains(push, "before") ||
+			strings.TrimSpace(hd.Find("#queue-bad-cursor").Text()) != note {
+			t.Errorf("%s by htmx: %d, pushes %q, note %q", broken, h.Status, push, hd.Find("#queue-bad-cursor").Text())
+		}
+		if href := hd.Find("#next-page").AttrOr("href", ""); href != next || hd.Find("#prev-page").Length() != 0 {
+			t.Errorf("%s: next %q (want %q), previous %d", broken, href, next, hd.Find("#prev-page").Length())
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -130,7 +131,29 @@ var countryCodes = web.NewDatalist("country-codes", normalize.CountryCodes(), fu
 // Queue shows the queue: tabs with counts, filters, one page of cases. An htmx request gets only
 // the results (tabs and table).
 func (h *Handler) Queue(w http.ResponseWriter, r *http.Request) error {
-	return h.queue(w, r, r.URL.Query())
+	return h.queue(w, r, queueQuery(r.URL.RawQuery))
+}
+
+// badCursorNote says an address's page could not be read (web.QueueView's BadCursor).
+const badCursorNote = "The address named a page of this view that cannot be read (cut short when copied, or changed): this is the view's first page."
+
+// queueQuery is the queue's address query. A page cursor whose escaping is broken, which
+// url.ParseQuery leaves out, is kept as one that cannot be read, so that the page says so rather
+// than showing the first page as if it had been asked for.
+func queueQuery(raw string) url.Values {
+	q, err := url.ParseQuery(raw)
+	if err == nil {
+		return q
+	}
+	for _, pair := range strings.Split(raw, "&") {
+		k, _, _ := strings.Cut(pair, "=")
+		if (k == "after" || k == "before") && q.Get(k) == "" {
+			if _, err := url.ParseQuery(pair); err != nil {
+				q.Set(k, "!")
+			}
+		}
+	}
+	return q
 }
 
 // queue shows the queue's view given by query. A view with a filter it refuses lists no case
@@ -148,14 +171,22 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, query url.Values
 		}
 		if page.BadCursor { // the first page, with the view's links and address
 			f.After, f.Before = "", ""
+			if !httpx.Fragment(r) && r.Method == http.MethodGet {
+				// At the view's own address, so that a reload, or the top bar's Queue link that
+				// returns to it, does not meet the broken cursor again.
+				httpx.SetFlash(w, "info", badCursorNote)
+				return httpx.Redirect(w, r, "/cases?"+f.Query().Encode())
+			}
 		}
 	}
 	counts, err := h.kept().Counts(ctx)
 	if err != nil {
 		return err
 	}
-	v := web.QueueView{Errors: errs, CanWork: p.Can(auth.PermCasesWork), CanReport: p.Can(auth.PermReports), Countries: countryCodes,
-		BadCursor: page.BadCursor}
+	v := web.QueueView{Errors: errs, CanWork: p.Can(auth.PermCasesWork), CanReport: p.Can(auth.PermReports), Countries: countryCodes}
+	if page.BadCursor {
+		v.BadCursor = badCursorNote
+	}
 	v.Filter = web.QueueFilter{Status: string(f.Status), Assignee: query.Get("assignee"), Outcome: query.Get("outcome"),
 		Risk: query.Get("risk"), Nationality: query.Get("nationality"), From: query.Get("from"), To: query.Get("to"),
 		Q: f.Search, Sort: f.Sort}

@@ -74,7 +74,7 @@ func TestRefusedActionIsShown(t *testing.T) {
 	}
 	do(t, b, cdp.Click(cdp.CSS(`form[hx-post$="/checks"] button[type=submit]`)))
 	msg, err := cdp.Run(b, cdp.Poll[string](`(() => { const e = document.querySelector("#action-error"); return e ? e.textContent : "" })()`))
-	if err != nil || !strings.Contains(msg, "someone else") {
+	if err != nil || !strings.Contains(msg, "someone else") || !strings.HasSuffix(msg, " Reload the page to see the case as it is now.") {
 		t.Fatalf("refusal shown: %q %v", msg, err)
 	}
 }

@@ -176,7 +176,7 @@ func takeFlash(w http.ResponseWriter, r *http.Request) *web.Flash {
 		return nil
 	}
 	kind, text, ok := strings.Cut(v, ":")
-	if !ok || (kind != "ok" && kind != "error") || text == "" || len(text) > 300 {
+	if !ok || (kind != "ok" && kind != "error" && kind != "info") || text == "" || len(text) > 300 {
 		return nil
 	}
 	return &web.Flash{Kind: kind, Text: text}

@@ -156,10 +156,11 @@ func fieldIndex(t reflect.Type, name string) (int, reflect.Type) {
 // documentParts are the parts of a document's form in the order the description lists them.
 var documentParts = []string{"type", "issuing_country", "number", "issue_date", "expiry_date", "front", "back", "selfie"}
 
-// utf8Charset refuses (415) a JSON body said to be in a charset other than UTF-8 (JSON's own):
-// read as UTF-8, its names would come out wrong.
+// utf8Charset refuses (415) a JSON body said to be in a charset other than UTF-8 (JSON's own) or
+// ASCII (a part of it): read as UTF-8, its names would come out wrong.
 func utf8Charset(charset string) error {
-	if charset == "" || strings.EqualFold(charset, "utf-8") || strings.EqualFold(charset, "utf8") {
+	switch strings.ToLower(charset) {
+	case "", "utf-8", "utf8", "us-ascii", "ascii":
 		return nil
 	}
 	said := "another"

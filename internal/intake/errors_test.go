@@ -131,7 +131,7 @@ func TestWrongMediaType(t *testing.T) {
 		}
 	}
 	// JSON by another name is JSON; a media type's name is case-insensitive.
-	for _, ct := range []string{"application/json; charset=utf-8", "application/json; charset=UTF8", "Application/JSON", "application/vnd.onboarding+json"} {
+	for _, ct := range []string{"application/json; charset=utf-8", "application/json; charset=UTF8", "application/json; charset=us-ascii", "Application/JSON", "application/vnd.onboarding+json"} {
 		if r := c.API(t, "POST", "/api/v1/customers", token, ct, []byte(`{"surname": "X"}`)); r.Status != http.StatusCreated {
 			t.Errorf("%s: %d %s", ct, r.Status, r.Body)
 		}

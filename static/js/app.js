@@ -23,7 +23,13 @@
       text = p ? p.textContent.trim() : "";
     } catch (e) { /* keep the generic sentence */ }
     if (!text) text = "The server refused this action (" + xhr.status + ").";
-    showError(text + " Reload the page to see the case as it is now.");
+    // A refusal of the role ("Your role (manager) does not allow this…") stays so after a reload;
+    // anything else may come of a change made meanwhile (the case given to someone else), which a
+    // reload shows.
+    if (text.indexOf("Your role (") !== 0) {
+      text += document.getElementById("case-status") ? " Reload the page to see the case as it is now." : " Reload the page to see it as it is now.";
+    }
+    showError(text);
   });
   document.addEventListener("htmx:sendError", function () {
     showError("kycdesk could not be reached: check the connection and try again.");
