@@ -323,7 +323,7 @@ func TestOnlyTheAssigneeActs(t *testing.T) {
 				doc := res.Doc(t)
 				why := "assigned to someone else"
 				if act.role {
-					why = "role does not allow"
+					why = "Your role (reviewer) does not allow this: only a manager or an admin may "
 				}
 				// The refusal is the error page, or, for a form that is given back as it was typed
 				// (a liveness verdict), an alert at the form's top.
