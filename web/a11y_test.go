@@ -8,6 +8,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
+	"github.com/google/uuid"
 )
 
 func render(t *testing.T, c templ.Component) *goquery.Document {
@@ -210,8 +211,8 @@ func TestControlsNameWhatTheyActOn(t *testing.T) {
 	}
 
 	doc = render(t, QueueResults(QueueView{CanReport: true, Rows: []QueueRow{
-		{ID: "a", Name: "MÜLLER, José", ExternalRef: "ext-1", LastActivity: at},
-		{ID: "b", Name: "DOE, Jane", LastActivity: at},
+		{ID: uuid.New(), Name: "MÜLLER, José", ExternalRef: "ext-1", LastActivity: at},
+		{ID: uuid.New(), Name: "DOE, Jane", LastActivity: at},
 	}}))
 	boxes := doc.Find("input[data-select]")
 	if a, b := name(doc, boxes.Eq(0)), name(doc, boxes.Eq(1)); a != "Select MÜLLER, José (ext-1)" || b != "Select DOE, Jane" {

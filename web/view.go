@@ -109,6 +109,15 @@ const (
 // asset is the versioned URL of a static file.
 func asset(name string) string { return static.URL(name) }
 
+// prerendered is c rendered once, for markup that does not change while the process runs.
+func prerendered(c templ.Component) templ.Component {
+	var b strings.Builder
+	if err := c.Render(context.Background(), &b); err != nil {
+		panic(err) // a template of constants cannot fail but by a bug
+	}
+	return templ.Raw(b.String())
+}
+
 // FormErrors maps a form field's name to its message.
 type FormErrors map[string]string
 

@@ -219,7 +219,7 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, query url.Values
 	now := httpx.Now()
 	v.Rows = make([]web.QueueRow, 0, len(page.Rows))
 	for _, row := range page.Rows {
-		v.Rows = append(v.Rows, web.QueueRow{ID: row.ID.String(), Name: row.Name, ExternalRef: row.ExternalRef, Nationality: row.Nationality,
+		v.Rows = append(v.Rows, web.QueueRow{ID: row.ID, Name: row.Name, ExternalRef: row.ExternalRef, Nationality: row.Nationality,
 			Status: string(row.Status), StatusLabel: Label(row.Status), Assignee: row.AssigneeName, Outcome: row.VendorOutcome, Risk: row.Risk,
 			LastActivity: row.LastActivityAt})
 		last := &v.Rows[len(v.Rows)-1]
