@@ -82,3 +82,41 @@ func TestQueueTabsMarkup(t *testing.T) {
 		t.Errorf("tabs:\ngot  %s\nwant %s", b.String(), want)
 	}
 }
+
+// The pager is written by hand (queuePager): this is what its templ template rendered, with every
+// link, and with none (a view of one page is not paged and has no pager at all).
+func TestQueuePagerMarkup(t *testing.T) {
+	render := func(v QueueView, suffix string) string {
+		var b strings.Builder
+		if err := queuePager(v, suffix).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	v := QueueView{Paged: true, FirstHref: "/cases?x=1&y=<2>", PrevHref: "/cases?x=2&before=a", NextHref: "javascript:x"}
+	if got, want := render(v, ""), `<div class="pager pager"><a class="btn btn-small" id="first-page" href="/cases?x=1&amp;y=&lt;2&gt;" hx-get="/cases?x=1&amp;y=&lt;2&gt;" hx-target="#queue-results" hx-swap="outerHTML show:#queue-results:top" hx-push-url="true" hx-sync="#queue-filters:replace">First page</a> <a class="btn btn-small" id="prev-page" rel="prev" href="/cases?x=2&amp;before=a" hx-get="/cases?x=2&amp;before=a" hx-target="#queue-results" hx-swap="outerHTML show:#queue-results:top" hx-push-url="true" hx-sync="#queue-filters:replace">Previous page</a> <a class="btn btn-small" id="next-page" rel="next" href="about:invalid#TemplFailedSanitizationURL" hx-get="javascript:x" hx-target="#queue-results" hx-swap="outerHTML show:#queue-results:top" hx-push-url="true" hx-sync="#queue-filters:replace">Next page</a></div>`; got != want {
+		t.Errorf("pager:\ngot  %s\nwant %s", got, want)
+	}
+	if got, want := render(v, "-top"), `<div class="pager pager-top"><a class="btn btn-small" id="first-page-top" href="/cases?x=1&amp;y=&lt;2&gt;" hx-get="/cases?x=1&amp;y=&lt;2&gt;" hx-target="#queue-results" hx-swap="outerHTML" hx-push-url="true" hx-sync="#queue-filters:replace">First page</a> <a class="btn btn-small" id="prev-page-top" rel="prev" href="/cases?x=2&amp;before=a" hx-get="/cases?x=2&amp;before=a" hx-target="#queue-results" hx-swap="outerHTML" hx-push-url="true" hx-sync="#queue-filters:replace">Previous page</a> <a class="btn btn-small" id="next-page-top" rel="next" href="about:invalid#TemplFailedSanitizationURL" hx-get="javascript:x" hx-target="#queue-results" hx-swap="outerHTML" hx-push-url="true" hx-sync="#queue-filters:replace">Next page</a></div>`; got != want {
+		t.Errorf("top pager:\ngot  %s\nwant %s", got, want)
+	}
+	if got := render(QueueView{Paged: true}, "-top"); got != `<div class="pager pager-top"></div>` {
+		t.Errorf("pager without links: %s", got)
+	}
+	if got := render(QueueView{NextHref: "/cases?after=x"}, ""); got != "" {
+		t.Errorf("not paged: %s", got)
+	}
+}
+
+// The assignee filter's options are written by hand (selectOptions), the chosen one selected.
+func TestSelectOptionsMarkup(t *testing.T) {
+	var b strings.Builder
+	opts := []Option{{Value: "a", Label: "A & co"}, {Value: "b<", Label: "B"}, {Value: "c", Label: `"C"`}}
+	if err := selectOptions(opts, "b<").Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	want := `<option value="a">A &amp; co</option><option value="b&lt;" selected>B</option><option value="c">&#34;C&#34;</option>`
+	if b.String() != want {
+		t.Errorf("options:\ngot  %s\nwant %s", b.String(), want)
+	}
+}
