@@ -7,10 +7,12 @@
 // BenchmarkQueue (make bench) loads 1,000,000 cases, starts the real app on them and measures the
 // queue page at 32 signed-in clients for the default tab, three filters and searches, the tab
 // counts alone, and the same page's SQL run through pgx alone and written as minimal HTML (the
-// floor). It reports; it never fails on a timing. Two environment variables tune it:
-// KYCDESK_BENCH_CASES (default 1000000) and KYCDESK_BENCH_DURATION (per scenario and side,
-// default 10s); KYCDESK_BENCH_CPUPROFILE=file writes a CPU profile of the app's saturated run of
-// each scenario to file.<scenario>.
+// floor). It reports; it never fails on a timing. Environment variables tune it:
+// KYCDESK_BENCH_CASES (default 1000000), KYCDESK_BENCH_DURATION (per scenario and side,
+// default 10s) and KYCDESK_BENCH_ROUNDS (default 3: the app and the floor take turns that many
+// times and the round of the median ratio is reported, with every round's ratio);
+// KYCDESK_BENCH_CPUPROFILE=file writes a CPU profile of the app's first saturated run of each
+// scenario to file.<scenario>.
 //
 // BenchmarkCheckPipeline (make bench) queues 10,000 Cynopsis OCR checks at once against the
 // simulator answering after 50 ms, with a per-vendor limit of 16 calls, and reports the wall time

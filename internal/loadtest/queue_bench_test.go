@@ -3,6 +3,7 @@ package loadtest_test
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"html"
@@ -12,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,7 +85,12 @@ type line struct {
 	// app and floor saturated by the clients; floorHTTP: the floor behind a bare HTTP server;
 	// paced: the app at a fixed request rate.
 	app, floor, floorHTTP, paced loadtest.Result
+	// ratios are app / floor in each round, lowest first: app and floor are the median's.
+	ratios []float64
 }
+
+// ratio is app's pages per second over the floor's.
+func ratio(app, floor loadtest.Result) float64 { return app.PerSecond() / floor.PerSecond() }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
@@ -134,6 +141,7 @@ func BenchmarkQueue(b *testing.B) {
 func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User, n int, d time.Duration) {
 	ctx := context.Background()
 	rate := envInt(b, "KYCDESK_BENCH_RATE", 100)
+	rounds := envInt(b, "KYCDESK_BENCH_ROUNDS", 3)
 	saturate := loadtest.Load{Clients: clients, For: d}
 	paced := loadtest.Load{Clients: clients, For: d, Every: time.Second * clients / time.Duration(rate)}
 	// Each client is a reviewer or manager signed in through the login form, on a connection of
@@ -206,10 +214,27 @@ func measure(b *testing.B, app *testenv.App, dbURL string, staff []testenv.User,
 			floorHTTPDo := func(_ context.Context, i int) error { return plain[i].fetch(path) }
 
 			l := line{name: sc.name, rows: appRows, target: sc.target}
-			stop := profileRun(b, sc.name)
-			l.app = run(b, pgCPU, saturate, appDo)
-			stop()
-			l.floor = run(b, pgCPU, saturate, floorDo)
+			// The app and the floor take turns, rounds times, so that both meet the machine's
+			// slower and faster moments (other programs share it); the line is the round of the
+			// median ratio, and all the rounds' ratios are reported with it.
+			type round struct{ app, floor loadtest.Result }
+			var rs []round
+			for i := range rounds {
+				var r round
+				stop := func() {}
+				if i == 0 {
+					stop = profileRun(b, sc.name)
+				}
+				r.app = run(b, pgCPU, saturate, appDo)
+				stop()
+				r.floor = run(b, pgCPU, saturate, floorDo)
+				rs = append(rs, r)
+			}
+			slices.SortFunc(rs, func(x, y round) int { return cmp.Compare(ratio(x.app, x.floor), ratio(y.app, y.floor)) })
+			for _, r := range rs {
+				l.ratios = append(l.ratios, ratio(r.app, r.floor))
+			}
+			l.app, l.floor = rs[len(rs)/2].app, rs[len(rs)/2].floor
 			l.floorHTTP = run(b, pgCPU, saturate, floorHTTPDo)
 			l.paced = run(b, pgCPU, paced, appDo)
 			report = append(report, l)
@@ -257,7 +282,7 @@ func (l line) reportMetrics(b *testing.B) {
 		b.ReportMetric(ms(l.floor.P50), "floor-p50-ms")
 		b.ReportMetric(ms(l.floor.P99), "floor-p99-ms")
 		b.ReportMetric(l.floor.PerSecond(), "floor-req/s")
-		b.ReportMetric(l.app.PerSecond()/l.floor.PerSecond(), "ratio")
+		b.ReportMetric(ratio(l.app, l.floor), "ratio")
 		b.ReportMetric(l.floorHTTP.PerSecond(), "http-floor-req/s")
 	}
 }
@@ -482,10 +507,22 @@ func table(ls []line) string {
 			b.WriteString(" | | | |\n")
 			continue
 		}
-		ratio := l.app.PerSecond() / l.floor.PerSecond()
-		fmt.Fprintf(&b, " %.1f | %.1f | %.0f | %.2f %s |\n", ms(l.floor.P50), ms(l.floor.P99), l.floor.PerSecond(), ratio, verdict(ratio >= 0.7))
+		r := ratio(l.app, l.floor)
+		fmt.Fprintf(&b, " %.1f | %.1f | %.0f | %.2f %s%s |\n", ms(l.floor.P50), ms(l.floor.P99), l.floor.PerSecond(), r, verdict(r >= 0.7), roundsNote(l.ratios))
 	}
 	return b.String()
+}
+
+// roundsNote is the ratios of every round, after the median's, when there were several.
+func roundsNote(ratios []float64) string {
+	if len(ratios) < 2 {
+		return ""
+	}
+	var each []string
+	for _, r := range ratios {
+		each = append(each, fmt.Sprintf("%.2f", r))
+	}
+	return " (rounds " + strings.Join(each, ", ") + ")"
 }
 
 func verdict(ok bool) string {
