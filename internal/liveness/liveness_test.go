@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -453,6 +454,36 @@ func TestFailedPushesAreRetriedUntilDelivered(t *testing.T) {
 	hist := f.c.Get(t, f.formPath+"/panel").Doc(t).Find(fmt.Sprintf(`#liveness-%s [data-attempts] tr[data-attempt]`, f.docID))
 	if hist.Length() != 3 || !strings.Contains(hist.Text(), "503") || !strings.Contains(hist.Text(), "did not answer in time") {
 		t.Errorf("attempt history on the page: %q", hist.Text())
+	}
+}
+
+// TestPushAcceptedWithoutARecordIsDelivered: Artemis answering the PUT with a 2xx and no body
+// (204, or 200 from Spring's ok().build()) accepted the verdict, as the client says: the delivery
+// is recorded as delivered, once, and says no record came back (it was retried as "no answer").
+func TestPushAcceptedWithoutARecordIsDelivered(t *testing.T) {
+	app := testenv.NewApp(t)
+	saveArtemis(t, app, app.URL+"/sim"+simulator.CynopsisPrefix, 1)
+	f := newFixture(t, app, 6012)
+	fake := app.Server.Sim.Cynopsis
+	fake.Faults.Inject(vendors.Fault{Kind: vendors.FaultStatus, Status: http.StatusNoContent, PathContains: "/liveness"})
+	id := f.record(t, f.form(""))
+	d := wait(t, app, id, db.LivenessDeliveryStateDelivered)
+	if d.Attempts != 1 || d.ArtemisDocumentID == nil || *d.ArtemisDocumentID <= 0 {
+		t.Errorf("delivery: %d attempts, Artemis document %v", d.Attempts, d.ArtemisDocumentID)
+	}
+	got := attempts(t, app, id)
+	if len(got) != 1 || got[0].Outcome != "delivered" || !strings.Contains(got[0].Error, "without sending the document record") {
+		t.Fatalf("attempts: %+v", got)
+	}
+	if n := len(fake.RequestsTo(cynopsis.RouteLiveness)); n != 1 {
+		t.Errorf("PUTs: %d, want 1", n)
+	}
+	row := f.c.Get(t, f.formPath+"/panel").Doc(t).Find(fmt.Sprintf(`tr[data-verdict="%s"]`, id))
+	if s, _ := row.Attr("data-state"); s != "delivered" {
+		t.Errorf("the panel's row: state %q, %q", s, row.Text())
+	}
+	if actions := app.AuditActions(t, "liveness_verdict", id.String()); !slices.Contains(actions, "liveness.delivered") {
+		t.Errorf("audit: %v", actions)
 	}
 }
 

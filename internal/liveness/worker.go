@@ -334,14 +334,23 @@ func (d *Deliverer) finish(ctx context.Context, v db.LivenessVerdict, dl db.Live
 	}
 	var snooze time.Duration
 	err := db.Transact(wctx, d.Pool, func(q *db.Queries, _ pgx.Tx) error {
-		if p.err == nil && p.answer != nil {
-			ans := answerOf(p.answer)
-			raw, err := json.Marshal(ans)
-			if err != nil {
-				return err
+		if p.err == nil {
+			// The client accepts a 2xx with the document record (200 is the documented answer), or
+			// with no body at all (204, or Spring's ok().build()): delivered, with nothing to show.
+			var ans Answer
+			var raw []byte
+			said := "Artemis accepted the verdict without sending the document record back."
+			if p.answer != nil {
+				ans = answerOf(p.answer)
+				var err error
+				if raw, err = json.Marshal(ans); err != nil {
+					return err
+				}
+				said = fmt.Sprintf("Artemis stored the verdict on document %d.", ans.DocumentID)
+			} else {
+				ans.CustomerID, ans.DocumentID = p.customerID, p.documentID // for the audit row
 			}
-			// The client accepts any 2xx with a document record; 200 is the documented answer.
-			_, err = q.DeliverLiveness(wctx, db.DeliverLivenessParams{VerdictID: v.ID, Attempts: dl.Attempts, HttpStatus: http.StatusOK,
+			_, err := q.DeliverLiveness(wctx, db.DeliverLivenessParams{VerdictID: v.ID, Attempts: dl.Attempts, HttpStatus: http.StatusOK,
 				Response: raw, ArtemisCustomerID: ids.customer, ArtemisDocumentID: ids.document})
 			if db.IsNotFound(err) {
 				return nil // another run finished it: nothing to record
@@ -350,8 +359,7 @@ func (d *Deliverer) finish(ctx context.Context, v db.LivenessVerdict, dl db.Live
 				return err
 			}
 			if err := q.InsertLivenessAttempt(wctx, db.InsertLivenessAttemptParams{VerdictID: v.ID, Attempt: dl.Attempts, StartedAt: started,
-				Outcome: db.LivenessDeliveryStateDelivered, HttpStatus: http.StatusOK,
-				Error: fmt.Sprintf("Artemis stored the verdict on document %d.", ans.DocumentID)}); err != nil {
+				Outcome: db.LivenessDeliveryStateDelivered, HttpStatus: http.StatusOK, Error: said}); err != nil {
 				return err
 			}
 			older, err := q.SupersedeLivenessDeliveries(wctx, db.SupersedeLivenessDeliveriesParams{DocumentID: v.DocumentID, BeforeSeq: v.Seq})
@@ -361,9 +369,6 @@ func (d *Deliverer) finish(ctx context.Context, v db.LivenessVerdict, dl db.Live
 			return audit.Record(wctx, q, audit.Event{Actor: audit.System, Action: "liveness.delivered", SubjectType: "liveness_verdict",
 				SubjectID: v.ID.String(), CaseID: &v.CaseID, After: map[string]any{"attempt": dl.Attempts, "artemis_customer_id": ans.CustomerID,
 					"artemis_document_id": ans.DocumentID, "docver_check_status": ans.DocverCheckStatus, "superseded": older}})
-		}
-		if p.err == nil {
-			p.err = errors.New("Artemis gave no answer")
 		}
 		kind, msg, status := describe(p.err)
 		state := db.LivenessDeliveryStateFailed
