@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -390,8 +391,49 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		call.Meaning = fmt.Sprintf("Cynopsis' token server answered HTTP %d.", resp.StatusCode)
 	}
 	t.c.rec.RecordCall(ctx, call)
-	resp.Body = readCloser{bytes.NewReader(body)}
+	resp.Body = readCloser{bytes.NewReader(forOAuth2(resp.Header, body))}
 	return resp, nil
+}
+
+// forOAuth2 hands a token answer to the oauth2 package in the form that package reads, so that
+// what Cynopsis sent is honoured: a JSON body is labelled JSON whatever its Content-Type says
+// (the package reads text/plain as a form, and would find no token), and an expires_in that is
+// not a whole number of seconds ("3600.5", 28800.0) is sent on as one (the package refuses
+// anything else).
+func forOAuth2(h http.Header, body []byte) []byte {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return body
+	}
+	h.Set("Content-Type", "application/json")
+	var m map[string]json.RawMessage
+	if json.Unmarshal(trimmed, &m) != nil {
+		return body
+	}
+	raw, ok := m["expires_in"]
+	if !ok {
+		return body
+	}
+	var v any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if d.Decode(&v) != nil {
+		return body
+	}
+	secs, ok := expiresIn(v)
+	if !ok || secs <= 0 || secs > math.MaxInt32 {
+		return body
+	}
+	whole := strconv.FormatInt(int64(secs), 10)
+	if string(raw) == whole {
+		return body
+	}
+	m["expires_in"] = json.RawMessage(whole)
+	out, err := json.Marshal(m)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 type readCloser struct{ *bytes.Reader }

@@ -419,6 +419,37 @@ func TestFormEncodedTokenAnswerLifetime(t *testing.T) {
 	}
 }
 
+// TestTokenAnswerIsReadTolerantly: the lifetime Cynopsis sends is honoured however it is written
+// (a fraction of a second, a quoted number), and a JSON answer is read as JSON whatever its
+// Content-Type says; the oauth2 package alone refused the first and found no token in the last.
+func TestTokenAnswerIsReadTolerantly(t *testing.T) {
+	for _, tc := range []struct {
+		ctype, body string
+		life        time.Duration
+	}{
+		{"application/json", `{"access_token":"abc","token_type":"Bearer","expires_in":3600.5,"scope":"read write"}`, 3600 * time.Second},
+		{"application/json;charset=UTF-8", `{"access_token":"abc","token_type":"Bearer","expires_in":28800.0}`, 28800 * time.Second},
+		{"application/json", `{"access_token":"abc","token_type":"Bearer","expires_in":"1800.25"}`, 1800 * time.Second},
+		{"text/plain", `{"access_token":"abc","token_type":"Bearer","expires_in":"600"}`, 600 * time.Second},
+		{"text/plain;charset=UTF-8", ` {"access_token":"abc","token_type":"Bearer","expires_in":7200}`, 7200 * time.Second},
+		{"application/json", `{"access_token":"abc","token_type":"Bearer","expires_in":3600}`, 3600 * time.Second},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", tc.ctype)
+			_, _ = w.Write([]byte(tc.body))
+		}))
+		c, err := New(Config{AuthURL: srv.URL, OCRURL: srv.URL, ClientID: "a", ClientSecret: "b", DomainID: 1}, srv.Client(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, life, err := c.fetchToken(ctx(t), vendors.CynopsisOCR, 1)
+		if err != nil || tok != "abc" || life != tc.life {
+			t.Errorf("%s %s: token %q, lifetime %s, %v; want abc, %s", tc.ctype, tc.body, tok, life, err, tc.life)
+		}
+		srv.Close()
+	}
+}
+
 // Spring's "error" member is the status text, not a code; OAuth2's is a code.
 func TestHTTPErrorCodeIsNotTheStatusText(t *testing.T) {
 	for _, c := range []struct {
