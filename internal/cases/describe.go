@@ -135,8 +135,12 @@ func Describe(e db.AuditEvent) string {
 		}
 		return "claimed the case"
 	case "case.release":
-		if str("reason") == "assignee disabled" {
+		switch str("reason") {
+		case "assignee disabled":
 			return "released the case: " + str("released_from") + ", who held it, was disabled"
+		case "assignee's role changed":
+			return "released the case: " + str("released_from") + ", who held it, was given the " + str("role") +
+				" role, which does not work cases"
 		}
 		return "released the case"
 	case "case.backdate":
@@ -201,6 +205,9 @@ func Describe(e db.AuditEvent) string {
 		}
 		if back, _ := after["maker_disabled"].(bool); back {
 			return "sent the decision back (second review): its maker is disabled, so the case went back to the queue"
+		}
+		if back, _ := after["maker_to_queue"].(bool); back {
+			return "sent the decision back (second review): its maker no longer works cases, so the case went back to the queue"
 		}
 		return "sent the decision back (second review)"
 	case "document.decide":

@@ -344,7 +344,7 @@ func (h *Handler) view(r *http.Request) (web.CaseView, error) {
 		CanWork:    canWork && open && (c.AssigneeID == nil || mine),
 		CanNote:    MayNote(p),
 		CanClaim:   canWork && c.AssigneeID == nil && open && c.Status != PendingSecondReview,
-		CanRelease: mine && open && c.Status != PendingSecondReview,
+		CanRelease: canWork && mine && open && c.Status != PendingSecondReview,
 		CanAssign:  p.Can(auth.PermCasesAssign) && open && c.Status != PendingSecondReview,
 		CanReport:  p.Can(auth.PermReports),
 		Pending:    c.Status == PendingSecondReview,

@@ -62,20 +62,27 @@ func RequireNotPending(c db.Case) error {
 	return nil
 }
 
-// disabledMessage is what a user disabled while claiming a case is told. Like a claim lost to
-// someone else, it is a conflict: the state changed under them.
-const disabledMessage = "Your account has been disabled: you can no longer take cases."
+// disabledMessage and demotedMessage are what a user disabled, or given a role that does not
+// work cases, while claiming a case is told. Like a claim lost to someone else, it is a conflict:
+// the state changed under them.
+const (
+	disabledMessage = "Your account has been disabled: you can no longer take cases."
+	demotedMessage  = "Your role has been changed: it no longer takes cases."
+)
 
 // lockClaimer locks the row of the user claiming a case (db.LockAssignee) and refuses them when
-// they have been disabled, so a disabling committing at the same moment cannot leave them a case.
-// Call it before touching the case.
+// they have been disabled or given a role that does not work cases, so a disabling or a role
+// change committing at the same moment cannot leave them a case. Call it before touching the case.
 func lockClaimer(ctx context.Context, q *db.Queries, user uuid.UUID) error {
 	u, err := q.LockAssignee(ctx, user)
 	if err != nil {
 		return fmt.Errorf("lock claimer: %w", err)
 	}
-	if u.DisabledAt != nil {
+	switch {
+	case u.DisabledAt != nil:
 		return apperr.New(apperr.Conflict, disabledMessage)
+	case !auth.Can(u.Role, auth.PermCasesWork):
+		return apperr.New(apperr.Conflict, demotedMessage)
 	}
 	return nil
 }

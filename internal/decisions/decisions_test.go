@@ -707,3 +707,61 @@ func TestDisablingAUserReturnsTheirCasesToTheQueue(t *testing.T) {
 		t.Fatalf("status counters drifted: %d %v", drift, err)
 	}
 }
+
+// TestDemotingAUserReturnsTheirCasesToTheQueue: a reviewer made a manager (a role that does not
+// work cases) can no longer act on the cases they hold: the open ones go back to the queue, as on
+// a disabling, and the admin and the cases' timelines say so; a decision of theirs waiting for
+// its second review, sent back, goes to the queue; they cannot claim a case any more; and a case
+// held from before offers them no release.
+func TestDemotingAUserReturnsTheirCasesToTheQueue(t *testing.T) {
+	f := setup(t)
+	admin := f.app.SignIn(t, f.app.CreateUser(t, "admin"))
+	held := f.claimedCase(t, "2030-01-01")
+	f.app.Pool.Exec(f.ctx, `UPDATE app_settings SET value = '{"always": true}' WHERE key = 'four_eyes.rules'`)
+	pending := f.claimedCase(t, "2030-01-01")
+	if r := f.decide(t, f.mc, pending, decisions.Reject, "The photo is of a screen."); r.Status != http.StatusSeeOther || f.status(t, pending) != cases.PendingSecondReview {
+		t.Fatalf("reject under four-eyes: %d %s", r.Status, f.status(t, pending))
+	}
+	if r := admin.PostForm(t, "/admin/users/"+f.maker.ID.String()+"/role", url.Values{"role": {"manager"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("role change: %d %s", r.Status, r.Body)
+	}
+	if said := admin.Get(t, "/admin/users/"+f.maker.ID.String()).Body; !strings.Contains(said, "The open case they held went back to the queue, unassigned: their new role does not work cases.") {
+		t.Error("the admin is not told the held case went back to the queue")
+	}
+	c, _ := db.New(f.app.Pool).GetCase(f.ctx, held)
+	if c.Status != cases.New || c.AssigneeID != nil {
+		t.Fatalf("the demoted reviewer's case in review: %s, assignee %v", c.Status, c.AssigneeID)
+	}
+	if got := f.app.AuditActions(t, "case", held.String()); len(got) == 0 || got[0] != "case.release" {
+		t.Fatalf("the release is not on the case's record: %v", got)
+	}
+	oc := f.app.SignIn(t, f.other)
+	if page := oc.Get(t, "/cases/"+held.String()).Body; !strings.Contains(page, "was given the manager role, which does not work cases") {
+		t.Error("the case's timeline does not say why it was released")
+	}
+	if r := f.cc.PostForm(t, "/cases/"+pending.String()+"/second-review", url.Values{"action": {"return"}, "reason": {f.reasons["return"]},
+		"comment": {"Look at the photo again."}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("return: %d %s", r.Status, r.Body)
+	}
+	c, _ = db.New(f.app.Pool).GetCase(f.ctx, pending)
+	if c.Status != cases.New || c.AssigneeID != nil {
+		t.Fatalf("sent back to a maker who no longer works cases: %s, assignee %v", c.Status, c.AssigneeID)
+	}
+	if page := oc.Get(t, "/cases/"+pending.String()).Body; !strings.Contains(page, "its maker no longer works cases, so the case went back to the queue") {
+		t.Error("the case's timeline does not say why the sent-back case went to the queue")
+	}
+	if r := f.mc.PostForm(t, "/cases/"+held.String()+"/claim", nil); r.Status == http.StatusSeeOther {
+		t.Fatal("a manager claimed a case")
+	}
+	// A case a manager holds from before (demoted before their cases were released) offers them
+	// no release, which their role would refuse.
+	f.app.Exec(t, `UPDATE cases SET assignee_id = $1, status = 'in_review' WHERE id = $2`, f.maker.ID, held)
+	if doc := f.mc.Get(t, "/cases/"+held.String()).Doc(t); doc.Find(`form[action$="/release"]`).Length() != 0 {
+		t.Error("a manager is offered to release a case")
+	}
+	var drift int
+	if err := f.app.Pool.QueryRow(f.ctx, `SELECT count(*) FROM case_status_counts k
+		WHERE k.n <> (SELECT count(*) FROM cases c WHERE c.status = k.status)`).Scan(&drift); err != nil || drift != 0 {
+		t.Fatalf("status counters drifted: %d %v", drift, err)
+	}
+}

@@ -348,18 +348,20 @@ func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uu
 			return err
 		}
 		// A decision sent back goes back to its maker; when the maker has been disabled meanwhile,
-		// its case goes back to the queue unassigned, as their other cases did (in review: new).
+		// or given a role that does not work cases, its case goes back to the queue unassigned, as
+		// their other cases did (in review: new).
 		// The maker is read locked (db.LockAssignee), so a disabling committing at the same moment
 		// cannot leave them the case. That lock comes after the case's, against the disabling's
 		// order, and still cannot deadlock: a disabling does not lock a case awaiting its second
 		// review.
-		toQueue := false
+		toQueue, makerDisabled := false, false
 		if !confirm {
 			maker, err := q.LockAssignee(ctx, d.DecidedBy)
 			if err != nil {
 				return err
 			}
-			toQueue = maker.DisabledAt != nil
+			makerDisabled = maker.DisabledAt != nil
+			toQueue = makerDisabled || !auth.Can(maker.Role, auth.PermCasesWork)
 			if err := q.AssignCaseTo(ctx, db.AssignCaseToParams{ID: caseID, AssigneeID: &d.DecidedBy}); err != nil {
 				return err
 			}
@@ -380,7 +382,7 @@ func (s *Service) SecondReview(ctx context.Context, p *auth.Principal, caseID uu
 		}
 		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "case.second_review", SubjectType: "case", SubjectID: caseID.String(),
 			CaseID: &caseID, After: map[string]any{"decision_id": d.ID, "result": params.State, "outcome": d.Outcome, "comment": comment, "status": next,
-				"late_documents": lateNames, "maker_disabled": toQueue}})
+				"late_documents": lateNames, "maker_disabled": makerDisabled, "maker_to_queue": toQueue}})
 	})
 	return out, err
 }

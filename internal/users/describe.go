@@ -117,7 +117,7 @@ func Detail(e db.AuditEvent) string {
 		}
 	}
 	switch e.Action {
-	case "user.disable":
+	case "user.disable", "user.role_change":
 		count("sessions_ended", "session ended", "sessions ended")
 		if n, ok := num(after, "cases_released"); ok && n > 0 {
 			add(plural(n, "open case", "open cases") + " sent back to the queue")
@@ -136,7 +136,7 @@ func Detail(e db.AuditEvent) string {
 		count("failures", "wrong password in a row", "wrong passwords in a row")
 	case "auth.sign_in_failed":
 		count("failures", "failed sign-in in a row", "failed sign-ins in a row")
-	case "user.create", "user.role_change", "user.enable", "user.lock", "user.unlock", "user.sign_in_failures_clear",
+	case "user.create", "user.enable", "user.lock", "user.unlock", "user.sign_in_failures_clear",
 		"user.password_set":
 		// Their words say it all; the user's record as it was is the page itself.
 	default:

@@ -176,9 +176,11 @@ func (h *Handler) actSaying(w http.ResponseWriter, r *http.Request, fn func(p *a
 
 // ChangeRole sets the user's role.
 func (h *Handler) ChangeRole(w http.ResponseWriter, r *http.Request) error {
-	return h.act(w, r, "The role was changed.", func(p *auth.Principal, id uuid.UUID) error {
-		_, err := h.Service.ChangeRole(r.Context(), p.Actor(), id, r.PostFormValue("role"))
-		return err
+	return h.actSaying(w, r, func(p *auth.Principal, id uuid.UUID) (string, error) {
+		c, err := h.Service.ChangeRole(r.Context(), p.Actor(), id, r.PostFormValue("role"))
+		return "The role was changed." +
+			counted(c.Released, " The open case they held went back to the queue, unassigned: their new role does not work cases.",
+				" The %d open cases they held went back to the queue, unassigned: their new role does not work cases."), err
 	})
 }
 

@@ -238,20 +238,32 @@ func (s *Service) TemporaryPassword(ctx context.Context, actor audit.Actor, id u
 	return out, err
 }
 
-// ChangeRole sets a user's role. The last enabled admin cannot lose the role.
-func (s *Service) ChangeRole(ctx context.Context, actor audit.Actor, id uuid.UUID, role string) (db.User, error) {
+// RoleChanged is what changing a user's role did.
+type RoleChanged struct {
+	User db.User
+	// Released is how many open cases the user held and went back to the queue unassigned, their
+	// new role not working cases.
+	Released int
+}
+
+// ChangeRole sets a user's role. The last enabled admin cannot lose the role. A user given a role
+// that does not work cases (a manager) cannot act on the cases they hold: those open go back to
+// the queue, as on a disabling, each release on the case's record; a decision of theirs waiting
+// for its second review stays theirs until checked (sent back, it goes back to the queue).
+func (s *Service) ChangeRole(ctx context.Context, actor audit.Actor, id uuid.UUID, role string) (RoleChanged, error) {
 	defer s.forget(id)
 	if !db.UserRole(role).Valid() {
-		return db.User{}, apperr.Field("role", "Choose reviewer, manager or admin.")
+		return RoleChanged{}, apperr.Field("role", "Choose reviewer, manager or admin.")
 	}
-	var out db.User
+	var out RoleChanged
 	err := db.Transact(ctx, s.Pool, func(q *db.Queries, tx pgx.Tx) error {
+		out = RoleChanged{}
 		u, err := get(ctx, q, id)
 		if err != nil {
 			return err
 		}
 		if u.Role == db.UserRole(role) {
-			out = u
+			out.User = u
 			return nil
 		}
 		if u.Role == db.UserRoleAdmin && u.DisabledAt == nil {
@@ -259,12 +271,30 @@ func (s *Service) ChangeRole(ctx context.Context, actor audit.Actor, id uuid.UUI
 				return err
 			}
 		}
-		out, err = q.UpdateUserProfile(ctx, db.UpdateUserProfileParams{ID: id, Name: u.Name, Role: db.UserRole(role)})
+		// The user's row is updated before their cases are released, in a disabling's order: a
+		// claim or an assignment in flight (db.LockAssignee) either waits and reads the new role,
+		// or commits first and its case is released here.
+		out.User, err = q.UpdateUserProfile(ctx, db.UpdateUserProfileParams{ID: id, Name: u.Name, Role: db.UserRole(role)})
 		if err != nil {
 			return err
 		}
+		if !auth.Can(out.User.Role, auth.PermCasesWork) {
+			released, err := q.ReleaseUserCases(ctx, &id)
+			if err != nil {
+				return err
+			}
+			for _, c := range released {
+				if err := audit.Record(ctx, q, audit.Event{Actor: actor, Action: "case.release", SubjectType: "case", SubjectID: c.ID.String(),
+					CaseID: &c.ID, Before: map[string]any{"status": c.StatusBefore, "assignee_id": id},
+					After: map[string]any{"status": c.Status, "assignee_id": nil, "reason": "assignee's role changed", "released_from": u.Name,
+						"role": out.User.Role}}); err != nil {
+					return err
+				}
+			}
+			out.Released = len(released)
+		}
 		return audit.Record(ctx, q, audit.Event{Actor: actor, Action: "user.role_change", SubjectType: "user", SubjectID: id.String(),
-			Before: map[string]any{"role": u.Role}, After: map[string]any{"role": out.Role}})
+			Before: map[string]any{"role": u.Role}, After: map[string]any{"role": out.User.Role, "cases_released": out.Released}})
 	})
 	return out, err
 }
