@@ -198,6 +198,14 @@ func Describe(e db.AuditEvent) string {
 		if r := str("four_eyes"); r != "" {
 			d += ", sent to a second review"
 		}
+		if v, released := after["assignee_id"]; released && v == nil {
+			switch str("status") {
+			case string(Escalated):
+				d += "; the case went back to the queue, unassigned, for someone else to take"
+			case string(AwaitingResubmission):
+				d += "; the case went back to the queue, unassigned, until the customer sends new documents"
+			}
+		}
 		return d
 	case "case.second_review":
 		if str("result") == "confirmed" {

@@ -184,6 +184,12 @@ func TestDecisionsOnACaseAwaitingResubmission(t *testing.T) {
 		if (want == cases.Escalated || want == cases.AwaitingResubmission) && c.AssigneeID != nil {
 			t.Errorf("%s from awaiting: still assigned", outcome)
 		}
+		// The timeline's newest line (this decision) says the case left its holder when it did.
+		newest := f.mc.Get(t, "/cases/"+id.String()).Doc(t).Find("ol.timeline > li").First().Text()
+		unassigned := strings.Contains(newest, "the case went back to the queue, unassigned")
+		if released := want == cases.Escalated || want == cases.AwaitingResubmission; unassigned != released {
+			t.Errorf("%s from awaiting: the timeline says the case went back to the queue: %v", outcome, unassigned)
+		}
 		var n int
 		var before, after string
 		_ = f.app.Pool.QueryRow(f.ctx, `SELECT count(*), max(before->>'status') FILTER (WHERE after->>'outcome' = $2), max(after->>'status') FILTER (WHERE after->>'outcome' = $2)

@@ -215,16 +215,19 @@ func (s *Service) DecideCase(ctx context.Context, p *auth.Principal, caseID uuid
 		} else if moved, err = cases.Transition(ctx, q, caseID, c.Status, next); err != nil {
 			return err
 		}
+		before := map[string]any{"status": c.Status}
+		after := map[string]any{"status": moved.Status, "outcome": in.Outcome, "reason": r.Label, "comment": comment,
+			"four_eyes": rule, "overrides_vendor": overrides, "evidence": ev, "decision_id": out.ID}
 		if next == cases.Escalated || next == cases.AwaitingResubmission {
-			// Someone else picks an escalated case up; a resubmission waits for the customer.
+			// Someone else picks an escalated case up; a resubmission waits for the customer. The
+			// audit row says the case left its holder, for the timeline to say so.
 			if err := q.AssignCaseTo(ctx, db.AssignCaseToParams{ID: caseID, AssigneeID: nil}); err != nil {
 				return err
 			}
+			before["assignee_id"], after["assignee_id"] = c.AssigneeID, nil
 		}
 		return audit.Record(ctx, q, audit.Event{Actor: p.Actor(), Action: "case.decide", SubjectType: "case", SubjectID: caseID.String(),
-			CaseID: &caseID, Before: map[string]any{"status": c.Status},
-			After: map[string]any{"status": moved.Status, "outcome": in.Outcome, "reason": r.Label, "comment": comment,
-				"four_eyes": rule, "overrides_vendor": overrides, "evidence": ev, "decision_id": out.ID}})
+			CaseID: &caseID, Before: before, After: after})
 	})
 	return out, err
 }
