@@ -69,6 +69,10 @@ type ErrorView struct {
 	// field error's message ("Please correct the highlighted field.") is meant for a form that
 	// highlights its fields, and an error page has none.
 	Fields []FieldMessage
+	// Back is the page of this site the request came from (its Referer), when there is one: a
+	// form refused without a page of its own (a ZIP with no case selected) leads back to the
+	// view it was sent from, filters and all.
+	Back string
 }
 
 // FieldMessage is one field's error on an error page.

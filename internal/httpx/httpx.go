@@ -242,7 +242,7 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	// What was wrong with each field, listed: the page has no form to highlight them in.
-	v := web.ErrorView{Status: status, Title: titleOf[status], Message: msg}
+	v := web.ErrorView{Status: status, Title: titleOf[status], Message: msg, Back: cameFrom(r)}
 	if ae, ok := apperr.As(err); ok && ae.Code == apperr.Invalid {
 		v.Fields = web.FieldMessages(ae.FieldNames(), ae.Fields)
 	}
@@ -255,6 +255,25 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
 	if rerr != nil {
 		http.Error(w, msg, status)
 	}
+}
+
+// cameFrom is the path and query of the page of this site r was sent from (its Referer), or ""
+// when it has none, it is another site's, or it is r's own address (a page that failed to load
+// is no way back).
+func cameFrom(r *http.Request) string {
+	ref, err := url.Parse(r.Referer())
+	if err != nil || ref.Host != r.Host || (ref.Scheme != "http" && ref.Scheme != "https") || !strings.HasPrefix(ref.Path, "/") ||
+		strings.HasPrefix(ref.Path, "//") {
+		return ""
+	}
+	back := ref.EscapedPath()
+	if ref.RawQuery != "" {
+		back += "?" + ref.RawQuery
+	}
+	if back == r.URL.RequestURI() {
+		return ""
+	}
+	return back
 }
 
 // ErrorBody is the JSON of an error, as the API and every JSON answer give it.

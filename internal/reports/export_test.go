@@ -478,9 +478,19 @@ func TestRefusedExportSaysWhy(t *testing.T) {
 			}
 		}
 	}
-	res := c.PostForm(t, "/cases/reports.zip", url.Values{})
+	// Sent from a filtered queue view, the refusal leads back to it, filters and all; another
+	// site's address is no way back.
+	view := "/cases?q=nguy%C3%AAn&status=new"
+	res := c.PostForm(t, "/cases/reports.zip", url.Values{}, "Referer", w.app.URL+view)
 	if got := fields(res); res.Status != http.StatusUnprocessableEntity || strings.Join(got, "|") != "Case: Select at least one case." {
 		t.Errorf("a ZIP of no case: %d, the page says %q", res.Status, got)
+	}
+	if back, _ := res.Doc(t).Find("#error-back").Attr("href"); back != view {
+		t.Errorf("a ZIP of no case leads back to %q, want %q", back, view)
+	}
+	res = c.PostForm(t, "/cases/reports.zip", url.Values{}, "Referer", "https://elsewhere.example/cases?status=new")
+	if res.Doc(t).Find("#error-back").Length() != 0 {
+		t.Error("the error page leads back to another site")
 	}
 }
 
