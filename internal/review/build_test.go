@@ -1,6 +1,7 @@
 package review
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"kycdesk/internal/db"
 	"kycdesk/internal/mrz"
+	"kycdesk/internal/normalize"
 	"kycdesk/internal/vendors"
 	"kycdesk/internal/words"
 	"kycdesk/web"
@@ -217,6 +219,17 @@ func TestMRZPanel(t *testing.T) {
 	}
 	if strings.Join(alerts, ",") != "bad:Expired on 2012-04-15,ok:Aged 51" {
 		t.Errorf("alerts %v", alerts)
+	}
+	// Declared otherwise, the chips say so, and the age asks for a look.
+	s.Customer.DateOfBirth, s.Document.ExpiryDate = date("1990-01-31"), date("2031-05-07")
+	alerts = nil
+	for _, a := range mrzPanel(s, z, cands, "", "", "/post").Alerts {
+		alerts = append(alerts, a.Kind+":"+a.Label+" ("+a.Title+")")
+	}
+	if want := "bad:Expired on 2012-04-15; declared 2031-05-07 (Expiry date from the MRZ; the declared expiry date differs)," +
+		"warn:Aged 51; declared " + strconv.Itoa(normalize.Age(*date("1990-01-31"), now)) +
+		" (Born 1974-08-12, from the MRZ; the declared date of birth is 1990-01-31)"; strings.Join(alerts, ",") != want {
+		t.Errorf("alerts against the declaration:\n got %v\nwant %s", alerts, want)
 	}
 	// The vendors' own checks: Cynopsis declined with its reason and its failed hash first.
 	var cyn web.VendorChecklist

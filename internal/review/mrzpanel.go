@@ -373,28 +373,62 @@ func bestDate(s *Sources, z *zone, f vendors.FieldName) (time.Time, string, bool
 	return time.Time{}, "", false
 }
 
-// alerts are the document's validity and the holder's age, judged from the best dates.
+// alerts are the document's validity and the holder's age, judged from the best dates. When the
+// date they are judged by is not the declared one, the chip says so and asks for a look (the
+// fields' table shows the disagreement field by field).
 func alerts(s *Sources, z *zone) []web.ReviewChip {
 	var out []web.ReviewChip
 	if t, from, ok := bestDate(s, z, vendors.ExpiryDate); ok {
 		d := t.Format(time.DateOnly)
+		c := web.ReviewChip{Label: "Valid until " + d, Kind: "ok", Tab: "mrz", Title: "Expiry date from the " + fromWords(from)}
 		if normalize.Expired(t, s.Now) {
-			out = append(out, web.ReviewChip{Label: "Expired on " + d, Kind: "bad", Tab: "mrz", Title: "Expiry date from the " + fromWords(from)})
-		} else {
-			out = append(out, web.ReviewChip{Label: "Valid until " + d, Kind: "ok", Tab: "mrz", Title: "Expiry date from the " + fromWords(from)})
+			c = web.ReviewChip{Label: "Expired on " + d, Kind: "bad", Tab: "mrz", Title: "Expiry date from the " + fromWords(from)}
 		}
+		if other, ok := declaredOtherwise(s, vendors.ExpiryDate, t); ok {
+			c.Label += "; declared " + other.Format(time.DateOnly)
+			c.Title += "; the declared expiry date differs"
+			if c.Kind == "ok" {
+				c.Kind = "warn"
+			}
+		}
+		out = append(out, c)
 	}
 	if t, from, ok := bestDate(s, z, vendors.DateOfBirth); ok {
 		age := normalize.Age(t, s.Now)
+		c := web.ReviewChip{Label: fmt.Sprintf("Aged %d", age), Kind: "ok", Tab: "mrz",
+			Title: "Born " + t.Format(time.DateOnly) + ", from the " + fromWords(from)}
 		if age < s.Settings.MinAge {
-			out = append(out, web.ReviewChip{Label: fmt.Sprintf("Under %d: aged %d", s.Settings.MinAge, age), Kind: "bad", Tab: "mrz",
-				Title: "Born " + t.Format(time.DateOnly) + ", from the " + fromWords(from)})
-		} else {
-			out = append(out, web.ReviewChip{Label: fmt.Sprintf("Aged %d", age), Kind: "ok", Tab: "mrz",
-				Title: "Born " + t.Format(time.DateOnly) + ", from the " + fromWords(from)})
+			c.Label, c.Kind = fmt.Sprintf("Under %d: aged %d", s.Settings.MinAge, age), "bad"
 		}
+		if other, ok := declaredOtherwise(s, vendors.DateOfBirth, t); ok {
+			c.Label += fmt.Sprintf("; declared %d", normalize.Age(other, s.Now))
+			c.Title += "; the declared date of birth is " + other.Format(time.DateOnly)
+			if c.Kind == "ok" {
+				c.Kind = "warn"
+			}
+		}
+		out = append(out, c)
 	}
 	return out
+}
+
+// declaredOtherwise is the declared date of field f when there is one and it is not t.
+func declaredOtherwise(s *Sources, f vendors.FieldName, t time.Time) (time.Time, bool) {
+	d, ok := declared(s)[f]
+	if !ok {
+		return time.Time{}, false
+	}
+	other, ok := normalize.ParseDate(d.Value, normalize.RoleOf(f), s.Now)
+	if !ok || sameDay(other, t) {
+		return time.Time{}, false
+	}
+	return other, true
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
 }
 
 func fromWords(from string) string {
