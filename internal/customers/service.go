@@ -331,7 +331,10 @@ type AddedThen func(q *db.Queries, tx pgx.Tx, a Added) error
 func (s *Service) AddDocumentToCase(ctx context.Context, o Origin, customerID uuid.UUID, d DocumentInput, files []File, then AddedThen) (Added, error) {
 	errs := d.Normalise(time.Now())
 	files = withoutBackOfPassport(d, files, errs)
-	uploads, ferrs := s.process(db.DocumentType(d.Type), files)
+	uploads, ferrs, err := s.process(ctx, db.DocumentType(d.Type), files)
+	if err != nil {
+		return Added{}, err
+	}
 	for k, v := range ferrs {
 		errs[k] = v
 	}
@@ -339,7 +342,7 @@ func (s *Service) AddDocumentToCase(ctx context.Context, o Origin, customerID uu
 		return Added{}, err
 	}
 	var out Added
-	err := s.store(ctx, uploads, func(q *db.Queries, tx pgx.Tx) error {
+	err = s.store(ctx, uploads, func(q *db.Queries, tx pgx.Tx) error {
 		out = Added{}
 		// Two documents arriving at once for a customer with no open case must not both open one
 		// (cases_one_open_per_customer would refuse the second, failing its upload). They take
@@ -581,7 +584,9 @@ func PDFAllowed(t db.DocumentType, kind string) bool {
 // NoPDF is why a PDF is refused where PDFAllowed says no.
 const NoPDF = "a PDF is accepted only as the front or back of an \"other\" document; send a JPEG or PNG photo"
 
-func (s *Service) process(t db.DocumentType, files []File) ([]upload, map[string]string) {
+// process validates the files and derives their images; an error other than the files' own (the
+// request ended while an image waited for its share of the decoding memory) ends it.
+func (s *Service) process(ctx context.Context, t db.DocumentType, files []File) ([]upload, map[string]string, error) {
 	errs := map[string]string{}
 	var out []upload
 	for _, f := range files {
@@ -596,7 +601,10 @@ func (s *Service) process(t db.DocumentType, files []File) ([]upload, map[string
 		if f.Refused != "" {
 			err = &images.RejectError{File: images.SanitizeName(f.Name), Code: images.RejectTooLarge, Reason: f.Refused}
 		} else {
-			u, err = images.Process(f.Name, f.Data, lim)
+			u, err = images.ProcessContext(ctx, f.Name, f.Data, lim)
+		}
+		if err != nil && ctx.Err() != nil {
+			return nil, nil, ctx.Err()
 		}
 		if err != nil {
 			var re *images.RejectError
@@ -616,7 +624,7 @@ func (s *Service) process(t db.DocumentType, files []File) ([]upload, map[string
 		}
 		out = append(out, upload{kind: f.Kind, Upload: u})
 	}
-	return out, errs
+	return out, errs, nil
 }
 
 // store saves the blobs, then runs fn in one transaction. When the transaction fails, the blobs it

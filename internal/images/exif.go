@@ -37,18 +37,46 @@ func pngOrientation(data []byte) int {
 	return tiffOrientation(tiff)
 }
 
-// jpegEXIF walks the JPEG segments up to the first scan and returns the
-// TIFF payload of the first "Exif" APP1 segment. Walking the segments,
-// rather than searching for FF E1 as goexif does, avoids mistaking bytes
-// inside another segment for EXIF.
+// jpegEXIF returns the TIFF payload of the first "Exif" APP1 segment before
+// the first scan. Walking the segments, rather than searching for FF E1 as
+// goexif does, avoids mistaking bytes inside another segment for EXIF.
 func jpegEXIF(data []byte) []byte {
+	var tiff []byte
+	walkJPEG(data, func(m byte, seg []byte) bool {
+		if m == 0xE1 && bytes.HasPrefix(seg, []byte("Exif\x00\x00")) {
+			tiff = seg[6:]
+			return false
+		}
+		return true
+	})
+	return tiff
+}
+
+// jpegProgressive reports whether the JPEG's frame is progressive (SOF2):
+// Go's decoder then keeps every DCT coefficient of the image while it
+// decodes, several times the decoded image's size.
+func jpegProgressive(data []byte) bool {
+	progressive := false
+	walkJPEG(data, func(m byte, _ []byte) bool {
+		if m == 0xC2 {
+			progressive = true
+			return false
+		}
+		return true
+	})
+	return progressive
+}
+
+// walkJPEG calls visit with each segment's marker and payload up to the first
+// scan, until visit returns false or the data ends or is malformed.
+func walkJPEG(data []byte, visit func(marker byte, seg []byte) bool) {
 	if len(data) < 4 || data[0] != 0xFF || data[1] != 0xD8 {
-		return nil
+		return
 	}
 	i := 2
 	for i+4 <= len(data) {
 		if data[i] != 0xFF {
-			return nil
+			return
 		}
 		m := data[i+1]
 		switch {
@@ -56,22 +84,20 @@ func jpegEXIF(data []byte) []byte {
 			i++
 			continue
 		case m == 0xDA || m == 0xD9: // start of scan, end of image
-			return nil
+			return
 		case m == 0x01 || (m >= 0xD0 && m <= 0xD7): // markers without a length
 			i += 2
 			continue
 		}
 		n := int(binary.BigEndian.Uint16(data[i+2:]))
 		if n < 2 || i+2+n > len(data) {
-			return nil
+			return
 		}
-		seg := data[i+4 : i+2+n]
-		if m == 0xE1 && bytes.HasPrefix(seg, []byte("Exif\x00\x00")) {
-			return seg[6:]
+		if !visit(m, data[i+4:i+2+n]) {
+			return
 		}
 		i += 2 + n
 	}
-	return nil
 }
 
 // pngEXIF returns the content of the eXIf chunk that precedes the image

@@ -144,10 +144,13 @@ func pngInsertAfterIHDR(p []byte, chunks ...[]byte) []byte {
 // pngBomb is a complete, tiny PNG whose header declares w × h pixels: a
 // valid IHDR (correct CRC), one small IDAT and IEND. Decoding it would
 // allocate w × h × 4 bytes before noticing the data is short.
-func pngBomb(w, h uint32) []byte {
+func pngBomb(w, h uint32) []byte { return pngBombOf(w, h, 8) }
+
+// pngBombOf is pngBomb with depth bits per RGBA sample (8 or 16).
+func pngBombOf(w, h uint32, depth byte) []byte {
 	ihdr := binary.BigEndian.AppendUint32(nil, w)
 	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
-	ihdr = append(ihdr, 8, 6, 0, 0, 0) // 8-bit RGBA, deflate, no filter, no interlace
+	ihdr = append(ihdr, depth, 6, 0, 0, 0) // RGBA, deflate, no filter, no interlace
 	// A short zlib stream of zeros, as a bomb would carry.
 	idat := []byte{0x78, 0x9c, 0x63, 0x60, 0x18, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01}
 	out := []byte("\x89PNG\r\n\x1a\n")
@@ -242,4 +245,13 @@ func activePDFWith(action string, compressed bool) string {
 		"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n" +
 		"4 0 obj\n" + obj + "\nendobj\n" +
 		"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+}
+
+// progressiveJPEGHeader is the start of a progressive (SOF2) YCbCr JPEG of w × h, up to an empty
+// first scan: enough for its header to be read, not to decode.
+func progressiveJPEGHeader(w, h uint16) []byte {
+	sof := []byte{8, byte(h >> 8), byte(h), byte(w >> 8), byte(w), 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0}
+	out := []byte{0xFF, 0xD8, 0xFF, 0xC2, 0, byte(2 + len(sof))}
+	out = append(out, sof...)
+	return append(out, 0xFF, 0xDA, 0, 12, 3, 1, 0, 2, 0, 3, 0, 0, 63, 0, 0xFF, 0xD9)
 }

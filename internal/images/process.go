@@ -19,15 +19,18 @@ package images
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"strings"
 
 	"github.com/gabriel-vasile/mimetype"
+	"golang.org/x/sync/semaphore"
 )
 
 // Content types Process accepts and reports in Upload.ContentType.
@@ -56,6 +59,10 @@ const (
 const (
 	DefaultMaxBytes  int64 = 10 << 20
 	DefaultMaxPixels int64 = 40_000_000
+	// DefaultMaxDecodedBytes bounds the memory one image takes to decode (see decodedSize): a
+	// 40-megapixel photo of 8-bit colour, or a 12-megapixel progressive JPEG, fits; a
+	// 40-megapixel 16-bit PNG (320 MB, from a file of a few hundred KB) does not.
+	DefaultMaxDecodedBytes int64 = 256 << 20
 	// DefaultMinSide is the shortest side, in pixels, an image must have. It is a floor below
 	// which an image cannot be read at all, not a quality target (the vendors judge quality and
 	// say so: Apptenticate 818 and 822, OOTO 209), so it is set low enough never to refuse an
@@ -74,16 +81,20 @@ const (
 // Limits bounds what Process accepts. A zero MaxBytes or MaxPixels means the
 // default.
 //
-// MaxPixels also bounds memory: decoding needs a few bytes per pixel (a 40
-// megapixel progressive JPEG or 16-bit PNG can take several hundred MB while
-// it is being decoded), so callers should bound how many uploads they
-// process at once.
+// Memory is bounded twice: an image whose decoding would take more than
+// MaxDecodedBytes is refused before it is decoded (the bytes per pixel
+// depend on the colour model and, for a JPEG, on a progressive frame), and
+// the decodings under way in the process share DecodeBudget: an upload
+// waits for its share rather than push the process past its memory.
 type Limits struct {
 	// MaxBytes is the largest file accepted, in bytes.
 	MaxBytes int64
 	// MaxPixels is the largest width × height accepted, read from the
 	// image header before decoding.
 	MaxPixels int64
+	// MaxDecodedBytes is the most memory decoding one image may take, as
+	// decodedSize reckons it from the header.
+	MaxDecodedBytes int64
 	// MinSide is the shortest side, in pixels, an image must have (a
 	// PDF has no pixels and is not held to it). A 10 × 10 selfie shows a
 	// reviewer and a vendor nothing.
@@ -110,6 +121,10 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxPixels <= 0 {
 		l.MaxPixels = DefaultMaxPixels
 	}
+	if l.MaxDecodedBytes <= 0 {
+		l.MaxDecodedBytes = DefaultMaxDecodedBytes
+	}
+	l.MaxDecodedBytes = min(l.MaxDecodedBytes, DecodeBudget)
 	if l.MinSide <= 0 {
 		l.MinSide = DefaultMinSide
 	}
@@ -185,6 +200,12 @@ func reject(file string, code RejectCode, format string, args ...any) *RejectErr
 // *RejectError; any other error is a fault of this package, not of the
 // file. Process never panics on hostile input.
 func Process(name string, data []byte, lim Limits) (*Upload, error) {
+	return ProcessContext(context.Background(), name, data, lim)
+}
+
+// ProcessContext is Process, giving up with ctx's error when ctx ends while
+// the upload waits for its share of DecodeBudget.
+func ProcessContext(ctx context.Context, name string, data []byte, lim Limits) (*Upload, error) {
 	lim = lim.withDefaults()
 	safe := SanitizeName(name)
 
@@ -232,15 +253,49 @@ func Process(name string, data []byte, lim Limits) (*Upload, error) {
 		return nil, reject(safe, RejectType, "the file is not %s (it looks like %s)", accepted, bareType(mt.String()))
 	}
 
-	if err := prepareImage(up, lim); err != nil {
+	if err := prepareImage(ctx, up, lim); err != nil {
 		return nil, err
 	}
 	return up, nil
 }
 
+// DecodeBudget is the memory the decodings under way in this process may
+// take together, as decodedSize reckons it: 512 MiB, half of the soft memory
+// limit kycdesk serve sets. One image may take all of it at most.
+const DecodeBudget int64 = 512 << 20
+
+var decoding = semaphore.NewWeighted(DecodeBudget)
+
+// decodedSize is about the most memory Go's decoder takes for an image of
+// cfg: its pixels at the colour model's size (a JPEG's YCbCr at full
+// resolution, 3 bytes), and for a progressive JPEG the coefficients it keeps
+// of every component (4 bytes each).
+func decodedSize(cfg image.Config, progressive bool) int64 {
+	px := int64(cfg.Width) * int64(cfg.Height)
+	per, components := int64(8), int64(4)
+	switch cfg.ColorModel {
+	case color.GrayModel, color.AlphaModel:
+		per, components = 1, 1
+	case color.Gray16Model, color.Alpha16Model:
+		per, components = 2, 1
+	case color.YCbCrModel:
+		per, components = 3, 3
+	case color.RGBAModel, color.NRGBAModel, color.CMYKModel:
+		per = 4
+	default:
+		if _, ok := cfg.ColorModel.(color.Palette); ok {
+			per, components = 1, 1
+		}
+	}
+	if progressive {
+		per += 4 * components
+	}
+	return px * per
+}
+
 // prepareImage checks the header dimensions, decodes, orients and derives
 // the display and thumbnail JPEGs.
-func prepareImage(up *Upload, lim Limits) error {
+func prepareImage(ctx context.Context, up *Upload, lim Limits) error {
 	safe := up.SafeName
 	data := up.Original
 	decodeConfig, decode := jpeg.DecodeConfig, jpeg.Decode
@@ -269,6 +324,16 @@ func prepareImage(up *Upload, lim Limits) error {
 		return reject(safe, RejectTooSmall, "the image is %d × %d pixels; an image must be at least %d pixels on its shortest side",
 			cfg.Width, cfg.Height, lim.MinSide)
 	}
+
+	need := decodedSize(cfg, up.ContentType == TypeJPEG && jpegProgressive(data))
+	if need > lim.MaxDecodedBytes {
+		return reject(safe, RejectTooManyPixels, "the image is %d × %d pixels and would take %s of memory to read, more than the %s limit; "+
+			"save it as an 8-bit JPEG or PNG, or smaller", cfg.Width, cfg.Height, humanBytes(need), humanBytes(lim.MaxDecodedBytes))
+	}
+	if err := decoding.Acquire(ctx, need); err != nil {
+		return fmt.Errorf("images: waiting to decode %s: %w", safe, err)
+	}
+	defer decoding.Release(need)
 
 	orientation := 1
 	if up.ContentType == TypeJPEG {

@@ -2,6 +2,7 @@ package images
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestProcessRejects(t *testing.T) {
@@ -57,6 +59,11 @@ func TestProcessRejects(t *testing.T) {
 		{"png bomb header", "bomb.png", pngBomb(50000, 50000), DefaultLimits(), RejectTooManyPixels,
 			"the image is 50000 × 50000 pixels (2500 megapixels), more than the 40 megapixel limit"},
 		{"over a small pixel limit", "front.png", smallPNG, Limits{MaxPixels: 5000}, RejectTooManyPixels, "400 × 400 pixels"},
+		// Under the pixel limit, but 8 bytes a pixel: 305 MB to decode from a few hundred bytes.
+		{"16-bit png bomb", "bomb.png", pngBombOf(6320, 6320, 16), DefaultLimits(), RejectTooManyPixels,
+			"the image is 6320 × 6320 pixels and would take 304.7 MB of memory to read, more than the 256 MB limit"},
+		{"progressive jpeg of 20 megapixels", "front.jpg", progressiveJPEGHeader(5000, 4000), DefaultLimits(), RejectTooManyPixels,
+			"5000 × 4000 pixels and would take 286.1 MB"},
 		// Too small to read, however many bytes: refused from the header, before decoding.
 		{"10 × 10 selfie", "selfie.jpg", tiny, DefaultLimits(), RejectTooSmall,
 			"the image is 10 × 10 pixels; an image must be at least 320 pixels on its shortest side"},
@@ -147,6 +154,30 @@ func TestPNGBombAllocatesNothing(t *testing.T) {
 	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
 		t.Errorf("refusing the bomb allocated %d bytes", n)
 	}
+}
+
+// Decodings share DecodeBudget: an upload waits for its share, and gives up when its request
+// ends meanwhile, with the request's error rather than a refusal of the file.
+func TestDecodingWaitsForItsShareOfTheBudget(t *testing.T) {
+	if !decoding.TryAcquire(DecodeBudget) {
+		t.Fatal("the budget is in use")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := ProcessContext(ctx, "front.png", encodePNG(t, quadImage(400, 400)), DefaultLimits())
+	var re *RejectError
+	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &re) {
+		t.Errorf("with the budget taken: %v, want the context's deadline", err)
+	}
+	decoding.Release(DecodeBudget)
+	if _, err := ProcessContext(context.Background(), "front.png", encodePNG(t, quadImage(400, 400)), DefaultLimits()); err != nil {
+		t.Errorf("with the budget free: %v", err)
+	}
+	// The share is given back: the whole budget is free again.
+	if !decoding.TryAcquire(DecodeBudget) {
+		t.Fatal("a decoding kept its share")
+	}
+	decoding.Release(DecodeBudget)
 }
 
 func TestProcessAccepts(t *testing.T) {
