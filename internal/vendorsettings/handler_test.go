@@ -112,7 +112,7 @@ func TestSaveRefusesBadSettingsAndKeepsWhatWasTyped(t *testing.T) {
 	c := app.SignIn(t, app.CreateUser(t, "admin"))
 	const secret = "typed-secret-Zq81xv"
 	form := url.Values{
-		"auth_url": {"http://crm.cynopsis.example"}, "ocr_url": {"https://d1.cynopsis.example"}, "client_id": {""},
+		"auth_url": {"http://crm.cynopsis.example"}, "ocr_url": {"https://d1.cynopsis.example:99999"}, "client_id": {""},
 		"client_secret": {secret}, "domain_id": {"tenant-7"}, "token_path": {"oauth/token"},
 		"enabled": {"on"}, "timeout_seconds": {"900"}, "concurrency": {"3"},
 	}
@@ -123,6 +123,7 @@ func TestSaveRefusesBadSettingsAndKeepsWhatWasTyped(t *testing.T) {
 	doc := res.Doc(t)
 	for field, want := range map[string]string{
 		"auth_url":        "Use https",
+		"ocr_url":         "port must be a number from 1 to 65535",
 		"client_id":       "Required to enable",
 		"domain_id":       "whole number",
 		"token_path":      "starts with /",
@@ -132,7 +133,7 @@ func TestSaveRefusesBadSettingsAndKeepsWhatWasTyped(t *testing.T) {
 			t.Errorf("%s error %q, want %q", field, got, want)
 		}
 	}
-	for field, want := range map[string]string{"auth_url": "http://crm.cynopsis.example", "ocr_url": "https://d1.cynopsis.example",
+	for field, want := range map[string]string{"auth_url": "http://crm.cynopsis.example", "ocr_url": "https://d1.cynopsis.example:99999",
 		"domain_id": "tenant-7", "timeout_seconds": "900", "concurrency": "3"} {
 		if got, _ := doc.Find("#" + field).Attr("value"); got != want {
 			t.Errorf("%s kept as %q, want %q", field, got, want)

@@ -283,6 +283,11 @@ func (s *Service) validate(f Field, env, val string) string {
 		if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.ContainsAny(val, " \t") {
 			return "Enter the base URL alone, without spaces, ? or # (paths have their own fields)."
 		}
+		if p := u.Port(); p != "" || strings.HasSuffix(u.Host, ":") {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return "The port must be a number from 1 to 65535, like https://api.example.com:8443."
+			}
+		}
 		if u.Scheme == "http" && (env == "production" || s.Production) && !loopback(u.Hostname()) {
 			return "Use https: documents must not travel in clear text (plain http is allowed only on this machine)."
 		}
