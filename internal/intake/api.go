@@ -482,9 +482,12 @@ func (a *API) CreateCustomer(w http.ResponseWriter, r *http.Request) (err error)
 	})
 }
 
+// pathID is the path's id in its one form, 36 characters with hyphens (uuid.Parse also reads
+// "{…}", "urn:uuid:…" and the hyphenless form, which name nothing here).
 func pathID(r *http.Request, what string) (uuid.UUID, error) {
-	id, err := uuid.Parse(chi.URLParam(r, "id"))
-	if err != nil {
+	s := chi.URLParam(r, "id")
+	id, err := uuid.Parse(s)
+	if err != nil || len(s) != 36 {
 		return id, apperr.New(apperr.NotFound, "No such %s.", what)
 	}
 	return id, nil

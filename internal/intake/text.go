@@ -3,6 +3,7 @@ package intake
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -45,7 +46,12 @@ func requestText(r *http.Request) error {
 	if rc := chi.RouteContext(r.Context()); rc != nil {
 		for i, k := range rc.URLParams.Keys {
 			if i < len(rc.URLParams.Values) {
-				if msg := textProblem(rc.URLParams.Values[i]); msg != "" {
+				// The router reads an escaped path as sent ("%ff") when Go's escaping of it differs.
+				v := rc.URLParams.Values[i]
+				if u, err := url.PathUnescape(v); err == nil {
+					v = u
+				}
+				if msg := textProblem(v); msg != "" {
 					errs[k] = msg
 				}
 			}

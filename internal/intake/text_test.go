@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -51,10 +52,20 @@ func TestWhatIsNotTextIsRefused(t *testing.T) {
 	refused("customer id NUL", get("/api/v1/customers/%00"), "id")
 	refused("case id NUL", get("/api/v1/cases/%00"), "id")
 	refused("document's customer id NUL", c.API(t, "POST", "/api/v1/customers/%00/documents", token, "multipart/form-data; boundary=x", []byte("--x--\r\n")), "id")
-	for _, path := range []string{"/api/v1/customers/%ff", "/api/v1/cases/%C3%28", "/api/v1/customers/" + cust.ID + "?x=%00"} {
-		if r := get(path); r.Status >= 500 {
-			t.Errorf("%s: %d", path, r.Status)
+	refused("customer id not UTF-8", get("/api/v1/customers/%ff"), "id")
+	refused("case id not UTF-8", get("/api/v1/cases/%C3%28"), "id")
+	refused("document's customer id not UTF-8", c.API(t, "POST", "/api/v1/customers/%ff/documents", token, "multipart/form-data; boundary=x", []byte("--x--\r\n")), "id")
+	if r := get("/api/v1/customers/" + cust.ID + "?x=%00"); r.Status >= 500 {
+		t.Errorf("a NUL in an unknown parameter: %d", r.Status)
+	}
+	// A path id is the 36-character form only: uuid.Parse's other spellings name nothing.
+	for _, id := range []string{"{" + cust.ID + "}", "urn:uuid:" + cust.ID, strings.ReplaceAll(cust.ID, "-", "")} {
+		if r := get("/api/v1/customers/" + url.PathEscape(id)); r.Status != http.StatusNotFound {
+			t.Errorf("customer %s: %d, want 404", id, r.Status)
 		}
+	}
+	if r := get("/api/v1/customers/" + strings.ToUpper(cust.ID)); r.Status != http.StatusOK {
+		t.Errorf("the id in capitals: %d", r.Status)
 	}
 	if r := get("/api/v1/customers?external_ref=text-1"); r.Status != http.StatusOK {
 		t.Errorf("a good reference: %d %s", r.Status, r.Body)
