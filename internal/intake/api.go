@@ -82,6 +82,10 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // answer already saved rolls back, whatever it stored with it (blobs included, see
 // customers.Service.store), and the request gets that answer.
 func (a *API) idempotent(w http.ResponseWriter, r *http.Request, body []byte, fn func(remember remember) (int, any, error)) error {
+	if len(r.Header.Values("Idempotency-Key")) > 1 {
+		// Which would the repeat be matched on? Neither, silently: refused.
+		return apperr.Field("Idempotency-Key", "Send one Idempotency-Key header, not several.")
+	}
 	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
 	if key == "" {
 		status, v, err := fn(func(*db.Queries, int, any) error { return nil })

@@ -134,6 +134,22 @@ func TestCreateCustomerValidationAndIdempotency(t *testing.T) {
 	if r := post(body); r.Status != http.StatusUnprocessableEntity || fieldMsg(decodeErr(t, r), "external_ref") == "" {
 		t.Fatalf("duplicate reference: %d %s", r.Status, r.Body)
 	}
+	// Two keys: which would a repeat match? Refused, and nothing is created.
+	two, err := http.NewRequest("POST", app.URL+"/api/v1/customers", strings.NewReader(`{"surname": "Twokeys"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	two.Header.Set("Authorization", "Bearer "+token)
+	two.Header.Set("Content-Type", "application/json")
+	two.Header.Add("Idempotency-Key", "k-a")
+	two.Header.Add("Idempotency-Key", "k-b")
+	if r := c.Do(t, two); r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldMsg(decodeErr(t, r), "Idempotency-Key"), "one Idempotency-Key") {
+		t.Fatalf("two keys: %d %s", r.Status, r.Body)
+	}
+	var twokeys int
+	if err := app.Pool.QueryRow(context.Background(), "SELECT count(*) FROM customers WHERE surname = 'Twokeys'").Scan(&twokeys); err != nil || twokeys != 0 {
+		t.Fatalf("two keys created %d customers (%v)", twokeys, err)
+	}
 	// Read back the case's status and decision, and find by reference.
 	caseID := first["cases"].([]any)[0].(map[string]any)["id"].(string)
 	r := c.API(t, "GET", "/api/v1/cases/"+caseID, token, "", nil)
