@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/mail"
 	"strings"
 	"time"
@@ -279,19 +280,9 @@ func (s *Service) ChangeRole(ctx context.Context, actor audit.Actor, id uuid.UUI
 			return err
 		}
 		if !auth.Can(out.User.Role, auth.PermCasesWork) {
-			released, err := q.ReleaseUserCases(ctx, &id)
-			if err != nil {
+			if out.Released, err = releaseHeld(ctx, q, actor, u, map[string]any{"reason": "assignee's role changed", "role": out.User.Role}); err != nil {
 				return err
 			}
-			for _, c := range released {
-				if err := audit.Record(ctx, q, audit.Event{Actor: actor, Action: "case.release", SubjectType: "case", SubjectID: c.ID.String(),
-					CaseID: &c.ID, Before: map[string]any{"status": c.StatusBefore, "assignee_id": id},
-					After: map[string]any{"status": c.Status, "assignee_id": nil, "reason": "assignee's role changed", "released_from": u.Name,
-						"role": out.User.Role}}); err != nil {
-					return err
-				}
-			}
-			out.Released = len(released)
 		}
 		return audit.Record(ctx, q, audit.Event{Actor: actor, Action: "user.role_change", SubjectType: "user", SubjectID: id.String(),
 			Before: map[string]any{"role": u.Role}, After: map[string]any{"role": out.User.Role, "cases_released": out.Released}})
@@ -358,26 +349,37 @@ func (s *Service) Disable(ctx context.Context, actor audit.Actor, id uuid.UUID) 
 		if err := q.RevokeUserPasswordTokens(ctx, id); err != nil {
 			return err
 		}
-		released, err := q.ReleaseUserCases(ctx, &id)
+		released, err := releaseHeld(ctx, q, actor, u, map[string]any{"reason": "assignee disabled"})
 		if err != nil {
 			return err
-		}
-		for _, c := range released {
-			if err := audit.Record(ctx, q, audit.Event{Actor: actor, Action: "case.release", SubjectType: "case", SubjectID: c.ID.String(),
-				CaseID: &c.ID, Before: map[string]any{"status": c.StatusBefore, "assignee_id": id},
-				After: map[string]any{"status": c.Status, "assignee_id": nil, "reason": "assignee disabled", "released_from": u.Name}}); err != nil {
-				return err
-			}
 		}
 		pending, err := q.CountUserPendingDecisions(ctx, &id)
 		if err != nil {
 			return err
 		}
-		out.Released, out.Pending = len(released), int(pending)
+		out.Released, out.Pending = released, int(pending)
 		return audit.Record(ctx, q, audit.Event{Actor: actor, Action: "user.disable", SubjectType: "user", SubjectID: id.String(),
-			Before: Public(u), After: map[string]any{"user": Public(out.User), "sessions_ended": n, "cases_released": len(released)}})
+			Before: Public(u), After: map[string]any{"user": Public(out.User), "sessions_ended": n, "cases_released": released}})
 	})
 	return out, err
+}
+
+// releaseHeld sends the open cases u holds back to the queue (ReleaseUserCases), each release on
+// the case's record with why (after: "reason" and what else it says), and returns how many.
+func releaseHeld(ctx context.Context, q *db.Queries, actor audit.Actor, u db.User, why map[string]any) (int, error) {
+	released, err := q.ReleaseUserCases(ctx, &u.ID)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range released {
+		after := map[string]any{"status": c.Status, "assignee_id": nil, "released_from": u.Name}
+		maps.Copy(after, why)
+		if err := audit.Record(ctx, q, audit.Event{Actor: actor, Action: "case.release", SubjectType: "case", SubjectID: c.ID.String(),
+			CaseID: &c.ID, Before: map[string]any{"status": c.StatusBefore, "assignee_id": u.ID}, After: after}); err != nil {
+			return 0, err
+		}
+	}
+	return len(released), nil
 }
 
 // Enable lets a disabled user sign in again.
